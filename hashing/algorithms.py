@@ -1,0 +1,179 @@
+"""The hashes we compute (PDQ, pHash, MD5, SHA-256) and the one entry point that applies them.
+
+Bit order: a Fingerprint's integer is the hash read most-significant bit first. For PDQ that is
+element 0 of pdqhash's 256-element vector, as in ThreatExchange's hex strings; for pHash it is
+the top-left cell of imagehash's 8x8 boolean array, read row by row, as in ``str(imagehash)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import imagehash
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from hashing.fingerprint import Algorithm, Fingerprint
+from hashing.images import MIN_IMAGE_SIDE, ImageRejected, RejectionReason, decode_image
+
+# Meta's recommendation (pdq/README.md) and python-threatexchange's QUALITY_THRESHOLD.
+PDQ_QUALITY_MIN = 50
+
+RefusalReason = Literal["low_quality", "degenerate"] | RejectionReason
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An algorithm that produced no usable fingerprint; ``reason`` is a RefusalReason."""
+
+    algorithm: Algorithm
+    reason: RefusalReason
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class HashedFile:
+    """Everything hash_file learned about one file: usable fingerprints and what was refused."""
+
+    fingerprints: tuple[Fingerprint, ...]
+    pdq_quality: int | None
+    refused: tuple[Refusal, ...]
+
+
+def pdq(img: Image.Image) -> tuple[Fingerprint, int]:
+    """PDQ hash and quality (0-100) of an RGB image at full resolution."""
+    vector, quality = pdqhash.compute(_rgb_array(img))
+    return _from_bit_vector(Algorithm.PDQ, vector), int(quality)
+
+
+def phash(img: Image.Image) -> Fingerprint:
+    """64-bit pHash, equal to ``imagehash.phash(img)``."""
+    return _from_bit_vector(Algorithm.PHASH, imagehash.phash(img).hash)
+
+
+def md5_of(data: bytes) -> Fingerprint:
+    """MD5 of a file's bytes."""
+    return Fingerprint.from_bytes(Algorithm.MD5, hashlib.md5(data, usedforsecurity=False).digest())
+
+
+def sha256_of(data: bytes) -> Fingerprint:
+    """SHA-256 of a file's bytes."""
+    return Fingerprint.from_bytes(Algorithm.SHA256, hashlib.sha256(data).digest())
+
+
+def dihedral_variants(img: Image.Image) -> list[Image.Image]:
+    """The image in its 8 flips and rotations: identity first, then the 7 pixel transposes."""
+    return [img] + [img.transpose(t) for t in _TRANSPOSES]
+
+
+def degeneracy(fp: Fingerprint) -> str | None:
+    """Why a fingerprint is unfit for a bank or a query, or None when it is usable.
+
+    One blank-image hash in the bank would match every blank image anyone reports, so hashes of
+    nearly flat content (too few or too many bits set) and known hashes of blank, flat and
+    gradient images, or of an empty file, are refused on both sides.
+    """
+    if fp.algorithm.perceptual:
+        ones, bits = fp.bits.bit_count(), fp.algorithm.bits
+        if ones < bits // 8 or ones > 7 * bits // 8:
+            return f"{ones} of {bits} bits set: the image is nearly blank or flat"
+    known = _DENYLIST.get(fp)
+    if known is not None:
+        return f"this is the {fp.algorithm} of {known}, which would match unrelated content"
+    return None
+
+
+def hash_file(data: bytes, *, min_side: int = MIN_IMAGE_SIDE) -> HashedFile:
+    """Fingerprint any file: MD5 and SHA-256 of the bytes, PDQ and pHash if it is an image.
+
+    Never raises for bad input: an undecodable image, a low PDQ quality or a degenerate hash
+    becomes a Refusal, and the byte digests still come back (unless the file is empty).
+    """
+    fingerprints: list[Fingerprint] = []
+    refused: list[Refusal] = []
+
+    def keep(fp: Fingerprint) -> None:
+        problem = degeneracy(fp)
+        if problem is None:
+            fingerprints.append(fp)
+        else:
+            refused.append(Refusal(fp.algorithm, "degenerate", problem))
+
+    keep(md5_of(data))
+    keep(sha256_of(data))
+    try:
+        img = decode_image(data, min_side=min_side)
+    except ImageRejected as rejected:
+        refused += [Refusal(a, rejected.reason, str(rejected)) for a in _PERCEPTUAL]
+        return HashedFile(tuple(fingerprints), None, tuple(refused))
+
+    pdq_fp, quality = pdq(img)
+    if quality < PDQ_QUALITY_MIN:
+        message = f"pdq quality {quality} is below {PDQ_QUALITY_MIN}: too little detail to match"
+        refused.append(Refusal(Algorithm.PDQ, "low_quality", message))
+    else:
+        keep(pdq_fp)
+    keep(phash(img))
+    return HashedFile(tuple(fingerprints), quality, tuple(refused))
+
+
+def hash_query_image(img: Image.Image) -> list[Fingerprint]:
+    """Usable PDQ and pHash fingerprints of all 8 flips and rotations of an image, deduplicated."""
+    found: dict[Fingerprint, None] = {}
+    for variant in dihedral_variants(img):
+        pdq_fp, quality = pdq(variant)
+        if quality >= PDQ_QUALITY_MIN and degeneracy(pdq_fp) is None:
+            found[pdq_fp] = None
+        phash_fp = phash(variant)
+        if degeneracy(phash_fp) is None:
+            found[phash_fp] = None
+    return list(found)
+
+
+_PERCEPTUAL = (Algorithm.PDQ, Algorithm.PHASH)
+_TRANSPOSES = (
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.TRANSVERSE,
+)
+
+
+def _rgb_array(img: Image.Image) -> np.ndarray:
+    if img.mode != "RGB":
+        raise ValueError(f"expected an RGB image (see decode_image), got mode {img.mode!r}")
+    return np.asarray(img)
+
+
+def _from_bit_vector(algorithm: Algorithm, bits: np.ndarray) -> Fingerprint:
+    packed = np.packbits(np.asarray(bits, dtype=bool).ravel())
+    return Fingerprint.from_bytes(algorithm, packed.tobytes())
+
+
+def _denylist() -> dict[Fingerprint, str]:
+    """Hashes of synthetic flat and gradient images, and the digests of empty input."""
+    size = (256, 256)
+    gradient = Image.linear_gradient("L").resize(size).convert("RGB")
+    synthetic = {
+        "a black image": Image.new("RGB", size, (0, 0, 0)),
+        "a white image": Image.new("RGB", size, (255, 255, 255)),
+        "a grey image": Image.new("RGB", size, (128, 128, 128)),
+        "a vertical gradient": gradient,
+        "a reversed vertical gradient": gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+        "a horizontal gradient": gradient.transpose(Image.Transpose.ROTATE_90),
+        "a reversed horizontal gradient": gradient.transpose(Image.Transpose.ROTATE_270),
+    }
+    denied = {md5_of(b""): "an empty file", sha256_of(b""): "an empty file"}
+    for description, img in synthetic.items():
+        denied[pdq(img)[0]] = description
+        denied[phash(img)] = description
+    return denied
+
+
+_DENYLIST = _denylist()

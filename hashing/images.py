@@ -1,0 +1,147 @@
+"""Safe decoding of untrusted image bytes into RGB Pillow images.
+
+Every entry point here treats its input as hostile: a format allowlist, a pixel cap checked
+from the header before any pixel is decoded, Pillow's decompression-bomb warning raised as an
+error, a frame cap for animations and a total decoded-pixel budget. Failures are raised as
+ImageRejected with a machine-readable reason:
+
+- ``unsupported_format``: not an image in ALLOWED_FORMATS (SVG, EPS, PSD, ICO, text, ...).
+- ``too_large``: more pixels than the caller's cap, or a decompression bomb.
+- ``decode_error``: an allowed format whose data is truncated, corrupt or in an unusable mode.
+- ``too_small``: a side shorter than the caller's minimum.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# TIFF is here because scanners and some phones export it; SVG, EPS (Ghostscript), PSD, PDF,
+# FITS and FPX stay out: they are the formats Pillow's own security advisories keep hitting.
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_FRAMES = 9
+MAX_TOTAL_PIXELS = 100_000_000
+# pHash hashes a 32x32 reduction and PDQ a 64x64 one: below 32 px a side they would mostly hash
+# interpolation. A fetcher that wants to skip tracking pixels and spacers passes min_side=64;
+# victims' own small copies are still hashed at the default.
+MIN_IMAGE_SIDE = 32
+
+RejectionReason = Literal["unsupported_format", "too_large", "decode_error", "too_small"]
+
+# What Pillow's decoders raise on malformed data once a format has been recognised.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError)
+
+
+class ImageRejected(ValueError):
+    """Bytes that will not be decoded; ``reason`` is a RejectionReason, the message says why."""
+
+    def __init__(self, reason: RejectionReason, message: str) -> None:
+        super().__init__(message)
+        self.reason: RejectionReason = reason
+
+
+def decode_image(
+    data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, min_side: int = MIN_IMAGE_SIDE
+) -> Image.Image:
+    """Decode the first frame of untrusted bytes to an upright RGB image or raise ImageRejected."""
+    with _guarded():
+        image = _open(data, max_pixels=max_pixels, min_side=min_side)
+        return _upright_rgb(image)
+
+
+def decode_frames(
+    data: bytes,
+    *,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+    min_side: int = MIN_IMAGE_SIDE,
+    max_frames: int = MAX_FRAMES,
+    max_total_pixels: int = MAX_TOTAL_PIXELS,
+) -> list[Image.Image]:
+    """Decode a sample of at most max_frames frames (the first plus evenly spaced ones) as RGB.
+
+    GIF, APNG and animated WebP frames can only be reached by decoding every frame before them,
+    so the sample is spread over the prefix of the animation that max_total_pixels can pay for.
+    """
+    if max_frames < 1:
+        raise ValueError("max_frames must be at least 1")
+    with _guarded():
+        image = _open(data, max_pixels=max_pixels, min_side=min_side)
+        frame_pixels = image.width * image.height
+        affordable = max(1, max_total_pixels // frame_pixels)
+        span = min(getattr(image, "n_frames", 1), affordable)
+        frames = []
+        for index in _spread(span, max_frames):
+            image.seek(index)
+            # A GIF frame may enlarge the canvas: hold every frame to the same cap as the first.
+            _check_size(image, max_pixels=max_pixels, min_side=min_side)
+            frames.append(_upright_rgb(image))
+        return frames
+
+
+def _open(data: bytes, *, max_pixels: int, min_side: int) -> Image.Image:
+    image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    _check_size(image, max_pixels=max_pixels, min_side=min_side)
+    return image
+
+
+def _check_size(image: Image.Image, *, max_pixels: int, min_side: int) -> None:
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageRejected(
+            "too_large", f"the image is {width}x{height}, over the limit of {max_pixels} pixels"
+        )
+    if min(width, height) < min_side:
+        raise ImageRejected(
+            "too_small", f"the image is {width}x{height}, under the minimum of {min_side} px a side"
+        )
+
+
+def _upright_rgb(image: Image.Image) -> Image.Image:
+    image.load()
+    upright = ImageOps.exif_transpose(image)
+    # Plain convert("RGB") for every mode, alpha dropped rather than composited: that is what
+    # the PDQ reference hashers do, and the vectors (LA.png, I16.png: 16-bit values clip at 255)
+    # reproduce bit for bit only this way. Hashes in shared lists were made the same way.
+    return upright.convert("RGB")
+
+
+def _spread(count: int, sample: int) -> list[int]:
+    """Up to ``sample`` indices in range(count): the first, the last and evenly spaced between."""
+    if count <= sample:
+        return list(range(count))
+    if sample == 1:
+        return [0]
+    return sorted({round(i * (count - 1) / (sample - 1)) for i in range(sample)})
+
+
+@contextmanager
+def _guarded() -> Iterator[None]:
+    # catch_warnings swaps the process-wide filter list for the duration of the decode and
+    # restores it afterwards. Under thread races the worst case is an extra "error" filter for
+    # bomb warnings left behind, which errs on the strict side.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            yield
+        except ImageRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise ImageRejected(
+                "too_large", "the image declares more pixels than Pillow will decode"
+            ) from error
+        except UnidentifiedImageError as error:
+            allowed = ", ".join(ALLOWED_FORMATS)
+            raise ImageRejected(
+                "unsupported_format", f"not an image in an accepted format ({allowed})"
+            ) from error
+        except _DECODE_ERRORS as error:
+            raise ImageRejected(
+                "decode_error", f"the image data is corrupt or truncated: {str(error)[:120]}"
+            ) from error
