@@ -1,0 +1,150 @@
+"""The hash bank: its change log and checkpoint, and each process's in-memory index of it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casework.models import BankChange, BankCheckpoint, BankOp, CaseFingerprint
+from casework.vault import Vault
+from hashing.fingerprint import Algorithm, Fingerprint
+from hashing.index import HammingIndex
+
+#: Meta's recommended PDQ match radius (python-threatexchange PDQ_CONFIDENT_MATCH_THRESHOLD).
+PDQ_MATCH_RADIUS_BITS = 31
+#: Largest pHash radius with no false match on the dev corpus (benchmarks/robustness.py).
+PHASH_MATCH_RADIUS_BITS = 8
+
+MATCH_RADIUS_BITS = {
+    Algorithm.PDQ: PDQ_MATCH_RADIUS_BITS,
+    Algorithm.PHASH: PHASH_MATCH_RADIUS_BITS,
+    Algorithm.MD5: 0,
+    Algorithm.SHA256: 0,
+}
+
+
+def record_changes(session: Session, changes: Iterable[tuple[CaseFingerprint, BankOp]]) -> int:
+    """Log bank changes under a new checkpoint version and return that version.
+
+    The UPDATE takes the checkpoint's row lock until commit, so bank writers are serialised and a
+    reader that sees version V committed also sees every change up to V.
+    """
+    changes = list(changes)
+    if not changes:
+        return current_version(session)
+    version = session.execute(
+        update(BankCheckpoint)
+        .where(BankCheckpoint.id == 1)
+        .values(version=BankCheckpoint.version + 1)
+        .returning(BankCheckpoint.version)
+    ).scalar_one()
+    session.add_all(
+        BankChange(version=version, fingerprint_id=fp.id, algorithm=fp.algorithm, op=op.value)
+        for fp, op in changes
+    )
+    session.flush()
+    return version
+
+
+def current_version(session: Session) -> int:
+    """The committed checkpoint version."""
+    return session.execute(
+        select(BankCheckpoint.version).where(BankCheckpoint.id == 1)
+    ).scalar_one()
+
+
+@dataclass(frozen=True)
+class BankHit:
+    """A bank fingerprint within the match radius of a query."""
+
+    fingerprint_id: int
+    algorithm: Algorithm
+    distance: int
+
+
+class BankIndex:
+    """One process's index of the bank, one HammingIndex per algorithm.
+
+    ``refresh`` applies the change log since the version it holds, so additions and withdrawals
+    made by any process take effect at the next refresh, without a restart.
+    """
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._lock = threading.Lock()
+        self._indexes = {algorithm: HammingIndex(algorithm.bits) for algorithm in Algorithm}
+        self._version: int | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """True once the first full load has completed."""
+        return self._version is not None
+
+    @property
+    def version(self) -> int | None:
+        """The checkpoint version this index reflects."""
+        return self._version
+
+    def __len__(self) -> int:
+        return sum(len(index) for index in self._indexes.values())
+
+    def refresh(self, session: Session) -> None:
+        """Bring the index up to the committed checkpoint."""
+        target = current_version(session)
+        with self._lock:
+            if self._version == target:
+                return
+            if self._version is None:
+                self._load_all(session)
+            else:
+                self._apply_changes(session, self._version, target)
+            self._version = target
+
+    def _load_all(self, session: Session) -> None:
+        rows = session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed)
+        ).all()
+        by_algorithm: dict[Algorithm, tuple[list[int], list[int]]] = {
+            algorithm: ([], []) for algorithm in Algorithm
+        }
+        for fingerprint_id, algorithm_name, sealed in rows:
+            algorithm = Algorithm(algorithm_name)
+            ids, values = by_algorithm[algorithm]
+            ids.append(fingerprint_id)
+            values.append(self._vault.open(algorithm, sealed).bits)
+        for algorithm, (ids, values) in by_algorithm.items():
+            self._indexes[algorithm].add_many(ids, values)
+
+    def _apply_changes(self, session: Session, after: int, upto: int) -> None:
+        changes = session.execute(
+            select(BankChange.fingerprint_id, BankChange.algorithm, BankChange.op)
+            .where(BankChange.version > after, BankChange.version <= upto)
+            .order_by(BankChange.version, BankChange.id)
+        ).all()
+        added = [fid for fid, _algorithm, op in changes if op == BankOp.ADD]
+        sealed_by_id = {
+            fid: (Algorithm(algorithm), sealed)
+            for fid, algorithm, sealed in session.execute(
+                select(
+                    CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed
+                ).where(CaseFingerprint.id.in_(added))
+            )
+        }
+        for fingerprint_id, algorithm_name, op in changes:
+            index = self._indexes[Algorithm(algorithm_name)]
+            if op == BankOp.WITHDRAW:
+                index.remove(fingerprint_id)
+            elif fingerprint_id in sealed_by_id:
+                algorithm, sealed = sealed_by_id[fingerprint_id]
+                index.add(fingerprint_id, self._vault.open(algorithm, sealed).bits)
+
+    def match(self, fingerprint: Fingerprint, radius: int | None = None) -> list[BankHit]:
+        """Bank fingerprints within the algorithm's match radius, closest first."""
+        limit = MATCH_RADIUS_BITS[fingerprint.algorithm] if radius is None else radius
+        with self._lock:
+            hits = self._indexes[fingerprint.algorithm].query(fingerprint.bits, limit)
+        return [BankHit(fid, fingerprint.algorithm, distance) for fid, distance in hits]

@@ -1,0 +1,260 @@
+"""Victim cases: open, authenticate, add fingerprints, report status, withdraw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.bank import record_changes
+from casework.credentials import PinHasher, new_case_id, new_pin, normalise_case_id
+from casework.db import utcnow
+from casework.errors import (
+    CaseNotFound,
+    CaseWithdrawn,
+    FingerprintProblem,
+    InvalidFingerprints,
+    TooManyFingerprints,
+)
+from casework.models import BankOp, Case, CaseFingerprint, CaseStatus
+from casework.vault import Vault
+from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy
+from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
+
+
+@dataclass(frozen=True)
+class SubmittedFingerprint:
+    """A fingerprint as a client sent it, before validation."""
+
+    algorithm: str
+    value: str
+    quality: int | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one request and one case may hold."""
+
+    per_request: int
+    per_case: int
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """After ``failures`` wrong PINs a case pauses for ``minutes``, doubling each time."""
+
+    failures: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """A new case; the PIN exists in clear only in this object, returned once."""
+
+    case: Case
+    pin: str
+    added: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What an add did: new fingerprints stored, and ones the case already had."""
+
+    added: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What a victim may see about their case; never the fingerprint values."""
+
+    case_id: str
+    status: str
+    created_at: datetime
+    withdrawn_at: datetime | None
+    fingerprints_by_algorithm: dict[str, int] = field(default_factory=dict)
+
+
+def validate_fingerprints(
+    submitted: list[SubmittedFingerprint], limits: Limits
+) -> list[tuple[Fingerprint, int | None]]:
+    """Parse and vet every fingerprint, raising one error that lists each problem."""
+    if not submitted:
+        raise TooManyFingerprints("send at least one fingerprint")
+    if len(submitted) > limits.per_request:
+        raise TooManyFingerprints(
+            f"{len(submitted)} fingerprints in one request; the limit is {limits.per_request}"
+        )
+    parsed: list[tuple[Fingerprint, int | None]] = []
+    problems: list[FingerprintProblem] = []
+    for position, item in enumerate(submitted):
+        try:
+            fingerprint = Fingerprint.parse(item.algorithm, item.value)
+        except InvalidFingerprint as error:
+            problems.append(FingerprintProblem(position, str(error)))
+            continue
+        reason = _refusal(fingerprint, item.quality)
+        if reason:
+            problems.append(FingerprintProblem(position, reason))
+            continue
+        parsed.append((fingerprint, item.quality))
+    if problems:
+        raise InvalidFingerprints(problems)
+    return parsed
+
+
+def _refusal(fingerprint: Fingerprint, quality: int | None) -> str | None:
+    if quality is not None and fingerprint.algorithm is not Algorithm.PDQ:
+        return "quality applies to pdq fingerprints only"
+    if quality is not None and not 0 <= quality <= 100:
+        return "pdq quality must be between 0 and 100"
+    if quality is not None and quality < PDQ_QUALITY_MIN:
+        return (
+            f"pdq quality {quality} is below {PDQ_QUALITY_MIN}: the image has too little detail "
+            "to match reliably"
+        )
+    return degeneracy(fingerprint)
+
+
+def open_case(
+    session: Session,
+    *,
+    fingerprints: list[SubmittedFingerprint],
+    limits: Limits,
+    vault: Vault,
+    pins: PinHasher,
+) -> OpenedCase:
+    """Open a case holding the given fingerprints; the PIN is returned once, never stored."""
+    parsed = validate_fingerprints(fingerprints, limits)
+    pin = new_pin()
+    case = Case(public_id=new_case_id(), pin_hash=pins.hash(pin), status=CaseStatus.ACTIVE.value)
+    session.add(case)
+    session.flush()
+    result = _store(session, case, parsed, limits, vault)
+    return OpenedCase(case=case, pin=pin, added=result.added, duplicates=result.duplicates)
+
+
+def authenticate_case(
+    session: Session,
+    *,
+    case_id: str,
+    pin: str,
+    pins: PinHasher,
+    lockout: LockoutPolicy,
+    now: datetime | None = None,
+) -> Case:
+    """The case for this ID and PIN, or CaseNotFound; failures are counted and lock the case."""
+    now = now or utcnow()
+    canonical = normalise_case_id(case_id)
+    case = None
+    if canonical is not None:
+        case = session.execute(
+            select(Case).where(Case.public_id == canonical).with_for_update()
+        ).scalar_one_or_none()
+    if case is None:
+        pins.verify(None, pin)
+        raise CaseNotFound()
+    if case.locked_until is not None and now < case.locked_until:
+        pins.verify(None, pin)
+        raise CaseNotFound()
+    if not pins.verify(case.pin_hash, pin):
+        case.failed_attempts += 1
+        if case.failed_attempts % lockout.failures == 0:
+            rounds = case.failed_attempts // lockout.failures
+            case.locked_until = now + timedelta(minutes=lockout.minutes * 2 ** (rounds - 1))
+        session.flush()
+        raise CaseNotFound()
+    if case.failed_attempts or case.locked_until:
+        case.failed_attempts = 0
+        case.locked_until = None
+        session.flush()
+    return case
+
+
+def add_fingerprints(
+    session: Session,
+    *,
+    case: Case,
+    fingerprints: list[SubmittedFingerprint],
+    limits: Limits,
+    vault: Vault,
+) -> AddResult:
+    """Add fingerprints to an active case; ones it already holds are counted, not repeated."""
+    if case.status != CaseStatus.ACTIVE:
+        raise CaseWithdrawn()
+    return _store(session, case, validate_fingerprints(fingerprints, limits), limits, vault)
+
+
+def _store(
+    session: Session,
+    case: Case,
+    parsed: list[tuple[Fingerprint, int | None]],
+    limits: Limits,
+    vault: Vault,
+) -> AddResult:
+    existing = set(
+        session.execute(
+            select(CaseFingerprint.value_mac).where(CaseFingerprint.case_id == case.id)
+        ).scalars()
+    )
+    new_rows: list[CaseFingerprint] = []
+    for fingerprint, quality in parsed:
+        mac = vault.mac(fingerprint)
+        if mac in existing:
+            continue
+        existing.add(mac)
+        new_rows.append(
+            CaseFingerprint(
+                case_id=case.id,
+                algorithm=fingerprint.algorithm.value,
+                value_sealed=vault.seal(fingerprint),
+                value_mac=mac,
+                quality=quality,
+            )
+        )
+    if len(existing) > limits.per_case:
+        raise TooManyFingerprints(
+            f"a case holds at most {limits.per_case} fingerprints; this would make {len(existing)}"
+        )
+    session.add_all(new_rows)
+    session.flush()
+    record_changes(session, ((row, BankOp.ADD) for row in new_rows))
+    return AddResult(added=len(new_rows), duplicates=len(parsed) - len(new_rows))
+
+
+def case_status(session: Session, *, case: Case) -> CaseSummary:
+    """A summary of the case for its victim."""
+    counts = {
+        algorithm: count
+        for algorithm, count in session.execute(
+            select(CaseFingerprint.algorithm, func.count())
+            .where(CaseFingerprint.case_id == case.id)
+            .group_by(CaseFingerprint.algorithm)
+        )
+    }
+    return CaseSummary(
+        case_id=case.public_id,
+        status=case.status,
+        created_at=case.created_at,
+        withdrawn_at=case.withdrawn_at,
+        fingerprints_by_algorithm=dict(sorted(counts.items())),
+    )
+
+
+def withdraw_case(session: Session, *, case: Case) -> int:
+    """Delete the case's fingerprints, log their withdrawal for every index, and return how many."""
+    rows = list(
+        session.execute(select(CaseFingerprint).where(CaseFingerprint.case_id == case.id))
+        .scalars()
+        .all()
+    )
+    record_changes(session, ((row, BankOp.WITHDRAW) for row in rows))
+    for row in rows:
+        session.delete(row)
+    case.status = CaseStatus.WITHDRAWN.value
+    case.withdrawn_at = utcnow()
+    session.flush()
+    return len(rows)

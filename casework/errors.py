@@ -1,0 +1,103 @@
+"""Domain errors. Domain code raises these; service/errors.py maps them to HTTP in one place.
+
+CaseworkError                  base; ``code`` is machine-readable, ``str()`` is for people
+├── NotFound                   404: the object does not exist, or the caller may not know it does
+│   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which
+├── InvalidInput               422: a request the domain refuses as it stands
+│   ├── InvalidFingerprints    one or more fingerprints are malformed or unusable (per item)
+│   └── TooManyFingerprints    over the per-request or per-case limit
+├── Conflict                   409: the object's state forbids the operation
+│   └── CaseWithdrawn          the case was withdrawn; nothing can be added to it
+├── NotAllowed                 403: authenticated, but not permitted
+└── Unavailable                503: a dependency (database, index) is not ready; retry later
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CaseworkError(Exception):
+    """Base of every domain error."""
+
+    code = "error"
+    #: Commit the unit of work before propagating (e.g. a failed-attempt counter).
+    persist = False
+
+
+class NotFound(CaseworkError):
+    """The object does not exist, or its existence must not be confirmed."""
+
+    code = "not_found"
+
+
+class CaseNotFound(NotFound):
+    """Unknown case, wrong PIN or locked case; one message for all three."""
+
+    code = "case_not_found"
+    persist = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No case matches this case ID and PIN. After several wrong PINs a case is paused "
+            "for a while; check both and try again later."
+        )
+
+
+class InvalidInput(CaseworkError):
+    """A request the domain refuses as it stands."""
+
+    code = "invalid_input"
+
+
+@dataclass(frozen=True)
+class FingerprintProblem:
+    """Why one submitted fingerprint (by its position in the request) was refused."""
+
+    index: int
+    reason: str
+
+
+class InvalidFingerprints(InvalidInput):
+    """One or more fingerprints were refused; nothing of the request was stored."""
+
+    code = "invalid_fingerprints"
+
+    def __init__(self, problems: list[FingerprintProblem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"fingerprint {first.index}: {first.reason}{more}; nothing was stored")
+
+
+class TooManyFingerprints(InvalidInput):
+    """Over the per-request or per-case limit."""
+
+    code = "too_many_fingerprints"
+
+
+class Conflict(CaseworkError):
+    """The object's state forbids the operation."""
+
+    code = "conflict"
+
+
+class CaseWithdrawn(Conflict):
+    """The case was withdrawn."""
+
+    code = "case_withdrawn"
+
+    def __init__(self) -> None:
+        super().__init__("this case was withdrawn; open a new case to submit images again")
+
+
+class NotAllowed(CaseworkError):
+    """Authenticated, but not permitted."""
+
+    code = "not_allowed"
+
+
+class Unavailable(CaseworkError):
+    """A dependency is not ready; the caller should retry later."""
+
+    code = "unavailable"

@@ -1,0 +1,52 @@
+"""The long-lived objects one process needs, built from settings at an entry point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from casework.bank import BankIndex
+from casework.cases import Limits, LockoutPolicy
+from casework.credentials import PinHasher
+from casework.db import make_engine, make_sessions
+from casework.settings import Settings
+from casework.vault import Vault
+
+
+@dataclass
+class Runtime:
+    """Engine, sessions, keys and the bank index of one API or worker process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    vault: Vault
+    pins: PinHasher
+    bank: BankIndex
+    limits: Limits
+    lockout: LockoutPolicy
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        """Construct everything; opens no connection until first use."""
+        engine = make_engine(settings.database_url)
+        vault = Vault(settings.secret_key.get_secret_value())
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessions(engine),
+            vault=vault,
+            pins=PinHasher(
+                memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost
+            ),
+            bank=BankIndex(vault),
+            limits=Limits(
+                per_request=settings.max_fingerprints_per_request,
+                per_case=settings.max_fingerprints_per_case,
+            ),
+            lockout=LockoutPolicy(
+                failures=settings.pin_lockout_failures, minutes=settings.pin_lockout_minutes
+            ),
+        )

@@ -1,0 +1,74 @@
+"""Settings, read only by entry points (create_app, the worker, the CLI)."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
+
+
+class Environment(StrEnum):
+    """Where the service runs; only development accepts default secrets."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; each one is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", extra="forbid")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///takedown-data/takedown.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    max_fingerprints_per_request: int = 500
+    max_fingerprints_per_case: int = 5000
+    pin_lockout_failures: int = 5
+    pin_lockout_minutes: int = 15
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    index_refresh_seconds: float = 1.0
+    fetch_allow_loopback: bool = False
+    log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        # Docker and Kubernetes hand secrets over as files: TAKEDOWN_SECRET_KEY_FILE wins.
+        if not isinstance(data, dict):
+            return data
+        for name in ("secret_key", "database_url", "redis_url"):
+            path = os.environ.get(f"TAKEDOWN_{name.upper()}_FILE")
+            if path and name not in data:
+                data[name] = Path(path).read_text(encoding="utf-8").strip()
+        return data
+
+    @model_validator(mode="after")
+    def _fail_closed(self) -> Settings:
+        if self.environment is Environment.DEVELOPMENT:
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+            raise ValueError(
+                "TAKEDOWN_SECRET_KEY must be set to a random value of at least 32 characters "
+                f"outside development (environment is {self.environment.value})"
+            )
+        if self.environment is Environment.PRODUCTION and self.fetch_allow_loopback:
+            raise ValueError("TAKEDOWN_FETCH_ALLOW_LOOPBACK is for tests and refused in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

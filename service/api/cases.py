@@ -1,0 +1,74 @@
+"""Victim endpoints: open a case, check it, add to it, withdraw it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from casework import cases
+from casework.credentials import format_case_id
+from service.api.schemas import (
+    CaseOpened,
+    CaseStatusOut,
+    CaseWithdrawnOut,
+    FingerprintsAdded,
+    FingerprintsIn,
+)
+from service.deps import CurrentCase, RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED)
+def open_case(body: FingerprintsIn, session: SessionDep, runtime: RuntimeDep) -> CaseOpened:
+    """Open a case with fingerprints hashed on the victim's device; returns the PIN once."""
+    opened = cases.open_case(
+        session,
+        fingerprints=body.to_domain(),
+        limits=runtime.limits,
+        vault=runtime.vault,
+        pins=runtime.pins,
+    )
+    return CaseOpened(
+        case_id=format_case_id(opened.case.public_id),
+        pin=opened.pin,
+        status=opened.case.status,
+        added=opened.added,
+        duplicates=opened.duplicates,
+    )
+
+
+@router.get("/case")
+def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
+    """The status of the case named by the credentials."""
+    summary = cases.case_status(session, case=case)
+    return CaseStatusOut(
+        case_id=format_case_id(summary.case_id),
+        status=summary.status,
+        created_at=summary.created_at,
+        withdrawn_at=summary.withdrawn_at,
+        fingerprints=summary.fingerprints_by_algorithm,
+    )
+
+
+@router.post("/case/fingerprints")
+def add_fingerprints(
+    body: FingerprintsIn, case: CurrentCase, session: SessionDep, runtime: RuntimeDep
+) -> FingerprintsAdded:
+    """Add fingerprints of more images to the case."""
+    result = cases.add_fingerprints(
+        session,
+        case=case,
+        fingerprints=body.to_domain(),
+        limits=runtime.limits,
+        vault=runtime.vault,
+    )
+    return FingerprintsAdded(added=result.added, duplicates=result.duplicates)
+
+
+@router.post("/case/withdraw")
+def withdraw_case(case: CurrentCase, session: SessionDep) -> CaseWithdrawnOut:
+    """Withdraw the case: its fingerprints are deleted and stop matching everywhere."""
+    deleted = cases.withdraw_case(session, case=case)
+    return CaseWithdrawnOut(
+        case_id=format_case_id(case.public_id), status=case.status, fingerprints_deleted=deleted
+    )

@@ -1,0 +1,73 @@
+"""Pydantic request and response models of the JSON API; tables never double as these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from casework.cases import SubmittedFingerprint
+
+# Generous bounds on the wire; the domain applies the real, configurable limits with a clear error.
+MAX_WIRE_FINGERPRINTS = 10_000
+
+
+class FingerprintIn(BaseModel):
+    """One fingerprint computed on the victim's device."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    algorithm: str = Field(max_length=16, examples=["pdq"])
+    value: str = Field(max_length=64, description="lowercase hex", examples=["f8f8f0ce" * 8])
+    quality: int | None = Field(default=None, description="PDQ quality (0-100), pdq only")
+
+    def to_domain(self) -> SubmittedFingerprint:
+        """The domain's view of this item."""
+        return SubmittedFingerprint(self.algorithm, self.value, self.quality)
+
+
+class FingerprintsIn(BaseModel):
+    """A batch of fingerprints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fingerprints: list[FingerprintIn] = Field(max_length=MAX_WIRE_FINGERPRINTS)
+
+    def to_domain(self) -> list[SubmittedFingerprint]:
+        """The domain's view of the batch."""
+        return [item.to_domain() for item in self.fingerprints]
+
+
+class CaseOpened(BaseModel):
+    """A new case. The PIN appears here once and is never retrievable again."""
+
+    case_id: str
+    pin: str
+    status: str
+    added: int
+    duplicates: int
+
+
+class FingerprintsAdded(BaseModel):
+    """What an add did."""
+
+    added: int
+    duplicates: int
+
+
+class CaseStatusOut(BaseModel):
+    """A case's status, without any fingerprint value."""
+
+    case_id: str
+    status: str
+    created_at: datetime
+    withdrawn_at: datetime | None
+    fingerprints: dict[str, int] = Field(description="how many fingerprints, by algorithm")
+
+
+class CaseWithdrawnOut(BaseModel):
+    """The result of a withdrawal."""
+
+    case_id: str
+    status: str
+    fingerprints_deleted: int

@@ -1,0 +1,64 @@
+"""create_app(): the FastAPI application over casework, configured only from its arguments."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+
+from casework.runtime import Runtime
+from casework.settings import Settings, get_settings
+from service.api import cases, health
+from service.bodies import BodySizeLimit
+from service.errors import install_error_handlers
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application; nothing is read from the environment unless settings is None."""
+    runtime = runtime or Runtime.build(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        keeper = threading.Thread(
+            target=_keep_index_current, args=(runtime, stop), name="bank-index", daemon=True
+        )
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join(timeout=10)
+
+    app = FastAPI(
+        title="takedown",
+        version="0.1.0",
+        summary="Hash-only matching and takedown requests for non-consensual intimate imagery",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(cases.router)
+    return app
+
+
+def _keep_index_current(runtime: Runtime, stop: threading.Event) -> None:
+    """Load the bank index, then follow the checkpoint until the app stops."""
+    while not stop.is_set():
+        try:
+            with runtime.sessions() as session:
+                runtime.bank.refresh(session)
+        except SQLAlchemyError as error:
+            # The database may be restarting; /readyz reports it and the next round retries.
+            logger.warning("bank index refresh failed: %s", type(error).__name__)
+        stop.wait(runtime.settings.index_refresh_seconds)

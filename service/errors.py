@@ -1,0 +1,85 @@
+"""The one place where domain errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from casework.errors import (
+    CaseworkError,
+    Conflict,
+    InvalidFingerprints,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    TooManyFingerprints,
+    Unavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
+    (NotFound, 404),
+    (TooManyFingerprints, 413),
+    (InvalidInput, 422),
+    (Conflict, 409),
+    (NotAllowed, 403),
+    (Unavailable, 503),
+]
+RETRY_AFTER_SECONDS = 5
+
+
+def error_body(
+    code: str, message: str, details: list[dict[str, object]] | None = None
+) -> dict[str, object]:
+    """The JSON shape of every error response."""
+    error: dict[str, object] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _casework_error(_request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, CaseworkError):
+        raise error
+    status = next((code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 400)
+    details: list[dict[str, object]] | None = None
+    if isinstance(error, InvalidFingerprints):
+        details = [{"index": p.index, "reason": p.reason} for p in error.problems]
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return JSONResponse(error_body(error.code, str(error), details), status, headers=headers)
+
+
+def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, RequestValidationError):
+        raise error
+    # Echoing "input" back would copy submitted hashes into responses and logs: keep loc and msg.
+    details: list[dict[str, object]] = [
+        {"location": ".".join(str(part) for part in item["loc"]), "reason": item["msg"]}
+        for item in error.errors()
+    ]
+    return JSONResponse(
+        error_body("invalid_request", "the request body does not have the expected shape", details),
+        422,
+    )
+
+
+def _database_down(_request: Request, error: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s", type(error).__name__)
+    return JSONResponse(
+        error_body("unavailable", "the service is temporarily unavailable; try again shortly"),
+        503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every mapping on the app."""
+    app.add_exception_handler(CaseworkError, _casework_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(DBAPIError, _database_down)

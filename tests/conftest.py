@@ -1,0 +1,146 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), settings, runtime, app and servers.
+
+Database tests run once per backend. PostgreSQL is the production path and must be reachable
+at TAKEDOWN_TEST_POSTGRES (default: 127.0.0.1:5432, trust auth, as .ci/run provides);
+TAKEDOWN_TEST_BACKENDS=sqlite narrows a local run to SQLite explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from casework.db import Base, migrate
+from casework.runtime import Runtime
+from casework.settings import Environment, Settings
+from service.app import create_app
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = os.environ.get("TAKEDOWN_TEST_BACKENDS", "sqlite,postgresql").split(",")
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session, dropped afterwards."""
+    name = f"takedown_test_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrate(url)
+    yield url
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A clean, migrated database on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "takedown.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        connection.execute("INSERT INTO bank_checkpoint (id, version) VALUES (1, 0)")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Test settings: a random secret and cheap argon2 parameters."""
+    return Settings(
+        environment=Environment.TEST,
+        database_url=database_url,
+        redis_url="redis://127.0.0.1:6379/9",
+        secret_key=secrets.token_urlsafe(48),
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+        index_refresh_seconds=0.05,
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """The objects one process holds."""
+    built = Runtime.build(settings)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> FastAPI:
+    """The application over the test runtime."""
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An in-process client; the lifespan (index loading) runs."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(app: FastAPI, runtime: Runtime) -> Iterator[str]:
+    """The app served by uvicorn over real HTTP on loopback, in this process."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (server.started and runtime.bank.loaded):
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def table_counts(runtime: Runtime) -> dict[str, int]:
+    """Rows per table, to prove what a failed request did not store."""
+    with runtime.engine.connect() as connection:
+        return {
+            table.name: connection.execute(
+                text(f'SELECT COUNT(*) FROM "{table.name}"')
+            ).scalar_one()
+            for table in Base.metadata.sorted_tables
+        }

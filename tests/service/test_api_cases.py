@@ -1,0 +1,157 @@
+"""The victim JSON API over a real app (in-process ASGI), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from casework.runtime import Runtime
+from hashing.fingerprint import Algorithm
+from tests.conftest import table_counts
+from tests.factories import image_set, random_fingerprint, wire
+
+
+def open_case(client: TestClient, seed: int = 1, images: int = 2) -> dict[str, str]:
+    response = client.post("/v1/cases", json=wire(image_set(random.Random(seed), images)))
+    assert response.status_code == 201, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+def test_it_opens_a_case_and_shows_its_status(client: TestClient) -> None:
+    opened = open_case(client)
+    assert opened["status"] == "active" and opened["added"] == 8
+    status = client.get("/v1/case", auth=(opened["case_id"], opened["pin"]))
+    assert status.status_code == 200
+    assert status.json()["fingerprints"] == {"md5": 2, "pdq": 2, "phash": 2, "sha256": 2}
+    assert "pin" not in status.json()
+
+
+def test_it_adds_fingerprints_and_counts_duplicates(client: TestClient) -> None:
+    opened = open_case(client, seed=2, images=1)
+    more = wire(image_set(random.Random(2), 2))
+    response = client.post(
+        "/v1/case/fingerprints", json=more, auth=(opened["case_id"], opened["pin"])
+    )
+    assert response.json() == {"added": 4, "duplicates": 4}
+
+
+def test_withdrawal_deletes_fingerprints_and_is_visible_in_status(
+    client: TestClient, runtime: Runtime
+) -> None:
+    opened = open_case(client, seed=3)
+    auth = (opened["case_id"], opened["pin"])
+    response = client.post("/v1/case/withdraw", auth=auth)
+    assert response.json()["fingerprints_deleted"] == 8
+    assert client.get("/v1/case", auth=auth).json()["status"] == "withdrawn"
+    assert table_counts(runtime)["case_fingerprints"] == 0
+    refused = client.post(
+        "/v1/case/fingerprints", json=wire(image_set(random.Random(4), 1)), auth=auth
+    )
+    assert refused.status_code == 409
+
+
+def test_a_wrong_pin_and_an_unknown_case_answer_the_same_404(client: TestClient) -> None:
+    opened = open_case(client, seed=5)
+    wrong_pin = client.get("/v1/case", auth=(opened["case_id"], "11111111"))
+    unknown = client.get("/v1/case", auth=("ABCDEFGHJKMN", opened["pin"]))
+    assert wrong_pin.status_code == unknown.status_code == 404
+    assert wrong_pin.json() == unknown.json()
+
+
+def test_missing_credentials_ask_for_basic_auth(client: TestClient) -> None:
+    response = client.get("/v1/case")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Basic")
+
+
+def test_repeated_wrong_pins_lock_the_case_out(client: TestClient, runtime: Runtime) -> None:
+    opened = open_case(client, seed=6)
+    for _ in range(runtime.lockout.failures):
+        assert client.get("/v1/case", auth=(opened["case_id"], "99999999")).status_code == 404
+    assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 404
+
+
+def test_malformed_fingerprints_get_per_item_reasons_and_store_nothing(
+    client: TestClient, runtime: Runtime
+) -> None:
+    good = random_fingerprint(Algorithm.PDQ, random.Random(7))
+    body = {
+        "fingerprints": [
+            {"algorithm": "pdq", "value": good.hex, "quality": 90},
+            {"algorithm": "pdq", "value": good.hex.upper(), "quality": 90},
+            {"algorithm": "phash", "value": "abc"},
+            {"algorithm": "dhash", "value": "0" * 16},
+            {"algorithm": "phash", "value": "8000000000000000"},
+        ]
+    }
+    response = client.post("/v1/cases", json=body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_fingerprints"
+    assert [detail["index"] for detail in error["details"]] == [1, 2, 3, 4]
+    assert "nothing was stored" in error["message"]
+    assert table_counts(runtime)["cases"] == 0
+
+
+def test_a_body_of_the_wrong_shape_is_refused_without_echoing_it(client: TestClient) -> None:
+    secret_like = "f" * 64
+    response = client.post(
+        "/v1/cases", json={"fingerprints": [{"algo": "pdq", "hash": secret_like}]}
+    )
+    assert response.status_code == 422
+    assert secret_like not in response.text
+
+
+def test_too_many_fingerprints_in_one_request_answer_413(
+    client: TestClient, runtime: Runtime
+) -> None:
+    rng = random.Random(8)
+    fingerprints = [random_fingerprint(Algorithm.PHASH, rng) for _ in range(501)]
+    response = client.post("/v1/cases", json=wire(fingerprints))
+    assert response.status_code == 413
+    assert "limit is 500" in response.json()["error"]["message"]
+    assert table_counts(runtime)["cases"] == 0
+
+
+def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None:
+    response = client.post(
+        "/v1/cases",
+        content=b"{" + b" " * (3 * 1024 * 1024) + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_responses_never_contain_fingerprint_values(client: TestClient) -> None:
+    fingerprints = image_set(random.Random(9), 2)
+    opened = client.post("/v1/cases", json=wire(fingerprints))
+    auth = (opened.json()["case_id"], opened.json()["pin"])
+    texts = [
+        opened.text,
+        client.get("/v1/case", auth=auth).text,
+        client.post("/v1/case/withdraw", auth=auth).text,
+    ]
+    for fingerprint in fingerprints:
+        assert not any(fingerprint.hex in text for text in texts)
+
+
+def test_readiness_waits_for_the_index_to_load(app: FastAPI, runtime: Runtime) -> None:
+    without_lifespan = TestClient(app)
+    assert without_lifespan.get("/healthz").json() == {"status": "ok"}
+    assert without_lifespan.get("/readyz").status_code == 503
+    with TestClient(app) as started:
+        deadline = time.monotonic() + 10
+        while not runtime.bank.loaded and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started.get("/readyz").status_code == 200
+
+
+def test_openapi_documents_the_case_endpoints(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/cases", "/v1/case", "/v1/case/fingerprints", "/v1/case/withdraw"} <= set(paths)
+    assert client.get("/docs").status_code == 200
