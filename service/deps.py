@@ -30,7 +30,8 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function" commits before the response is sent: a client that sees 2xx sees committed data.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _case_credentials = HTTPBasic(
     scheme_name="CaseCredentials",
