@@ -1,0 +1,212 @@
+"""Reference data for the JS PDQ hasher parity tests (web/test/pdq-parity.test.js).
+
+Decodes images with the Python side's own decoder, hashing.images.decode_image
+(Pillow; EXIF orientation applied with ImageOps.exif_transpose, then convert("RGB");
+plain Pillow doing the same if the project is not importable), hashes the RGB buffer with
+pdqhash 0.2.8, writes the raw RGB bytes to --out and prints one JSON line per
+image on stdout:
+
+    {"kind": "vector"|"synthetic"|"large"|"corpus", "name": ..., "width": W, "height": H,
+     "pixels": "<file name in --out, W*H*3 bytes, row-major RGB>",
+     "pdq": "<64 hex>", "quality": Q,
+     "dct": "<hex of 256 little-endian float32, row-major 16x16>" or null}
+
+"dct" is the unthresholded 16x16 DCT from pdqhash.compute_float, so the JS port
+can be checked bit for bit before the median threshold.
+
+With --ack-window N the script blocks after every N outstanding records until
+it reads one line per record from stdin, so the consumer can delete each pixel
+file after use and the temp directory never holds more than N images.
+
+Run with the project venv:  .venv/bin/python web/scripts/dump_pixels.py --out DIR ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image, ImageOps
+
+project_decode: Callable[..., Image.Image] | None
+try:  # the project's own decoder, so the JS tests follow any change to it
+    from hashing.images import decode_image
+
+    project_decode = decode_image
+except ImportError:  # pragma: no cover - run outside the project venv
+    project_decode = None
+    print(
+        "dump_pixels.py: hashing.images not importable; decoding with plain Pillow "
+        "(Image.open, exif_transpose, convert('RGB'))",
+        file=sys.stderr,
+    )
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+MIN_HASHABLE_DIM = 5  # below this pdqhash returns an all-zero hash, quality 0
+
+
+def dct_matrix_base64() -> str:
+    """The C++ dct_matrix_64 (16x64 float32, little-endian) as base64.
+
+    C++: const float scale = sqrt(2.0 / 64); D[i][j] = scale * cos((pi / 2.0 / 64) *
+    (i + 1) * (2 * j + 1)), the product in double, stored as float. math.cos is the
+    C library's cos, as in pdqhash's build. pdq.js embeds this string.
+    """
+    scale = float(np.float32(math.sqrt(2.0 / 64)))
+    values = [
+        scale * math.cos((math.pi / 2.0 / 64) * (i + 1) * (2 * j + 1))
+        for i in range(16)
+        for j in range(64)
+    ]
+    return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
+
+
+def decode_rgb(path: Path) -> np.ndarray:
+    """Decode as the Python side does: hashing.images.decode_image (EXIF transpose, RGB)."""
+    if project_decode is not None:
+        rgb = project_decode(path.read_bytes(), min_side=1)
+    else:
+        with Image.open(path) as im:
+            im.load()
+            rgb = ImageOps.exif_transpose(im).convert("RGB")
+    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+
+
+def bits_to_hex(bits: np.ndarray) -> str:
+    """pdqhash bit vector (bit 255 first) to canonical PDQ hex, as python-threatexchange does."""
+    text = "".join(str(int(b)) for b in bits)
+    return "".join(f"{int(text[i : i + 4], 2):x}" for i in range(0, 256, 4))
+
+
+def hash_record(kind: str, name: str, rgb: np.ndarray) -> dict[str, object]:
+    bits, quality = pdqhash.compute(rgb)
+    height, width = rgb.shape[:2]
+    dct = None
+    if min(width, height) >= MIN_HASHABLE_DIM:
+        values, _ = pdqhash.compute_float(rgb)
+        # compute_float returns the 16x16 buffer flattened and reversed.
+        dct = np.asarray(values[::-1], dtype="<f4").tobytes().hex()
+    return {
+        "kind": kind,
+        "name": name,
+        "width": int(width),
+        "height": int(height),
+        "pdq": bits_to_hex(bits),
+        "quality": int(quality),
+        "dct": dct,
+    }
+
+
+def synthetic_images() -> Iterator[tuple[str, np.ndarray]]:
+    """Edge cases for sizes, filter windows, the 64x64 shortcut and median ties."""
+    rng = np.random.default_rng(20240601)
+
+    def noise(h: int, w: int) -> np.ndarray:
+        return rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+
+    def flat(h: int, w: int, value: tuple[int, int, int]) -> np.ndarray:
+        return np.broadcast_to(np.array(value, dtype=np.uint8), (h, w, 3)).copy()
+
+    yield "noise-64x64 (no blur path)", noise(64, 64)
+    yield "noise-63x64", noise(64, 63)
+    yield "noise-65x65", noise(65, 65)
+    yield "noise-5x5 (minimum size)", noise(5, 5)
+    yield "noise-4x100 (below minimum)", noise(100, 4)
+    yield "noise-100x4 (below minimum)", noise(4, 100)
+    yield "noise-129x127", noise(127, 129)
+    yield "noise-7x3000", noise(3000, 7)
+    yield "noise-3000x9", noise(9, 3000)
+    yield "noise-257x255", noise(255, 257)
+    yield "black-64x64 (all ties)", flat(64, 64, (0, 0, 0))
+    yield "grey-64x64 (all ties)", flat(64, 64, (128, 128, 128))
+    yield "grey-100x100", flat(100, 100, (77, 150, 200))
+    yield "white-1000x700", flat(700, 1000, (255, 255, 255))
+    ys, xs = np.mgrid[0:300, 0:400]
+    gradient = np.stack([xs * 255 // 399, ys * 255 // 299, (xs + ys) % 256], axis=-1)
+    yield "gradient-400x300", gradient.astype(np.uint8)
+    stripes = np.where((xs // 8) % 2 == 0, 255, 0).astype(np.uint8)
+    yield "stripes-400x300", np.repeat(stripes[:, :, None], 3, axis=2)
+    checker = np.where(((xs // 25) + (ys // 25)) % 2 == 0, 230, 20).astype(np.uint8)
+    yield "checker-400x300", np.repeat(checker[:, :, None], 3, axis=2)
+
+
+def large_images(vectors: Path) -> Iterator[tuple[str, np.ndarray]]:
+    """Full-resolution phone-sized buffers: large Jarosz windows (32 and 24)."""
+    source = vectors / "aaa-orig.jpg"
+    with Image.open(source) as im:
+        rgb = im.convert("RGB")
+        yield (
+            "aaa-orig upscaled 4032x3024",
+            np.asarray(rgb.resize((4032, 3024), Image.Resampling.BICUBIC), dtype=np.uint8),
+        )
+        yield (
+            "aaa-orig upscaled 3001x1999",
+            np.asarray(rgb.resize((3001, 1999), Image.Resampling.BILINEAR), dtype=np.uint8),
+        )
+
+
+def list_images(folder: Path, limit: int | None) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return files if limit is None else files[:limit]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Reference data for the JS PDQ parity tests.")
+    parser.add_argument("--out", type=Path, help="directory for raw RGB files")
+    parser.add_argument(
+        "--dct-matrix", action="store_true", help="print the DCT matrix as base64 and exit"
+    )
+    parser.add_argument("--vectors", type=Path, help="folder of PDQ vector images")
+    parser.add_argument("--corpus", type=Path, help="folder of corpus images")
+    parser.add_argument("--corpus-limit", type=int, default=None, help="first N corpus files")
+    parser.add_argument("--synthetic", action="store_true", help="add synthetic edge cases")
+    parser.add_argument("--large", action="store_true", help="add 12 MP and 6 MP buffers")
+    parser.add_argument("--ack-window", type=int, default=0, help="see module docstring")
+    args = parser.parse_args(argv)
+    if args.dct_matrix:
+        print(dct_matrix_base64())
+        return 0
+    if args.out is None:
+        parser.error("--out is required")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def jobs() -> Iterator[tuple[str, str, np.ndarray]]:
+        if args.vectors:
+            for path in list_images(args.vectors, None):
+                yield "vector", path.name, decode_rgb(path)
+        if args.synthetic:
+            for name, rgb in synthetic_images():
+                yield "synthetic", name, np.ascontiguousarray(rgb)
+        if args.large:
+            if not args.vectors:
+                parser.error("--large needs --vectors (it upscales aaa-orig.jpg)")
+            for name, rgb in large_images(args.vectors):
+                yield "large", name, np.ascontiguousarray(rgb)
+        if args.corpus:
+            for path in list_images(args.corpus, args.corpus_limit):
+                yield "corpus", path.name, decode_rgb(path)
+
+    outstanding = 0
+    for index, (kind, name, rgb) in enumerate(jobs()):
+        if args.ack_window and outstanding >= args.ack_window:
+            if not sys.stdin.readline():
+                return 0  # consumer went away
+            outstanding -= 1
+        record = hash_record(kind, name, rgb)
+        pixel_file = f"{index:05d}.rgb"
+        (args.out / pixel_file).write_bytes(rgb.tobytes())
+        record["pixels"] = pixel_file
+        print(json.dumps(record), flush=True)
+        outstanding += 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
