@@ -157,7 +157,13 @@ def _from_bit_vector(algorithm: Algorithm, bits: np.ndarray) -> Fingerprint:
 
 
 def _denylist() -> dict[Fingerprint, str]:
-    """Hashes of synthetic flat and gradient images, and the digests of empty input."""
+    """Hashes of synthetic flat and gradient images, and the digests of empty input.
+
+    pHash of flat or gradient content is a few near-empty values, mostly caught by the popcount
+    rule; the entries add the ones on its edge (a reversed gradient sets exactly 8 of 64 bits).
+    PDQ of flat content is rounding noise that moves with size and level, so its entries only
+    catch these exact images and the quality floor (flat 0, gradients 44) does the real work.
+    """
     size = (256, 256)
     gradient = Image.linear_gradient("L").resize(size).convert("RGB")
     synthetic = {

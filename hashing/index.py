@@ -37,6 +37,7 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 Codes = npt.NDArray[np.uint64]
 Ids = npt.NDArray[np.int64]
 Rows = npt.NDArray[np.integer[Any]]
+Hits = tuple[Rows, npt.NDArray[np.int64]]
 
 
 class HammingIndex:
@@ -86,7 +87,7 @@ class HammingIndex:
         self.add_many([item_id], [value])
 
     def add_many(self, ids: Sequence[int], values: Sequence[int]) -> None:
-        """Add items in bulk (ids unique and not yet present); large batches rebuild the tables."""
+        """Add items in bulk (ids unique and not yet present); big batches rebuild the tables."""
         if len(ids) != len(values):
             raise ValueError(f"got {len(ids)} ids but {len(values)} values")
         new_ids = _as_ids(ids)
@@ -96,7 +97,8 @@ class HammingIndex:
         clash = self._first_present(new_ids)
         if clash is not None:
             raise ValueError(f"item {clash} is already in the index")
-        if self._buf_len + len(new_ids) > self._buffer_limit():
+        # A first load goes straight into the tables; later additions wait in the buffer.
+        if not len(self._ids) or self._buf_len + len(new_ids) > self._buffer_limit():
             self._rebuild(new_ids, new_codes)
             return
         self._reserve(self._buf_len + len(new_ids))
@@ -142,7 +144,8 @@ class HammingIndex:
         return [self._query_one(q, radius) for q in queries]
 
     def _query_one(self, q: Codes, radius: int) -> list[tuple[int, int]]:
-        rows, dists = self._search_merged(q, radius)
+        found = self._probe_tables(q, radius)
+        rows, dists = found if found is not None else self._scan_merged(q, radius)
         buf_dists = _distances(self._buf_codes[: self._buf_len], q)
         buf_rows = np.flatnonzero(buf_dists <= radius)
         ids = np.concatenate((self._ids[rows], self._buf_ids[buf_rows]))
@@ -150,33 +153,36 @@ class HammingIndex:
         order = np.lexsort((ids, dists))
         return list(zip(ids[order].tolist(), dists[order].tolist(), strict=True))
 
-    def _search_merged(self, q: Codes, radius: int) -> tuple[Rows, npt.NDArray[np.int64]]:
+    def _probe_tables(self, q: Codes, radius: int) -> Hits | None:
+        """Live merged rows within radius via the chunk tables, or None when a scan is cheaper."""
         n = len(self._ids)
-        plan = _probe_plan(self._chunks, radius) if _probe_count(self._chunks, radius) < n else None
-        if plan is not None:
-            chunk_of_probe, masks = plan
-            q_chunks = _chunk_values(q[np.newaxis, :], self._chunks)[0].astype(np.int64)
-            probes = q_chunks[chunk_of_probe] ^ masks
-            starts = self._offsets[chunk_of_probe, probes]
-            lengths = self._offsets[chunk_of_probe, probes + 1] - starts
-            total = int(lengths.sum())
-            if len(probes) + _CANDIDATE_COST * total < n:
-                positions = _concat_ranges(starts + chunk_of_probe * n, lengths, total)
-                candidates = self._perm[positions]
-                dists = _distances(self._codes[candidates], q)
-                hit = (dists <= radius) & ~self._dead[candidates]
-                # A code can be found through several chunks; keep each row once.
-                rows, first = np.unique(candidates[hit], return_index=True)
-                return rows, dists[hit][first]
-        rows_found, dists_found = [], []
-        for start in range(0, n, _SCAN_BLOCK_ROWS):
+        if _probe_count(self._chunks, radius) >= n:
+            return None
+        chunk_of_probe, masks = _probe_plan(self._chunks, radius)
+        q_chunks = _chunk_values(q[np.newaxis, :], self._chunks)[0].astype(np.int64)
+        probes = q_chunks[chunk_of_probe] ^ masks
+        starts = self._offsets[chunk_of_probe, probes]
+        lengths = self._offsets[chunk_of_probe, probes + 1] - starts
+        total = int(lengths.sum())
+        if len(probes) + _CANDIDATE_COST * total >= n:
+            return None
+        candidates = self._perm[_concat_ranges(starts + chunk_of_probe * n, lengths, total)]
+        dists = _distances(self._codes[candidates], q)
+        hit = (dists <= radius) & ~self._dead[candidates]
+        # A code can be found through several chunks; keep each row once.
+        rows, first = np.unique(candidates[hit], return_index=True)
+        return rows, dists[hit][first]
+
+    def _scan_merged(self, q: Codes, radius: int) -> Hits:
+        """Live merged rows within radius by brute force, in blocks to bound memory."""
+        rows: list[Rows] = [np.empty(0, np.intp)]
+        dists: list[npt.NDArray[np.int64]] = [np.empty(0, np.int64)]
+        for start in range(0, len(self._ids), _SCAN_BLOCK_ROWS):
             block = _distances(self._codes[start : start + _SCAN_BLOCK_ROWS], q)
             found = np.flatnonzero((block <= radius) & ~self._dead[start : start + len(block)])
-            rows_found.append(found + start)
-            dists_found.append(block[found])
-        if not rows_found:
-            return np.empty(0, np.intp), np.empty(0, np.int64)
-        return np.concatenate(rows_found), np.concatenate(dists_found)
+            rows.append(found + start)
+            dists.append(block[found])
+        return np.concatenate(rows), np.concatenate(dists)
 
     def _first_present(self, ids: Ids) -> int | None:
         """The first of ``ids`` already in the index, if any."""

@@ -1,0 +1,259 @@
+"""HammingIndex against a brute-force oracle: every radius, both search paths, all mutations."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import hashing.index
+from hashing.fingerprint import Fingerprint
+from hashing.index import HammingIndex
+from tests.hashing.conftest import VECTORS
+
+RADII = [0, 1, 6, 10, 31, 64, 128]
+
+
+def oracle(bank: dict[int, int], value: int, radius: int) -> list[tuple[int, int]]:
+    """Every (id, distance) within radius, by distance then id, by brute force on Python ints."""
+    hits = [(i, (v ^ value).bit_count()) for i, v in bank.items()]
+    return sorted(((i, d) for i, d in hits if d <= radius), key=lambda hit: (hit[1], hit[0]))
+
+
+def flip(value: int, bits: int, k: int, rng: random.Random) -> int:
+    """value with exactly k of its bits flipped."""
+    for position in rng.sample(range(bits), k):
+        value ^= 1 << position
+    return value
+
+
+def random_bank(bits: int, size: int, seed: int) -> dict[int, int]:
+    rng = random.Random(seed)
+    # Sparse, shuffled ids so that row order and id order differ.
+    ids = rng.sample(range(10 * size), size)
+    return {i: rng.getrandbits(bits) for i in ids}
+
+
+def probes_around(
+    bank: dict[int, int], bits: int, radius: int, rng: random.Random, count: int
+) -> list[int]:
+    """Queries planted at radius-1, radius and radius+1 bits from bank entries."""
+    values = list(bank.values())
+    queries = []
+    for _ in range(count):
+        for k in (radius - 1, radius, radius + 1):
+            if 0 <= k <= bits:
+                queries.append(flip(rng.choice(values), bits, k, rng))
+    return queries
+
+
+def build(bits: int, bank: dict[int, int]) -> HammingIndex:
+    index = HammingIndex(bits)
+    index.add_many(list(bank), list(bank.values()))
+    return index
+
+
+def assert_matches_oracle(
+    index: HammingIndex, bank: dict[int, int], queries: Sequence[int], radius: int
+) -> None:
+    assert len(index) == len(bank)
+    for query, got in zip(queries, index.query_many(queries, radius), strict=True):
+        assert got == oracle(bank, query, radius)
+
+
+@pytest.mark.parametrize("radius", RADII)
+@pytest.mark.parametrize("bits", [64, 256])
+def test_queries_at_under_and_over_the_radius_match_brute_force(bits: int, radius: int) -> None:
+    bank = random_bank(bits, 3000, seed=bits + radius)
+    rng = random.Random(radius)
+    assert_matches_oracle(
+        build(bits, bank), bank, probes_around(bank, bits, radius, rng, 15), radius
+    )
+
+
+@pytest.mark.parametrize(("bits", "radius"), [(64, 0), (64, 6), (64, 10), (256, 10), (256, 31)])
+def test_small_radii_on_a_merged_bank_use_the_chunk_tables(
+    bits: int, radius: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bank = random_bank(bits, 3000, seed=5)
+    index = build(bits, bank)
+
+    def no_scan(*args: object) -> None:
+        raise AssertionError("scanned instead of probing the tables")
+
+    monkeypatch.setattr(HammingIndex, "_scan_merged", no_scan)
+    queries = probes_around(bank, bits, radius, random.Random(1), 10)
+    assert_matches_oracle(index, bank, queries, radius)
+
+
+def test_large_radii_and_tiny_banks_fall_back_to_a_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_tables(*args: object) -> None:
+        raise AssertionError("probed the tables")
+
+    monkeypatch.setattr(hashing.index, "_probe_plan", no_tables)
+    big = random_bank(256, 3000, seed=6)
+    assert_matches_oracle(
+        build(256, big), big, probes_around(big, 256, 64, random.Random(2), 5), 64
+    )
+    tiny = random_bank(64, 20, seed=7)
+    assert_matches_oracle(build(64, tiny), tiny, probes_around(tiny, 64, 6, random.Random(3), 5), 6)
+
+
+def test_128_bit_codes_are_exact_too() -> None:
+    bank = random_bank(128, 2000, seed=8)
+    index = build(128, bank)
+    for radius in (0, 7, 20, 128):
+        queries = probes_around(bank, 128, radius, random.Random(radius), 5)
+        assert_matches_oracle(index, bank, queries, radius)
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+def test_interleaved_adds_and_removes_stay_exact_through_buffer_and_merges(
+    bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small buffer makes merges (buffer folded into the tables) happen every few steps.
+    monkeypatch.setattr(hashing.index, "_MIN_BUFFER", 20)
+    rebuilds: list[int] = []
+    rebuild = HammingIndex._rebuild
+
+    def counted(self: HammingIndex, *args: Any) -> None:
+        rebuilds.append(len(self))
+        rebuild(self, *args)
+
+    monkeypatch.setattr(HammingIndex, "_rebuild", counted)
+    rng = random.Random(bits)
+    bank = random_bank(bits, 800, seed=9)
+    index = build(bits, bank)
+    next_id = 20_000
+    for step in range(300):
+        if rng.random() < 0.55:
+            value = flip(rng.choice(list(bank.values())), bits, rng.randint(0, 12), rng)
+            index.add(next_id, value)
+            bank[next_id] = value
+            next_id += 1
+        else:
+            victim = rng.choice(list(bank))
+            assert index.remove(victim)
+            del bank[victim]
+        if step % 10 == 0:
+            radius = rng.choice([0, 3, 10, 31])
+            queries = probes_around(bank, bits, radius, rng, 3)
+            assert_matches_oracle(index, bank, queries, radius)
+    assert_matches_oracle(index, bank, probes_around(bank, bits, 6, rng, 10), 6)
+    assert len(rebuilds) >= 4
+
+
+def test_a_clustered_bank_that_defeats_the_tables_is_still_exact() -> None:
+    rng = random.Random(13)
+    base = rng.getrandbits(256)
+    # Every code is base with one or two bits flipped: all share almost every chunk value.
+    bank = {i: flip(base, 256, rng.randint(1, 2), rng) for i in range(3000)}
+    queries = [base, flip(base, 256, 3, rng), rng.getrandbits(256)]
+    assert_matches_oracle(build(256, bank), bank, queries, 2)
+
+
+def test_additions_wait_in_the_buffer_until_it_is_full() -> None:
+    bank = random_bank(64, 3000, seed=10)
+    index = build(64, bank)
+    index.add(-1, 12345)
+    bank[-1] = 12345
+    assert -1 in index
+    assert index.query(12345, 0)[0] == (-1, 0)
+    queries = probes_around(bank, 64, 10, random.Random(4), 10) + [12345 ^ 0b111]
+    assert_matches_oracle(index, bank, queries, 10)
+
+
+def test_removed_items_stop_matching_and_can_be_added_again() -> None:
+    bank = random_bank(256, 3000, seed=11)
+    index = build(256, bank)
+    victim, value = next(iter(bank.items()))
+    assert index.remove(victim)
+    assert victim not in index
+    assert not index.remove(victim)
+    assert all(hit[0] != victim for hit in index.query(value, 31))
+    index.add(victim, value)
+    assert index.query(value, 0)[0] == (victim, 0)
+    assert len(index) == len(bank)
+
+
+def test_every_needle_is_found_in_the_haystack_exactly_as_brute_force_finds_it() -> None:
+    def load(name: str) -> list[int]:
+        return [Fingerprint.parse("pdq", v).bits for v in (VECTORS / name).read_text().split()]
+
+    haystack = dict(enumerate(load("haystack.txt")))
+    needles = load("needles.txt")
+    index = build(256, haystack)
+    results = index.query_many(needles, 31)
+    assert all(results)
+    assert results == [oracle(haystack, needle, 31) for needle in needles]
+    assert sum(map(len, results)) == 250
+    assert sum(1 for hits in results if hits[0][1] == 0) == 50
+
+
+def test_identical_codes_under_different_ids_are_ordered_by_id() -> None:
+    index = HammingIndex(64)
+    index.add_many([30, 10, 20], [5, 5, 4])
+    assert index.query(5, 1) == [(10, 0), (30, 0), (20, 1)]
+
+
+def test_an_empty_index_finds_nothing() -> None:
+    index = HammingIndex(256)
+    assert (len(index), index.query(0, 256), index.query_many([], 3)) == (0, [], [])
+    assert 1 not in index
+
+
+def test_membership_is_by_item_id() -> None:
+    index = HammingIndex(64)
+    index.add(7, 99)
+    assert 7 in index
+    assert 99 not in index
+    assert "7" not in index
+    assert 2**70 not in index
+
+
+def test_duplicate_ids_are_refused() -> None:
+    index = HammingIndex(64)
+    index.add_many([1, 2], [3, 4])
+    with pytest.raises(ValueError, match="already"):
+        index.add(2, 5)
+    with pytest.raises(ValueError, match="unique"):
+        index.add_many([8, 8], [1, 2])
+    big = random_bank(64, 5000, seed=12)
+    index.add_many(list(big), list(big.values()))
+    with pytest.raises(ValueError, match="already"):
+        index.add_many([10**9, next(iter(big))], [1, 2])
+    assert len(index) == 5002
+
+
+@pytest.mark.parametrize(
+    ("ids", "values"),
+    [([1], [2**64]), ([1], [-1]), ([1, 2], [3]), ([2**63], [1]), ([1.5], [1])],
+)
+def test_bad_items_are_refused(ids: list[int], values: list[int]) -> None:
+    index = HammingIndex(64)
+    with pytest.raises((ValueError, TypeError)):
+        index.add_many(ids, values)
+    assert len(index) == 0
+
+
+def test_bad_queries_and_sizes_are_refused() -> None:
+    index = HammingIndex(64)
+    with pytest.raises(ValueError):
+        index.query(1, -1)
+    with pytest.raises(ValueError):
+        index.query(2**64, 3)
+    with pytest.raises(ValueError):
+        HammingIndex(100)
+
+
+def test_the_index_refuses_to_be_pickled_or_copied() -> None:
+    index = HammingIndex(64)
+    index.add(1, 2)
+    with pytest.raises(TypeError, match="rebuild it from the database"):
+        pickle.dumps(index)
+    with pytest.raises(TypeError, match="rebuild"):
+        copy.deepcopy(index)
