@@ -153,8 +153,13 @@ def large_images(vectors: Path) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def list_images(folder: Path, limit: int | None) -> list[Path]:
+    """Image files in name order; with a limit, that many spread evenly over the list."""
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    return files if limit is None else files[:limit]
+    if limit is None or limit >= len(files):
+        return files
+    if limit <= 1:
+        return files[:limit]
+    return [files[round(i * (len(files) - 1) / (limit - 1))] for i in range(limit)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--vectors", type=Path, help="folder of PDQ vector images")
     parser.add_argument("--corpus", type=Path, help="folder of corpus images")
-    parser.add_argument("--corpus-limit", type=int, default=None, help="first N corpus files")
+    parser.add_argument(
+        "--corpus-limit", type=int, default=None, help="N corpus files spread over the name order"
+    )
     parser.add_argument("--synthetic", action="store_true", help="add synthetic edge cases")
     parser.add_argument("--large", action="store_true", help="add 12 MP and 6 MP buffers")
     parser.add_argument("--ack-window", type=int, default=0, help="see module docstring")
