@@ -14,8 +14,8 @@ from casework.db import utcnow
 from casework.errors import (
     CaseNotFound,
     CaseWithdrawn,
-    FingerprintProblem,
     InvalidFingerprints,
+    ItemProblem,
     TooManyFingerprints,
 )
 from casework.models import BankOp, Case, CaseFingerprint, CaseStatus
@@ -89,16 +89,16 @@ def validate_fingerprints(
             f"{len(submitted)} fingerprints in one request; the limit is {limits.per_request}"
         )
     parsed: list[tuple[Fingerprint, int | None]] = []
-    problems: list[FingerprintProblem] = []
+    problems: list[ItemProblem] = []
     for position, item in enumerate(submitted):
         try:
             fingerprint = Fingerprint.parse(item.algorithm, item.value)
         except InvalidFingerprint as error:
-            problems.append(FingerprintProblem(position, str(error)))
+            problems.append(ItemProblem(position, str(error)))
             continue
         reason = _refusal(fingerprint, item.quality)
         if reason:
-            problems.append(FingerprintProblem(position, reason))
+            problems.append(ItemProblem(position, reason))
             continue
         parsed.append((fingerprint, item.quality))
     if problems:

@@ -5,6 +5,7 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which
 ├── InvalidInput               422: a request the domain refuses as it stands
 │   ├── InvalidFingerprints    one or more fingerprints are malformed or unusable (per item)
+│   ├── InvalidUrls            one or more reported URLs are unusable (per item)
 │   └── TooManyFingerprints    over the per-request or per-case limit
 ├── Conflict                   409: the object's state forbids the operation
 │   └── CaseWithdrawn          the case was withdrawn; nothing can be added to it
@@ -51,8 +52,8 @@ class InvalidInput(CaseworkError):
 
 
 @dataclass(frozen=True)
-class FingerprintProblem:
-    """Why one submitted fingerprint (by its position in the request) was refused."""
+class ItemProblem:
+    """Why one submitted item (by its position in the request) was refused."""
 
     index: int
     reason: str
@@ -63,7 +64,7 @@ class InvalidFingerprints(InvalidInput):
 
     code = "invalid_fingerprints"
 
-    def __init__(self, problems: list[FingerprintProblem]) -> None:
+    def __init__(self, problems: list[ItemProblem]) -> None:
         self.problems = problems
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -101,3 +102,15 @@ class Unavailable(CaseworkError):
     """A dependency is not ready; the caller should retry later."""
 
     code = "unavailable"
+
+
+class InvalidUrls(InvalidInput):
+    """One or more reported URLs are unusable; nothing of the report was stored."""
+
+    code = "invalid_urls"
+
+    def __init__(self, problems: list[ItemProblem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"url {first.index}: {first.reason}{more}; nothing was stored")

@@ -90,3 +90,115 @@ class BankCheckpoint(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiKey(Base):
+    """A machine client's key (a trusted flagger or a platform); only its HMAC is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ItemStatus(StrEnum):
+    """Where one reported URL is in its processing."""
+
+    QUEUED = "queued"
+    FETCHING = "fetching"
+    RETRYING = "retrying"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Report(Base):
+    """URLs someone authorised reported as leaks, with who reported them."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, default=None
+    )
+    api_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), default=None
+    )
+    reporter_kind: Mapped[str] = mapped_column(String(16))
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    items: Mapped[list[ReportItem]] = relationship(
+        back_populates="report",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReportItem.id",
+    )
+
+
+class ReportItem(Base):
+    """One reported URL and what the worker found there (never the content itself)."""
+
+    __tablename__ = "report_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.QUEUED.value, index=True)
+    reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    reason_message: Mapped[str | None] = mapped_column(String(500), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    images_found: Mapped[int] = mapped_column(Integer, default=0)
+    images_hashed: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    report: Mapped[Report] = relationship(back_populates="items")
+    matches: Mapped[list[Match]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class MatchStatus(StrEnum):
+    """A caseworker's verdict on a match."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class Match(Base):
+    """An image found at a reported URL that is within the match radius of a case fingerprint.
+
+    Only the image's URL and its hashes are kept (sealed), never its bytes. The unique constraint
+    makes a job that runs twice record each match once.
+    """
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("item_id", "image_url_digest", "fingerprint_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("report_items.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    fingerprint_id: Mapped[int] = mapped_column(
+        ForeignKey("case_fingerprints.id", ondelete="CASCADE"), index=True
+    )
+    image_url: Mapped[str] = mapped_column(String(2048))
+    image_url_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    algorithm: Mapped[str] = mapped_column(String(16))
+    distance: Mapped[int] = mapped_column(Integer)
+    found_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=MatchStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    item: Mapped[ReportItem] = relationship(back_populates="matches")

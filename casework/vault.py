@@ -1,4 +1,4 @@
-"""Fingerprint values at rest: sealed with AES-GCM, looked up by a keyed MAC."""
+"""Sensitive values at rest: sealed with AES-GCM; looked up by keyed MACs."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hashing.fingerprint import Algorithm, Fingerprint
 
 _FORMAT_V1 = b"\x01"
 _NONCE_BYTES = 12
+_TEXT_CONTEXT = b"text"
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -21,33 +22,49 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
 
 
 class Vault:
-    """Seals and opens fingerprint values with keys derived from the service secret.
+    """Seals and opens fingerprints and notes with keys derived from the service secret.
 
-    A database dump alone reveals no hash: values are encrypted, and the uniqueness column holds
-    an HMAC that cannot be inverted or compared with hashes computed elsewhere.
+    A database dump alone reveals no hash: values are encrypted, and uniqueness columns hold
+    HMACs that cannot be inverted or compared with hashes computed elsewhere.
     """
 
     def __init__(self, secret: str) -> None:
         raw = secret.encode("utf-8")
         self._aead = AESGCM(_derive(raw, b"takedown fingerprint seal v1"))
         self._mac_key = _derive(raw, b"takedown fingerprint mac v1")
+        self._pepper = _derive(raw, b"takedown api key pepper v1")
+
+    def _seal(self, raw: bytes, context: bytes) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return _FORMAT_V1 + nonce + self._aead.encrypt(nonce, raw, context)
+
+    def _open(self, sealed: bytes, context: bytes) -> bytes:
+        if sealed[:1] != _FORMAT_V1:
+            raise ValueError("unknown sealed-value format")
+        nonce = sealed[1 : 1 + _NONCE_BYTES]
+        return self._aead.decrypt(nonce, sealed[1 + _NONCE_BYTES :], context)
 
     def seal(self, fingerprint: Fingerprint) -> bytes:
         """Encrypt a fingerprint; the algorithm is bound as associated data."""
-        nonce = os.urandom(_NONCE_BYTES)
-        aad = fingerprint.algorithm.value.encode()
-        return _FORMAT_V1 + nonce + self._aead.encrypt(nonce, fingerprint.to_bytes(), aad)
+        return self._seal(fingerprint.to_bytes(), fingerprint.algorithm.value.encode())
 
     def open(self, algorithm: Algorithm, sealed: bytes) -> Fingerprint:
-        """Decrypt a sealed value, failing loudly if it was tampered with or sealed elsewhere."""
-        if sealed[:1] != _FORMAT_V1:
-            raise ValueError("unknown sealed-fingerprint format")
-        nonce = sealed[1 : 1 + _NONCE_BYTES]
-        body = sealed[1 + _NONCE_BYTES :]
-        raw = self._aead.decrypt(nonce, body, algorithm.value.encode())
-        return Fingerprint.from_bytes(algorithm, raw)
+        """Decrypt a sealed fingerprint, failing loudly if it was tampered with."""
+        return Fingerprint.from_bytes(algorithm, self._open(sealed, algorithm.value.encode()))
+
+    def seal_text(self, text: str) -> bytes:
+        """Encrypt free text a person wrote (report notes may name people)."""
+        return self._seal(text.encode("utf-8"), _TEXT_CONTEXT)
+
+    def open_text(self, sealed: bytes) -> str:
+        """Decrypt text sealed by seal_text."""
+        return self._open(sealed, _TEXT_CONTEXT).decode("utf-8")
 
     def mac(self, fingerprint: Fingerprint) -> bytes:
         """A keyed digest of algorithm and value, for uniqueness without revealing the value."""
         message = fingerprint.algorithm.value.encode() + b":" + fingerprint.to_bytes()
         return hmac.new(self._mac_key, message, hashlib.sha256).digest()
+
+    def key_digest(self, secret: str) -> bytes:
+        """HMAC-SHA256 of an API key's secret part under a derived pepper."""
+        return hmac.new(self._pepper, secret.encode("utf-8"), hashlib.sha256).digest()

@@ -8,22 +8,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
-from service.api import cases, health
+from service.api import cases, health, reports
 from service.bodies import BodySizeLimit
 from service.errors import install_error_handlers
+from workers.queues import connect
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """Build the application; nothing is read from the environment unless settings is None."""
+def create_app(
+    settings: Settings | None = None, runtime: Runtime | None = None, redis: Redis | None = None
+) -> FastAPI:
+    """Build the application; nothing is read from the environment unless both are None."""
     runtime = runtime or Runtime.build(settings or get_settings())
+    redis = redis or connect(runtime.settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -45,10 +50,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.redis = redis
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(reports.router)
     return app
 
 

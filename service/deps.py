@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from base64 import b64decode
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from redis import Redis
 from sqlalchemy.orm import Session
 
+from casework.apikeys import Scope, authenticate_key
 from casework.cases import authenticate_case
 from casework.db import transaction
+from casework.errors import CaseNotFound
 from casework.models import Case
+from casework.reports import Reporter, ReporterKind
 from casework.runtime import Runtime
 
 
@@ -56,3 +61,39 @@ def get_current_case(
 
 
 CurrentCase = Annotated[Case, Depends(get_current_case)]
+
+
+def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> Reporter:
+    """A victim (Basic: case ID and PIN) or a trusted flagger (Bearer: API key with report)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value:
+        key = authenticate_key(
+            session, vault=runtime.vault, token=value.strip(), scope=Scope.REPORT
+        )
+        return Reporter(kind=ReporterKind.FLAGGER, api_key=key)
+    if scheme.lower() == "basic" and value:
+        try:
+            username, _, password = b64decode(value, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            raise CaseNotFound() from None
+        case = authenticate_case(
+            session, case_id=username, pin=password, pins=runtime.pins, lockout=runtime.lockout
+        )
+        return Reporter(kind=ReporterKind.VICTIM, case=case)
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "send a case ID and PIN (Basic) or an API key (Bearer)",
+        headers={"WWW-Authenticate": 'Basic realm="takedown case", Bearer'},
+    )
+
+
+CurrentReporter = Annotated[Reporter, Depends(get_reporter)]
+
+
+def get_queue_connection(request: Request) -> Redis:
+    """The Redis connection jobs are enqueued on."""
+    redis: Redis = request.app.state.redis
+    return redis
+
+
+QueueDep = Annotated[Redis, Depends(get_queue_connection)]

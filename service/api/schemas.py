@@ -71,3 +71,33 @@ class CaseWithdrawnOut(BaseModel):
     case_id: str
     status: str
     fingerprints_deleted: int
+
+
+class ReportIn(BaseModel):
+    """URLs where images leaked, with an optional note for caseworkers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    urls: list[str] = Field(min_length=1, max_length=1000)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class ReportItemOut(BaseModel):
+    """One reported URL and where it is in processing."""
+
+    url: str
+    state: str
+    reason: str | None = Field(description="machine-readable reason when the URL failed")
+    message: str | None = Field(description="the reason in a sentence")
+    attempts: int
+    images_found: int
+    images_checked: int
+    matches: int
+
+
+class ReportOut(BaseModel):
+    """A report and the state of each of its URLs."""
+
+    report_id: str
+    created_at: datetime
+    items: list[ReportItemOut]

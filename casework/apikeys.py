@@ -1,0 +1,90 @@
+"""API keys for machine clients: trusted flaggers and platforms.
+
+A key reads ``td_<key_id>_<secret>``. Only HMAC(pepper, secret) is stored; the key is shown once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.db import utcnow
+from casework.errors import NotAllowed, NotFound
+from casework.models import ApiKey
+from casework.vault import Vault
+
+KEY_PREFIX = "td"
+
+
+class Scope(StrEnum):
+    """What a key may do."""
+
+    REPORT = "report"
+    CHECK = "check"
+    FEED = "feed"
+    OUTCOMES = "outcomes"
+
+
+class KeyKind(StrEnum):
+    """Who holds a key."""
+
+    FLAGGER = "flagger"
+    PLATFORM = "platform"
+
+
+class InvalidApiKey(NotFound):
+    """A key that is malformed, unknown, revoked or wrong; one answer for all."""
+
+    code = "invalid_api_key"
+
+    def __init__(self) -> None:
+        super().__init__("the API key is not valid")
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key; ``token`` exists only in this object."""
+
+    key: ApiKey
+    token: str
+
+
+def issue_key(
+    session: Session, *, vault: Vault, kind: KeyKind, name: str, scopes: list[Scope]
+) -> IssuedKey:
+    """Create a key and return it once in full."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        key_id=key_id,
+        secret_digest=vault.key_digest(secret),
+        kind=kind.value,
+        name=name,
+        scopes=",".join(sorted(scope.value for scope in scopes)),
+    )
+    session.add(key)
+    session.flush()
+    return IssuedKey(key=key, token=f"{KEY_PREFIX}_{key_id}_{secret}")
+
+
+def authenticate_key(session: Session, *, vault: Vault, token: str, scope: Scope) -> ApiKey:
+    """The active key for this token, if it carries the scope; InvalidApiKey or NotAllowed."""
+    prefix, _, rest = token.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != KEY_PREFIX or not key_id or not secret:
+        raise InvalidApiKey()
+    key = session.execute(select(ApiKey).where(ApiKey.key_id == key_id)).scalar_one_or_none()
+    expected = key.secret_digest if key is not None else bytes(32)
+    if not hmac.compare_digest(expected, vault.key_digest(secret)) or key is None:
+        raise InvalidApiKey()
+    if key.revoked_at is not None:
+        raise InvalidApiKey()
+    if scope.value not in key.scopes.split(","):
+        raise NotAllowed(f"this key lacks the {scope.value!r} scope")
+    key.last_used_at = utcnow()
+    return key

@@ -1,0 +1,52 @@
+"""The worker process's long-lived objects, set once by the entry point before jobs run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+
+from casework.runtime import Runtime
+from casework.settings import Settings
+from workers.fetcher import FetchPolicy
+from workers.queues import connect
+
+#: With loopback fetching on (tests only), test servers listen on ephemeral ports.
+_UNPRIVILEGED_PORTS = frozenset(range(1024, 65536))
+
+
+@dataclass
+class WorkerContext:
+    """Database runtime, fetch policy and queue connection of one worker process."""
+
+    runtime: Runtime
+    policy: FetchPolicy
+    redis: Redis
+
+
+_current: WorkerContext | None = None
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """The fetch budgets and allowlists this deployment uses."""
+    if settings.fetch_allow_loopback:
+        return FetchPolicy(allow_loopback=True, extra_ports=_UNPRIVILEGED_PORTS)
+    return FetchPolicy()
+
+
+def configure(settings: Settings) -> WorkerContext:
+    """Build and install the context for this process."""
+    global _current
+    _current = WorkerContext(
+        runtime=Runtime.build(settings),
+        policy=fetch_policy(settings),
+        redis=connect(settings.redis_url),
+    )
+    return _current
+
+
+def current() -> WorkerContext:
+    """The installed context; jobs call this."""
+    if _current is None:
+        raise RuntimeError("worker context not configured: start jobs through `takedown worker`")
+    return _current

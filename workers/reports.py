@@ -1,0 +1,153 @@
+"""Jobs for reported URLs: fetch safely, hash in memory, match, record; and the reconciler."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from redis import Redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from casework import reports
+from casework.db import transaction
+from casework.matching import find_matches
+from casework.models import ReportItem
+from hashing.algorithms import hash_query_image, md5_of, sha256_of
+from hashing.fingerprint import Fingerprint
+from hashing.images import ImageRejected, decode_frames
+from workers.context import WorkerContext, current
+from workers.fetcher import Fetcher, FetchFailed, MediaType
+from workers.pages import extract_image_urls
+from workers.queues import REPORT_ATTEMPTS, enqueue_items, job_id
+
+logger = logging.getLogger(__name__)
+
+#: Attempts per URL before a transient failure (timeouts, 5xx) becomes final.
+MAX_ATTEMPTS = REPORT_ATTEMPTS
+REPORT_DEADLINE_SECONDS = 120
+MAX_IMAGES_PER_PAGE = 50
+
+
+class RetryLater(Exception):
+    """A transient failure: RQ retries the job after an interval."""
+
+
+@dataclass
+class FoundImage:
+    """Fingerprints of one image found at a URL; its bytes are gone once this exists."""
+
+    url: str
+    fingerprints: list[Fingerprint]
+
+
+def fetch_and_match(item_id: int) -> None:
+    """Process one reported URL. Safe to run twice: finished items are skipped, matches unique."""
+    context = current()
+    runtime = context.runtime
+    with transaction(runtime.sessions) as session:
+        item = reports.claim_item(session, item_id=item_id)
+        if item is None:
+            return
+        url, attempts = item.url, item.attempts
+    try:
+        found, images_seen = _collect(context, url)
+    except FetchFailed as failure:
+        final = not failure.transient or attempts >= MAX_ATTEMPTS
+        with transaction(runtime.sessions) as session:
+            reports.fail_item(
+                session,
+                item=session.get_one(ReportItem, item_id),
+                reason=failure.reason.value,
+                message=failure.message,
+                final=final,
+            )
+        if not final:
+            raise RetryLater(failure.reason.value) from None
+        return
+    with transaction(runtime.sessions) as session:
+        runtime.bank.refresh(session)
+        item = session.get_one(ReportItem, item_id)
+        for image in found:
+            matches = find_matches(
+                session, bank=runtime.bank, image_url=image.url, fingerprints=image.fingerprints
+            )
+            reports.record_matches(session, item=item, found=matches, vault=runtime.vault)
+        reports.finish_item(session, item=item, images_found=images_seen, images_hashed=len(found))
+
+
+def _collect(context: WorkerContext, url: str) -> tuple[list[FoundImage], int]:
+    """Fetch the URL and, for a page, its images; hash each in memory."""
+    deadline = time.monotonic() + REPORT_DEADLINE_SECONDS
+    with Fetcher(context.policy) as fetcher:
+        fetched = fetcher.fetch(url, kind="any")
+        if fetched.media_type is not MediaType.HTML:
+            image = _hash(fetched.final_url, fetched.body)
+            return ([image] if image else []), 1
+        candidates = extract_image_urls(fetched.body, fetched.final_url, MAX_IMAGES_PER_PAGE)
+        del fetched
+        found: list[FoundImage] = []
+        for image_url in candidates:
+            if time.monotonic() > deadline:
+                logger.info("report deadline reached after %d images", len(found))
+                break
+            try:
+                body = fetcher.fetch(image_url, kind="image").body
+            except FetchFailed as failure:
+                logger.debug("page image skipped: %s", failure.reason)
+                continue
+            image = _hash(image_url, body)
+            if image:
+                found.append(image)
+        return found, len(candidates)
+
+
+def _hash(url: str, body: bytes) -> FoundImage | None:
+    """Every query hash of one image body; None when it does not decode as an image."""
+    fingerprints = [md5_of(body), sha256_of(body)]
+    try:
+        frames = decode_frames(body)
+    except ImageRejected as rejection:
+        logger.debug("image skipped: %s", rejection.reason)
+        return None
+    for frame in frames:
+        fingerprints.extend(hash_query_image(frame))
+    return FoundImage(url=url, fingerprints=fingerprints)
+
+
+def reconcile_reports(context: WorkerContext) -> int:
+    """Re-enqueue items whose job was lost (a Redis restart, a failed enqueue, a dead worker)."""
+    runtime = context.runtime
+    with transaction(runtime.sessions) as session:
+        stale = [
+            item for item in reports.stale_items(session) if not _job_alive(context.redis, item.id)
+        ]
+        if not stale:
+            return 0
+        reports.mark_enqueued(session, items=stale)
+        ids = [item.id for item in stale]
+    for item_id in ids:
+        _forget_job(context.redis, item_id)
+    enqueue_items(context.redis, ids)
+    logger.info("reconciler re-enqueued %d report items", len(ids))
+    return len(ids)
+
+
+_ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def _job_alive(redis: Redis, item_id: int) -> bool:
+    try:
+        job = Job.fetch(job_id(item_id), connection=redis, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in _ALIVE
+
+
+def _forget_job(redis: Redis, item_id: int) -> None:
+    try:
+        Job.fetch(job_id(item_id), connection=redis, serializer=JSONSerializer).delete()
+    except NoSuchJobError:
+        return
