@@ -67,20 +67,25 @@ def decode_frames(
     """Decode a sample of at most max_frames frames (the first plus evenly spaced ones) as RGB.
 
     GIF, APNG and animated WebP frames can only be reached by decoding every frame before them,
-    so the sample is spread over the prefix of the animation that max_total_pixels can pay for.
+    so the sample is spread over the prefix of the animation that max_total_pixels can pay for;
+    the sampled frames themselves also stop once they have used up that budget.
     """
     if max_frames < 1:
         raise ValueError("max_frames must be at least 1")
     with _guarded():
         image = _open(data, max_pixels=max_pixels, min_side=min_side)
-        frame_pixels = image.width * image.height
-        affordable = max(1, max_total_pixels // frame_pixels)
+        affordable = max(1, max_total_pixels // (image.width * image.height))
         span = min(getattr(image, "n_frames", 1), affordable)
-        frames = []
+        frames: list[Image.Image] = []
+        decoded = 0
         for index in _spread(span, max_frames):
             image.seek(index)
-            # A GIF frame may enlarge the canvas: hold every frame to the same cap as the first.
+            # Frames can differ in size (a GIF frame may grow the canvas, TIFF pages vary):
+            # check each one from its header before decoding it.
             _check_size(image, max_pixels=max_pixels, min_side=min_side)
+            decoded += image.width * image.height
+            if frames and decoded > max_total_pixels:
+                break
             frames.append(_upright_rgb(image))
         return frames
 

@@ -32,6 +32,9 @@ _MASKS_WITHIN = np.concatenate(
 _CANDIDATE_COST = 4
 _SCAN_BLOCK_ROWS = 1 << 16
 _MIN_BUFFER = 4096
+# Below this many rows a scan takes microseconds and the tables (2**16 offsets per chunk) would
+# cost more memory than the codes themselves.
+_MIN_TABLE_ROWS = 1024
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 Codes = npt.NDArray[np.uint64]
@@ -58,7 +61,7 @@ class HammingIndex:
         self._codes: Codes = np.empty((0, self._words), np.uint64)
         self._dead = np.empty(0, bool)
         self._n_dead = 0
-        self._offsets = np.zeros((self._chunks, _CHUNK_VALUES + 1), np.int64)
+        self._offsets = np.empty((self._chunks, 0), np.int64)
         self._perm = np.empty(0, np.int32)
         self._sorted_ids: Ids = np.empty(0, np.int64)
         self._sorted_rows = np.empty(0, np.int64)
@@ -156,7 +159,7 @@ class HammingIndex:
     def _probe_tables(self, q: Codes, radius: int) -> Hits | None:
         """Live merged rows within radius via the chunk tables, or None when a scan is cheaper."""
         n = len(self._ids)
-        if _probe_count(self._chunks, radius) >= n:
+        if not len(self._perm) or _probe_count(self._chunks, radius) >= n:
             return None
         chunk_of_probe, masks = _probe_plan(self._chunks, radius)
         q_chunks = _chunk_values(q[np.newaxis, :], self._chunks)[0].astype(np.int64)
@@ -185,8 +188,8 @@ class HammingIndex:
         return np.concatenate(rows), np.concatenate(dists)
 
     def _first_present(self, ids: Ids) -> int | None:
-        """The first of ``ids`` already in the index, if any."""
-        in_buffer = self._buf_pos.keys() & set(ids.tolist())
+        """One of ``ids`` that is already in the index, if any."""
+        in_buffer = self._buf_pos.keys() & set(ids.tolist()) if self._buf_pos else set()
         if in_buffer:
             return min(in_buffer)
         if not len(self._sorted_ids):
@@ -224,19 +227,14 @@ class HammingIndex:
         codes = np.concatenate(
             (self._codes[live], self._buf_codes[: self._buf_len], extra_codes)
         ).reshape(-1, self._words)
-        n = len(ids)
-        chunks = _chunk_values(codes, self._chunks)
-        # int32 row numbers halve the tables; a bank of 2**31 codes would not fit in memory anyway.
-        perm = np.empty((self._chunks, n), np.int32)
-        offsets = np.zeros((self._chunks, _CHUNK_VALUES + 1), np.int64)
-        for c in range(self._chunks):
-            perm[c] = np.argsort(chunks[:, c], kind="stable")
-            np.cumsum(np.bincount(chunks[:, c], minlength=_CHUNK_VALUES), out=offsets[c, 1:])
         self._ids, self._codes = ids, codes
-        self._dead = np.zeros(n, bool)
+        self._dead = np.zeros(len(ids), bool)
         self._n_dead = 0
-        self._perm = perm.ravel()
-        self._offsets = offsets
+        if len(ids) >= _MIN_TABLE_ROWS:
+            self._perm, self._offsets = _chunk_tables(_chunk_values(codes, self._chunks))
+        else:
+            self._perm = np.empty(0, np.int32)
+            self._offsets = np.empty((self._chunks, 0), np.int64)
         self._sorted_rows = np.argsort(ids, kind="stable")
         self._sorted_ids = ids[self._sorted_rows]
         self._buf_ids = np.empty(0, np.int64)
@@ -271,6 +269,20 @@ def _chunk_values(codes: Codes, chunks: int) -> npt.NDArray[np.uint16]:
     """16-bit chunks of each code, most significant first: shape (rows, chunks)."""
     big_endian = codes.astype(">u8")
     return big_endian.view(">u2").reshape(len(codes), chunks).astype(np.uint16)
+
+
+def _chunk_tables(
+    chunks: npt.NDArray[np.uint16],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """CSR tables: per chunk, rows sorted by chunk value (flattened) and offsets by value."""
+    rows, count = chunks.shape[0], chunks.shape[1]
+    # int32 row numbers halve the tables; a bank of 2**31 codes would not fit in memory anyway.
+    perm = np.empty((count, rows), np.int32)
+    offsets = np.zeros((count, _CHUNK_VALUES + 1), np.int64)
+    for c in range(count):
+        perm[c] = np.argsort(chunks[:, c], kind="stable")
+        np.cumsum(np.bincount(chunks[:, c], minlength=_CHUNK_VALUES), out=offsets[c, 1:])
+    return perm.ravel(), offsets
 
 
 def _chunk_radii(chunks: int, radius: int) -> list[int]:

@@ -224,3 +224,14 @@ def test_decode_frames_applies_the_same_limits_as_decode_image() -> None:
     with pytest.raises(ImageRejected) as caught:
         decode_frames(png_header_only(100_000, 100_000))
     assert caught.value.reason == "too_large"
+
+
+def test_pages_of_different_sizes_share_the_total_pixel_budget() -> None:
+    small, large = textured((64, 64)), textured((400, 400), seed=8)
+    data = encode(small, "TIFF", save_all=True, append_images=[large, small, large])
+    assert [f.size for f in decode_frames(data)] == [(64, 64), (400, 400), (64, 64), (400, 400)]
+    assert [f.size for f in decode_frames(data, max_total_pixels=200_000)] == [
+        (64, 64),
+        (400, 400),
+        (64, 64),
+    ]

@@ -126,10 +126,10 @@ def test_interleaved_adds_and_removes_stay_exact_through_buffer_and_merges(
 
     monkeypatch.setattr(HammingIndex, "_rebuild", counted)
     rng = random.Random(bits)
-    bank = random_bank(bits, 800, seed=9)
+    bank = random_bank(bits, 1200, seed=9)
     index = build(bits, bank)
     next_id = 20_000
-    for step in range(300):
+    for step in range(500):
         if rng.random() < 0.55:
             value = flip(rng.choice(list(bank.values())), bits, rng.randint(0, 12), rng)
             index.add(next_id, value)
