@@ -40,7 +40,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Literal, NamedTuple
 
@@ -434,9 +433,13 @@ def _check_url(url: str, policy: FetchPolicy) -> httpx.URL:
         raise FetchFailed(Reason.UNSUPPORTED_SCHEME, "only http and https URLs can be fetched")
     if parsed.userinfo:
         raise FetchFailed(Reason.INVALID_URL, "URLs with a user name or password are refused")
-    host = parsed.host
-    if not host:
+    try:
+        readable_host = parsed.host  # decoding the IDNA form validates every A-label
+    except ValueError:
+        raise FetchFailed(Reason.INVALID_URL, "the host name is not valid IDNA") from None
+    if not readable_host:
         raise FetchFailed(Reason.INVALID_URL, "the URL has no host")
+    host = parsed.raw_host.decode("ascii", "replace")
     if ":" in host:
         try:
             address = ipaddress.IPv6Address(host)
@@ -444,7 +447,7 @@ def _check_url(url: str, policy: FetchPolicy) -> httpx.URL:
             raise FetchFailed(Reason.INVALID_URL, "the IPv6 host is malformed") from None
         if address.scope_id is not None:
             raise FetchFailed(Reason.INVALID_URL, "IPv6 zone identifiers are refused")
-    elif not _HOSTNAME.fullmatch(parsed.raw_host.decode("ascii", "replace")):
+    elif not _HOSTNAME.fullmatch(host):
         raise FetchFailed(Reason.INVALID_URL, "the host name has characters DNS cannot carry")
     port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
     if not 0 < port < 65536:
@@ -475,6 +478,7 @@ class MediaType(StrEnum):
 
 
 _SNIFF_BYTES = 1024
+_DECODE_STEP_BYTES = 256 * 1024
 _BOM = b"\xef\xbb\xbf"
 _BMP_DIB_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 
@@ -516,15 +520,16 @@ class _Decoder:
             raise FetchFailed(Reason.UNSUPPORTED_ENCODING, "the Content-Encoding is not supported")
         self._started = False
 
-    def feed(self, data: bytes, budget: int) -> bytes:
-        """Decode data into at most budget + 1 bytes; more means the body is too large."""
+    def decode_into(self, body: bytearray, data: bytes, limit: int) -> bytes:
+        """Append data, decoded, to body until it holds more than limit bytes; return the rest."""
         if self._zlib is None:
-            return data
-        out = bytearray()
+            body += data
+            return b""
         try:
             # max_length is what keeps a gzip bomb bounded; httpx's own decoders pass none.
-            while data and not self._zlib.eof and len(out) <= budget:
-                out += self._zlib.decompress(data, budget + 1 - len(out))
+            while data and not self._zlib.eof and len(body) <= limit:
+                room = min(limit + 1 - len(body), _DECODE_STEP_BYTES)
+                body += self._zlib.decompress(data, room)
                 data = self._zlib.unconsumed_tail
                 self._started = True
         except zlib.error:
@@ -532,20 +537,21 @@ class _Decoder:
                 # Some servers send raw deflate without the zlib header the RFC asks for.
                 self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._started = True
-                return self.feed(data, budget)
+                return self.decode_into(body, data, limit)
             raise FetchFailed(
                 Reason.UNSUPPORTED_ENCODING, "the compressed body is corrupt"
             ) from None
-        return bytes(out)
+        # Input after the end of the compressed stream is ignored, as browsers do.
+        return b"" if self._zlib.eof else data
 
-    def finish(self) -> bytes:
-        """Return any output zlib still holds; raise if the compressed stream was cut short."""
+    def finish(self, body: bytearray) -> None:
+        """Append what zlib still holds; raise if the compressed stream was cut short."""
         if self._zlib is None:
-            return b""
-        rest = self._zlib.flush()
+            return
+        # With all input consumed, flush() can only return the few bytes zlib held back.
+        body += self._zlib.flush()
         if not self._zlib.eof:
             raise FetchFailed(Reason.UNSUPPORTED_ENCODING, "the compressed body is truncated")
-        return rest
 
 
 _KEPT_HEADERS = (
@@ -581,9 +587,8 @@ class Fetched:
         )
 
 
-def _make_client(
-    backend: GuardedBackend, policy: FetchPolicy, ssl_context: ssl.SSLContext
-) -> httpx.Client:
+def _make_transport(backend: GuardedBackend, ssl_context: ssl.SSLContext) -> httpx.HTTPTransport:
+    # No proxy: a proxy resolves names itself and would bypass the guard (Synapse #9812).
     transport = httpx.HTTPTransport(verify=ssl_context, trust_env=False, retries=0)
     # httpx offers no public hook for the network backend; test S0 fails if this attribute moves.
     transport._pool = httpcore.ConnectionPool(
@@ -594,26 +599,7 @@ def _make_client(
         network_backend=backend,
         retries=0,
     )
-    timeout = httpx.Timeout(
-        connect=policy.connect_timeout_seconds,
-        read=policy.read_timeout_seconds,
-        write=policy.write_timeout_seconds,
-        pool=policy.connect_timeout_seconds,
-    )
-    # A jar that accepts nothing: cookies set by one reported site never reach another request.
-    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.Client(
-        transport=transport,
-        trust_env=False,  # proxies resolve names themselves and would bypass the guard
-        follow_redirects=False,
-        timeout=timeout,
-        cookies=jar,
-        headers={
-            "Accept": "*/*",
-            "Accept-Encoding": "identity",
-            "User-Agent": policy.user_agent,
-        },
-    )
+    return transport
 
 
 class Fetcher:
@@ -629,7 +615,21 @@ class Fetcher:
         self.policy = policy
         self.backend = GuardedBackend(policy, resolver)
         context = ssl_context or httpx.create_ssl_context(trust_env=False)
-        self._client = _make_client(self.backend, policy, context)
+        # The transport is used directly, not through httpx.Client: the client has a cookie
+        # jar and proxy settings, and even with follow_redirects=False it parses Location
+        # itself, so a hostile header could raise from inside send().
+        self._transport = _make_transport(self.backend, context)
+        self._headers = {
+            "Accept": "*/*",
+            "Accept-Encoding": "identity",
+            "User-Agent": policy.user_agent,
+        }
+        self._timeouts = httpx.Timeout(
+            connect=policy.connect_timeout_seconds,
+            read=policy.read_timeout_seconds,
+            write=policy.write_timeout_seconds,
+            pool=policy.connect_timeout_seconds,
+        ).as_dict()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -644,7 +644,7 @@ class Fetcher:
 
     def close(self) -> None:
         """Close pooled connections."""
-        self._client.close()
+        self._transport.close()
 
     def fetch(self, url: str, *, kind: FetchKind) -> Fetched:
         """Fetch one URL, following redirects, and return its body or raise FetchFailed."""
@@ -678,8 +678,10 @@ class Fetcher:
             parsed = _check_url(current, self.policy)
             if time.monotonic() >= deadline:
                 raise FetchFailed(Reason.TIMEOUT, "the total deadline for this URL has passed")
-            request = self._client.build_request("GET", parsed)
-            response = self._client.send(request, stream=True)
+            request = httpx.Request(
+                "GET", parsed, headers=self._headers, extensions={"timeout": self._timeouts}
+            )
+            response = self._transport.handle_request(request)
             try:
                 trail[-1] = Hop(trail[-1].url, response.status_code)
                 logger.debug("fetch hop %d answered %d", len(trail), response.status_code)
@@ -725,26 +727,30 @@ class Fetcher:
         )
         media_type: MediaType | None = None
         body = bytearray()
-        finished = False
-        chunks = response.iter_raw()
-        while not finished:
-            # Content-Length is only a hint; the cap is enforced on the bytes as they arrive.
-            chunk = next(chunks, None)
-            if chunk is None:
-                body += decoder.finish()
-                finished = True
-            else:
-                if time.monotonic() >= deadline:
-                    raise FetchFailed(Reason.TIMEOUT, "the total deadline for this URL has passed")
-                body += decoder.feed(chunk, cap - len(body))
-            if media_type is None and (finished or len(body) >= _SNIFF_BYTES):
-                media_type = _accept(
-                    sniff_media_type(bytes(body[:_SNIFF_BYTES]), content_type), kind
-                )
-                cap = policy.max_image_bytes if media_type.is_image else policy.max_page_bytes
-            if len(body) > cap:
-                raise FetchFailed(Reason.TOO_LARGE, f"the body is larger than {cap} bytes")
-        if media_type is None:  # unreachable: the loop sniffs before it finishes
+
+        def absorb(data: bytes, finished: bool) -> None:
+            nonlocal media_type, cap
+            while True:
+                # Decode only a sniff's worth until the kind is known: zeros behind a gzip
+                # header are refused after a kilobyte, not after ten mebibytes.
+                data = decoder.decode_into(body, data, cap if media_type else _SNIFF_BYTES)
+                if media_type is None and (len(body) >= _SNIFF_BYTES or finished and not data):
+                    sniffed = sniff_media_type(bytes(body[:_SNIFF_BYTES]), content_type)
+                    media_type = _accept(sniffed, kind)
+                    cap = policy.max_image_bytes if media_type.is_image else policy.max_page_bytes
+                if len(body) > cap:
+                    raise FetchFailed(Reason.TOO_LARGE, f"the body is larger than {cap} bytes")
+                if not data:
+                    return
+
+        # Content-Length is only a hint; the cap is enforced on the bytes as they arrive.
+        for chunk in response.iter_raw():
+            if time.monotonic() >= deadline:
+                raise FetchFailed(Reason.TIMEOUT, "the total deadline for this URL has passed")
+            absorb(chunk, finished=False)
+        decoder.finish(body)
+        absorb(b"", finished=True)
+        if media_type is None:  # unreachable: absorb(finished=True) always classifies
             raise FetchFailed(Reason.UNSUPPORTED_CONTENT, "the body could not be classified")
         return media_type, bytes(body)
 
