@@ -122,8 +122,11 @@ def _srcset_urls(srcset: str) -> Iterator[str]:
 
 
 def _absolute(base: str, raw: str) -> str | None:
+    reference = raw.strip(_WHITESPACE)
+    if not reference or reference.startswith("#"):  # these resolve to the page itself
+        return None
     try:
-        url, _fragment = urldefrag(urljoin(base, raw.strip(_WHITESPACE)))
+        url, _fragment = urldefrag(urljoin(base, reference))
         parts = urlsplit(url)
     except ValueError:  # e.g. an unbalanced "[" in the host
         return None
