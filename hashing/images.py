@@ -36,7 +36,16 @@ MIN_IMAGE_SIDE = 32
 RejectionReason = Literal["unsupported_format", "too_large", "decode_error", "too_small"]
 
 # What Pillow's decoders raise on malformed data once a format has been recognised.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+)
 
 
 class ImageRejected(ValueError):
@@ -51,8 +60,7 @@ def decode_image(
     data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, min_side: int = MIN_IMAGE_SIDE
 ) -> Image.Image:
     """Decode the first frame of untrusted bytes to an upright RGB image or raise ImageRejected."""
-    with _guarded():
-        image = _open(data, max_pixels=max_pixels, min_side=min_side)
+    with _guarded(), _open(data, max_pixels=max_pixels, min_side=min_side) as image:
         return _upright_rgb(image)
 
 
@@ -72,9 +80,8 @@ def decode_frames(
     """
     if max_frames < 1:
         raise ValueError("max_frames must be at least 1")
-    with _guarded():
-        image = _open(data, max_pixels=max_pixels, min_side=min_side)
-        affordable = max(1, max_total_pixels // (image.width * image.height))
+    with _guarded(), _open(data, max_pixels=max_pixels, min_side=min_side) as image:
+        affordable = max(1, max_total_pixels // max(1, image.width * image.height))
         span = min(getattr(image, "n_frames", 1), affordable)
         frames: list[Image.Image] = []
         decoded = 0
@@ -129,9 +136,12 @@ def _spread(count: int, sample: int) -> list[int]:
 @contextmanager
 def _guarded() -> Iterator[None]:
     # catch_warnings swaps the process-wide filter list for the duration of the decode and
-    # restores it afterwards. Under thread races the worst case is an extra "error" filter for
-    # bomb warnings left behind, which errs on the strict side.
+    # restores it afterwards. Under thread races the worst case is these filters left behind.
     with warnings.catch_warnings():
+        # Pillow reports metadata it skips (corrupt EXIF, TIFF tags past the end) as UserWarning
+        # and decodes the pixels anyway; phone photos often carry such EXIF. Ignoring them keeps
+        # the outcome the same whatever the process's own warning filters say.
+        warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             yield

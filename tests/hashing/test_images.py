@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import time
 import warnings
@@ -175,6 +176,17 @@ def test_an_exif_rotated_jpeg_hashes_like_its_upright_pixels() -> None:
     assert phash(decoded).distance(phash(upright)) <= 2
 
 
+def test_a_photo_with_corrupt_exif_still_decodes_whatever_the_warning_filters() -> None:
+    # An IFD that promises 5 entries and stops inside the first; Pillow warns and carries on.
+    corrupt = b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x05\x01\x12\x00\x03\x00\x00"
+    original = textured()
+    data = encode(original, "JPEG", quality=95, exif=corrupt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        decoded = decode_image(data)
+    assert decoded.size == original.size
+
+
 def animated_gif(frames: int, size: tuple[int, int] = (64, 64)) -> bytes:
     """A GIF whose frame i is filled with grey level i % 256 (and a frame-number stripe)."""
     images = []
@@ -235,3 +247,22 @@ def test_pages_of_different_sizes_share_the_total_pixel_budget() -> None:
         (400, 400),
         (64, 64),
     ]
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF"])
+def test_mangled_files_are_rejected_or_decoded_never_crash(fmt: str) -> None:
+    rng = random.Random(fmt)
+    original = encode(textured((80, 64)), fmt)
+    for _ in range(60):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.7:
+                data[at] = rng.randrange(256)
+            else:
+                del data[at : at + rng.randint(1, 16)]
+        for decode in (decode_image, decode_frames):
+            try:
+                decode(bytes(data))
+            except ImageRejected:
+                pass
