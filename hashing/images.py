@@ -118,9 +118,9 @@ def _check_size(image: Image.Image, *, max_pixels: int, min_side: int) -> None:
 def _upright_rgb(image: Image.Image) -> Image.Image:
     image.load()
     upright = ImageOps.exif_transpose(image)
-    # Plain convert("RGB") for every mode, alpha dropped rather than composited: that is what
-    # the PDQ reference hashers do, and the vectors (LA.png, I16.png: 16-bit values clip at 255)
-    # reproduce bit for bit only this way. Hashes in shared lists were made the same way.
+    # Plain convert("RGB") for every mode, alpha dropped rather than composited on a background:
+    # the PDQ reference vectors were made this way, and LA.png (60 bits off when composited on
+    # white) and I16.png (16-bit values clip at 255) reproduce bit for bit only this way.
     return upright.convert("RGB")
 
 
