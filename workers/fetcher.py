@@ -4,7 +4,8 @@ Every outbound connection goes through `GuardedBackend`, which resolves the host
 refuses it if any answer is not a public unicast address, and connects to the exact
 address it checked. Because the check sits at the connect layer it also covers every
 redirect hop and DNS rebinding. Fetched bodies exist only as `bytes` in memory: nothing
-here writes them to disk or logs, and no repr or error message contains them or the URL.
+here writes them to disk or logs, and no repr, error message or log line contains a body or
+a URL (reported URLs point at intimate images; only `trail` and `final_url` carry them).
 
 Failure reasons (`FetchFailed.reason`), transient ones marked *:
 
@@ -38,7 +39,7 @@ import typing
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
 from typing import Literal, NamedTuple
@@ -151,7 +152,8 @@ class FetchPolicy:
     max_url_chars: int = 4096
     allowed_schemes: frozenset[str] = frozenset({"http", "https"})
     allowed_ports: frozenset[int] = frozenset({80, 443})
-    # Tests only: lets 127.0.0.0/8 and ::1 through, and the ephemeral ports of test servers.
+    # Tests only: lets 127.0.0.0/8 and ::1 through, and extra_ports (the ephemeral ports of
+    # test servers, on any host). Settings must refuse it in production (battery S16).
     allow_loopback: bool = False
     extra_ports: frozenset[int] = frozenset()
     user_agent: str = "takedown-fetcher/0.1"
@@ -449,7 +451,7 @@ def _check_url(url: str, policy: FetchPolicy) -> httpx.URL:
             raise FetchFailed(Reason.INVALID_URL, "IPv6 zone identifiers are refused")
     elif not _HOSTNAME.fullmatch(host):
         raise FetchFailed(Reason.INVALID_URL, "the host name has characters DNS cannot carry")
-    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    port = _DEFAULT_PORTS[parsed.scheme] if parsed.port is None else parsed.port
     if not 0 < port < 65536:
         raise FetchFailed(Reason.INVALID_URL, "the port is out of range")
     if port not in policy.ports:
@@ -576,14 +578,14 @@ class Fetched:
     media_type: MediaType
     body: bytes
     trail: tuple[Hop, ...]
-    elapsed_seconds: float = field(default=0.0)
+    elapsed_seconds: float = 0.0
 
     def __repr__(self) -> str:
-        # Never the body: reprs end up in logs and tracebacks.
+        # Neither the body nor the URL: reprs end up in logs, tracebacks and RQ's job records.
         return (
-            f"Fetched(final_url={self.final_url!r}, status={self.status}, "
-            f"media_type={self.media_type.value!r}, body=<{len(self.body)} bytes>, "
-            f"hops={len(self.trail)}, elapsed_seconds={self.elapsed_seconds:.3f})"
+            f"Fetched(status={self.status}, media_type={self.media_type.value!r}, "
+            f"body=<{len(self.body)} bytes>, hops={len(self.trail)}, "
+            f"elapsed_seconds={self.elapsed_seconds:.3f})"
         )
 
 
@@ -775,10 +777,10 @@ def _redirect_target(current: httpx.URL, location: str) -> str:
 
 
 def _timeout_message(exc: httpx.TimeoutException) -> str:
+    if "deadline" in str(exc):  # raised by _clamp
+        return "the total deadline for this URL has passed"
     if isinstance(exc, httpx.ConnectTimeout):
         return "connecting took too long"
-    if "deadline" in str(exc):
-        return "the total deadline for this URL has passed"
     return "the server took too long to answer"
 
 

@@ -88,12 +88,14 @@ class Static:
 class HostileServer:
     """ThreadingHTTPServer on 127.0.0.1 with canned and misbehaving routes."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, bind: str = "127.0.0.1") -> None:
         self.routes: dict[str, Static] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.server_names: list[str | None] = []
         self.stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self.bind = bind
+        server_class = _Server6 if ":" in bind else _Server
+        self._server = server_class((bind, 0), _Handler)
         self._server.hostile = self
         self.scheme = "http"
         if tls is not None:
@@ -107,8 +109,10 @@ class HostileServer:
         """The ephemeral port the server listens on."""
         return int(self._server.server_address[1])
 
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
+    def url(self, path: str, host: str | None = None) -> str:
         """An absolute URL for a path on this server, optionally under another host name."""
+        if host is None:
+            host = f"[{self.bind}]" if ":" in self.bind else self.bind
         return f"{self.scheme}://{host}:{self.port}{path}"
 
     def _record_sni(self, sock: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> None:
@@ -141,6 +145,10 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Clients hanging up mid-response is the point of most routes; stay quiet."""
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -155,6 +155,15 @@ def test_s5_ipv4_mapped_and_compatible_loopback_is_blocked_even_in_test_mode(
         assert fetcher.backend.connected == []
 
 
+def test_test_mode_reaches_ipv6_loopback_at_the_literal_address() -> None:
+    with HostileServer(bind="::1") as server6:
+        url = server6.serve("/png", Static(PNG, content_type="image/png"))
+        policy = production(allow_loopback=True, extra_ports=frozenset({server6.port}))
+        with Fetcher(policy, StubResolver({})) as fetcher:
+            assert fetcher.fetch(url, kind="image").body == PNG
+            assert fetcher.backend.connected == [("::1", server6.port)]
+
+
 def test_s5_ipv6_loopback_is_blocked_in_production_mode() -> None:
     with Fetcher(production()) as fetcher:
         assert refusal(fetcher, "http://[::1]/").reason == Reason.BLOCKED_ADDRESS
@@ -467,6 +476,7 @@ def test_unix_sockets_are_never_opened() -> None:
         "http:///a.png",
         "http://exa mple.test/",
         "http://public.test:99999/",
+        "http://public.test:0/",
         "http://[fe80::1%25eth0]/",
         "http://xn--/",
         "http://public.test/\r\nHost: evil",
@@ -850,6 +860,7 @@ def test_the_body_never_appears_in_reprs_errors_or_logs(
     fetched = fetcher.fetch(url, kind="image")
     failure = refusal(fetcher, url, kind="page")
     assert "SECRET" not in repr(fetched) and "SECRET" not in str(fetched)
+    assert "/secret" not in repr(fetched)
     assert f"body=<{len(secret)} bytes>" in repr(fetched)
     assert "SECRET" not in str(failure) and "SECRET" not in repr(failure)
     assert "/secret" not in str(failure)
