@@ -41,17 +41,28 @@ def extract_image_urls(html: bytes, base_url: str, limit: int = 50) -> list[str]
         return []
     base = _document_base(tree, base_url)
     found: dict[str, None] = {}  # an insertion-ordered set
+    # Resolving is the costly step; a hostile page repeats one value a hundred thousand times.
+    tried: set[tuple[str, bool]] = set()
     for node in tree.root.traverse():
         for raw, must_look_like_image in _candidates(node):
+            key = (raw, must_look_like_image)
+            if key in tried or (must_look_like_image and not _has_image_extension(raw)):
+                continue
+            tried.add(key)
             url = _absolute(base, raw)
             if url is None or url in found:
                 continue
-            if must_look_like_image and not urlsplit(url).path.lower().endswith(IMAGE_EXTENSIONS):
+            if must_look_like_image and not _has_image_extension(urlsplit(url).path):
                 continue
             found[url] = None
             if len(found) >= limit:
                 return list(found)
     return list(found)
+
+
+def _has_image_extension(reference: str) -> bool:
+    path = reference.split("#", 1)[0].split("?", 1)[0].strip(_WHITESPACE)
+    return path.lower().endswith(IMAGE_EXTENSIONS)
 
 
 def _document_base(tree: LexborHTMLParser, page_url: str) -> str:

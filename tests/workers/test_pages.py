@@ -166,6 +166,16 @@ def test_a_srcset_with_five_hundred_entries_is_bounded() -> None:
     assert urls[0] == "https://leak.example/s0.jpg"
 
 
+@pytest.mark.parametrize(
+    "unit", ['<a href="/page.html">x</a>', '<img src="/same.jpg">', '<div class="x"></div>']
+)
+def test_a_two_mebibyte_page_of_repeated_elements_is_scanned_quickly(unit: str) -> None:
+    html = unit * (2 * 1024 * 1024 // len(unit))
+    started = time.monotonic()
+    assert len(extract(html)) <= 1
+    assert time.monotonic() - started < 2
+
+
 def test_scripts_are_never_run_and_their_text_is_not_markup() -> None:
     html = """
         <script>document.write('<img src="/from-script.jpg">')</script>
