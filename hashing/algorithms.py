@@ -16,6 +16,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
+from hashing.bands import trim_bands
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import MIN_IMAGE_SIDE, ImageRejected, RejectionReason, decode_image
 
@@ -41,6 +42,9 @@ class HashedFile:
     fingerprints: tuple[Fingerprint, ...]
     pdq_quality: int | None
     refused: tuple[Refusal, ...]
+    #: PDQ/pHash of the image with flat edge bands trimmed (see hashing/bands.py), when that
+    #: differs: a leak trimmed the same way at query time then matches these.
+    variants: tuple[Fingerprint, ...] = ()
 
 
 def pdq(img: Image.Image) -> tuple[Fingerprint, int]:
@@ -117,20 +121,34 @@ def hash_file(data: bytes, *, min_side: int = MIN_IMAGE_SIDE) -> HashedFile:
     else:
         keep(pdq_fp)
     keep(phash(img))
-    return HashedFile(tuple(fingerprints), quality, tuple(refused))
+    variants = [fp for trimmed in trim_bands(img) for fp in _usable_perceptual(trimmed)]
+    fresh = [fp for fp in dict.fromkeys(variants) if fp not in fingerprints]
+    return HashedFile(tuple(fingerprints), quality, tuple(refused), tuple(fresh))
 
 
 def hash_query_image(img: Image.Image) -> list[Fingerprint]:
-    """Usable PDQ and pHash fingerprints of all 8 flips and rotations of an image, deduplicated."""
+    """Usable PDQ and pHash of all 8 flips and rotations of an image and of its band-trimmed copy.
+
+    Deduplicated. Trimming undoes borders, letterboxing and caption bars (hashing/bands.py).
+    """
+    sources = [img, *trim_bands(img)]
     found: dict[Fingerprint, None] = {}
-    for variant in dihedral_variants(img):
-        pdq_fp, quality = pdq(variant)
-        if quality >= PDQ_QUALITY_MIN and degeneracy(pdq_fp) is None:
-            found[pdq_fp] = None
-        phash_fp = phash(variant)
-        if degeneracy(phash_fp) is None:
-            found[phash_fp] = None
+    for source in sources:
+        for variant in dihedral_variants(source):
+            found.update(dict.fromkeys(_usable_perceptual(variant)))
     return list(found)
+
+
+def _usable_perceptual(img: Image.Image) -> list[Fingerprint]:
+    """PDQ (if its quality suffices) and pHash of one image, leaving out degenerate ones."""
+    usable = []
+    pdq_fp, quality = pdq(img)
+    if quality >= PDQ_QUALITY_MIN and degeneracy(pdq_fp) is None:
+        usable.append(pdq_fp)
+    phash_fp = phash(img)
+    if degeneracy(phash_fp) is None:
+        usable.append(phash_fp)
+    return usable
 
 
 _PERCEPTUAL = (Algorithm.PDQ, Algorithm.PHASH)

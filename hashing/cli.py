@@ -60,6 +60,7 @@ def fingerprint_entries(hashed: HashedFile) -> list[dict[str, Any]]:
         if fingerprint.algorithm.value == "pdq" and hashed.pdq_quality is not None:
             entry["quality"] = hashed.pdq_quality
         entries.append(entry)
+    entries += [{"algorithm": fp.algorithm.value, "value": fp.hex} for fp in hashed.variants]
     return entries
 
 
@@ -74,7 +75,7 @@ def fingerprint_payload(paths: Sequence[str]) -> dict[str, Any]:
 
 def _warn_refusals(path: Path, hashed: HashedFile) -> None:
     for refusal in hashed.refused:
-        print(f"{path}: {refusal.algorithm}: {refusal.reason}", file=sys.stderr)
+        print(f"{path}: {refusal.algorithm}: {refusal.message}", file=sys.stderr)
 
 
 def command_hash(args: argparse.Namespace) -> int:
@@ -83,7 +84,10 @@ def command_hash(args: argparse.Namespace) -> int:
         line = {
             "file": str(path),
             "fingerprints": fingerprint_entries(hashed),
-            "refused": [{"algorithm": r.algorithm, "reason": r.reason} for r in hashed.refused],
+            "refused": [
+                {"algorithm": r.algorithm, "reason": r.reason, "message": r.message}
+                for r in hashed.refused
+            ],
         }
         print(json.dumps(line), flush=True)
     return 0
