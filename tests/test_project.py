@@ -61,3 +61,20 @@ def test_the_image_stack_is_pinned_exactly() -> None:
     dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     for package in ("pillow", "imagehash", "pdqhash"):
         assert any(re.fullmatch(rf"{package}==[\d.]+", dep) for dep in dependencies), package
+
+
+def test_migrations_form_one_chain_that_matches_the_models(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from casework.db import Base, alembic_config, make_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    assert len(ScriptDirectory.from_config(alembic_config(url)).get_heads()) == 1
+    migrate(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
