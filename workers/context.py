@@ -8,7 +8,7 @@ from redis import Redis
 
 from casework.runtime import Runtime
 from casework.settings import Settings
-from workers.fetcher import FetchPolicy
+from workers.fetcher import FetchPolicy, Resolver
 from workers.queues import connect
 
 #: With loopback fetching on (tests only), test servers listen on ephemeral ports.
@@ -22,6 +22,8 @@ class WorkerContext:
     runtime: Runtime
     policy: FetchPolicy
     redis: Redis
+    #: None resolves with the system resolver; tests pass a stub so no name leaves the machine.
+    resolver: Resolver | None = None
 
 
 _current: WorkerContext | None = None

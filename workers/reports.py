@@ -31,6 +31,15 @@ REPORT_DEADLINE_SECONDS = 120
 MAX_IMAGES_PER_PAGE = 50
 
 
+#: Item reasons for images that were fetched but cannot be hashed safely.
+IMAGE_REASONS = {
+    "too_large": "image_too_large",
+    "decode_error": "decode_error",
+    "unsupported_format": "not_an_image",
+    "too_small": "image_too_small",
+}
+
+
 class RetryLater(Exception):
     """A transient failure: RQ retries the job after an interval."""
 
@@ -54,6 +63,16 @@ def fetch_and_match(item_id: int) -> None:
         url, attempts = item.url, item.attempts
     try:
         found, images_seen = _collect(context, url)
+    except ImageRejected as rejection:
+        with transaction(runtime.sessions) as session:
+            reports.fail_item(
+                session,
+                item=session.get_one(ReportItem, item_id),
+                reason=IMAGE_REASONS[rejection.reason],
+                message=str(rejection),
+                final=True,
+            )
+        return
     except FetchFailed as failure:
         final = not failure.transient or attempts >= MAX_ATTEMPTS
         with transaction(runtime.sessions) as session:
@@ -81,11 +100,10 @@ def fetch_and_match(item_id: int) -> None:
 def _collect(context: WorkerContext, url: str) -> tuple[list[FoundImage], int]:
     """Fetch the URL and, for a page, its images; hash each in memory."""
     deadline = time.monotonic() + REPORT_DEADLINE_SECONDS
-    with Fetcher(context.policy) as fetcher:
+    with Fetcher(context.policy, context.resolver) as fetcher:
         fetched = fetcher.fetch(url, kind="any")
         if fetched.media_type is not MediaType.HTML:
-            image = _hash(fetched.final_url, fetched.body)
-            return ([image] if image else []), 1
+            return [_hash(fetched.final_url, fetched.body)], 1
         candidates = extract_image_urls(fetched.body, fetched.final_url, MAX_IMAGES_PER_PAGE)
         del fetched
         found: list[FoundImage] = []
@@ -94,25 +112,16 @@ def _collect(context: WorkerContext, url: str) -> tuple[list[FoundImage], int]:
                 logger.info("report deadline reached after %d images", len(found))
                 break
             try:
-                body = fetcher.fetch(image_url, kind="image").body
-            except FetchFailed as failure:
+                found.append(_hash(image_url, fetcher.fetch(image_url, kind="image").body))
+            except (FetchFailed, ImageRejected) as failure:
                 logger.debug("page image skipped: %s", failure.reason)
-                continue
-            image = _hash(image_url, body)
-            if image:
-                found.append(image)
         return found, len(candidates)
 
 
-def _hash(url: str, body: bytes) -> FoundImage | None:
-    """Every query hash of one image body; None when it does not decode as an image."""
+def _hash(url: str, body: bytes) -> FoundImage:
+    """Every query hash of one image body, or ImageRejected if it does not decode safely."""
     fingerprints = [md5_of(body), sha256_of(body)]
-    try:
-        frames = decode_frames(body)
-    except ImageRejected as rejection:
-        logger.debug("image skipped: %s", rejection.reason)
-        return None
-    for frame in frames:
+    for frame in decode_frames(body):
         fingerprints.extend(hash_query_image(frame))
     return FoundImage(url=url, fingerprints=fingerprints)
 

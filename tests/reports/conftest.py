@@ -96,6 +96,8 @@ class ContentServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, tuple[str, bytes]] = {}
+        self.redirects: dict[str, str] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.delay_seconds = 0.0
         self.requests: list[str] = []
         server = self
@@ -105,6 +107,12 @@ class ContentServer:
                 server.requests.append(self.path)
                 if server.delay_seconds:
                     time.sleep(server.delay_seconds)
+                if self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 route = server.routes.get(self.path)
                 if route is None:
                     self.send_error(404)
@@ -113,6 +121,8 @@ class ContentServer:
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in server.headers.get(self.path, {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
