@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from casework.models import BankChange, BankCheckpoint, BankOp, CaseFingerprint
+from casework.models import (
+    BankChange,
+    BankCheckpoint,
+    BankOp,
+    CaseFingerprint,
+    FingerprintQuarantine,
+)
 from casework.vault import Vault
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.index import HammingIndex
@@ -80,6 +86,11 @@ class BankIndex:
         self._version: int | None = None
 
     @property
+    def vault(self) -> Vault:
+        """The vault this index opens sealed values with (the allow-list needs it too)."""
+        return self._vault
+
+    @property
     def loaded(self) -> bool:
         """True once the first full load has completed."""
         return self._version is not None
@@ -105,8 +116,14 @@ class BankIndex:
             self._version = target
 
     def _load_all(self, session: Session) -> None:
+        # Quarantined fingerprints are out of the bank until released (casework/quarantine.py).
+        quarantined = select(FingerprintQuarantine.fingerprint_id).where(
+            FingerprintQuarantine.released_at.is_(None)
+        )
         rows = session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed)
+            select(
+                CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed
+            ).where(CaseFingerprint.id.not_in(quarantined))
         ).all()
         by_algorithm: dict[Algorithm, tuple[list[int], list[int]]] = {
             algorithm: ([], []) for algorithm in Algorithm
@@ -140,6 +157,9 @@ class BankIndex:
                 index.remove(fingerprint_id)
             elif fingerprint_id in sealed_by_id:
                 algorithm, sealed = sealed_by_id[fingerprint_id]
+                # Idempotent: a first load that raced a commit, or a released quarantine, may
+                # meet an addition of an id the index already holds.
+                index.remove(fingerprint_id)
                 index.add(fingerprint_id, self._vault.open(algorithm, sealed).bits)
 
     def match(self, fingerprint: Fingerprint, radius: int | None = None) -> list[BankHit]:

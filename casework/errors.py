@@ -1,15 +1,20 @@
 """Domain errors. Domain code raises these; service/errors.py maps them to HTTP in one place.
 
 CaseworkError                  base; ``code`` is machine-readable, ``str()`` is for people
+├── NotAuthenticated           401: no console session, or it expired (the console asks to log in)
+│   └── LoginFailed            wrong e-mail or password, or a disabled account: never says which
 ├── NotFound                   404: the object does not exist, or the caller may not know it does
 │   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which
 ├── InvalidInput               422: a request the domain refuses as it stands
 │   ├── InvalidFingerprints    one or more fingerprints are malformed or unusable (per item)
 │   ├── InvalidUrls            one or more reported URLs are unusable (per item)
+│   ├── IncompleteNotice       a takedown notice lacks fields its legal regime requires
 │   └── TooManyFingerprints    over the per-request or per-case limit
 ├── Conflict                   409: the object's state forbids the operation
-│   └── CaseWithdrawn          the case was withdrawn; nothing can be added to it
+│   ├── CaseWithdrawn          the case was withdrawn; nothing can be added to it
+│   └── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
 ├── NotAllowed                 403: authenticated, but not permitted
+│   └── RequestForgery         a console form without its CSRF token, or from another origin
 └── Unavailable                503: a dependency (database, index) is not ready; retry later
 """
 
@@ -114,3 +119,61 @@ class InvalidUrls(InvalidInput):
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(f"url {first.index}: {first.reason}{more}; nothing was stored")
+
+
+class NotAuthenticated(CaseworkError):
+    """No console session, or it expired."""
+
+    code = "not_authenticated"
+
+
+class LoginFailed(NotAuthenticated):
+    """Wrong e-mail address or password, or a disabled account; one message for all."""
+
+    code = "login_failed"
+    #: The failed attempt is written to the audit log, which must survive the error.
+    persist = True
+
+    def __init__(self) -> None:
+        super().__init__("That e-mail address and password do not match an active account.")
+
+
+class IncompleteNotice(InvalidInput):
+    """A notice lacks fields its legal regime requires; ``missing`` names them for people."""
+
+    code = "incomplete_notice"
+
+    def __init__(self, regime: str, missing: list[str]) -> None:
+        self.missing = missing
+        names = ", ".join(f"“{name}”" for name in missing)
+        noun = "field is" if len(missing) == 1 else "fields are"
+        super().__init__(
+            f"This notice cannot be approved: the required {noun} missing: {names}. "
+            f"{regime} requires {'it' if len(missing) == 1 else 'them'}; fill "
+            f"{'it' if len(missing) == 1 else 'them'} in and approve again."
+        )
+
+
+class AdultRouteBlocked(Conflict):
+    """The case is flagged under 18: only child-protection channels apply."""
+
+    code = "adult_route_blocked"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This case is flagged as concerning someone under 18. Adult notice routes are "
+            "blocked: use the child-protection channels shown on the case (NCMEC Take It Down "
+            "and CyberTipline, IWF)."
+        )
+
+
+class RequestForgery(NotAllowed):
+    """A console form without its CSRF token, or sent from another origin."""
+
+    code = "csrf_failed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This form could not be accepted: it was missing its security token or came from "
+            "another site. Reload the page and try again."
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, UTCDateTime, utcnow
@@ -36,6 +36,12 @@ class Case(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # None means the deployment's default organisation (casework/accounts.py, Desk.sees).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # Set by a caseworker: the adult notice routes are blocked, child-protection channels shown.
+    under_18: Mapped[bool] = mapped_column(Boolean, default=False)
 
     fingerprints: Mapped[list[CaseFingerprint]] = relationship(
         back_populates="case", cascade="all, delete-orphan", passive_deletes=True
@@ -202,6 +208,203 @@ class Match(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[ReportItem] = relationship(back_populates="matches")
+
+
+# Caseworker console: organisations and their accounts, console sessions, match reviews and the
+# allow-list they feed, takedown notices, and the audit log.
+
+
+class Organisation(Base):
+    """A caseworking organisation; it signs notices as the victims' authorised agent."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    postal_address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Role(StrEnum):
+    """What a caseworker account may do; admins also manage their organisation's accounts."""
+
+    CASEWORKER = "caseworker"
+    ADMIN = "admin"
+
+
+class Caseworker(Base):
+    """A person who reviews matches and sends notices for one organisation."""
+
+    __tablename__ = "caseworkers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=Role.CASEWORKER.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ConsoleSession(Base):
+    """A server-side console session; the cookie holds the token, this row only its SHA-256.
+
+    A row without a caseworker is a visitor on the login page: it carries the CSRF token and
+    language until login replaces it with a new row (a new id).
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    caseworker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="CASCADE"), index=True, default=None
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    caseworker: Mapped[Caseworker | None] = relationship()
+
+
+class MatchReview(Base):
+    """A caseworker's decision on a match, with the reason given."""
+
+    __tablename__ = "match_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), unique=True)
+    caseworker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="SET NULL"), default=None
+    )
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AllowedMatch(Base):
+    """A found hash a caseworker rejected for one bank fingerprint: it must not match it again.
+
+    The found hash is sealed like every other hash; find_matches opens the few entries of the
+    fingerprints it hit.
+    """
+
+    __tablename__ = "match_allowlist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint_id: Mapped[int] = mapped_column(
+        ForeignKey("case_fingerprints.id", ondelete="CASCADE"), index=True
+    )
+    algorithm: Mapped[str] = mapped_column(String(16))
+    found_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TakedownStatus(StrEnum):
+    """Where a notice is; each status has its own time column on Takedown."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    REMOVED = "removed"
+    REFUSED = "refused"
+    NO_RESPONSE = "no_response"
+
+
+class Takedown(Base):
+    """A notice to one platform or host about confirmed matches of one case.
+
+    ``id`` is stable and other tables (platform outcomes) may refer to it. ``fields_json`` holds
+    the regime's fields as edited by the caseworker; the letter is rendered from them.
+    """
+
+    __tablename__ = "takedowns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), default=None
+    )
+    platform: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(500), default="")
+    regime: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=TakedownStatus.DRAFT.value, index=True)
+    fields_json: Mapped[str] = mapped_column(Text)
+    deadline_hours: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    no_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    items: Mapped[list[TakedownItem]] = relationship(
+        back_populates="takedown",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="TakedownItem.id",
+    )
+
+
+class TakedownItem(Base):
+    """A confirmed match a notice covers."""
+
+    __tablename__ = "takedown_items"
+    __table_args__ = (UniqueConstraint("takedown_id", "match_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    takedown_id: Mapped[int] = mapped_column(
+        ForeignKey("takedowns.id", ondelete="CASCADE"), index=True
+    )
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+
+    takedown: Mapped[Takedown] = relationship(back_populates="items")
+    match: Mapped[Match] = relationship()
+
+
+class AuditEvent(Base):
+    """One entry of the append-only, hash-chained audit log (casework/audit.py).
+
+    Ids only, never content: no PINs, hashes, URLs or IP addresses. No foreign keys, because the
+    log outlives what it names. Database triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(24), default="")
+    object_id: Mapped[str] = mapped_column(String(40), default="")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
 
 # Platform API: platform accounts and their keys, match tokens handed to platforms, the outcomes

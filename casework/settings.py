@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     index_refresh_seconds: float = 1.0
     fetch_allow_loopback: bool = False
     log_level: str = "INFO"
+    default_organisation: str = ""
+    platform_registry: str = ""
+    console_idle_minutes: int = 30
+    console_absolute_hours: int = 12
 
     @model_validator(mode="before")
     @classmethod

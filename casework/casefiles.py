@@ -1,0 +1,186 @@
+"""What a caseworker sees of a case: the list, the case file with its timeline, the flags.
+
+Fingerprints appear as counts per algorithm, never as values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from casework import audit
+from casework.accounts import Desk
+from casework.models import (
+    Case,
+    CaseFingerprint,
+    Match,
+    MatchReview,
+    MatchStatus,
+    Report,
+    ReportItem,
+    Takedown,
+    TakedownStatus,
+)
+from casework.takedowns import is_overdue
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list."""
+
+    case: Case
+    pending: int
+    confirmed: int
+    open_notices: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One entry of a case's timeline; ``what`` is a key the console translates."""
+
+    at: datetime
+    what: str
+    details: dict[str, str | int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the case view shows."""
+
+    case: Case
+    fingerprints: dict[str, int]
+    reports: list[Report]
+    matches: list[tuple[Match, ReportItem, MatchReview | None]]
+    takedowns: list[Takedown]
+    timeline: list[Moment]
+
+
+def list_cases(session: Session, *, desk: Desk) -> list[CaseRow]:
+    """The organisation's cases, newest first, with what needs attention."""
+    cases = list(
+        session.execute(select(Case).where(desk.sees()).order_by(Case.id.desc())).scalars()
+    )
+    ids = [case.id for case in cases]
+    counts: dict[tuple[int, str], int] = {
+        (case_id, status): count
+        for case_id, status, count in session.execute(
+            select(Match.case_id, Match.status, func.count())
+            .where(Match.case_id.in_(ids))
+            .group_by(Match.case_id, Match.status)
+        )
+    }
+    notices: dict[int, list[Takedown]] = {}
+    for takedown in session.execute(select(Takedown).where(Takedown.case_id.in_(ids))).scalars():
+        notices.setdefault(takedown.case_id, []).append(takedown)
+    closed = (TakedownStatus.REMOVED.value, TakedownStatus.REFUSED.value)
+    return [
+        CaseRow(
+            case=case,
+            pending=counts.get((case.id, MatchStatus.PENDING.value), 0),
+            confirmed=counts.get((case.id, MatchStatus.CONFIRMED.value), 0),
+            open_notices=sum(1 for t in notices.get(case.id, []) if t.status not in closed),
+            overdue=sum(1 for t in notices.get(case.id, []) if is_overdue(t)),
+        )
+        for case in cases
+    ]
+
+
+def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
+    """The case file; every view is written to the audit log."""
+    fingerprints = {
+        algorithm: count
+        for algorithm, count in session.execute(
+            select(CaseFingerprint.algorithm, func.count())
+            .where(CaseFingerprint.case_id == case.id)
+            .group_by(CaseFingerprint.algorithm)
+            .order_by(CaseFingerprint.algorithm)
+        )
+    }
+    reports = list(
+        session.execute(
+            select(Report)
+            .where(Report.case_id == case.id)
+            .options(selectinload(Report.items))
+            .order_by(Report.id)
+        ).scalars()
+    )
+    matches: list[tuple[Match, ReportItem, MatchReview | None]] = [
+        (match, item, review)
+        for match, item, review in session.execute(
+            select(Match, ReportItem, MatchReview)
+            .join(ReportItem, ReportItem.id == Match.item_id)
+            .outerjoin(MatchReview, MatchReview.match_id == Match.id)
+            .where(Match.case_id == case.id)
+            .order_by(Match.id)
+        ).all()
+    ]
+    takedowns = list(
+        session.execute(
+            select(Takedown).where(Takedown.case_id == case.id).order_by(Takedown.id)
+        ).scalars()
+    )
+    audit.record(
+        session,
+        actor=desk.actor,
+        action=audit.Action.CASE_VIEWED,
+        object_type="case",
+        object_id=case.id,
+    )
+    return CaseFile(
+        case=case,
+        fingerprints=fingerprints,
+        reports=reports,
+        matches=matches,
+        takedowns=takedowns,
+        timeline=_timeline(case, reports, matches, takedowns),
+    )
+
+
+def _timeline(
+    case: Case,
+    reports: list[Report],
+    matches: list[tuple[Match, ReportItem, MatchReview | None]],
+    takedowns: list[Takedown],
+) -> list[Moment]:
+    moments = [Moment(case.created_at, "case_opened")]
+    if case.withdrawn_at:
+        moments.append(Moment(case.withdrawn_at, "case_withdrawn"))
+    for report in reports:
+        moments.append(Moment(report.created_at, "report_received", {"urls": len(report.items)}))
+    for match, item, review in matches:
+        host = (item.url.split("/")[2] if "//" in item.url else item.url)[:80]
+        moments.append(Moment(match.created_at, "match_found", {"id": match.id, "host": host}))
+        if review is not None:
+            moments.append(Moment(review.decided_at, f"match_{review.decision}", {"id": match.id}))
+    for takedown in takedowns:
+        for status in TakedownStatus:
+            at = takedown.created_at if status is TakedownStatus.DRAFT else None
+            at = at or getattr(takedown, f"{status.value}_at")
+            if at is not None:
+                moments.append(
+                    Moment(
+                        at,
+                        f"takedown_{status.value}",
+                        {"reference": takedown.reference, "platform": takedown.platform},
+                    )
+                )
+    return sorted(moments, key=lambda moment: moment.at)
+
+
+def flag_under_18(session: Session, *, desk: Desk, case: Case, under_18: bool) -> Case:
+    """Set or clear the under-18 flag; set, it closes every adult notice route."""
+    case.under_18 = under_18
+    session.flush()
+    audit.record(
+        session,
+        actor=desk.actor,
+        action=audit.Action.CASE_FLAGGED,
+        object_type="case",
+        object_id=case.id,
+        details={"under_18": under_18},
+    )
+    return case

@@ -1,0 +1,135 @@
+"""Letters from takedown notices: rendered from casework/letters/, exported as text, .eml, PDF.
+
+Letters are ``<regime>-subject.txt.j2`` and ``<regime>-body.txt.j2`` rendered with
+StrictUndefined, so a field a template expects and the notice lacks fails loudly instead of
+printing nothing. They are in English: the platforms' notice teams read it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from fpdf import FPDF
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from casework.db import utcnow
+from casework.models import Organisation, Takedown
+from casework.regimes import FIELDS, spec
+
+LETTERS = Path(__file__).with_name("letters")
+#: A Unicode TrueType font for PDFs when the system has one (Debian: fonts-dejavu-core); without
+#: it, text falls back to the PDF core font, which only covers Latin-1.
+UNICODE_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
+PDF_FONT_SIZE = 10.5
+PDF_LINE_MM = 5.2
+
+_environment = Environment(
+    loader=FileSystemLoader(LETTERS),
+    undefined=StrictUndefined,
+    autoescape=False,  # noqa: S701 - plain-text letters; nothing here is HTML
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered notice."""
+
+    subject: str
+    body: str
+
+
+def notice_fields(takedown: Takedown) -> dict[str, str]:
+    """Every field of the notice (missing keys read as empty)."""
+    stored: dict[str, str] = json.loads(takedown.fields_json)
+    return {name: str(stored.get(name, "")) for name in FIELDS}
+
+
+def render_letter(takedown: Takedown, *, organisation: Organisation) -> Letter:
+    """The letter for the notice as it stands."""
+    context = {
+        "fields": notice_fields(takedown),
+        "platform": takedown.platform,
+        "host": takedown.host,
+        "reference": takedown.reference,
+        "organisation": organisation.name,
+        "date": utcnow().date().isoformat(),
+        "regime": spec(takedown.regime),
+    }
+    subject = _environment.get_template(f"{takedown.regime}-subject.txt.j2").render(context)
+    body = _environment.get_template(f"{takedown.regime}-body.txt.j2").render(context)
+    return Letter(subject=" ".join(subject.split()), body=_tidy(body))
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    tidied: list[str] = []
+    for line in lines:
+        if not line and tidied and not tidied[-1]:
+            continue
+        tidied.append(line)
+    return "\n".join(tidied).strip() + "\n"
+
+
+def notice_address(takedown: Takedown) -> str:
+    """The platform's notice e-mail address, when its registry channel is one."""
+    channel = takedown.channel.strip()
+    return channel if "@" in channel and "://" not in channel and " " not in channel else ""
+
+
+def to_text(letter: Letter) -> str:
+    """The letter as plain text: subject line, blank line, body."""
+    return f"Subject: {letter.subject}\n\n{letter.body}"
+
+
+def to_eml(letter: Letter, *, takedown: Takedown, organisation: Organisation) -> bytes:
+    """An RFC 5322 message a caseworker opens in their mail program and sends from there."""
+    message = EmailMessage()
+    sender = organisation.contact_email or "notices@invalid"
+    local, _, domain = sender.partition("@")
+    message["From"] = Address(organisation.name, local, domain)
+    if notice_address(takedown):
+        message["To"] = notice_address(takedown)
+    message["Subject"] = letter.subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(idstring=takedown.reference, domain=domain or "invalid")
+    # Mail programs open a message with this header as a draft to review and send.
+    message["X-Unsent"] = "1"
+    message.set_content(letter.body)
+    return message.as_bytes()
+
+
+def to_pdf(letter: Letter, *, takedown: Takedown) -> bytes:
+    """The letter as an A4 PDF, for forms that take an upload and for the case file."""
+    pdf = FPDF(format="A4")
+    pdf.set_title(letter.subject)
+    pdf.set_creator("takedown")
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_page()
+    font = next((path for path in UNICODE_FONTS if path.exists()), None)
+    if font is not None:
+        pdf.add_font("Letter", fname=str(font))
+        family = "Letter"
+        subject, body = letter.subject, letter.body
+    else:
+        family = "Helvetica"
+        subject = letter.subject.encode("latin-1", "replace").decode("latin-1")
+        body = letter.body.encode("latin-1", "replace").decode("latin-1")
+    pdf.set_font(family, size=PDF_FONT_SIZE + 1.5)
+    pdf.multi_cell(0, PDF_LINE_MM + 1, subject, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(family, size=PDF_FONT_SIZE)
+    pdf.multi_cell(0, PDF_LINE_MM, body, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(-15)
+    pdf.set_font(family, size=8)
+    pdf.cell(0, 5, takedown.reference, align="R")
+    return bytes(pdf.output())
