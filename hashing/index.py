@@ -1,46 +1,70 @@
 """HammingIndex: exact radius search over fixed-length binary codes, in memory, pure numpy.
 
-Design (multi-index hashing, Norouzi et al.): codes are cut into 16-bit chunks; each chunk has a
-CSR table (rows sorted by chunk value plus an offset array over all 2**16 values). If two codes
-are within r bits, some chunk is within floor(r/m) bits (pigeonhole), so probing every chunk
-value within that many flips finds every match; candidates are then verified exactly with XOR and
-popcount. Additions land in a small buffer that is scanned by brute force and removals in a
-tombstone mask, both folded into the tables when they grow. When the probes or candidates would
-cost more than a scan (large radius, small bank), the query scans instead, so every radius from 0
-to ``bits`` is exact.
+Design (multi-index hashing, Norouzi et al.): codes are cut into m chunks of about log2(n) bits;
+each chunk has a CSR table (row numbers sorted by chunk value plus an offset per chunk value). If
+two codes are within r bits, some chunk is within floor(r/m) bits (pigeonhole), so probing every
+chunk value within that many flips finds every match; candidates are then verified exactly with
+XOR and popcount. Chunks of about log2(n) bits keep buckets at a few rows each, so a query costs
+a few thousand probes and candidates instead of a scan (benchmarks/README.md has the numbers).
+Additions land in a small buffer that is scanned by brute force and removals in a tombstone mask,
+both folded into the tables when they grow. When the probes or candidates would cost more than a
+scan (large radius, small or degenerate bank), the query scans instead, so every radius from 0 to
+``bits`` is exact.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import operator
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 
-_CHUNK_BITS = 16
-_CHUNK_VALUES = 1 << _CHUNK_BITS
-# All chunk values ordered by popcount: the XOR masks within k flips are a prefix of it.
-_MASKS = np.argsort(np.bitwise_count(np.arange(_CHUNK_VALUES, dtype=np.uint16)), kind="stable")
-_MASKS_WITHIN = np.concatenate(
-    ([0], np.cumsum(np.bincount(np.bitwise_count(_MASKS.astype(np.uint16)))))
-)
+# Chunks narrower than this would make buckets of a small bank hold most of it; wider ones make
+# each offset table (2**width entries) cost more memory than the rows it serves.
+_MIN_CHUNK_BITS = 16
+_MAX_CHUNK_BITS = 22
 # A verified candidate costs a random gather; a scanned row a sequential read. Probing pays off
 # only while it touches well under a full scan's worth of rows.
 _CANDIDATE_COST = 4
 _SCAN_BLOCK_ROWS = 1 << 16
+# query_many probes this many (query, chunk value) pairs per vectorised step: enough to amortise
+# numpy's per-call cost, little enough to keep the temporaries in cache.
+_BATCH_PROBES = 1 << 18
 _MIN_BUFFER = 4096
-# Below this many rows a scan takes microseconds and the tables (2**16 offsets per chunk) would
-# cost more memory than the codes themselves.
+# Below this many rows a scan takes microseconds and the tables would cost more memory than the
+# codes themselves.
 _MIN_TABLE_ROWS = 1024
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 Codes = npt.NDArray[np.uint64]
 Ids = npt.NDArray[np.int64]
-Rows = npt.NDArray[np.integer[Any]]
-Hits = tuple[Rows, npt.NDArray[np.int64]]
+Rows = npt.NDArray[np.int64]
+Dists = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The chunk layout and CSR tables of the merged rows.
+
+    ``perm`` holds, table after table, row numbers in chunk-value order; ``offsets`` holds, table
+    after table, 2**width + 1 positions into ``perm`` (already shifted by the table's start), so
+    one gather at ``base[j] + value`` and one at the next entry delimit a bucket.
+    """
+
+    shifts: tuple[int, ...]
+    widths: tuple[int, ...]
+    base: npt.NDArray[np.int64]
+    offsets: npt.NDArray[np.integer[Any]]
+    perm: npt.NDArray[np.integer[Any]]
+    #: For one-word codes, the codes in ``perm`` order: 8 more bytes per row and table buy
+    #: verification by sequential reads instead of a random gather per candidate.
+    sorted_codes: Codes | None
 
 
 class HammingIndex:
@@ -55,16 +79,12 @@ class HammingIndex:
             raise ValueError(f"bits must be a positive multiple of 64, got {bits}")
         self.bits = bits
         self._words = bits // 64
-        self._chunks = bits // _CHUNK_BITS
-        # Merged part: rows in table order, CSR tables, tombstones, id lookup.
+        # Merged part, rows in id order (so an id's row is a binary search away).
         self._ids: Ids = np.empty(0, np.int64)
         self._codes: Codes = np.empty((0, self._words), np.uint64)
         self._dead = np.empty(0, bool)
         self._n_dead = 0
-        self._offsets = np.empty((self._chunks, 0), np.int64)
-        self._perm = np.empty(0, np.int32)
-        self._sorted_ids: Ids = np.empty(0, np.int64)
-        self._sorted_rows = np.empty(0, np.int64)
+        self._tables: _Tables | None = None
         # Buffer of recent additions, scanned by brute force.
         self._buf_ids: Ids = np.empty(0, np.int64)
         self._buf_codes: Codes = np.empty((0, self._words), np.uint64)
@@ -85,6 +105,17 @@ class HammingIndex:
     def __getstate__(self) -> NoReturn:
         raise TypeError("HammingIndex is never pickled: rebuild it from the database")
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index's arrays: codes, ids, tables and buffer."""
+        arrays: list[npt.NDArray[Any]] = [self._ids, self._codes, self._dead]
+        arrays += [self._buf_ids, self._buf_codes]
+        if self._tables is not None:
+            arrays += [self._tables.offsets, self._tables.perm]
+            if self._tables.sorted_codes is not None:
+                arrays.append(self._tables.sorted_codes)
+        return sum(a.nbytes for a in arrays)
+
     def add(self, item_id: int, value: int) -> None:
         """Add one item; its id must not be in the index already."""
         self.add_many([item_id], [value])
@@ -93,8 +124,18 @@ class HammingIndex:
         """Add items in bulk (ids unique and not yet present); big batches rebuild the tables."""
         if len(ids) != len(values):
             raise ValueError(f"got {len(ids)} ids but {len(values)} values")
-        new_ids = _as_ids(ids)
-        new_codes = self._as_codes(values)
+        self.add_codes(_as_ids(ids), self._as_codes(values))
+
+    def add_codes(self, ids: Ids, codes: Codes) -> None:
+        """add_many for arrays: int64 ids and codes as rows of big-endian uint64 words.
+
+        Word 0 of a row holds the code's most significant 64 bits, as ``int.to_bytes(.., "big")``
+        would lay them out; loading millions of codes this way skips Python integers entirely.
+        """
+        new_ids = np.asarray(ids, dtype=np.int64).ravel()
+        new_codes = np.asarray(codes, dtype=np.uint64).reshape(-1, self._words)
+        if len(new_ids) != len(new_codes):
+            raise ValueError(f"got {len(new_ids)} ids but {len(new_codes)} codes")
         if len(np.unique(new_ids)) != len(new_ids):
             raise ValueError("item ids in one batch must be unique")
         clash = self._first_present(new_ids)
@@ -137,75 +178,124 @@ class HammingIndex:
         return self.query_many([value], radius)[0]
 
     def query_many(self, values: Sequence[int], radius: int) -> list[list[tuple[int, int]]]:
-        """query() for each value in turn."""
+        """query() for each value, vectorised over the values."""
         radius = operator.index(radius)
         if radius < 0:
             raise ValueError(f"radius must not be negative, got {radius}")
         # Every code is within `bits` of every other: a larger radius means the same.
         radius = min(radius, self.bits)
+        values = list(values)
         queries = self._as_codes(values)
-        return [self._query_one(q, radius) for q in queries]
+        tables = self._tables
+        probes = _probe_count(tables.widths, radius) if tables is not None else 0
+        if tables is None or probes >= len(self._ids):
+            return self._finish(queries, radius, self._scan_merged(queries, radius))
+        results: list[list[tuple[int, int]]] = []
+        step = max(1, _BATCH_PROBES // probes)
+        for start in range(0, len(queries), step):
+            block = queries[start : start + step]
+            keys = _query_keys(values[start : start + step], tables.shifts, tables.widths)
+            found = self._probe_tables(block, keys, radius)
+            if found is None:
+                found = self._scan_merged(block, radius)
+            results += self._finish(block, radius, found)
+        return results
 
-    def _query_one(self, q: Codes, radius: int) -> list[tuple[int, int]]:
-        found = self._probe_tables(q, radius)
-        rows, dists = found if found is not None else self._scan_merged(q, radius)
-        buf_dists = _distances(self._buf_codes[: self._buf_len], q)
-        buf_rows = np.flatnonzero(buf_dists <= radius)
-        ids = np.concatenate((self._ids[rows], self._buf_ids[buf_rows]))
-        dists = np.concatenate((dists, buf_dists[buf_rows]))
-        order = np.lexsort((ids, dists))
-        return list(zip(ids[order].tolist(), dists[order].tolist(), strict=True))
+    def _probe_tables(
+        self, queries: Codes, keys: npt.NDArray[np.int64], radius: int
+    ) -> tuple[Rows, Rows, Dists] | None:
+        """(query, row, distance) of live merged rows within radius via the chunk tables.
 
-    def _probe_tables(self, q: Codes, radius: int) -> Hits | None:
-        """Live merged rows within radius via the chunk tables, or None when a scan is cheaper."""
+        None when the buckets hold so many rows that a scan is cheaper (a bank full of codes
+        that share chunk values).
+        """
+        tables = self._tables
+        assert tables is not None
+        chunk_of_probe, masks = _probe_plan(tables.widths, radius)
         n = len(self._ids)
-        if not len(self._perm) or _probe_count(self._chunks, radius) >= n:
-            return None
-        chunk_of_probe, masks = _probe_plan(self._chunks, radius)
-        q_chunks = _chunk_values(q[np.newaxis, :], self._chunks)[0].astype(np.int64)
-        probes = q_chunks[chunk_of_probe] ^ masks
-        starts = self._offsets[chunk_of_probe, probes]
-        lengths = self._offsets[chunk_of_probe, probes + 1] - starts
+        probes = (keys[:, chunk_of_probe] ^ masks) + tables.base[chunk_of_probe]
+        # take() rather than fancy indexing: the same gather at a fraction of the cost.
+        starts = tables.offsets.take(probes).astype(np.int64).ravel()
+        lengths = tables.offsets.take(probes + 1).astype(np.int64).ravel() - starts
         total = int(lengths.sum())
-        if len(probes) + _CANDIDATE_COST * total >= n:
+        if len(chunk_of_probe) + _CANDIDATE_COST * total / len(queries) >= n:
             return None
-        candidates = self._perm[_concat_ranges(starts + chunk_of_probe * n, lengths, total)]
-        dists = _distances(self._codes[candidates], q)
-        hit = (dists <= radius) & ~self._dead[candidates]
-        # A code can be found through several chunks; keep each row once.
-        rows, first = np.unique(candidates[hit], return_index=True)
-        return rows, dists[hit][first]
+        positions = _concat_ranges(starts, lengths, total)
+        if len(queries) == 1:
+            of_query = np.zeros(total, np.int64)
+        else:
+            per_probe = np.repeat(np.arange(len(queries)), len(chunk_of_probe))
+            of_query = np.repeat(per_probe, lengths)
+        if tables.sorted_codes is not None:
+            # One-word codes: the buckets hold the codes themselves, read in sequence.
+            flat = tables.sorted_codes.take(positions)
+            flat ^= queries[0, 0] if len(queries) == 1 else queries[:, 0].take(of_query)
+            dists = np.bitwise_count(flat).astype(np.int64)
+            hit = np.flatnonzero(dists <= radius)
+            rows = tables.perm.take(positions.take(hit)).astype(np.int64)
+        else:
+            candidates = tables.perm.take(positions).astype(np.int64)
+            dists = _distances(self._codes, candidates, queries, of_query)
+            hit = np.flatnonzero(dists <= radius)
+            rows = candidates.take(hit)
+        of_query, dists = of_query.take(hit), dists.take(hit)
+        live = ~self._dead.take(rows)
+        of_query, rows, dists = of_query[live], rows[live], dists[live]
+        # A code can be found through several chunks; keep each (query, row) once.
+        first: Rows = np.unique(of_query * n + rows, return_index=True)[1]
+        return of_query[first], rows[first], dists[first]
 
-    def _scan_merged(self, q: Codes, radius: int) -> Hits:
-        """Live merged rows within radius by brute force, in blocks to bound memory."""
-        rows: list[Rows] = [np.empty(0, np.intp)]
-        dists: list[npt.NDArray[np.int64]] = [np.empty(0, np.int64)]
-        for start in range(0, len(self._ids), _SCAN_BLOCK_ROWS):
-            block = _distances(self._codes[start : start + _SCAN_BLOCK_ROWS], q)
-            found = np.flatnonzero((block <= radius) & ~self._dead[start : start + len(block)])
-            rows.append(found + start)
-            dists.append(block[found])
-        return np.concatenate(rows), np.concatenate(dists)
+    def _scan_merged(self, queries: Codes, radius: int) -> tuple[Rows, Rows, Dists]:
+        """(query, row, distance) of live merged rows within radius by brute force, in blocks."""
+        parts: list[tuple[Rows, Rows, Dists]] = []
+        for i, q in enumerate(queries):
+            for start in range(0, len(self._ids), _SCAN_BLOCK_ROWS):
+                block = self._codes[start : start + _SCAN_BLOCK_ROWS]
+                dists = np.bitwise_count(block ^ q).sum(axis=1, dtype=np.int64)
+                found = np.flatnonzero((dists <= radius) & ~self._dead[start : start + len(block)])
+                parts.append((np.full(len(found), i), found + start, dists[found]))
+        return _stack(parts)
+
+    def _finish(
+        self, queries: Codes, radius: int, found: tuple[Rows, Rows, Dists]
+    ) -> list[list[tuple[int, int]]]:
+        """Add buffer hits to merged hits and group them per query, by distance then id."""
+        of_query, rows, dists = found
+        ids = self._ids[rows]
+        if self._buf_len:
+            buf = self._buf_codes[: self._buf_len]
+            parts = [(of_query, rows, dists)]
+            for i, q in enumerate(queries):
+                buf_dists = np.bitwise_count(buf ^ q).sum(axis=1, dtype=np.int64)
+                hits = np.flatnonzero(buf_dists <= radius)
+                parts.append((np.full(len(hits), i), hits, buf_dists[hits]))
+            buf_query, buf_rows, buf_found = _stack(parts[1:])
+            of_query = np.concatenate((of_query, buf_query))
+            ids = np.concatenate((ids, self._buf_ids[buf_rows]))
+            dists = np.concatenate((dists, buf_found))
+        order = np.lexsort((ids, dists, of_query))
+        bounds = np.searchsorted(of_query[order], np.arange(len(queries) + 1))
+        pairs = list(zip(ids[order].tolist(), dists[order].tolist(), strict=True))
+        return [pairs[a:b] for a, b in itertools.pairwise(bounds.tolist())]
 
     def _first_present(self, ids: Ids) -> int | None:
         """One of ``ids`` that is already in the index, if any."""
         in_buffer = self._buf_pos.keys() & set(ids.tolist()) if self._buf_pos else set()
         if in_buffer:
             return min(in_buffer)
-        if not len(self._sorted_ids):
+        if not len(self._ids):
             return None
-        at = np.searchsorted(self._sorted_ids, ids).clip(max=len(self._sorted_ids) - 1)
-        present = (self._sorted_ids[at] == ids) & ~self._dead[self._sorted_rows[at]]
+        at = np.searchsorted(self._ids, ids).clip(max=len(self._ids) - 1)
+        present = (self._ids[at] == ids) & ~self._dead[at]
         return int(ids[present.argmax()]) if present.any() else None
 
     def _merged_row(self, item_id: int) -> int | None:
         if not _INT64_MIN <= item_id <= _INT64_MAX:
             return None
-        at = int(np.searchsorted(self._sorted_ids, item_id))
-        if at == len(self._sorted_ids) or self._sorted_ids[at] != item_id:
+        row = int(np.searchsorted(self._ids, item_id))
+        if row == len(self._ids) or self._ids[row] != item_id or self._dead[row]:
             return None
-        row = int(self._sorted_rows[at])
-        return None if self._dead[row] else row
+        return row
 
     def _buffer_limit(self) -> int:
         return max(_MIN_BUFFER, len(self._ids) // 16)
@@ -227,16 +317,14 @@ class HammingIndex:
         codes = np.concatenate(
             (self._codes[live], self._buf_codes[: self._buf_len], extra_codes)
         ).reshape(-1, self._words)
-        self._ids, self._codes = ids, codes
-        self._dead = np.zeros(len(ids), bool)
+        order = np.argsort(ids, kind="stable")
+        self._ids, self._codes = ids[order], codes[order]
+        del ids, codes
+        self._dead = np.zeros(len(self._ids), bool)
         self._n_dead = 0
-        if len(ids) >= _MIN_TABLE_ROWS:
-            self._perm, self._offsets = _chunk_tables(_chunk_values(codes, self._chunks))
-        else:
-            self._perm = np.empty(0, np.int32)
-            self._offsets = np.empty((self._chunks, 0), np.int64)
-        self._sorted_rows = np.argsort(ids, kind="stable")
-        self._sorted_ids = ids[self._sorted_rows]
+        self._tables = None
+        if len(self._ids) >= _MIN_TABLE_ROWS:
+            self._tables = _build_tables(self._codes, self.bits)
         self._buf_ids = np.empty(0, np.int64)
         self._buf_codes = np.empty((0, self._words), np.uint64)
         self._buf_len = 0
@@ -260,52 +348,128 @@ def _as_ids(ids: Iterable[int]) -> Ids:
         raise ValueError("item ids must fit in a signed 64-bit integer") from None
 
 
-def _distances(codes: Codes, q: Codes) -> npt.NDArray[np.int64]:
-    counts: npt.NDArray[np.int64] = np.bitwise_count(codes ^ q).sum(axis=1, dtype=np.int64)
-    return counts
+def _stack(parts: list[tuple[Rows, Rows, Dists]]) -> tuple[Rows, Rows, Dists]:
+    empty = np.empty(0, np.int64)
+    of_query, rows, dists = zip(*parts, strict=True) if parts else ([empty], [empty], [empty])
+    return (
+        np.concatenate(of_query).astype(np.int64),
+        np.concatenate(rows).astype(np.int64),
+        np.concatenate(dists).astype(np.int64),
+    )
 
 
-def _chunk_values(codes: Codes, chunks: int) -> npt.NDArray[np.uint16]:
-    """16-bit chunks of each code, most significant first: shape (rows, chunks)."""
-    big_endian = codes.astype(">u8")
-    return big_endian.view(">u2").reshape(len(codes), chunks).astype(np.uint16)
+def _distances(codes: Codes, rows: Rows, queries: Codes, of_query: Rows) -> Dists:
+    """Hamming distance between codes[rows[i]] and queries[of_query[i]] for every i."""
+    gathered = codes.take(rows, axis=0)
+    gathered ^= queries[0] if len(queries) == 1 else queries.take(of_query, axis=0)
+    counts = np.bitwise_count(gathered)
+    # Column by column: numpy sums a short axis far slower than it adds a few columns.
+    total = counts[:, 0].astype(np.int64)
+    for word in range(1, counts.shape[1]):
+        total += counts[:, word]
+    return total
 
 
-def _chunk_tables(
-    chunks: npt.NDArray[np.uint16],
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
-    """CSR tables: per chunk, rows sorted by chunk value (flattened) and offsets by value."""
-    rows, count = chunks.shape[0], chunks.shape[1]
-    # int32 row numbers halve the tables; a bank of 2**31 codes would not fit in memory anyway.
-    perm = np.empty((count, rows), np.int32)
-    offsets = np.zeros((count, _CHUNK_VALUES + 1), np.int64)
-    for c in range(count):
-        perm[c] = np.argsort(chunks[:, c], kind="stable")
-        np.cumsum(np.bincount(chunks[:, c], minlength=_CHUNK_VALUES), out=offsets[c, 1:])
-    return perm.ravel(), offsets
+def _query_keys(
+    values: Sequence[int], shifts: Sequence[int], widths: Sequence[int]
+) -> npt.NDArray[np.int64]:
+    """_chunk_values of Python ints, computed on the ints: cheaper for a few queries."""
+    layout = [(shift, (1 << width) - 1) for shift, width in zip(shifts, widths, strict=True)]
+    keys = [(v >> shift) & mask for v in values for shift, mask in layout]
+    return np.array(keys, dtype=np.int64).reshape(len(values), len(layout))
 
 
-def _chunk_radii(chunks: int, radius: int) -> list[int]:
+def _chunk_layout(bits: int, rows: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(shift, width) of each chunk, most significant first.
+
+    m = bits / log2(rows) chunks make buckets hold about one row each, which balances probes
+    against candidates (Norouzi et al.); the width limits bound the offset tables' memory.
+    """
+    target = min(max(math.log2(max(rows, 2)) + 1, _MIN_CHUNK_BITS), _MAX_CHUNK_BITS)
+    count = math.ceil(bits / target - 0.25)
+    bounds = [round(c * bits / count) for c in range(count + 1)]
+    widths = tuple(hi - lo for lo, hi in itertools.pairwise(bounds))
+    shifts = tuple(bits - hi for hi in bounds[1:])
+    return shifts, widths
+
+
+def _chunk_values(
+    codes: Codes, shifts: Sequence[int], widths: Sequence[int]
+) -> npt.NDArray[np.int64]:
+    """Value of each chunk of each code: shape (rows, chunks)."""
+    bits = codes.shape[1] * 64
+    out = np.empty((len(codes), len(widths)), np.int64)
+    for c, (shift, width) in enumerate(zip(shifts, widths, strict=True)):
+        low = shift  # the chunk is bits [low, low + width) counted from the least significant
+        word_lo = codes[:, (bits - 1 - low) // 64]
+        value = word_lo >> np.uint64(low % 64)
+        spill = low % 64 + width - 64
+        if spill > 0:
+            word_hi = codes[:, (bits - 1 - low) // 64 - 1]
+            value = value | (word_hi << np.uint64(64 - low % 64))
+        out[:, c] = (value & np.uint64((1 << width) - 1)).astype(np.int64)
+    return out
+
+
+def _build_tables(codes: Codes, bits: int) -> _Tables:
+    rows = len(codes)
+    shifts, widths = _chunk_layout(bits, rows)
+    sizes = [(1 << w) + 1 for w in widths]
+    base = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    # uint32 halves the tables whenever positions fit; a bank that large needs int64.
+    position: type[np.integer[Any]] = np.uint32 if rows * len(widths) < (1 << 32) else np.int64
+    offsets: npt.NDArray[np.integer[Any]] = np.empty(sum(sizes), position)
+    row_type: type[np.integer[Any]] = np.uint32 if rows < (1 << 32) else np.int64
+    perm: npt.NDArray[np.integer[Any]] = np.empty(rows * len(widths), row_type)
+    for c, width in enumerate(widths):
+        keys = _chunk_values(codes, shifts[c : c + 1], widths[c : c + 1])[:, 0].astype(np.int32)
+        perm[c * rows : (c + 1) * rows] = np.argsort(keys, kind="stable")
+        counts = np.bincount(keys, minlength=1 << width)
+        table = offsets[base[c] : base[c] + sizes[c]]
+        table[0] = c * rows
+        table[1:] = np.cumsum(counts) + c * rows
+    sorted_codes = codes.ravel().take(perm) if codes.shape[1] == 1 else None
+    return _Tables(shifts, widths, base, offsets, perm, sorted_codes)
+
+
+def _chunk_radii(widths: Sequence[int], radius: int) -> list[int]:
     """Flips to probe per chunk; -1 means skip the chunk.
 
     Refined pigeonhole: with radius = s*m + a, a match has a chunk among the first a+1 within s
     bits or one among the rest within s-1 bits, or its distance would be at least radius+1.
     """
-    s, a = divmod(radius, chunks)
-    return [min(s if c <= a else s - 1, _CHUNK_BITS) for c in range(chunks)]
-
-
-def _probe_count(chunks: int, radius: int) -> int:
-    return sum(int(_MASKS_WITHIN[k + 1]) for k in _chunk_radii(chunks, radius))
+    s, a = divmod(radius, len(widths))
+    return [min(s if c <= a else s - 1, w) for c, w in enumerate(widths)]
 
 
 @lru_cache(maxsize=64)
-def _probe_plan(chunks: int, radius: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _probe_count(widths: tuple[int, ...], radius: int) -> int:
+    return sum(
+        sum(math.comb(w, k) for k in range(r + 1))
+        for w, r in zip(widths, _chunk_radii(widths, radius), strict=True)
+    )
+
+
+@lru_cache(maxsize=64)
+def _flip_masks(width: int, flips: int) -> npt.NDArray[np.int64]:
+    """Every width-bit mask with at most ``flips`` bits set, by popcount."""
+    masks = [
+        sum(1 << b for b in chosen)
+        for k in range(flips + 1)
+        for chosen in itertools.combinations(range(width), k)
+    ]
+    return np.array(masks, dtype=np.int64)
+
+
+@lru_cache(maxsize=64)
+def _probe_plan(
+    widths: tuple[int, ...], radius: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """For one radius: the chunk of every probe and the XOR mask it applies."""
-    counts = [int(_MASKS_WITHIN[k + 1]) for k in _chunk_radii(chunks, radius)]
-    chunk_of_probe = np.repeat(np.arange(chunks, dtype=np.int64), counts)
-    masks = np.concatenate([_MASKS[:count] for count in counts]).astype(np.int64)
-    return chunk_of_probe, masks
+    radii = _chunk_radii(widths, radius)
+    masks = [_flip_masks(w, r) for w, r in zip(widths, radii, strict=True)]
+    chunk_of_probe = np.repeat(np.arange(len(widths), dtype=np.int64), [len(m) for m in masks])
+    return chunk_of_probe, np.concatenate(masks)
 
 
 def _concat_ranges(

@@ -8,6 +8,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 
 import hashing.index
@@ -257,3 +258,32 @@ def test_the_index_refuses_to_be_pickled_or_copied() -> None:
         pickle.dumps(index)
     with pytest.raises(TypeError, match="rebuild"):
         copy.deepcopy(index)
+
+
+@pytest.mark.parametrize("bits", [64, 128, 256])
+def test_wide_chunks_that_straddle_words_are_exact(
+    bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big banks get chunks of about log2(n) bits, which cross 64-bit word boundaries; force that
+    # layout on a small bank so both the table and the query side of the split are checked.
+    monkeypatch.setattr(hashing.index, "_MIN_CHUNK_BITS", 21)
+    bank = random_bank(bits, 3000, seed=14)
+    index = build(bits, bank)
+    assert index._tables is not None and min(index._tables.widths) >= 21
+    for radius in (0, 3, 10, 31):
+        queries = probes_around(bank, bits, radius, random.Random(radius), 8)
+        assert_matches_oracle(index, bank, queries, radius)
+
+
+def test_arrays_load_like_python_ints() -> None:
+    bank = random_bank(256, 2000, seed=15)
+    words = [
+        [(value >> shift) & (2**64 - 1) for shift in (192, 128, 64, 0)] for value in bank.values()
+    ]
+    index = HammingIndex(256)
+    index.add_codes(np.array(list(bank), np.int64), np.array(words, np.uint64))
+    queries = probes_around(bank, 256, 31, random.Random(5), 10)
+    assert_matches_oracle(index, bank, queries, 31)
+    assert index.nbytes >= 2000 * 32
+    with pytest.raises(ValueError, match="codes"):
+        index.add_codes(np.array([1, 2], np.int64), np.zeros((1, 4), np.uint64))
