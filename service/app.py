@@ -8,14 +8,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from redis import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
-from service.api import cases, health, reports
+from service.api import cases, health, platforms, reports
 from service.bodies import BodySizeLimit
+from service.console.pages import render_error
+from service.console.site import install_console
 from service.errors import install_error_handlers
+from service.ratelimits import RateLimiter
+from service.web import pages
+from service.web.headers import SecurityHeaders
 from workers.queues import connect
 
 logger = logging.getLogger(__name__)
@@ -51,11 +57,22 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.redis = redis
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    install_error_handlers(app)
+    app.state.rate_limiter = RateLimiter(redis)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=MAX_BODY_BYTES,
+        # Uploads to check are images; they are hashed in memory under the same pixel caps.
+        per_path={platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes},
+    )
+    app.add_middleware(SecurityHeaders)
+    install_error_handlers(app, html_pages={"/console/": render_error})
+    install_console(app, runtime.settings)
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(reports.router)
+    app.include_router(platforms.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app
 
 

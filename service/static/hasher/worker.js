@@ -1,0 +1,14 @@
+// The hashing worker: files come in from the page, fingerprints go back. It runs off
+// the main thread so a 12-megapixel photo does not freeze the page, and it has no
+// network code at all; the page alone talks to the service, and only with fingerprints.
+
+import { fingerprintFile } from "./fingerprint.js";
+
+self.onmessage = async (event) => {
+  const { id, file } = event.data;
+  try {
+    self.postMessage({ id, ...(await fingerprintFile(file)) });
+  } catch (error) {
+    self.postMessage({ id, fingerprints: [], pdq: null, refused: "read_error", error: String(error) });
+  }
+};

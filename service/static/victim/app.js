@@ -1,0 +1,460 @@
+// The victim pages' behaviour. The only network calls are the fetches in callApi(),
+// to this origin's JSON API, and their bodies are built from fingerprints alone
+// (payload()); files go to the hashing worker, which has no network code, and never
+// anywhere else. The page's Content-Security-Policy (connect-src 'self') would stop
+// anything else even if this file were wrong.
+
+const config = JSON.parse(document.getElementById("config").textContent);
+const messages = config.messages;
+const $ = (id) => document.getElementById(id);
+
+function say(key, values = {}) {
+  return messages[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+}
+
+function element(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+const numbers = new Intl.NumberFormat(config.lang);
+const dates = new Intl.DateTimeFormat(config.lang, { dateStyle: "long", timeStyle: "short" });
+
+function showMessage(text, kind = "error") {
+  const box = $("form-message");
+  box.textContent = text;
+  box.className = `message ${kind}`;
+  box.hidden = !text;
+}
+
+// --- The JSON API -----------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code ?? null;
+    this.details = body?.error?.details ?? [];
+  }
+}
+
+function basicAuth(caseId, pin) {
+  const bytes = new TextEncoder().encode(`${caseId}:${pin}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
+}
+
+async function callApi(method, path, { body, credentials } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (credentials) headers.Authorization = basicAuth(credentials.caseId, credentials.pin);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    throw new ApiError(0, { error: { code: "network" } });
+  }
+  const parsed = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+function explain(error, sent = []) {
+  if (!(error instanceof ApiError)) return say("err_other", { message: String(error) });
+  switch (error.code) {
+    case "network":
+      return say("err_network");
+    case "case_not_found":
+      return say("err_case_not_found");
+    case "case_withdrawn":
+      return say("err_case_withdrawn");
+    case "too_many_fingerprints":
+      return say("err_too_many");
+    case "unavailable":
+      return say("err_unavailable");
+    case "invalid_fingerprints": {
+      // Name the file each refused fingerprint came from; the service only knows indexes.
+      const reasons = error.details.map((item) => {
+        const file = sent[item.index]?.file;
+        return `${file ?? say("file_item", { n: item.index + 1 })}: ${item.reason}`;
+      });
+      return `${say("err_invalid_fingerprints")} ${reasons.join("; ")}`;
+    }
+    default:
+      return error.status >= 500 ? say("err_unavailable") : say("err_other", { message: error.message });
+  }
+}
+
+function readCredentials() {
+  const caseId = $("case-id").value.trim();
+  const pin = $("pin").value.trim();
+  if (!caseId || !pin) {
+    showMessage(say("need_credentials"));
+    (caseId ? $("pin") : $("case-id")).focus();
+    return null;
+  }
+  return { caseId, pin };
+}
+
+// --- Hashing files in the worker ------------------------------------------------------
+
+class Hasher {
+  constructor(onChange) {
+    this.entries = [];
+    this.onChange = onChange;
+    this.queue = Promise.resolve();
+    this.worker = null;
+    this.pending = new Map();
+    this.nextId = 0;
+    this.done = 0;
+  }
+
+  start() {
+    if (this.worker) return;
+    this.worker = new Worker("/static/hasher/worker.js", { type: "module" });
+    this.worker.onmessage = ({ data }) => {
+      this.pending.get(data.id)?.(data);
+      this.pending.delete(data.id);
+    };
+  }
+
+  add(files) {
+    if (!files.length) return;
+    this.start();
+    for (const file of files) {
+      const entry = { file, result: null, item: renderPending(file) };
+      this.entries.push(entry);
+      $("file-list").append(entry.item);
+      this.queue = this.queue.then(() => this.hash(entry));
+    }
+    $("files-title").hidden = false;
+    this.onChange();
+  }
+
+  hash(entry) {
+    const id = this.nextId++;
+    entry.item.querySelector(".state").textContent = say("working");
+    return new Promise((resolve) => {
+      this.pending.set(id, (result) => {
+        entry.result = result;
+        this.done++;
+        renderResult(entry);
+        this.onChange();
+        resolve();
+      });
+      this.worker.postMessage({ id, file: entry.file });
+    });
+  }
+
+  get busy() {
+    return this.done < this.entries.length;
+  }
+
+  // Every distinct fingerprint, with the name of (the first) file it came from, for messages.
+  fingerprints() {
+    const seen = new Map();
+    for (const { file, result } of this.entries) {
+      for (const fingerprint of result?.fingerprints ?? []) {
+        const key = `${fingerprint.algorithm}:${fingerprint.value}`;
+        if (!seen.has(key)) seen.set(key, { fingerprint, file: file.name });
+      }
+    }
+    return [...seen.values()];
+  }
+}
+
+// The request body: {"fingerprints": [{algorithm, value, quality?}, ...]} and nothing else.
+function payload(items) {
+  return { fingerprints: items.map(({ fingerprint }) => fingerprint) };
+}
+
+function humanSize(bytes) {
+  const units = ["B", "kB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${new Intl.NumberFormat(config.lang, { maximumFractionDigits: 1 }).format(value)} ${units[unit]}`;
+}
+
+function renderPending(file) {
+  const name = file.webkitRelativePath || file.relativePath || file.name;
+  return element(
+    "li",
+    {},
+    element("p", { className: "name" }, element("span", { textContent: name }), " ", element("span", { className: "size", textContent: humanSize(file.size) })),
+    element("p", { className: "state", textContent: say("waiting") }),
+  );
+}
+
+function renderResult({ item, result }) {
+  const state = item.querySelector(".state");
+  const pdq = result.fingerprints.find((f) => f.algorithm === "pdq");
+  if (result.refused === "empty" || result.refused === "too_big" || result.refused === "read_error") {
+    state.textContent = say(result.refused === "read_error" ? "read_error" : result.refused, { mb: 4096 });
+    item.classList.add("refused");
+    return;
+  }
+  if (pdq) {
+    state.textContent = `${say("ready")} · ${say("quality", { quality: pdq.quality })}`;
+    item.classList.add("ready");
+  } else {
+    const reason = say(result.refused, { min: 32, max: 40 });
+    state.textContent = `${say("exact_only")} ${reason}`;
+    item.classList.add("partial");
+  }
+  const values = element("dl", { className: "values" });
+  for (const fingerprint of result.fingerprints) {
+    values.append(
+      element("dt", { textContent: say(`alg_${fingerprint.algorithm}`) }),
+      element("dd", {}, element("code", { textContent: fingerprint.value })),
+    );
+  }
+  item.append(values);
+}
+
+function watchDrops(onFiles) {
+  const zone = $("dropzone");
+  // A file dropped anywhere must not make the browser open it in place of the page.
+  for (const type of ["dragover", "drop"]) document.addEventListener(type, (event) => event.preventDefault());
+  document.addEventListener("dragenter", () => zone.classList.add("over"));
+  document.addEventListener("dragleave", (event) => {
+    if (!event.relatedTarget) zone.classList.remove("over");
+  });
+  document.addEventListener("drop", async (event) => {
+    zone.classList.remove("over");
+    const items = [...(event.dataTransfer?.items ?? [])];
+    const entries = items.map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
+    onFiles(entries.length ? await filesOfEntries(entries) : [...(event.dataTransfer?.files ?? [])]);
+  });
+}
+
+// Files of dropped files and folders (folders read recursively, in name order).
+async function filesOfEntries(entries, prefix = "") {
+  const files = [];
+  for (const entry of entries) {
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      file.relativePath = prefix + file.name;
+      files.push(file);
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      const children = [];
+      for (;;) {
+        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        if (!batch.length) break;
+        children.push(...batch);
+      }
+      children.sort((a, b) => a.name.localeCompare(b.name));
+      files.push(...(await filesOfEntries(children, `${prefix}${entry.name}/`)));
+    }
+  }
+  return files;
+}
+
+function setUpHasher(onReady) {
+  const hasher = new Hasher(() => {
+    const total = hasher.entries.length;
+    const items = hasher.fingerprints();
+    $("progress-area").hidden = false;
+    $("progress").max = Math.max(total, 1);
+    $("progress").value = hasher.done;
+    $("progress-text").textContent = hasher.busy
+      ? say("progress", { done: hasher.done, total })
+      : say("progress_done", { total, count: items.length });
+    const body = JSON.stringify(payload(items));
+    $("payload").textContent = JSON.stringify(payload(items), null, 1);
+    $("payload-details").hidden = items.length === 0;
+    $("send-summary").textContent = items.length
+      ? say("will_send", { count: items.length, bytes: numbers.format(new TextEncoder().encode(body).length) })
+      : hasher.busy
+        ? ""
+        : say("nothing_to_send");
+    onReady(!hasher.busy && items.length > 0);
+  });
+  const pick = (input) => {
+    hasher.add([...input.files]);
+    input.value = "";
+  };
+  $("choose-files").addEventListener("click", () => $("files").click());
+  $("choose-folder").addEventListener("click", () => $("folder").click());
+  $("files").addEventListener("change", () => pick($("files")));
+  $("folder").addEventListener("change", () => pick($("folder")));
+  watchDrops((files) => hasher.add(files));
+  return hasher;
+}
+
+// Send in batches of the service's per-request limit: the first opens the case when
+// `open` is set, the rest are added to it.
+async function sendFingerprints(items, { open, credentials }) {
+  const batches = [];
+  for (let i = 0; i < items.length; i += config.maxPerRequest) batches.push(items.slice(i, i + config.maxPerRequest));
+  let opened = null;
+  let added = 0;
+  let duplicates = 0;
+  for (const [index, batch] of batches.entries()) {
+    try {
+      if (open && index === 0) {
+        opened = await callApi("POST", "/v1/cases", { body: payload(batch) });
+        credentials = { caseId: opened.case_id, pin: opened.pin };
+        added += opened.added;
+        duplicates += opened.duplicates;
+      } else {
+        const result = await callApi("POST", "/v1/case/fingerprints", { body: payload(batch), credentials });
+        added += result.added;
+        duplicates += result.duplicates;
+      }
+    } catch (error) {
+      error.batch = batch;
+      error.opened = opened;
+      throw error;
+    }
+  }
+  return { opened, added, duplicates };
+}
+
+// --- Pages ----------------------------------------------------------------------------
+
+function startPage() {
+  const send = $("send");
+  const hasher = setUpHasher((ready) => {
+    send.disabled = !ready || send.dataset.sent === "yes";
+  });
+  $("case-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const items = hasher.fingerprints();
+    if (!items.length) return showMessage(say("nothing_to_send"));
+    send.disabled = true;
+    showMessage(say("sending"), "info");
+    try {
+      const { opened, added, duplicates } = await sendFingerprints(items, { open: true });
+      send.dataset.sent = "yes";
+      showMessage("");
+      showOpened(opened, say("added", { added, duplicates }));
+    } catch (error) {
+      if (error.opened) {
+        send.dataset.sent = "yes";
+        showOpened(error.opened, explain(error, error.batch));
+      } else {
+        send.disabled = false;
+        showMessage(explain(error, error.batch));
+      }
+    }
+  });
+}
+
+function showOpened(opened, note) {
+  $("opened-case-id").textContent = opened.case_id;
+  $("opened-pin").textContent = opened.pin;
+  $("opened-result").textContent = note;
+  for (const id of ["choose-files", "choose-folder"]) $(id).disabled = true;
+  const section = $("opened");
+  section.hidden = false;
+  section.focus();
+  const text = `${$("opened-case-id").closest("div").querySelector("dt").textContent}: ${opened.case_id}\n` +
+    `${$("opened-pin").closest("div").querySelector("dt").textContent}: ${opened.pin}\n`;
+  $("copy-credentials").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      $("copy-message").textContent = say("copied");
+    } catch {
+      window.getSelection()?.selectAllChildren(section.querySelector("dl"));
+      $("copy-message").textContent = say("copy_failed");
+    }
+  });
+  $("download-credentials").addEventListener("click", () => {
+    // The same shape `takedown status --credentials FILE` reads.
+    const saved = { server: window.location.origin, case_id: opened.case_id, pin: opened.pin };
+    const url = URL.createObjectURL(new Blob([`${JSON.stringify(saved, null, 2)}\n`], { type: "application/json" }));
+    const link = element("a", { href: url, download: `takedown-case-${opened.case_id}.json` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+}
+
+function addPage() {
+  const send = $("send");
+  const hasher = setUpHasher((ready) => {
+    send.disabled = !ready;
+  });
+  $("case-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const credentials = readCredentials();
+    if (!credentials) return;
+    send.disabled = true;
+    showMessage(say("sending"), "info");
+    try {
+      const { added, duplicates } = await sendFingerprints(hasher.fingerprints(), { open: false, credentials });
+      showMessage(say("added", { added, duplicates }), "success");
+    } catch (error) {
+      showMessage(explain(error, error.batch));
+    } finally {
+      send.disabled = hasher.busy;
+    }
+  });
+}
+
+function statusPage() {
+  $("case-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const credentials = readCredentials();
+    if (!credentials) return;
+    $("case-status").hidden = true;
+    showMessage(say("checking"), "info");
+    try {
+      const status = await callApi("GET", "/v1/case", { credentials });
+      showMessage("");
+      $("status-case-id").textContent = status.case_id;
+      $("status-text").textContent = say(status.status === "active" ? "status_active" : "status_withdrawn");
+      $("status-opened").textContent = dates.format(new Date(status.created_at));
+      $("status-withdrawn-row").hidden = !status.withdrawn_at;
+      $("status-withdrawn").textContent = status.withdrawn_at ? dates.format(new Date(status.withdrawn_at)) : "";
+      const counts = Object.entries(status.fingerprints);
+      $("status-fingerprints").replaceChildren(
+        ...(counts.length
+          ? counts.map(([algorithm, count]) => element("li", { textContent: `${say(`alg_${algorithm}`)}: ${numbers.format(count)}` }))
+          : [element("li", { textContent: say("none") })]),
+      );
+      $("case-status").hidden = false;
+      $("case-status").focus();
+    } catch (error) {
+      showMessage(explain(error));
+    }
+  });
+}
+
+function withdrawPage() {
+  $("case-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const credentials = readCredentials();
+    if (!credentials) return;
+    if (!$("confirm").checked) {
+      showMessage(say("need_confirm"));
+      $("confirm").focus();
+      return;
+    }
+    $("send").disabled = true;
+    showMessage(say("checking"), "info");
+    try {
+      const result = await callApi("POST", "/v1/case/withdraw", { credentials });
+      showMessage(say("withdrawn", { deleted: result.fingerprints_deleted }), "success");
+    } catch (error) {
+      $("send").disabled = false;
+      showMessage(explain(error));
+    }
+  });
+}
+
+({ start: startPage, add: addPage, status: statusPage, withdraw: withdrawPage })[config.page]();

@@ -1,0 +1,99 @@
+"""The victim pages, in English at / and in Dutch at /nl/.
+
+The pages are static apart from their words: all work (hashing, calling the JSON API with the
+case ID and PIN) happens in the browser, so no page takes a form post or sets a cookie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from service.deps import RuntimeDep
+from service.web.texts import Texts
+from service.web.texts.en import ENGLISH
+from service.web.texts.nl import DUTCH
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+# Each language's pages live under its prefix; the first one is the default at the root.
+LANGUAGES: dict[str, Texts] = {"": ENGLISH, "/nl": DUTCH}
+
+
+class Page(StrEnum):
+    """The victim pages; the value is the path after the language prefix."""
+
+    START = "/"
+    STATUS = "/status"
+    ADD = "/add"
+    WITHDRAW = "/withdraw"
+
+
+_TEMPLATE = {
+    Page.START: "victim/start.html",
+    Page.STATUS: "victim/status.html",
+    Page.ADD: "victim/add.html",
+    Page.WITHDRAW: "victim/withdraw.html",
+}
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def page_url(prefix: str, page: Page) -> str:
+    """The path of a page in the language at ``prefix``."""
+    return f"{prefix}{page.value}" if page is not Page.START else f"{prefix}/"
+
+
+def _add_page(prefix: str, texts: Texts, page: Page) -> None:
+    def render(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+        config = {
+            "page": page.name.lower(),
+            "lang": texts.lang,
+            "maxPerRequest": runtime.settings.max_fingerprints_per_request,
+            "messages": texts.script,
+        }
+        return templates.TemplateResponse(
+            request,
+            _TEMPLATE[page],
+            {
+                "t": texts,
+                "page": page.name.lower(),
+                "nav": {p.name.lower(): page_url(prefix, p) for p in Page},
+                "languages": [
+                    (other.lang, other.language_name, page_url(other_prefix, page))
+                    for other_prefix, other in LANGUAGES.items()
+                ],
+                "support": [asdict(link) for link in texts.support],
+                "config": config,
+            },
+        )
+
+    router.add_api_route(
+        page_url(prefix, page),
+        render,
+        methods=["GET"],
+        response_class=HTMLResponse,
+        name=f"victim_{texts.lang}_{page.name.lower()}",
+    )
+
+
+for _prefix, _texts in LANGUAGES.items():
+    for _page in Page:
+        _add_page(_prefix, _texts, _page)

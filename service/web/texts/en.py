@@ -1,0 +1,189 @@
+"""English."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from service.web.texts import SupportLink, Texts
+
+ENGLISH = Texts(
+    lang="en",
+    language_name="English",
+    skip_link="Skip to the main content",
+    site_tagline="Get intimate images removed without sending them to anyone",
+    nav_label="Pages",
+    nav_home="Start a case",
+    nav_status="Check a case",
+    nav_add="Add images",
+    nav_withdraw="Withdraw a case",
+    language_label="Language",
+    noscript=(
+        "This page needs JavaScript to make fingerprints of your images on your own device. "
+        "Without it nothing happens and nothing is sent."
+    ),
+    under18_title="Were you under 18 in the images?",
+    under18_body=Markup(
+        'Please use <a href="https://takeitdown.ncmec.org" rel="noopener noreferrer">'
+        "Take It Down</a> instead. It is a free service of NCMEC, the US National Center for "
+        "Missing &amp; Exploited Children, made for images taken before you turned 18. It works "
+        "the same way: your images stay on your device."
+    ),
+    support_title="You are not alone",
+    support_intro=(
+        "These organisations help people whose intimate images were shared without consent. "
+        "They are free and do not judge."
+    ),
+    support=(
+        SupportLink(
+            "StopNCII.org",
+            "https://stopncii.org",
+            "Worldwide: stops intimate images from being shared on the platforms that take part.",
+        ),
+        SupportLink(
+            "Revenge Porn Helpline",
+            "https://revengepornhelpline.org.uk",
+            "United Kingdom: advice and help with getting images removed.",
+        ),
+        SupportLink(
+            "Helpwanted.nl",
+            "https://www.helpwanted.nl",
+            "The Netherlands: advice and help when images of you are online.",
+        ),
+        SupportLink(
+            "Take It Down (NCMEC)",
+            "https://takeitdown.ncmec.org",
+            "For images taken when you were under 18.",
+        ),
+    ),
+    footer_privacy="This site sets no cookies and loads nothing from other websites.",
+    home_title="Start a case",
+    home_heading="Get intimate images removed, without sending them to anyone",
+    home_intro=(
+        "If intimate images of you were shared, or you fear they will be, you can ask us to look "
+        "for them and have them taken down. You do not send us the images, and you do not tell "
+        "us who you are."
+    ),
+    how_title="What happens",
+    never_leave_title="Your images never leave this device",
+    never_leave_body=(
+        "This page makes a fingerprint of each image right here, in your browser. The images "
+        "themselves are not uploaded, not even a small part of them. Once the page has loaded "
+        "you could switch off the internet and making fingerprints would still work."
+    ),
+    hash_title="What a fingerprint is",
+    hash_body=(
+        "A fingerprint (also called a hash) is a short code worked out from an image, a line of "
+        "64 letters and digits. A copy that was resized or saved again gets a very similar code, "
+        "so it can still be recognised. The image cannot be rebuilt from its code."
+    ),
+    who_title="Who sees the fingerprints",
+    who_body=(
+        "Only the fingerprints are sent to this service. We keep them encrypted, with a case ID "
+        "and a PIN, not with your name: we never ask for it. Our caseworkers and the platforms "
+        "that work with us use the fingerprints to find and block copies. Nobody sees your images."
+    ),
+    cannot_title="What we cannot do",
+    cannot_items=(
+        "We cannot delete images from the whole internet. We ask websites to remove them, and "
+        "not every website does.",
+        "A heavily edited or cropped copy may not be recognised.",
+        "We cannot recover a lost PIN. You can always open a new case.",
+    ),
+    pick_title="1. Choose your images",
+    pick_help=(
+        "Choose the images (or videos) you want taken down. You can choose many at once, or a "
+        "whole folder."
+    ),
+    drop_hint="Drag images here, or use a button.",
+    choose_files="Choose images",
+    choose_folder="Choose a folder",
+    files_title="Fingerprints",
+    payload_summary="Show exactly what will be sent",
+    send_title="2. Send the fingerprints",
+    send_help=(
+        "Only the fingerprints above are sent: no images, no file names. You get a case ID and "
+        "a PIN back."
+    ),
+    send_button="Send fingerprints and open a case",
+    opened_title="Your case is open",
+    opened_warning=(
+        "Save the case ID and PIN now. This is the only time the PIN is shown, and nobody can "
+        "recover it. With them you can check your case, add images or withdraw it."
+    ),
+    case_id_label="Case ID",
+    pin_label="PIN",
+    copy_button="Copy case ID and PIN",
+    download_button="Download as a file",
+    opened_next=Markup('Next: <a href="status">check your case</a> at any time.'),
+    credentials_legend="Your case",
+    case_id_field="Case ID",
+    case_id_hint="12 letters and digits, for example ABCD-EFGH-JKMN",
+    pin_field="PIN",
+    pin_hint="8 digits",
+    status_title="Check a case",
+    status_intro="Enter the case ID and PIN you got when you opened the case.",
+    status_button="Check the case",
+    status_label="Status",
+    opened_at_label="Opened",
+    withdrawn_at_label="Withdrawn",
+    fingerprints_label="Fingerprints held",
+    add_title="Add images to a case",
+    add_intro=(
+        "Found more images, or other copies? Add their fingerprints to your case. As before, "
+        "the images stay on this device."
+    ),
+    add_button="Add the fingerprints to my case",
+    withdraw_title="Withdraw a case",
+    withdraw_intro=(
+        "Withdrawing deletes every fingerprint in your case. We stop looking for your images, and "
+        "platforms stop blocking them when they next update their lists.",
+        "This cannot be undone. You can open a new case later.",
+    ),
+    withdraw_confirm="I understand that all fingerprints in my case will be deleted.",
+    withdraw_button="Withdraw my case",
+    script={
+        "progress": "Making fingerprints: {done} of {total}",
+        "progress_done": "Done: {total} files, {count} fingerprints ready to send.",
+        "waiting": "Waiting",
+        "working": "Making fingerprints…",
+        "ready": "Fingerprints ready",
+        "quality": "detail score {quality} of 100",
+        "exact_only": "Only exact-copy fingerprints:",
+        "not_image": "this is not an image this browser can read (videos and other files get "
+        "exact-copy fingerprints only).",
+        "low_quality": "the image has too little detail for a similarity fingerprint.",
+        "too_small": "the image is smaller than {min} pixels on a side.",
+        "too_many_pixels": "the image has more than {max} million pixels.",
+        "flat": "the image is nearly blank.",
+        "too_big": "This file is larger than {mb} MB and cannot be fingerprinted in a browser.",
+        "empty": "This file is empty: there is nothing to fingerprint.",
+        "read_error": "This file could not be read.",
+        "alg_pdq": "Similarity (PDQ)",
+        "alg_md5": "Exact copy (MD5)",
+        "alg_sha256": "Exact copy (SHA-256)",
+        "alg_phash": "Similarity (pHash)",
+        "nothing_to_send": "Choose images first: there are no fingerprints to send yet.",
+        "will_send": "{count} fingerprints ({bytes} bytes) will be sent.",
+        "sending": "Sending fingerprints…",
+        "copied": "Copied.",
+        "copy_failed": "Copying did not work. Select the case ID and PIN and copy them yourself.",
+        "need_credentials": "Enter your case ID and PIN.",
+        "need_confirm": "Tick the box to confirm first.",
+        "checking": "Checking…",
+        "added": "Done: {added} fingerprints added to your case ({duplicates} were already in it).",
+        "withdrawn": "Your case is withdrawn: {deleted} fingerprints were deleted.",
+        "status_active": "Active: we are looking for your images.",
+        "status_withdrawn": "Withdrawn: the fingerprints were deleted.",
+        "none": "none",
+        "err_case_not_found": "No case matches this case ID and PIN. Check both. After several "
+        "wrong tries a case is locked for a while.",
+        "err_case_withdrawn": "This case was withdrawn, so nothing can be added to it. You can "
+        "open a new case.",
+        "err_invalid_fingerprints": "The service refused some fingerprints:",
+        "err_too_many": "Too many fingerprints for one case. Choose fewer images.",
+        "err_unavailable": "The service is busy or down for a moment. Please try again shortly.",
+        "err_network": "The service could not be reached. Check your connection and try again.",
+        "err_other": "Something went wrong: {message}",
+        "file_item": "file {n}",
+    },
+)

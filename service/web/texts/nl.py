@@ -1,0 +1,197 @@
+"""Nederlands."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from service.web.texts import SupportLink, Texts
+
+DUTCH = Texts(
+    lang="nl",
+    language_name="Nederlands",
+    skip_link="Direct naar de inhoud",
+    site_tagline="Laat intieme beelden verwijderen zonder ze aan iemand te geven",
+    nav_label="Pagina's",
+    nav_home="Melding starten",
+    nav_status="Melding bekijken",
+    nav_add="Beelden toevoegen",
+    nav_withdraw="Melding intrekken",
+    language_label="Taal",
+    noscript=(
+        "Deze pagina heeft JavaScript nodig om op je eigen apparaat vingerafdrukken van je "
+        "beelden te maken. Zonder JavaScript gebeurt er niets en wordt er niets verstuurd."
+    ),
+    under18_title="Was je jonger dan 18 op de beelden?",
+    under18_body=Markup(
+        'Gebruik dan <a href="https://takeitdown.ncmec.org" rel="noopener noreferrer">'
+        "Take It Down</a>. Dat is een gratis dienst van NCMEC, het Amerikaanse National Center "
+        "for Missing &amp; Exploited Children, speciaal voor beelden van voor je 18e. Het werkt "
+        "op dezelfde manier: je beelden blijven op je apparaat."
+    ),
+    support_title="Je staat er niet alleen voor",
+    support_intro=(
+        "Deze organisaties helpen mensen van wie intieme beelden zonder toestemming zijn "
+        "gedeeld. Ze zijn gratis en oordelen niet."
+    ),
+    support=(
+        SupportLink(
+            "StopNCII.org",
+            "https://stopncii.org",
+            "Wereldwijd: voorkomt dat intieme beelden worden gedeeld op de platforms die meedoen.",
+        ),
+        SupportLink(
+            "Revenge Porn Helpline",
+            "https://revengepornhelpline.org.uk",
+            "Verenigd Koninkrijk: advies en hulp bij het laten verwijderen van beelden.",
+        ),
+        SupportLink(
+            "Helpwanted.nl",
+            "https://www.helpwanted.nl",
+            "Nederland: advies en hulp als er beelden van jou online staan.",
+        ),
+        SupportLink(
+            "Take It Down (NCMEC)",
+            "https://takeitdown.ncmec.org",
+            "Voor beelden van toen je jonger was dan 18.",
+        ),
+    ),
+    footer_privacy="Deze site plaatst geen cookies en laadt niets van andere websites.",
+    home_title="Melding starten",
+    home_heading="Laat intieme beelden verwijderen, zonder ze naar iemand te sturen",
+    home_intro=(
+        "Zijn er intieme beelden van je gedeeld, of ben je bang dat dat gebeurt? Dan kun je ons "
+        "vragen ernaar te zoeken en ze te laten verwijderen. Je stuurt ons de beelden niet, en je "
+        "hoeft niet te zeggen wie je bent."
+    ),
+    how_title="Wat er gebeurt",
+    never_leave_title="Je beelden verlaten dit apparaat nooit",
+    never_leave_body=(
+        "Deze pagina maakt hier, in je browser, van elk beeld een vingerafdruk. De beelden zelf "
+        "worden niet geüpload, ook geen klein stukje ervan. Als de pagina eenmaal geladen is, kun "
+        "je het internet uitzetten en werkt het maken van vingerafdrukken nog steeds."
+    ),
+    hash_title="Wat een vingerafdruk is",
+    hash_body=(
+        "Een vingerafdruk (ook wel hash genoemd) is een korte code die uit een beeld wordt "
+        "berekend: een regel van 64 letters en cijfers. Een kopie die verkleind of opnieuw "
+        "opgeslagen is, krijgt een bijna gelijke code en wordt dus toch herkend. Uit de code kan "
+        "het beeld niet worden teruggehaald."
+    ),
+    who_title="Wie de vingerafdrukken ziet",
+    who_body=(
+        "Alleen de vingerafdrukken worden naar deze dienst gestuurd. Wij bewaren ze versleuteld, "
+        "met een meldingsnummer en een pincode, niet met je naam: daar vragen we nooit naar. "
+        "Onze medewerkers en de platforms die met ons samenwerken gebruiken de vingerafdrukken om "
+        "kopieën te vinden en te blokkeren. Niemand ziet je beelden."
+    ),
+    cannot_title="Wat we niet kunnen",
+    cannot_items=(
+        "We kunnen beelden niet van het hele internet verwijderen. We vragen websites om ze weg "
+        "te halen, en niet elke website doet dat.",
+        "Een sterk bewerkte of bijgesneden kopie wordt misschien niet herkend.",
+        "Een kwijtgeraakte pincode kunnen we niet terughalen. Je kunt altijd een nieuwe melding "
+        "starten.",
+    ),
+    pick_title="1. Kies je beelden",
+    pick_help=(
+        "Kies de beelden (of video's) die je verwijderd wilt hebben. Je kunt er veel tegelijk "
+        "kiezen, of een hele map."
+    ),
+    drop_hint="Sleep beelden hierheen, of gebruik een knop.",
+    choose_files="Beelden kiezen",
+    choose_folder="Map kiezen",
+    files_title="Vingerafdrukken",
+    payload_summary="Laat precies zien wat er verstuurd wordt",
+    send_title="2. Verstuur de vingerafdrukken",
+    send_help=(
+        "Alleen de vingerafdrukken hierboven worden verstuurd: geen beelden, geen "
+        "bestandsnamen. Je krijgt een meldingsnummer en een pincode terug."
+    ),
+    send_button="Vingerafdrukken versturen en melding starten",
+    opened_title="Je melding is gestart",
+    opened_warning=(
+        "Bewaar het meldingsnummer en de pincode nu. De pincode wordt alleen deze keer getoond en "
+        "niemand kan hem terughalen. Hiermee kun je je melding bekijken, beelden toevoegen of de "
+        "melding intrekken."
+    ),
+    case_id_label="Meldingsnummer",
+    pin_label="Pincode",
+    copy_button="Meldingsnummer en pincode kopiëren",
+    download_button="Downloaden als bestand",
+    opened_next=Markup('Daarna: <a href="status">bekijk je melding</a> wanneer je wilt.'),
+    credentials_legend="Je melding",
+    case_id_field="Meldingsnummer",
+    case_id_hint="12 letters en cijfers, bijvoorbeeld ABCD-EFGH-JKMN",
+    pin_field="Pincode",
+    pin_hint="8 cijfers",
+    status_title="Melding bekijken",
+    status_intro="Vul het meldingsnummer en de pincode in die je kreeg toen je de melding startte.",
+    status_button="Melding bekijken",
+    status_label="Status",
+    opened_at_label="Gestart",
+    withdrawn_at_label="Ingetrokken",
+    fingerprints_label="Bewaarde vingerafdrukken",
+    add_title="Beelden aan een melding toevoegen",
+    add_intro=(
+        "Meer beelden gevonden, of andere kopieën? Voeg hun vingerafdrukken toe aan je melding. "
+        "Net als eerst blijven de beelden op dit apparaat."
+    ),
+    add_button="Vingerafdrukken aan mijn melding toevoegen",
+    withdraw_title="Melding intrekken",
+    withdraw_intro=(
+        "Intrekken verwijdert alle vingerafdrukken van je melding. We zoeken dan niet meer naar "
+        "je beelden, en platforms blokkeren ze niet meer zodra ze hun lijsten bijwerken.",
+        "Dit kan niet ongedaan worden gemaakt. Je kunt later een nieuwe melding starten.",
+    ),
+    withdraw_confirm="Ik begrijp dat alle vingerafdrukken van mijn melding worden verwijderd.",
+    withdraw_button="Mijn melding intrekken",
+    script={
+        "progress": "Vingerafdrukken maken: {done} van {total}",
+        "progress_done": "Klaar: {total} bestanden, {count} vingerafdrukken klaar om te versturen.",
+        "waiting": "Wacht",
+        "working": "Vingerafdrukken maken…",
+        "ready": "Vingerafdrukken klaar",
+        "quality": "detailscore {quality} van 100",
+        "exact_only": "Alleen vingerafdrukken voor exacte kopieën:",
+        "not_image": "dit is geen beeld dat deze browser kan lezen (video's en andere bestanden "
+        "krijgen alleen vingerafdrukken voor exacte kopieën).",
+        "low_quality": "het beeld heeft te weinig details voor een gelijkenis-vingerafdruk.",
+        "too_small": "het beeld is kleiner dan {min} pixels aan een kant.",
+        "too_many_pixels": "het beeld heeft meer dan {max} miljoen pixels.",
+        "flat": "het beeld is bijna leeg.",
+        "too_big": "Dit bestand is groter dan {mb} MB en kan niet in een browser worden verwerkt.",
+        "empty": "Dit bestand is leeg: er valt niets te verwerken.",
+        "read_error": "Dit bestand kon niet worden gelezen.",
+        "alg_pdq": "Gelijkenis (PDQ)",
+        "alg_md5": "Exacte kopie (MD5)",
+        "alg_sha256": "Exacte kopie (SHA-256)",
+        "alg_phash": "Gelijkenis (pHash)",
+        "nothing_to_send": "Kies eerst beelden: er zijn nog geen vingerafdrukken om te versturen.",
+        "will_send": "{count} vingerafdrukken ({bytes} bytes) worden verstuurd.",
+        "sending": "Vingerafdrukken versturen…",
+        "copied": "Gekopieerd.",
+        "copy_failed": "Kopiëren lukte niet. Selecteer het meldingsnummer en de pincode en "
+        "kopieer ze zelf.",
+        "need_credentials": "Vul je meldingsnummer en pincode in.",
+        "need_confirm": "Vink eerst het vakje aan om te bevestigen.",
+        "checking": "Bezig met controleren…",
+        "added": "Klaar: {added} vingerafdrukken toegevoegd aan je melding ({duplicates} zaten "
+        "er al in).",
+        "withdrawn": "Je melding is ingetrokken: {deleted} vingerafdrukken zijn verwijderd.",
+        "status_active": "Actief: we zoeken naar je beelden.",
+        "status_withdrawn": "Ingetrokken: de vingerafdrukken zijn verwijderd.",
+        "none": "geen",
+        "err_case_not_found": "Er is geen melding met dit meldingsnummer en deze pincode. "
+        "Controleer ze allebei. Na een aantal foute pogingen wordt een melding een tijdje "
+        "geblokkeerd.",
+        "err_case_withdrawn": "Deze melding is ingetrokken, dus er kan niets meer aan worden "
+        "toegevoegd. Je kunt een nieuwe melding starten.",
+        "err_invalid_fingerprints": "De dienst weigerde een aantal vingerafdrukken:",
+        "err_too_many": "Te veel vingerafdrukken voor één melding. Kies minder beelden.",
+        "err_unavailable": "De dienst is even druk of niet bereikbaar. Probeer het zo nog eens.",
+        "err_network": "De dienst is niet bereikbaar. Controleer je verbinding en probeer het "
+        "opnieuw.",
+        "err_other": "Er ging iets mis: {message}",
+        "file_item": "bestand {n}",
+    },
+)

@@ -1,0 +1,161 @@
+"""Real Chromium (Debian's, driven by Playwright) against the app served over real HTTP.
+
+Every page gets a context whose network is closed to everything but the test server: any
+request to another origin is aborted and recorded, and every request to our own origin is
+recorded with its method, headers and body, so tests can prove what left the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
+
+from tests.conftest import REPO
+
+CHROMIUM = os.environ.get("TAKEDOWN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """SQLite only: the pages and the browser do not care which database is behind the API."""
+    path = tmp_path / "takedown.db"
+    shutil.copy(sqlite_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One headless Chromium for the session; never a downloaded browser build."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@dataclass
+class Sent:
+    """One request the page made to our origin."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Network:
+    """Everything the page asked for: our origin's requests and the other origins' attempts."""
+
+    origin: str
+    sent: list[Sent] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def api_calls(self) -> list[Sent]:
+        return [r for r in self.sent if urlsplit(r.url).path.startswith("/v1/")]
+
+
+@pytest.fixture
+def network(live_server: str) -> Network:
+    return Network(origin=live_server)
+
+
+def _route(network: Network, route: Route, request: Request) -> None:
+    parts = urlsplit(request.url)
+    if f"{parts.scheme}://{parts.netloc}" != network.origin:
+        network.blocked.append(request.url)
+        route.abort("blockedbyclient")
+        return
+    network.sent.append(
+        Sent(request.method, request.url, request.all_headers(), request.post_data_buffer or b"")
+    )
+    route.continue_()
+
+
+def open_page(browser: Browser, network: Network, viewport: dict[str, int]) -> Page:
+    """A fresh context and page, network closed but for our origin, CSP violations collected."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    context.route("**/*", lambda route, request: _route(network, route, request))
+    page = context.new_page()
+    page.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page.set_default_timeout(30_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, network: Network) -> Iterator[Page]:
+    opened = open_page(browser, network, DESKTOP)
+    yield opened
+    opened.context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, network: Network) -> Iterator[Page]:
+    opened = open_page(browser, network, PHONE)
+    yield opened
+    opened.context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as a CI artefact and return its path."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def serious_accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now.
+
+    axe is evaluated through the DevTools protocol, which the page's CSP does not govern;
+    a <script> tag would be refused by that CSP, as it should be.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}"
+        for v in results
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def as_base64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

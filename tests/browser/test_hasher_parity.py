@@ -1,0 +1,254 @@
+"""The page's hashing worker gives the Python side's fingerprints for the same file, bit for bit.
+
+PDQ is compared with hashing.algorithms.pdq over hashing.images.decode_image (Pillow, EXIF
+transpose, convert("RGB")), the pipeline the CLI and the workers use; MD5 and SHA-256 with
+hashlib. The files go through the real worker (service/static/hasher/worker.js) on the real
+page, under its Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Page
+
+from hashing.algorithms import pdq
+from hashing.images import ImageRejected, decode_image
+from tests.browser.conftest import as_base64
+from tests.conftest import REPO, SHARED
+
+pytestmark = pytest.mark.browser
+
+VECTORS = REPO / "tests" / "vectors" / "pdq"
+CORPUS = SHARED / "corpus" / "dev"
+CORPUS_FILES = 60
+# Files per page.evaluate call: keeps each round trip's base64 argument to a few MB.
+BATCH = 12
+
+HASH_IN_WORKER = """
+async (files) => {
+  const worker = new Worker('/static/hasher/worker.js', {type: 'module'});
+  const results = [];
+  for (const [index, {name, data}] of files.entries()) {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const file = new File([bytes], name);
+    const started = performance.now();
+    const result = await new Promise((resolve) => {
+      worker.onmessage = ({data}) => resolve(data);
+      worker.postMessage({id: index, file});
+    });
+    results.push({...result, name, elapsed: performance.now() - started});
+  }
+  worker.terminate();
+  return results;
+}
+"""
+
+
+def python_fingerprints(data: bytes) -> dict[str, Any]:
+    """What the Python side computes for a file (PDQ even when its quality is too low)."""
+    expected: dict[str, Any] = {
+        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "pdq": None,
+    }
+    try:
+        image = decode_image(data)
+    except ImageRejected:
+        return expected
+    fingerprint, quality = pdq(image)
+    expected["pdq"] = {"hash": fingerprint.hex, "quality": quality}
+    expected["size"] = [image.width, image.height]
+    return expected
+
+
+def hash_in_page(page: Page, live_server: str, files: dict[str, bytes]) -> dict[str, Any]:
+    page.goto(live_server + "/")
+    results: dict[str, Any] = {}
+    names = list(files)
+    for start in range(0, len(names), BATCH):
+        batch = [{"name": n, "data": as_base64(files[n])} for n in names[start : start + BATCH]]
+        for result in page.evaluate(HASH_IN_WORKER, batch):
+            results[result["name"]] = result
+    return results
+
+
+def distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def compare(page: Page, live_server: str, files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """One row per file: the page's and Python's values and the PDQ distance in bits."""
+    got = hash_in_page(page, live_server, files)
+    rows = []
+    for name, data in files.items():
+        want = python_fingerprints(data)
+        result = got[name]
+        by_algorithm = {f["algorithm"]: f["value"] for f in result["fingerprints"]}
+        row = {
+            "name": name,
+            "md5_ok": by_algorithm.get("md5") == want["md5"],
+            "sha256_ok": by_algorithm.get("sha256") == want["sha256"],
+            "python_pdq": want["pdq"],
+            "page_pdq": result["pdq"],
+            "distance": None,
+            "ms": round(result["elapsed"]),
+            "stages": {k: round(v) for k, v in result["ms"].items()},
+        }
+        if want["pdq"] is not None and result["pdq"] is not None:
+            row["distance"] = distance(want["pdq"]["hash"], result["pdq"]["hash"])
+            row["quality_ok"] = want["pdq"]["quality"] == result["pdq"]["quality"]
+        rows.append(row)
+    return rows
+
+
+def assert_exact(rows: list[dict[str, Any]]) -> None:
+    wrong = [
+        row
+        for row in rows
+        if not (row["md5_ok"] and row["sha256_ok"])
+        or (row["python_pdq"] is None) != (row["page_pdq"] is None)
+        or (row["distance"] is not None and (row["distance"] != 0 or not row["quality_ok"]))
+    ]
+    assert not wrong, json.dumps(wrong, indent=1)
+
+
+def write_report(name: str, rows: list[dict[str, Any]]) -> None:
+    report = REPO / "test-artifacts" / "browser" / f"{name}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(rows, indent=1))
+
+
+def test_page_pdq_equals_python_pdq_on_every_reference_vector(page: Page, live_server: str) -> None:
+    files = {p.name: p.read_bytes() for p in sorted((VECTORS / "images").iterdir())}
+    rows = compare(page, live_server, files)
+    write_report("parity-vectors", rows)
+    assert_exact(rows)
+    # The vectors' own expected hashes, where they are the Python hash of the decoded image
+    # (CMYK.jpg and P.png are noted as "equals aaa-orig.jpg" but pdqhash is 2 bits off that).
+    expected = json.loads((VECTORS / "expected.json").read_text())["images"]
+    for row in rows:
+        if "note" not in expected[row["name"]]:
+            assert row["page_pdq"]["hash"] == expected[row["name"]]["pdq"], row["name"]
+
+
+def corpus_sample() -> list[Path]:
+    """All JPEG and PNG files of the development corpus, topped up with evenly spread WebPs."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"{CORPUS} is not present")
+    files = sorted(p for p in CORPUS.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    webp = sorted(p for p in CORPUS.iterdir() if p.suffix.lower() == ".webp")
+    wanted = max(0, CORPUS_FILES - len(files))
+    step = max(1, len(webp) // max(1, wanted))
+    return files + webp[::step][:wanted]
+
+
+def test_page_pdq_equals_python_pdq_on_the_development_corpus(page: Page, live_server: str) -> None:
+    sample = corpus_sample()
+    rows = compare(page, live_server, {p.name: p.read_bytes() for p in sample})
+    write_report("parity-corpus", rows)
+    compared = [row for row in rows if row["distance"] is not None]
+    assert len(compared) >= 50
+    assert max(row["distance"] for row in compared) == 0
+    assert_exact(rows)
+
+
+def encode(image: Image.Image, fmt: str, **params: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def photo(size: tuple[int, int] = (320, 200)) -> Image.Image:
+    return Image.open(VECTORS / "images" / "aaa-orig.jpg").convert("RGB").resize(size)
+
+
+def png16(samples: np.ndarray, color_type: int, *, interlaced: bool = False) -> bytes:
+    """A 16-bit PNG (Pillow cannot write 16-bit RGB), filtered with Sub on every row."""
+    height, width = samples.shape[:2]
+    pixels = samples.reshape(height, width, -1).astype(">u2")
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    def rows(block: np.ndarray) -> bytes:
+        raw = np.ascontiguousarray(block).view(np.uint8).reshape(block.shape[0], -1)
+        bpp = pixels.shape[2] * 2
+        filtered = raw.astype(np.int16)
+        filtered[:, bpp:] -= raw[:, :-bpp]
+        return b"".join(b"\x01" + (row & 0xFF).astype(np.uint8).tobytes() for row in filtered)
+
+    if interlaced:
+        passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4)]
+        passes += [(1, 0, 2, 2), (0, 1, 1, 2)]
+        data = b"".join(
+            rows(pixels[y0::dy, x0::dx]) for x0, y0, dx, dy in passes if pixels[y0::dy, x0::dx].size
+        )
+    else:
+        data = rows(pixels)
+    header = struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, int(interlaced))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(data))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_page_applies_exif_orientation_as_pillow_exif_transpose_does(
+    page: Page, live_server: str
+) -> None:
+    files = {}
+    for fmt, extension, params in [
+        ("JPEG", "jpg", {"quality": 90}),
+        ("PNG", "png", {}),
+        ("WEBP", "webp", {"lossless": True}),
+    ]:
+        for orientation in range(1, 9):
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            files[f"o{orientation}.{extension}"] = encode(
+                photo(), fmt, exif=exif.tobytes(), **params
+            )
+    # Pillow takes the orientation from XMP when there is no EXIF tag; browsers never do.
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><tiff:Orientation>6</tiff:Orientation></x:xmpmeta>'
+    files["xmp6.jpg"] = encode(photo(), "JPEG", quality=90, xmp=xmp)
+    rows = compare(page, live_server, files)
+    assert_exact(rows)
+    assert all(row["distance"] == 0 for row in rows)
+
+
+def test_page_reads_translucent_and_16_bit_images_as_pillow_does(
+    page: Page, live_server: str
+) -> None:
+    rng = np.random.default_rng(6)
+    base = np.asarray(photo((160, 120)))
+    alpha = np.tile(np.linspace(0, 255, 160, dtype=np.uint8), (120, 1))
+    samples16 = base.astype(np.uint16) * 257 + rng.integers(0, 256, base.shape, dtype=np.uint16)
+    grey16 = samples16[..., 1] // 40  # mostly under 256, so Pillow's clipping keeps detail
+    files = {
+        "rgba-gradient.png": encode(Image.fromarray(np.dstack([base, alpha])), "PNG"),
+        "rgba-gradient.webp": encode(
+            Image.fromarray(np.dstack([base, alpha])), "WEBP", lossless=True, exact=True
+        ),
+        "grey16.png": png16(grey16, 0),
+        "grey16-interlaced.png": png16(grey16, 0, interlaced=True),
+        "rgb16.png": png16(samples16, 2),
+        "rgb16-interlaced.png": png16(samples16, 2, interlaced=True),
+        "la16.png": png16(np.dstack([samples16[..., 0], alpha.astype(np.uint16) * 257]), 4),
+        "rgba16.png": png16(np.dstack([samples16, alpha.astype(np.uint16) * 257]), 6),
+    }
+    rows = compare(page, live_server, files)
+    assert_exact(rows)
+    assert all(row["distance"] == 0 for row in rows)
