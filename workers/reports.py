@@ -16,8 +16,9 @@ from casework.db import transaction
 from casework.matching import find_matches
 from casework.models import ReportItem
 from hashing.algorithms import hash_query_image, md5_of, sha256_of
+from hashing.fastpath import decode_query_frames
 from hashing.fingerprint import Fingerprint
-from hashing.images import ImageRejected, decode_frames
+from hashing.images import ImageRejected
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetcher, FetchFailed, MediaType
 from workers.pages import extract_image_urls
@@ -121,7 +122,7 @@ def _collect(context: WorkerContext, url: str) -> tuple[list[FoundImage], int]:
 def _hash(url: str, body: bytes) -> FoundImage:
     """Every query hash of one image body, or ImageRejected if it does not decode safely."""
     fingerprints = [md5_of(body), sha256_of(body)]
-    for frame in decode_frames(body):
+    for frame in decode_query_frames(body):
         fingerprints.extend(hash_query_image(frame))
     return FoundImage(url=url, fingerprints=fingerprints)
 
