@@ -356,3 +356,9 @@ def list_organisations(session: Session) -> list[Organisation]:
 def _require_admin(desk: Desk) -> None:
     if not desk.is_admin:
         raise NotAllowed("only an administrator of your organisation can do this")
+
+
+def set_locale(session: Session, *, console_session: ConsoleSession, locale: str) -> None:
+    """Remember the language a visitor chose for the console."""
+    console_session.locale = locale
+    session.flush()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hashing.cli import CliError, add_victim_commands, run
+from service.console.commands import add_console_commands
 
 DEFAULT_DATA_DIR = "takedown-data"
 DEFAULT_PORT = 8000
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=command_migrate)
+    add_console_commands(commands)
     return parser
 
 

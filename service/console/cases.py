@@ -1,0 +1,146 @@
+"""Cases: the list, the case file, the under-18 flag, assignment, and drafting notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from casework import accounts, casefiles, takedowns
+from casework.credentials import format_case_id
+from casework.errors import InvalidInput
+from casework.regimes import SPECS, Regime
+from service.console.i18n import N_
+from service.console.pages import go, show
+from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
+from service.deps import SessionDep
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A child-protection channel shown on under-18 cases (public services, not addresses)."""
+
+    name: str
+    who: str
+    url: str
+
+
+CHILD_PROTECTION = (
+    Channel(
+        "NCMEC Take It Down",
+        N_(
+            "Hashes images of people under 18 on their own device and shares the hashes with "
+            "participating platforms. For the young person, or a trusted adult, to use."
+        ),
+        "https://takeitdown.ncmec.org/",
+    ),
+    Channel(
+        "NCMEC CyberTipline",
+        N_(
+            "The US reporting channel for child sexual exploitation, including images of "
+            "minors online."
+        ),
+        "https://report.cybertip.org/",
+    ),
+    Channel(
+        "Internet Watch Foundation (IWF)",
+        N_(
+            "Assesses and removes child sexual abuse imagery worldwide; with Childline it runs "
+            "Report Remove for young people in the UK."
+        ),
+        "https://report.iwf.org.uk/",
+    ),
+)
+
+TIMELINE = {
+    "case_opened": N_("Case opened by the victim"),
+    "case_withdrawn": N_("Case withdrawn by the victim"),
+    "report_received": N_("Report received ({urls} URLs)"),
+    "match_found": N_("Match {id} found on {host}"),
+    "match_confirmed": N_("Match {id} confirmed"),
+    "match_rejected": N_("Match {id} rejected"),
+    "takedown_draft": N_("Notice {reference} to {platform} drafted"),
+    "takedown_approved": N_("Notice {reference} approved"),
+    "takedown_sent": N_("Notice {reference} sent to {platform}"),
+    "takedown_acknowledged": N_("Notice {reference} acknowledged"),
+    "takedown_removed": N_("Content of notice {reference} removed"),
+    "takedown_refused": N_("Notice {reference} refused"),
+    "takedown_no_response": N_("Notice {reference}: no response"),
+}
+
+
+@router.get("/cases")
+def case_list(visit: VisitDep, desk: CurrentDesk, session: SessionDep) -> Response:
+    """The organisation's cases."""
+    rows = casefiles.list_cases(session, desk=desk)
+    return show(visit, "cases.html", desk=desk, rows=rows, case_label=format_case_id)
+
+
+@router.get("/cases/{case_id}")
+def case_file(
+    case_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: ConsoleDep
+) -> Response:
+    """The case file: counts, reports, matches, notices and a timeline (the view is logged)."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    file = casefiles.open_case_file(session, desk=desk, case=case)
+    undrafted = takedowns.undrafted_matches(session, case=case)
+    return show(
+        visit,
+        "case.html",
+        desk=desk,
+        file=file,
+        case_label=format_case_id(case.public_id),
+        undrafted=len(undrafted),
+        regimes=SPECS,
+        timeline_text=TIMELINE,
+        channels=CHILD_PROTECTION,
+        organisations=accounts.list_organisations(session) if desk.is_admin else [],
+        is_overdue=takedowns.is_overdue,
+    )
+
+
+@router.post("/cases/{case_id}/under-18")
+def flag_under_18(
+    case_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Set or clear the under-18 flag."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    casefiles.flag_under_18(session, desk=desk, case=case, under_18=text(form, "under_18") == "yes")
+    return go(visit, f"/console/cases/{case.id}")
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(
+    case_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Hand the case to another organisation (admins)."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    accounts.assign_case(session, desk=desk, case=case, organisation_slug=text(form, "slug"))
+    return go(visit, "/console/cases")
+
+
+@router.post("/cases/{case_id}/takedowns")
+def draft(
+    case_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+    console: ConsoleDep,
+) -> Response:
+    """Draft notices from the confirmed matches no notice covers yet."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    chosen = text(form, "regime")
+    try:
+        regime = Regime(chosen) if chosen else None
+    except ValueError:
+        raise InvalidInput("Choose a regime from the list.") from None
+    drafts = takedowns.draft_takedowns(
+        session, desk=desk, case=case, registry=console.registry, regime=regime
+    )
+    if len(drafts) == 1:
+        return go(visit, f"/console/takedowns/{drafts[0].id}")
+    return go(visit, f"/console/cases/{case.id}#notices")

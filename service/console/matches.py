@@ -1,0 +1,121 @@
+"""The review queue: pending matches as text, confirm or reject, and a deliberate "open URL"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from casework import reviews
+from casework.errors import InvalidInput
+from casework.registry import Platform
+from casework.reviews import FoundImage, RejectReason
+from hashing.fingerprint import Algorithm
+from service.console.i18n import N_
+from service.console.pages import go, show
+from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
+from service.deps import SessionDep
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+REJECT_REASONS = {
+    RejectReason.DIFFERENT_IMAGE: N_("A different image"),
+    RejectReason.COMMON_IMAGE: N_("A common or stock image (logo, meme, landscape)"),
+    RejectReason.NOT_INTIMATE: N_("Not an intimate image of this person"),
+    RejectReason.OTHER: N_("Other (say why in the note)"),
+}
+
+
+def distance_meaning(algorithm: str, distance: int) -> str:
+    """What a distance means for a caseworker deciding (an N_ text, translated when shown)."""
+    kind = Algorithm(algorithm)
+    if not kind.perceptual:
+        return N_("Exact copy: the very same file, byte for byte.")
+    if distance == 0:
+        return N_("Identical perceptual hash: almost certainly the same image.")
+    near = 10 if kind is Algorithm.PDQ else 4
+    very = 20 if kind is Algorithm.PDQ else 6
+    if distance <= near:
+        return N_("Near-identical: the same image re-encoded, resized or lightly edited.")
+    if distance <= very:
+        return N_("Very similar: probably the same image with visible edits (crop, border, text).")
+    return N_("Similar: inside the match radius, where false matches happen. Compare carefully.")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One found image as the queue shows it."""
+
+    image: FoundImage
+    host: str
+    page_host: str
+    platform: Platform | None
+    meaning: str
+    bits: int
+
+
+@router.get("/queue")
+def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: ConsoleDep) -> Response:
+    """Pending matches of the organisation's cases, closest first, then newest."""
+    rows = []
+    for image in reviews.list_pending(session, desk=desk):
+        page_host = (urlsplit(image.item.url).hostname or "").lower()
+        rows.append(
+            QueueRow(
+                image=image,
+                host=(urlsplit(image.match.image_url).hostname or "").lower(),
+                page_host=page_host,
+                platform=console.registry.lookup(page_host),
+                meaning=distance_meaning(image.match.algorithm, image.match.distance),
+                bits=Algorithm(image.match.algorithm).bits,
+            )
+        )
+    return show(visit, "queue.html", desk=desk, rows=rows, reasons=REJECT_REASONS)
+
+
+@router.post("/matches/{match_id}/confirm")
+def confirm(
+    match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Confirm the found image is the victim's."""
+    match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
+    reviews.confirm_match(session, desk=desk, match=match, note=text(form, "note"))
+    return go(visit, "/console/queue")
+
+
+@router.post("/matches/{match_id}/reject")
+def reject(
+    match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Reject a false match; it goes on the allow-list."""
+    match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
+    try:
+        reason = RejectReason(text(form, "reason"))
+    except ValueError:
+        raise InvalidInput("Choose why this match is rejected.") from None
+    reviews.reject_match(session, desk=desk, match=match, reason=reason, note=text(form, "note"))
+    return go(visit, "/console/queue")
+
+
+@router.get("/matches/{match_id}/open")
+def open_warning(
+    match_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep
+) -> Response:
+    """The warning before a URL is opened: nothing loads until the caseworker decides."""
+    match, case = reviews.require_match(session, desk=desk, match_id=match_id)
+    return show(visit, "open_url.html", desk=desk, match=match, case=case, page_url=match.item.url)
+
+
+@router.post("/matches/{match_id}/open")
+def open_url(
+    match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Log the decision, then send the browser (a new tab) to the page or the image."""
+    match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
+    target = match.image_url if text(form, "which") == "image" else match.item.url
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise InvalidInput("Only http and https addresses can be opened.")
+    reviews.record_url_opened(session, desk=desk, match=match)
+    return go(visit, target)

@@ -1,0 +1,143 @@
+"""Rendering console pages: the Jinja2 environment, translations, formats and security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from casework.accounts import Desk
+from casework.errors import CaseworkError, IncompleteNotice, LoginFailed, NotAuthenticated
+from service.console.i18n import Translator, translator
+from service.console.sessions import Visit
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# No script, no image, no frame, nothing from elsewhere: the console shows text about intimate
+# images and must never load one, even by accident (an <img> smuggled into a URL field).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; img-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+
+
+def when(moment: datetime | None) -> str:
+    """A time for people, in UTC (caseworkers in several countries share a case)."""
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def secure(response: Response) -> Response:
+    """Add the console's security headers to any response."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def render_page(
+    template: str,
+    *,
+    locale: str,
+    context: Mapping[str, Any],
+    status: int = 200,
+) -> HTMLResponse:
+    """A console page in the visitor's language, with the security headers set."""
+    html = _environment.get_template(f"console/{template}").render(
+        _=translator(locale), lang=locale, when=when, **{"desk": None, "csrf": "", **context}
+    )
+    response = HTMLResponse(html, status)
+    secure(response)
+    return response
+
+
+def error_message(error: CaseworkError, translate: Translator) -> str:
+    """The error in the visitor's language where a translation exists."""
+    if isinstance(error, IncompleteNotice) and translate.locale != "en":
+        fields = ", ".join(f"\u201c{translate(name)}\u201d" for name in error.missing)
+        return translate(
+            "This notice cannot be approved: these required fields are missing: {fields}."
+        ).format(fields=fields)
+    return translate(str(error))
+
+
+def render_error(request: Request, error: CaseworkError, status: int) -> Response:
+    """The HTML face of a domain error (service/errors.py decides the status)."""
+    locale = getattr(request.state, "console_locale", "en")
+    if isinstance(error, NotAuthenticated) and not isinstance(error, LoginFailed):
+        response = Response(status_code=303, headers={"Location": "/console/login"})
+        return secure(response)
+    translate = translator(locale)
+    if isinstance(error, LoginFailed):
+        return render_page(
+            "login.html",
+            locale=locale,
+            context={
+                "csrf": getattr(request.state, "console_csrf", ""),
+                "error": error_message(error, translate),
+                "email": getattr(request.state, "console_login_email", ""),
+            },
+            status=status,
+        )
+    back = _back(request)
+    return render_page(
+        "error.html",
+        locale=locale,
+        context={"message": error_message(error, translate), "status": status, "back": back},
+        status=status,
+    )
+
+
+def _back(request: Request) -> str:
+    """The page a failed form came from: the object's page, or the queue for match decisions."""
+    path = request.url.path
+    if request.method != "POST" or path.startswith("/console/matches/"):
+        return "/console/queue" if path.startswith("/console/matches/") else "/console/"
+    return path.rsplit("/", 1)[0] or "/console/"
+
+
+def show(
+    visit: Visit,
+    template: str,
+    *,
+    desk: Desk | None = None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page for this visit: its language, its CSRF token, the caseworker, the cookie."""
+    response = render_page(
+        template,
+        locale=visit.locale,
+        context={"csrf": visit.csrf, "desk": desk, **context},
+        status=status,
+    )
+    visit.apply(response)
+    return response
+
+
+def go(visit: Visit, url: str) -> Response:
+    """A 303 redirect after a form (post/redirect/get), carrying any cookie change."""
+    response = Response(status_code=303, headers={"Location": url})
+    secure(response)
+    visit.apply(response)
+    return response

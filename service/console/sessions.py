@@ -1,0 +1,191 @@
+"""Console sessions over HTTP: the cookie, the logged-in caseworker, and CSRF checks.
+
+The cookie is ``__Host-takedown-console`` (Secure, HttpOnly, SameSite=Strict, Path=/). Only in
+development and test, and only over plain http (a laptop, the test server), it is
+``takedown-console`` without Secure, because browsers refuse ``__Host-`` cookies there.
+
+Every form carries the session's synchronizer token, and every POST must also come from this
+origin (``Origin``, or ``Sec-Fetch-Site: same-origin`` when a browser sends no Origin).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from casework import accounts
+from casework.accounts import Desk, SessionPolicy
+from casework.credentials import PinHasher
+from casework.errors import NotAuthenticated, RequestForgery
+from casework.models import ConsoleSession
+from casework.registry import PlatformRegistry
+from casework.settings import Environment, Settings
+from service.console.i18n import negotiate
+from service.deps import RuntimeDep, SessionDep
+
+SECURE_COOKIE = "__Host-takedown-console"
+PLAIN_HTTP_COOKIE = "takedown-console"
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """What the console needs beyond the runtime, built once by create_app."""
+
+    registry: PlatformRegistry
+    passwords: PinHasher
+    policy: SessionPolicy
+    settings: Settings
+
+    @classmethod
+    def build(cls, settings: Settings) -> ConsoleConfig:
+        """Load the platform registry and set up password hashing from settings."""
+        path = Path(settings.platform_registry) if settings.platform_registry else None
+        return cls(
+            registry=PlatformRegistry.load(path),
+            passwords=PinHasher(
+                memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost
+            ),
+            policy=SessionPolicy(
+                idle=timedelta(minutes=settings.console_idle_minutes),
+                absolute=timedelta(hours=settings.console_absolute_hours),
+            ),
+            settings=settings,
+        )
+
+
+def get_console(request: Request) -> ConsoleConfig:
+    """The console configuration attached by create_app."""
+    console: ConsoleConfig = request.app.state.console
+    return console
+
+
+ConsoleDep = Annotated[ConsoleConfig, Depends(get_console)]
+
+
+@dataclass
+class Visit:
+    """This request's console session (None before the first page) and its cookie."""
+
+    row: ConsoleSession | None
+    locale: str
+    cookie_name: str
+    cookie_secure: bool
+    new_token: str | None = None
+    forget: bool = False
+
+    @property
+    def csrf(self) -> str:
+        """The synchronizer token forms must carry."""
+        return self.row.csrf_token if self.row else ""
+
+    def apply(self, response: Response) -> Response:
+        """Set or clear the cookie on the response, as the request decided."""
+        if self.new_token:
+            response.set_cookie(
+                self.cookie_name,
+                self.new_token,
+                httponly=True,
+                secure=self.cookie_secure,
+                samesite="strict",
+                path="/",
+            )
+        elif self.forget:
+            response.delete_cookie(
+                self.cookie_name, path="/", secure=self.cookie_secure, samesite="strict"
+            )
+        return response
+
+
+def cookie_policy(request: Request, settings: Settings) -> tuple[str, bool]:
+    """The cookie's name and whether it is Secure, for this request."""
+    relaxed = settings.environment in (Environment.DEVELOPMENT, Environment.TEST)
+    if relaxed and request.url.scheme == "http":
+        return PLAIN_HTTP_COOKIE, False
+    return SECURE_COOKIE, True
+
+
+def get_visit(
+    request: Request, session: SessionDep, console: ConsoleDep, runtime: RuntimeDep
+) -> Visit:
+    """Resume the console session named by the cookie, if it is still live."""
+    name, secure = cookie_policy(request, console.settings)
+    token = request.cookies.get(name, "")
+    row = accounts.resume_session(session, token=token, policy=console.policy) if token else None
+    locale = row.locale if row else negotiate(request.headers.get("accept-language", ""))
+    visit = Visit(row=row, locale=locale, cookie_name=name, cookie_secure=secure)
+    visit.forget = bool(token) and row is None
+    _remember(request, visit)
+    return visit
+
+
+def _remember(request: Request, visit: Visit) -> None:
+    # The HTML error pages (rendered after the unit of work ended) need these.
+    request.state.console_locale = visit.locale
+    request.state.console_csrf = visit.csrf
+
+
+def ensure_visitor(session: SessionDep, visit: Visit) -> Visit:
+    """Give an anonymous visitor a session row, so the login form has a CSRF token."""
+    if visit.row is None:
+        visit.row, visit.new_token = accounts.start_session(
+            session, caseworker=None, locale=visit.locale
+        )
+        visit.forget = False
+    return visit
+
+
+VisitDep = Annotated[Visit, Depends(get_visit)]
+
+
+def get_desk(visit: VisitDep, session: SessionDep, console: ConsoleDep) -> Desk:
+    """The logged-in caseworker, or NotAuthenticated (the console answers with the login page)."""
+    if visit.row is None or visit.row.caseworker is None:
+        raise NotAuthenticated("Log in to use the console.")
+    return Desk(
+        caseworker=visit.row.caseworker,
+        default_organisation_id=accounts.default_organisation_id(
+            session, slug=console.settings.default_organisation
+        ),
+    )
+
+
+CurrentDesk = Annotated[Desk, Depends(get_desk)]
+
+
+def same_origin(request: Request) -> bool:
+    """True when a browser says the request comes from a page of this site."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        # Host and port, not scheme: behind a TLS proxy the app itself sees http.
+        return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
+    return request.headers.get("sec-fetch-site") == "same-origin"
+
+
+async def get_checked_form(request: Request, visit: VisitDep) -> FormData:
+    """The posted form, once its origin and synchronizer token are verified."""
+    if not same_origin(request):
+        raise RequestForgery()
+    form = await request.form()
+    token = form.get("csrf_token")
+    if visit.row is None or not isinstance(token, str) or not visit.row.csrf_token:
+        raise RequestForgery()
+    if not hmac.compare_digest(token.encode(), visit.row.csrf_token.encode()):
+        raise RequestForgery()
+    return form
+
+
+CheckedForm = Annotated[FormData, Depends(get_checked_form)]
+
+
+def text(form: FormData, name: str, default: str = "") -> str:
+    """A text field of a form ('' for a missing one or a file)."""
+    value = form.get(name, default)
+    return value if isinstance(value, str) else default

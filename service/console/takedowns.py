@@ -1,0 +1,226 @@
+"""Takedown notices: list with deadlines, view and edit, approve, export, track, follow up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from casework import takedowns
+from casework.credentials import format_case_id
+from casework.errors import InvalidInput
+from casework.models import TakedownStatus
+from casework.notices import (
+    notice_address,
+    notice_fields,
+    render_letter,
+    to_eml,
+    to_pdf,
+    to_text,
+)
+from casework.regimes import FIELDS, SPECS, Regime, spec
+from service.console.i18n import N_
+from service.console.pages import go, secure, show
+from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
+from service.deps import SessionDep
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+STATUS_LABELS = {
+    TakedownStatus.DRAFT: N_("Draft"),
+    TakedownStatus.APPROVED: N_("Approved"),
+    TakedownStatus.SENT: N_("Sent"),
+    TakedownStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    TakedownStatus.REMOVED: N_("Removed"),
+    TakedownStatus.REFUSED: N_("Refused"),
+    TakedownStatus.NO_RESPONSE: N_("No response"),
+}
+#: The button that moves a notice to each status.
+STATUS_ACTIONS = {
+    TakedownStatus.DRAFT: N_("Back to draft (to edit)"),
+    TakedownStatus.APPROVED: N_("Approve"),
+    TakedownStatus.SENT: N_("Mark as sent"),
+    TakedownStatus.ACKNOWLEDGED: N_("Mark as acknowledged"),
+    TakedownStatus.REMOVED: N_("Mark as removed"),
+    TakedownStatus.REFUSED: N_("Mark as refused"),
+    TakedownStatus.NO_RESPONSE: N_("Mark as no response"),
+}
+REGULATORS = {
+    Regime.TAKE_IT_DOWN: N_(
+        "The US Federal Trade Commission enforces the TAKE IT DOWN Act: report a platform that "
+        "ignores a valid request to the FTC."
+    ),
+    Regime.UK: N_(
+        "Ofcom regulates the Online Safety Act: report a service that does not act on intimate "
+        "image content reports to Ofcom."
+    ),
+    Regime.DSA: N_(
+        "Complain to the Digital Services Coordinator of the EU country where the platform is "
+        "established (in the Netherlands: the ACM)."
+    ),
+    Regime.DMCA: N_(
+        "No regulator handles DMCA notices; consider a TAKE IT DOWN Act request instead."
+    ),
+    Regime.GENERIC: N_(
+        "Ask the domain's registrar to act under its abuse policy, and report to the national "
+        "regulator or police where the host is established."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A suggestion for a refused or unanswered notice."""
+
+    title: str
+    text: str
+
+
+def next_steps(regime: Regime, host: str) -> list[NextStep]:
+    """Escalation: the hosting provider, search engines, the regulator."""
+    return [
+        NextStep(
+            N_("Hosting provider"),
+            N_(
+                "Find who hosts {host} (an RDAP or WHOIS lookup of the domain and its IP "
+                "address) and send a generic notice to the provider's abuse contact. The button "
+                "below drafts it."
+            ),
+        ),
+        NextStep(
+            N_("Search engines"),
+            N_(
+                "Ask search engines to de-index the URLs even while they are online: Google's "
+                "form for removing non-consensual explicit or intimate images, and Microsoft "
+                "Bing's report form for non-consensual intimate imagery."
+            ),
+        ),
+        NextStep(N_("Regulator"), REGULATORS[regime]),
+    ]
+
+
+@router.get("/takedowns")
+def takedown_list(visit: VisitDep, desk: CurrentDesk, session: SessionDep) -> Response:
+    """The organisation's notices; overdue ones are highlighted."""
+    rows = takedowns.list_takedowns(session, desk=desk)
+    return show(
+        visit,
+        "takedowns.html",
+        desk=desk,
+        rows=rows,
+        labels=STATUS_LABELS,
+        is_overdue=takedowns.is_overdue,
+        case_label=format_case_id,
+        regimes=SPECS,
+    )
+
+
+@router.get("/takedowns/{takedown_id}")
+def takedown_page(
+    takedown_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep
+) -> Response:
+    """One notice: its fields (editable while a draft), the letter, its status and deadline."""
+    takedown, case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
+    regime = Regime(takedown.regime)
+    overdue = takedowns.is_overdue(takedown)
+    status = TakedownStatus(takedown.status)
+    escalate = overdue or status in (TakedownStatus.REFUSED, TakedownStatus.NO_RESPONSE)
+    return show(
+        visit,
+        "takedown.html",
+        desk=desk,
+        takedown=takedown,
+        case=case,
+        case_label=format_case_id(case.public_id),
+        spec=spec(regime),
+        specs=SPECS,
+        fields=notice_fields(takedown),
+        field_specs=FIELDS,
+        missing=takedowns.check_complete(takedown),
+        letter=render_letter(takedown, organisation=desk.caseworker.organisation),
+        address=notice_address(takedown),
+        state=status,
+        labels=STATUS_LABELS,
+        actions=[(s, STATUS_ACTIONS[s]) for s in takedowns.TRANSITIONS[status]],
+        overdue=overdue,
+        steps=next_steps(regime, takedown.host) if escalate else [],
+        exportable=status in takedowns.EXPORTABLE,
+        timeline=[
+            (STATUS_LABELS[s], getattr(takedown, "created_at" if s is s.DRAFT else f"{s}_at"))
+            for s in TakedownStatus
+        ],
+    )
+
+
+@router.post("/takedowns/{takedown_id}/edit")
+def edit(
+    takedown_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Save a draft's fields, and its regime if another was chosen."""
+    takedown, _case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
+    chosen = text(form, "regime", takedown.regime)
+    try:
+        regime = Regime(chosen)
+    except ValueError:
+        raise InvalidInput("Choose a regime from the list.") from None
+    fields = {name: text(form, name) for name in FIELDS if name in form}
+    takedowns.edit_takedown(session, desk=desk, takedown=takedown, fields=fields, regime=regime)
+    return go(visit, f"/console/takedowns/{takedown.id}")
+
+
+@router.post("/takedowns/{takedown_id}/status")
+def change_status(
+    takedown_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Approve, send, or record what the platform did."""
+    takedown, case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
+    try:
+        status = TakedownStatus(text(form, "status"))
+    except ValueError:
+        raise InvalidInput("Choose a status from the list.") from None
+    takedowns.change_status(session, desk=desk, takedown=takedown, case=case, status=status)
+    return go(visit, f"/console/takedowns/{takedown.id}")
+
+
+@router.post("/takedowns/{takedown_id}/follow-up")
+def follow_up(
+    takedown_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Draft a notice to the hosting provider."""
+    takedown, case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
+    drafted = takedowns.draft_follow_up(session, desk=desk, takedown=takedown, case=case)
+    return go(visit, f"/console/takedowns/{drafted.id}")
+
+
+EXPORTS = {
+    "txt": "text/plain; charset=utf-8",
+    "eml": "message/rfc822",
+    "pdf": "application/pdf",
+}
+
+
+@router.post("/takedowns/{takedown_id}/export")
+def export(
+    takedown_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+) -> Response:
+    """Download the approved letter as plain text, an e-mail (.eml) or a PDF."""
+    takedown, _case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
+    kind = text(form, "format")
+    if kind not in EXPORTS:
+        raise InvalidInput("Choose txt, eml or pdf.")
+    takedowns.record_export(session, desk=desk, takedown=takedown, kind=kind)
+    organisation = desk.caseworker.organisation
+    letter = render_letter(takedown, organisation=organisation)
+    if kind == "txt":
+        body = to_text(letter).encode("utf-8")
+    elif kind == "eml":
+        body = to_eml(letter, takedown=takedown, organisation=organisation)
+    else:
+        body = to_pdf(letter, takedown=takedown)
+    response = Response(
+        body,
+        media_type=EXPORTS[kind],
+        headers={"Content-Disposition": f'attachment; filename="{takedown.reference}.{kind}"'},
+    )
+    return secure(response)
