@@ -15,6 +15,7 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   └── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
 ├── NotAllowed                 403: authenticated, but not permitted
 │   └── RequestForgery         a console form without its CSRF token, or from another origin
+├── RateLimited                429: over the caller's request budget; retry after the time given
 └── Unavailable                503: a dependency (database, index) is not ready; retry later
 """
 
@@ -177,3 +178,13 @@ class RequestForgery(NotAllowed):
             "This form could not be accepted: it was missing its security token or came from "
             "another site. Reload the page and try again."
         )
+
+
+class RateLimited(CaseworkError):
+    """Over the caller's request budget; ``retry_after`` is in whole seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(f"too many requests for this key; retry in {self.retry_after} s")

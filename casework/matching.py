@@ -90,3 +90,18 @@ def _allowed(
         ):
             allowed.add(fingerprint_id)
     return allowed
+
+
+def active_owners(session: Session, fingerprint_ids: Iterable[int]) -> dict[int, int]:
+    """The case of each of these fingerprints still in the bank: stored, and not quarantined."""
+    owners: dict[int, int] = {
+        fingerprint_id: case_id
+        for fingerprint_id, case_id in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id).where(
+                CaseFingerprint.id.in_(list(fingerprint_ids))
+            )
+        )
+    }
+    for fingerprint_id in quarantined_among(session, owners):
+        del owners[fingerprint_id]
+    return owners

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     platform_registry: str = ""
     console_idle_minutes: int = 30
     console_absolute_hours: int = 12
+    platform_requests_per_minute: int = 600
+    platform_checks_per_minute: int = 60_000
+    check_image_max_bytes: int = 10 * 1024 * 1024
+    quarantine_platforms: int = 2
 
     @model_validator(mode="before")
     @classmethod

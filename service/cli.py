@@ -15,6 +15,7 @@ from typing import Any
 
 from hashing.cli import CliError, add_victim_commands, run
 from service.console.commands import add_console_commands
+from service.platform_commands import add_platform_commands
 
 DEFAULT_DATA_DIR = "takedown-data"
 DEFAULT_PORT = 8000
@@ -176,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=command_migrate)
     add_console_commands(commands)
+    add_platform_commands(commands)
     return parser
 
 

@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 from redis import Redis
 from sqlalchemy.orm import Session
 
@@ -16,8 +21,10 @@ from casework.cases import authenticate_case
 from casework.db import transaction
 from casework.errors import CaseNotFound
 from casework.models import Case
+from casework.platforms import PlatformCaller, authenticate_platform
 from casework.reports import Reporter, ReporterKind
 from casework.runtime import Runtime
+from service.ratelimits import RateLimiter
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -97,3 +104,55 @@ def get_queue_connection(request: Request) -> Redis:
 
 
 QueueDep = Annotated[Redis, Depends(get_queue_connection)]
+
+
+_platform_key = HTTPBearer(
+    auto_error=False,
+    scheme_name="PlatformKey",
+    description="A platform API key: `Authorization: Bearer td_<key id>_<secret>`.",
+)
+
+
+class PlatformAuth:
+    """The platform behind the request's bearer key, which must carry ``scope``.
+
+    Every platform request also spends one unit of the key's per-minute request budget.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_platform_key)],
+        session: SessionDep,
+        runtime: RuntimeDep,
+    ) -> PlatformCaller:
+        if credentials is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "send a platform API key (Authorization: Bearer ...)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        caller = authenticate_platform(
+            session, vault=runtime.vault, token=credentials.credentials, scope=self.scope
+        )
+        get_rate_limiter(request).spend(
+            key=caller.key.key_id,
+            bucket="requests",
+            per_minute=runtime.settings.platform_requests_per_minute,
+        )
+        return caller
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    """The limiter shared by this app's platform routes."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+CheckingPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.CHECK))]
+FeedPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.FEED))]
+ReportingPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.OUTCOMES))]

@@ -671,6 +671,43 @@ class Fetcher:
         finally:
             _DEADLINE.reset(token)
 
+    def post(
+        self, url: str, *, body: bytes, headers: Mapping[str, str], max_response_bytes: int = 65536
+    ) -> int:
+        """POST a small body to one URL and return the status; redirects are not followed.
+
+        For webhooks: the same address guard, ports and deadline as fetch. The response body is
+        read up to ``max_response_bytes`` and dropped; a 3xx is returned as it is (a receiver
+        must answer 2xx itself), and transport failures raise FetchFailed.
+        """
+        started = time.monotonic()
+        token = _DEADLINE.set(started + self.policy.deadline_seconds)
+        try:
+            parsed = _check_url(url, self.policy)
+            request = httpx.Request(
+                "POST",
+                parsed,
+                headers={**self._headers, **headers, "Content-Length": str(len(body))},
+                content=body,
+                extensions={"timeout": self._timeouts},
+            )
+            response = self._transport.handle_request(request)
+            try:
+                read = 0
+                for chunk in response.iter_raw():
+                    read += len(chunk)
+                    if read > max_response_bytes:
+                        break
+                return response.status_code
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            raise FetchFailed(Reason.TIMEOUT, _timeout_message(exc)) from None
+        except httpx.TransportError as exc:
+            raise FetchFailed(Reason.CONNECT_ERROR, _transport_message(exc)) from None
+        finally:
+            _DEADLINE.reset(token)
+
     def _fetch(
         self, url: str, kind: FetchKind, started: float, deadline: float, trail: list[Hop]
     ) -> Fetched:

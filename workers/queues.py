@@ -7,7 +7,7 @@ from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 #: Named by purpose, most urgent first: a worker drains them in this order.
-QUEUE_NAMES = ("reports", "maintenance")
+QUEUE_NAMES = ("reports", "webhooks", "maintenance")
 #: Attempts per reported URL; transient failures (timeouts, 5xx) retry after these intervals.
 REPORT_ATTEMPTS = 3
 REPORT_RETRY_INTERVALS_SECONDS = [10, 30]
@@ -46,4 +46,30 @@ def enqueue_items(connection: Redis, item_ids: list[int]) -> None:
             result_ttl=0,
             failure_ttl=FAILURE_TTL_SECONDS,
             retry=Retry(max=REPORT_ATTEMPTS - 1, interval=REPORT_RETRY_INTERVALS_SECONDS),
+        )
+
+
+#: RQ's backstop for one webhook attempt; the fetcher's own deadline is 20 s.
+WEBHOOK_JOB_TIMEOUT_SECONDS = 60
+
+
+def webhook_job_id(delivery_id: int) -> str:
+    """One job id per delivery, so a delivery is never queued twice at once."""
+    return f"webhook-{delivery_id}"
+
+
+def enqueue_deliveries(
+    connection: Redis, delivery_ids: list[int], *, attempts: int, intervals: list[int]
+) -> None:
+    """Queue a job per webhook delivery, retried by RQ with backoff after each failure."""
+    queue = make_queue("webhooks", connection)
+    for delivery_id in delivery_ids:
+        queue.enqueue_call(
+            "workers.webhooks.deliver_webhook",
+            args=(delivery_id,),
+            job_id=webhook_job_id(delivery_id),
+            timeout=WEBHOOK_JOB_TIMEOUT_SECONDS,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL_SECONDS,
+            retry=Retry(max=attempts - 1, interval=intervals),
         )

@@ -15,6 +15,7 @@ from casework.settings import Settings
 from workers.context import WorkerContext, configure
 from workers.queues import QUEUE_NAMES, make_queue
 from workers.reports import reconcile_reports
+from workers.webhooks import dispatch_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ WORKER_TTL_SECONDS = 30
 JOB_MONITORING_INTERVAL_SECONDS = 5
 MAINTENANCE_INTERVAL_SECONDS = 5
 RECONCILE_INTERVAL_SECONDS = 30
+#: New matches and feed changes reach platforms' webhooks within about this long.
+WEBHOOK_SCAN_SECONDS = 5
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
@@ -43,6 +46,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         threading.Thread(
             target=_reconcile_until, args=(context, stop), name="reconciler", daemon=True
         ).start()
+        threading.Thread(
+            target=_dispatch_until, args=(context, stop), name="webhooks", daemon=True
+        ).start()
     try:
         return bool(worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=True))
     finally:
@@ -57,4 +63,14 @@ def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:
             logger.warning("reconciler round failed: %s", type(error).__name__)
         # Jitter keeps several workers from reconciling in lockstep.
         if stop.wait(RECONCILE_INTERVAL_SECONDS * random.uniform(0.5, 1.0)):  # noqa: S311
+            return
+
+
+def _dispatch_until(context: WorkerContext, stop: threading.Event) -> None:
+    while True:
+        try:
+            dispatch_webhooks(context)
+        except (RedisError, SQLAlchemyError) as error:
+            logger.warning("webhook dispatch round failed: %s", type(error).__name__)
+        if stop.wait(WEBHOOK_SCAN_SECONDS * random.uniform(0.8, 1.0)):  # noqa: S311
             return

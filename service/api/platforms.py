@@ -1,0 +1,232 @@
+"""Platform endpoints: check uploads, follow the feed, export for threatexchange, report outcomes.
+
+Every route takes a platform key with its own scope (check, feed or outcomes) and spends the
+key's request budget. Checks are ``async``: the index lives in memory, so a batch without a hit
+is answered on the event loop, and only hits (which store a match token) go to a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from casework import checks, feed, outcomes
+from casework.cases import SubmittedFingerprint
+from casework.errors import InvalidInput
+from casework.models import PlatformOutcome
+from casework.platforms import algorithms_of
+from casework.runtime import Runtime
+from hashing.fingerprint import Algorithm
+from service.api.platform_schemas import (
+    CheckIn,
+    CheckOut,
+    CheckResult,
+    FeedEntryOut,
+    FeedOut,
+    ImageCheckOut,
+    OutcomeOut,
+    OutcomesIn,
+    OutcomesOut,
+)
+from service.deps import (
+    CheckingPlatform,
+    FeedPlatform,
+    RateLimiterDep,
+    ReportingPlatform,
+    RuntimeDep,
+    SessionDep,
+)
+
+router = APIRouter(prefix="/v1", tags=["platforms"])
+
+CHECK_IMAGE_PATH = "/v1/check/image"
+#: Sensitive lists must not sit in shared caches.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/check")
+async def check(
+    body: CheckIn,
+    caller: CheckingPlatform,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    limiter: RateLimiterDep,
+) -> CheckOut:
+    """Check up to 1,000 fingerprints of uploads against the bank.
+
+    Each is answered match, no_match or unusable (a PDQ quality below 50, or a hash of nearly
+    blank or flat content, which would match unrelated images). A match carries its distance and
+    an opaque match token; nothing about the case or the victim. Send the hashes of every
+    variant you want considered (flips, rotations, trimmed borders): each is answered on its own.
+    """
+    submitted = [
+        SubmittedFingerprint(item.algorithm, item.value, item.quality) for item in body.fingerprints
+    ]
+    queries = checks.vet_queries(submitted)
+    await run_in_threadpool(
+        limiter.spend,
+        key=caller.key.key_id,
+        bucket="checks",
+        per_minute=runtime.settings.platform_checks_per_minute,
+        cost=len(queries),
+    )
+    hits = checks.look_up(runtime.bank, queries)
+    if any(hits):
+        answers = await run_in_threadpool(
+            checks.answer_hits,
+            session,
+            platform_id=caller.platform.id,
+            queries=queries,
+            hits=hits,
+        )
+    else:
+        answers = checks.answer_hits(
+            session, platform_id=caller.platform.id, queries=queries, hits=hits
+        )
+    return CheckOut(results=[CheckResult.of(i, answer) for i, answer in enumerate(answers)])
+
+
+@router.post(
+    "/check/image",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The file's bytes as the body (not multipart).",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def check_image(
+    request: Request,
+    caller: CheckingPlatform,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    limiter: RateLimiterDep,
+) -> ImageCheckOut:
+    """Check an uploaded file: it is hashed in memory, answered like /v1/check, and discarded.
+
+    The body is the file itself. Multipart is not accepted because the multipart parser spools
+    large parts to a temporary file, and an upload must never touch the disk. Images get MD5,
+    SHA-256, and PDQ and pHash in all 8 flips and rotations and with flat borders trimmed; other
+    files get MD5 and SHA-256 only. The answer is the closest match.
+    """
+    data = await request.body()
+    await run_in_threadpool(
+        limiter.spend,
+        key=caller.key.key_id,
+        bucket="checks",
+        per_minute=runtime.settings.platform_checks_per_minute,
+    )
+    queries, unusable = await run_in_threadpool(checks.hash_upload, data)
+    del data
+    hits = checks.look_up(runtime.bank, queries)
+    answers = await run_in_threadpool(
+        checks.answer_hits, session, platform_id=caller.platform.id, queries=queries, hits=hits
+    )
+    return ImageCheckOut.of(checks.best_answer(answers, unusable))
+
+
+@router.get("/feed")
+def read_feed(
+    caller: FeedPlatform,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=feed.MAX_FEED_PAGE)] = feed.MAX_FEED_PAGE,
+) -> FeedOut:
+    """Bank changes after ``cursor``: additions with their values, removals as tombstones.
+
+    Start without a cursor, keep the returned one, and ask again with it (while ``more`` is
+    true, at once; then every minute or when a feed.changed webhook arrives). Removing an entry
+    by its id as soon as its tombstone arrives is part of the agreement to receive the feed.
+    """
+    page = feed.read_feed(
+        session,
+        vault=runtime.vault,
+        platform_id=caller.platform.id,
+        algorithms=algorithms_of(caller.platform),
+        cursor=cursor,
+        limit=limit,
+    )
+    result = FeedOut(
+        entries=[FeedEntryOut.of(entry) for entry in page.entries],
+        cursor=page.cursor,
+        more=page.more,
+    )
+    return result
+
+
+@router.get(
+    "/feed/threatexchange",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def export_threatexchange(caller: FeedPlatform, runtime: RuntimeDep) -> StreamingResponse:
+    """The bank as a ``<signal type> <hash>`` file for threatexchange's local_file exchange.
+
+    pdq, video_md5 and video_sha256 lines (pHash has no threatexchange signal type). The format
+    cannot express removals: after a withdrawal, re-download the file and run
+    ``threatexchange fetch --clear`` (a plain fetch keeps removed hashes), or follow /v1/feed.
+    """
+    algorithms = algorithms_of(caller.platform)
+    return StreamingResponse(
+        _export_lines(runtime, algorithms),
+        media_type="text/plain; charset=utf-8",
+        headers={**NO_STORE, "Content-Disposition": 'attachment; filename="takedown.txt"'},
+    )
+
+
+def _export_lines(runtime: Runtime, algorithms: list[Algorithm]) -> Iterator[str]:
+    # The request's session is closed once the route returns; the stream reads with its own.
+    with runtime.sessions() as session:
+        yield from feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
+
+
+@router.post("/outcomes", status_code=status.HTTP_201_CREATED)
+def report_outcomes(
+    body: OutcomesIn, caller: ReportingPlatform, session: SessionDep, runtime: RuntimeDep
+) -> OutcomesOut:
+    """Report what you did: removed, not_violating or not_found, for a match token or a notice.
+
+    not_violating with reason not_intimate_imagery, from enough distinct platforms, quarantines
+    the fingerprint: it stops matching until a caseworker reviews it.
+    """
+    stored = outcomes.record_outcomes(
+        session,
+        platform_id=caller.platform.id,
+        outcomes=[item.to_domain() for item in body.outcomes],
+        quarantine_threshold=runtime.settings.quarantine_platforms,
+    )
+    return OutcomesOut(outcomes=[OutcomeOut.of(row) for row in stored])
+
+
+@router.get("/outcomes")
+def list_outcomes(
+    caller: ReportingPlatform,
+    session: SessionDep,
+    after: Annotated[str | None, Query(max_length=32, description="an outcome id")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> OutcomesOut:
+    """Your own outcomes, oldest first, after the outcome named by ``after``."""
+    position = 0
+    if after:
+        found = session.execute(
+            select(PlatformOutcome.id).where(
+                PlatformOutcome.public_id == after,
+                PlatformOutcome.platform_id == caller.platform.id,
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            raise InvalidInput("after names none of your outcomes")
+        position = found
+    rows = outcomes.list_outcomes(
+        session, platform_id=caller.platform.id, after=position, limit=limit
+    )
+    return OutcomesOut(outcomes=[OutcomeOut.of(row) for row in rows])

@@ -1,0 +1,295 @@
+"""Operator commands for platforms: accounts, keys, webhooks, quarantine and the export.
+
+    takedown platforms add NAME --domain example.com [--algorithms pdq,md5] [--webhook URL]
+    takedown platforms list | show NAME | domains NAME --domain ... | webhook NAME URL|--off
+    takedown platforms disable NAME
+    takedown keys issue NAME --scope check --scope feed     (prints the key once)
+    takedown keys rotate NAME                                (a second key; revoke the old later)
+    takedown keys list NAME | revoke KEY_ID
+    takedown quarantine list [--all] | release ID
+    takedown export --format threatexchange [--platform NAME] [--output FILE]
+
+Settings come from TAKEDOWN_* variables, as for `takedown api`. Keys and webhook secrets are
+printed once and never stored in clear; run these commands where nobody else reads the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from hashing.cli import CliError
+
+
+def add_platform_commands(commands: Any) -> None:
+    """Register the platforms, keys, quarantine and export commands on the subparsers."""
+    platforms = commands.add_parser("platforms", help="manage platform accounts")
+    verbs = platforms.add_subparsers(dest="verb", required=True, metavar="VERB")
+    add = verbs.add_parser("add", help="open an account for a vetted platform")
+    add.add_argument("name")
+    add.add_argument("--domain", action="append", default=[], help="a host it serves (repeat)")
+    add.add_argument("--algorithms", help="what its feed carries, e.g. pdq,md5 (default: all)")
+    add.add_argument("--webhook", help="URL for signed event notifications")
+    add.set_defaults(func=_run(_platforms_add))
+    listing = verbs.add_parser("list", help="list platform accounts")
+    listing.set_defaults(func=_run(_platforms_list))
+    show = verbs.add_parser("show", help="one account with its domains and keys")
+    show.add_argument("name")
+    show.set_defaults(func=_run(_platforms_show))
+    domains = verbs.add_parser("domains", help="replace a platform's domains")
+    domains.add_argument("name")
+    domains.add_argument("--domain", action="append", default=[], required=True)
+    domains.set_defaults(func=_run(_platforms_domains))
+    webhook = verbs.add_parser("webhook", help="set the webhook URL (prints a new secret)")
+    webhook.add_argument("name")
+    target = webhook.add_mutually_exclusive_group(required=True)
+    target.add_argument("url", nargs="?")
+    target.add_argument("--off", action="store_true", help="stop sending webhooks")
+    webhook.set_defaults(func=_run(_platforms_webhook))
+    disable = verbs.add_parser("disable", help="refuse the platform and revoke its keys")
+    disable.add_argument("name")
+    disable.set_defaults(func=_run(_platforms_disable))
+
+    keys = commands.add_parser("keys", help="issue, rotate and revoke platform API keys")
+    key_verbs = keys.add_subparsers(dest="verb", required=True, metavar="VERB")
+    issue = key_verbs.add_parser("issue", help="a new key for a platform (shown once)")
+    issue.add_argument("name")
+    issue.add_argument(
+        "--scope",
+        action="append",
+        choices=["check", "feed", "outcomes"],
+        required=True,
+        help="what the key may do (repeat)",
+    )
+    issue.set_defaults(func=_run(_keys_issue))
+    rotate = key_verbs.add_parser("rotate", help="a second key with the same scopes")
+    rotate.add_argument("name")
+    rotate.set_defaults(func=_run(_keys_rotate))
+    key_list = key_verbs.add_parser("list", help="a platform's keys (ids, never secrets)")
+    key_list.add_argument("name")
+    key_list.set_defaults(func=_run(_keys_list))
+    revoke = key_verbs.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(func=_run(_keys_revoke))
+
+    quarantine = commands.add_parser("quarantine", help="fingerprints held for review")
+    q_verbs = quarantine.add_subparsers(dest="verb", required=True, metavar="VERB")
+    q_list = q_verbs.add_parser("list", help="quarantined fingerprints (never their values)")
+    q_list.add_argument("--all", action="store_true", help="include released ones")
+    q_list.set_defaults(func=_run(_quarantine_list))
+    release = q_verbs.add_parser("release", help="put a reviewed fingerprint back in the bank")
+    release.add_argument("quarantine_id", type=int)
+    release.set_defaults(func=_run(_quarantine_release))
+
+    export = commands.add_parser("export", help="write the bank for other tools")
+    export.add_argument("--format", required=True, choices=["threatexchange"])
+    export.add_argument("--platform", help="only what this platform may receive")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.set_defaults(func=_run(_export))
+
+
+def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[..., int]:
+    """Give a command a runtime and one transaction, and turn domain errors into messages."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            from casework.db import transaction
+            from casework.errors import CaseworkError
+            from casework.runtime import Runtime
+            from casework.settings import get_settings
+        except ImportError:
+            raise CliError(
+                "this command needs the service extras: pip install 'takedown[service]'"
+            ) from None
+        runtime = Runtime.build(get_settings())
+        try:
+            with transaction(runtime.sessions) as session:
+                return command(args, session, runtime)
+        except CaseworkError as error:
+            raise CliError(str(error)) from None
+        finally:
+            runtime.engine.dispose()
+
+    return wrapped
+
+
+def _platforms_add(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    algorithms = platforms.parse_algorithms(args.algorithms.split(",") if args.algorithms else None)
+    platform = platforms.create_platform(
+        session, name=args.name, domains=args.domain, algorithms=algorithms
+    )
+    print(
+        f"platform {platform.name} added; next: takedown keys issue {platform.name} --scope check"
+    )
+    if args.webhook:
+        secret = platforms.set_webhook(
+            session, vault=runtime.vault, platform=platform, url=args.webhook
+        )
+        print(f"webhook signing secret (shown once): {secret}")
+    return 0
+
+
+def _platforms_list(_args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    for platform in platforms.list_platforms(session):
+        state = "disabled" if platform.disabled_at else "active"
+        keys = len(platforms.active_keys(session, platform=platform))
+        domains = ",".join(platforms.domains_of(session, platform=platform)) or "-"
+        print(f"{platform.name}\t{state}\t{keys} active key(s)\t{domains}")
+    return 0
+
+
+def _platforms_show(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    platform = platforms.require_platform(session, name=args.name)
+    print(f"name: {platform.name}")
+    print(f"state: {'disabled' if platform.disabled_at else 'active'}")
+    print(f"algorithms: {platform.algorithms}")
+    print(f"domains: {', '.join(platforms.domains_of(session, platform=platform)) or '-'}")
+    print(f"webhook: {platform.webhook_url or '-'}")
+    _print_keys(platforms.platform_keys(session, platform=platform))
+    return 0
+
+
+def _platforms_domains(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    platform = platforms.require_platform(session, name=args.name)
+    domains = platforms.set_domains(session, platform=platform, domains=args.domain)
+    print(f"{platform.name} domains: {', '.join(domains)}")
+    return 0
+
+
+def _platforms_webhook(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    platform = platforms.require_platform(session, name=args.name)
+    secret = platforms.set_webhook(
+        session, vault=runtime.vault, platform=platform, url=None if args.off else args.url
+    )
+    if secret is None:
+        print(f"webhooks for {platform.name} are off")
+    else:
+        print(f"webhook signing secret (shown once): {secret}")
+    return 0
+
+
+def _platforms_disable(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    platform = platforms.require_platform(session, name=args.name)
+    revoked = platforms.disable_platform(session, platform=platform)
+    print(f"platform {platform.name} disabled; {revoked} key(s) revoked")
+    return 0
+
+
+def _keys_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+    from casework.apikeys import Scope
+
+    platform = platforms.require_platform(session, name=args.name)
+    issued = platforms.issue_platform_key(
+        session,
+        vault=runtime.vault,
+        platform=platform,
+        scopes=[Scope(s) for s in dict.fromkeys(args.scope)],
+    )
+    print(f"key {issued.key.key_id} ({issued.key.scopes}) for {platform.name}, shown once:")
+    print(issued.token)
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    platform = platforms.require_platform(session, name=args.name)
+    old = platforms.active_keys(session, platform=platform)
+    issued = platforms.rotate_platform_key(session, vault=runtime.vault, platform=platform)
+    print(f"key {issued.key.key_id} ({issued.key.scopes}) for {platform.name}, shown once:")
+    print(issued.token)
+    ids = " ".join(key.key_id for key in old)
+    print(f"both keys work now; once {platform.name} uses the new one: takedown keys revoke {ids}")
+    return 0
+
+
+def _keys_list(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    platform = platforms.require_platform(session, name=args.name)
+    _print_keys(platforms.platform_keys(session, platform=platform))
+    return 0
+
+
+def _print_keys(keys: list[Any]) -> None:
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        print(f"key {key.key_id}\t{key.scopes}\t{state}\tlast used {used}")
+
+
+def _keys_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import platforms
+
+    key, platform = platforms.revoke_platform_key(session, key_id=args.key_id)
+    print(f"key {key.key_id} of {platform.name} revoked")
+    return 0
+
+
+def _quarantine_list(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import quarantine
+
+    for row in quarantine.list_quarantines(session, include_released=args.all):
+        state = f"released {row.released_at:%Y-%m-%d}" if row.released_at else "held"
+        print(f"{row.id}\t{state}\t{row.platforms} platform(s)\tsince {row.created_at:%Y-%m-%d}")
+    return 0
+
+
+def _quarantine_release(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import quarantine
+
+    row = quarantine.release_quarantine(session, quarantine_id=args.quarantine_id)
+    print(f"quarantine {row.id} released; the fingerprint is back in the bank")
+    return 0
+
+
+def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import feed, platforms
+    from hashing.fingerprint import Algorithm
+
+    algorithms = list(Algorithm)
+    if args.platform:
+        algorithms = platforms.algorithms_of(
+            platforms.require_platform(session, name=args.platform)
+        )
+    lines = feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
+    with _output(args.output) as out:
+        count = 0
+        for line in lines:
+            out.write(line)
+            count += 1
+    print(
+        f"exported {count} hashes. Removals cannot be expressed in this format: after any "
+        "withdrawal, write the file again and have consumers run `threatexchange fetch --clear`.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    # The export is a list of victims' hashes: readable by its owner only, from the first byte.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        yield handle
