@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from casework.errors import (
@@ -34,6 +35,9 @@ STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
     (RateLimited, 429),
 ]
 RETRY_AFTER_SECONDS = 5
+#: Renders a domain error as an HTML page for browser-facing paths (the console); the status
+#: still comes from STATUS_BY_ERROR, so the mapping stays here.
+HtmlErrorPage = Callable[[Request, CaseworkError, int], Response]
 
 
 def error_body(
@@ -46,10 +50,15 @@ def error_body(
     return {"error": error}
 
 
+def status_of(error: CaseworkError) -> int:
+    """The HTTP status of a domain error."""
+    return next((code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 400)
+
+
 def _casework_error(_request: Request, error: Exception) -> JSONResponse:
     if not isinstance(error, CaseworkError):
         raise error
-    status = next((code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 400)
+    status = status_of(error)
     details: list[dict[str, object]] | None = None
     if isinstance(error, InvalidFingerprints | InvalidOutcomes | UnknownTokens):
         details = [{"index": p.index, "reason": p.reason} for p in error.problems]
@@ -82,9 +91,20 @@ def _database_down(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register every mapping on the app."""
-    app.add_exception_handler(CaseworkError, _casework_error)
+def install_error_handlers(
+    app: FastAPI, *, html_pages: Mapping[str, HtmlErrorPage] | None = None
+) -> None:
+    """Register every mapping on the app; paths under a key of html_pages get HTML pages."""
+    pages = dict(html_pages or {})
+
+    def casework_error(request: Request, error: Exception) -> Response:
+        if isinstance(error, CaseworkError):
+            for prefix, page in pages.items():
+                if request.url.path.startswith(prefix):
+                    return page(request, error, status_of(error))
+        return _casework_error(request, error)
+
+    app.add_exception_handler(CaseworkError, casework_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(DBAPIError, _database_down)
