@@ -115,23 +115,25 @@ def read_feed(
         .limit(limit)
     ).all()
     added = [fid for _id, fid, _algorithm, op in changes if op == BankOp.ADD]
-    sealed = dict(
-        session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.value_sealed).where(
-                CaseFingerprint.id.in_(added)
-            )
-        ).all()
-    )
+    stored = {
+        fingerprint_id: (algorithm, sealed)
+        for fingerprint_id, algorithm, sealed in session.execute(
+            select(
+                CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed
+            ).where(CaseFingerprint.id.in_(added))
+        )
+    }
     entries: list[FeedEntry] = []
     for _id, fingerprint_id, algorithm_name, op in changes:
         algorithm = Algorithm(algorithm_name)
         name = feed_id(vault, platform_id=platform_id, fingerprint_id=fingerprint_id)
         if op == BankOp.WITHDRAW:
             entries.append(FeedEntry(FeedOp.REMOVE, name, algorithm, None))
-        elif fingerprint_id in sealed:
-            value = vault.open(algorithm, sealed[fingerprint_id]).hex
+        elif stored.get(fingerprint_id, ("", b""))[0] == algorithm:
+            value = vault.open(algorithm, stored[fingerprint_id][1]).hex
             entries.append(FeedEntry(FeedOp.ADD, name, algorithm, value))
-        # An addition whose row is gone was withdrawn later; its tombstone follows.
+        # An addition whose row is gone was withdrawn later, and its tombstone follows. So was
+        # one whose row holds another algorithm: SQLite reuses the id of a deleted last row.
     more = len(changes) == limit
     last = changes[-1][0] if more else newest
     return FeedPage(entries=entries, cursor=encode_cursor(max(last, after)), more=more)

@@ -32,7 +32,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def keys(runtime: Runtime) -> PlatformKeys:
-    """alpha (serves alpha.example) and beta with full keys, a check-only alpha key, feed-only gamma."""
+    """alpha and beta with full keys, a check-only key of alpha, a feed-only key of gamma."""
     every = [Scope.CHECK, Scope.FEED, Scope.OUTCOMES]
     with transaction(runtime.sessions) as session:
         alpha = platforms.create_platform(
