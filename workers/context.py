@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from redis import Redis
@@ -27,6 +28,7 @@ class WorkerContext:
 
 
 _current: WorkerContext | None = None
+_owner_pid = 0
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -38,7 +40,8 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 def configure(settings: Settings) -> WorkerContext:
     """Build and install the context for this process."""
-    global _current
+    global _current, _owner_pid
+    _owner_pid = os.getpid()
     _current = WorkerContext(
         runtime=Runtime.build(settings),
         policy=fetch_policy(settings),
@@ -48,7 +51,12 @@ def configure(settings: Settings) -> WorkerContext:
 
 
 def current() -> WorkerContext:
-    """The installed context; jobs call this."""
+    """The installed context; jobs call this (in a forked work horse, too)."""
+    global _owner_pid
     if _current is None:
         raise RuntimeError("worker context not configured: start jobs through `takedown worker`")
+    if os.getpid() != _owner_pid:
+        # A forked horse must not share the parent's database connections.
+        _current.runtime.engine.dispose(close=False)
+        _owner_pid = os.getpid()
     return _current

@@ -7,12 +7,13 @@ import random
 import threading
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, Worker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
 from casework.settings import Settings
-from workers.context import WorkerContext, configure
+from workers.context import WorkerContext, configure, current
 from workers.queues import QUEUE_NAMES, make_queue
 from workers.reports import reconcile_reports
 from workers.webhooks import dispatch_webhooks
@@ -31,9 +32,7 @@ WEBHOOK_SCAN_SECONDS = 5
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     """Serve jobs until stopped (or until the queues are empty, with burst)."""
     context = configure(settings)
-    # No fork per job: the bank index stays warm in this process, and per-job overhead is ~2 ms
-    # instead of ~18 ms. Decoding is capped in pixels and frames, so a job cannot balloon.
-    worker = SimpleWorker(
+    worker = MatchingWorker(
         [make_queue(name, context.redis) for name in QUEUE_NAMES],
         connection=context.redis,
         serializer=JSONSerializer,
@@ -53,6 +52,27 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         return bool(worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=True))
     finally:
         stop.set()
+
+
+class MatchingWorker(Worker):
+    """RQ's forking worker, refreshing the bank index in the parent before each fork.
+
+    A work horse per job costs ~18 ms, small next to fetching and hashing, and buys two things:
+    a decoder crash or memory blow-up ends one job, not the worker; and the horse's heartbeat
+    lets RQ re-run the job about a minute after the whole worker is killed (a non-forking
+    worker's job stays claimed for its timeout plus a minute). The horse inherits the warm index
+    copy-on-write and only applies changes since this refresh.
+    """
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        runtime = current().runtime
+        try:
+            with runtime.sessions() as session:
+                runtime.bank.refresh(session)
+        except SQLAlchemyError as error:
+            # The horse refreshes again and reports the database error as the job's own failure.
+            logger.warning("index refresh before job failed: %s", type(error).__name__)
+        super().execute_job(job, queue)
 
 
 def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:

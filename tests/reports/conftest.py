@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -40,28 +41,47 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         TAKEDOWN_REDIS_URL=settings.redis_url,
         TAKEDOWN_SECRET_KEY=settings.secret_key.get_secret_value(),
         TAKEDOWN_FETCH_ALLOW_LOOPBACK="true",
-        TAKEDOWN_LOG_LEVEL="WARNING",
+        TAKEDOWN_LOG_LEVEL="INFO",
     )
     return env
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below pid, read from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, frontier = [], [pid]
+    while frontier:
+        children = parents.get(frontier.pop(), [])
+        found.extend(children)
+        frontier.extend(children)
+    return found
 
 
 class WorkerProcess:
     """`takedown worker` in its own process group, so a test can kill it like an operator."""
 
-    def __init__(self, settings: Settings, log: Path) -> None:
+    def __init__(self, settings: Settings, log: Path, tmpdir: Path) -> None:
         self.log = log
+        self.tmpdir = tmpdir
+        tmpdir.mkdir(exist_ok=True)
         with log.open("ab") as output:
             self.process = subprocess.Popen(
                 [TAKEDOWN, "worker"],
-                env=worker_environment(settings),
+                env={**worker_environment(settings), "TMPDIR": str(tmpdir)},
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
     def kill(self) -> None:
-        """SIGKILL: no cleanup, the job in hand is abandoned."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        """SIGKILL to the worker and everything it forked (RQ's work horse starts a session)."""
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -82,7 +102,9 @@ def start_worker(
     started: list[WorkerProcess] = []
 
     def start() -> WorkerProcess:
-        worker = WorkerProcess(settings, tmp_path / f"worker{len(started)}.log")
+        worker = WorkerProcess(
+            settings, tmp_path / f"worker{len(started)}.log", tmp_path / "worker-tmp"
+        )
         started.append(worker)
         return worker
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image, ImageDraw, ImageOps
+from redis import Redis
 
 from casework.models import CaseFingerprint, Match
 from casework.runtime import Runtime
@@ -17,6 +18,7 @@ from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import decode_image
 from tests.conftest import SHARED
 from tests.reports.conftest import ContentServer, WorkerProcess, encode
+from tests.reports.evidence import database_bytes, folder_bytes, leaked, probes, redis_bytes
 
 CORPUS = SHARED / "corpus" / "dev"
 SETTLE_SECONDS = 240
@@ -94,13 +96,14 @@ def test_transformed_leaks_match_their_own_image_and_unrelated_images_do_not(
     content_server: ContentServer,
     start_worker: Callable[[], WorkerProcess],
     request: pytest.FixtureRequest,
+    redis: Redis,
 ) -> None:
     images = usable_corpus_images(40)
     victims, unrelated = images[:20], images[20:]
     api = httpx.Client(base_url=live_server, timeout=30)
     request.addfinalizer(api.close)
     auth = open_case(api, victims)
-    start_worker()
+    worker = start_worker()
 
     report_ids: dict[str, int] = {}
     for number, path in enumerate(victims):
@@ -150,3 +153,15 @@ def test_transformed_leaks_match_their_own_image_and_unrelated_images_do_not(
                 if match.image_url.startswith(f"{content_server.base}/{number}/"):
                     assert own.hex in expected[number], match.image_url
     assert misses == []
+
+    served = [body for _type, body in content_server.routes.values() if _type != "text/html"]
+    windows = probes(served)
+    assert leaked(windows[:3], served[0]) == 3  # the probes do find bytes where they are
+    assert leaked(windows, database_bytes(runtime)) == 0
+    assert leaked(windows, redis_bytes(redis)) == 0
+    assert leaked(windows, folder_bytes(worker.tmpdir)) == 0
+    log = worker.log.read_bytes()
+    assert leaked(windows, log) == 0
+    assert not any(
+        fingerprint.encode() in log for hexes in expected.values() for fingerprint in hexes
+    )
