@@ -252,3 +252,19 @@ def test_page_reads_translucent_and_16_bit_images_as_pillow_does(
     rows = compare(page, live_server, files)
     assert_exact(rows)
     assert all(row["distance"] == 0 for row in rows)
+
+
+def test_page_md5_and_sha256_equal_hashlib_across_block_boundaries(
+    page: Page, live_server: str
+) -> None:
+    rng = np.random.default_rng(64)
+    lengths = [1, 55, 56, 57, 63, 64, 65, 119, 120, 1000, 65_537, 300_001]
+    files = {f"bytes-{n}": rng.integers(0, 256, n, dtype=np.uint8).tobytes() for n in lengths}
+    rows = compare(page, live_server, files)
+    assert_exact(rows)
+    assert all(row["page_pdq"] is None for row in rows)
+
+
+def test_an_empty_file_gets_no_fingerprint(page: Page, live_server: str) -> None:
+    result = hash_in_page(page, live_server, {"empty": b""})["empty"]
+    assert result["fingerprints"] == [] and result["refused"] == "empty"

@@ -386,8 +386,10 @@ function showOpened(opened, note) {
 
 function addPage() {
   const send = $("send");
+  // Fingerprints already added from this page; the button waits for new ones.
+  let added = 0;
   const hasher = setUpHasher((ready) => {
-    send.disabled = !ready;
+    send.disabled = !ready || hasher.fingerprints().length <= added;
   });
   $("case-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -396,12 +398,13 @@ function addPage() {
     send.disabled = true;
     showMessage(say("sending"), "info");
     try {
-      const { added, duplicates } = await sendFingerprints(hasher.fingerprints(), { open: false, credentials });
-      showMessage(say("added", { added, duplicates }), "success");
+      const items = hasher.fingerprints();
+      const result = await sendFingerprints(items, { open: false, credentials });
+      added = items.length;
+      showMessage(say("added", result), "success");
     } catch (error) {
+      send.disabled = false;
       showMessage(explain(error, error.batch));
-    } finally {
-      send.disabled = hasher.busy;
     }
   });
 }

@@ -1,0 +1,91 @@
+"""The victim pages over HTTP (no browser): languages, security headers, first-party only."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.web.headers import CONTENT_SECURITY_POLICY
+from service.web.texts.en import ENGLISH
+from service.web.texts.nl import DUTCH
+
+PAGES = ["/", "/status", "/add", "/withdraw"]
+ALL_PAGES = PAGES + [f"/nl{path}" for path in PAGES]
+STATIC = ["/static/victim/app.js", "/static/hasher/worker.js", "/static/victim/site.css"]
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_every_page_is_served_in_its_language(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    lang = "nl" if path.startswith("/nl/") else "en"
+    assert f'<html lang="{lang}">' in response.text
+    assert "set-cookie" not in response.headers
+
+
+def test_the_dutch_root_without_a_slash_leads_to_the_dutch_page(client: TestClient) -> None:
+    response = client.get("/nl", follow_redirects=False)
+    assert response.status_code in (307, 308) and response.headers["location"].endswith("/nl/")
+
+
+@pytest.mark.parametrize("path", ALL_PAGES + STATIC + ["/v1/case", "/healthz"])
+def test_responses_carry_the_strict_policy_and_security_headers(
+    client: TestClient, path: str
+) -> None:
+    response = client.get(path)
+    policy = response.headers["content-security-policy"]
+    assert policy == CONTENT_SECURITY_POLICY
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == directives["connect-src"] == "'self'"
+    assert directives["worker-src"] == directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy and "http" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_the_api_docs_are_left_without_the_page_policy(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert "content-security-policy" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_pages_load_nothing_from_another_origin_and_run_no_inline_code(
+    client: TestClient, path: str
+) -> None:
+    html = client.get(path).text
+    # What the page loads by itself (links to support services are only followed if clicked).
+    for tag in re.findall(r"<(?:script|link|img|iframe|object|embed)\b[^>]*>", html):
+        for url in re.findall(r'(?:src|href)="([^"]*)"', tag):
+            assert url.startswith("/") and not url.startswith("//"), tag
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    for attributes, body in scripts:
+        assert 'type="module" src="/static/' in attributes or (
+            'type="application/json"' in attributes and "<" not in body
+        )
+    assert not re.search(r"\son[a-z]+=", html), "inline event handlers are blocked by the CSP"
+    assert " style=" not in html, "inline styles are blocked by the CSP"
+
+
+@pytest.mark.parametrize("path", STATIC)
+def test_scripts_and_styles_are_served_with_their_types(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    expected = "text/css" if path.endswith(".css") else "text/javascript"
+    assert response.headers["content-type"].startswith(expected)
+
+
+def test_dutch_has_every_message_the_script_shows_with_the_same_placeholders() -> None:
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    assert ENGLISH.script.keys() == DUTCH.script.keys()
+    for key, english in ENGLISH.script.items():
+        assert fields(DUTCH.script[key]) == fields(english), key
+        assert DUTCH.script[key] != english or key.startswith("alg_"), key

@@ -1,0 +1,237 @@
+"""The victim's whole journey in Chromium: hash, open a case, check it, add, withdraw.
+
+Every request the page makes is recorded (conftest.Network) while every origin but the test
+server is blocked, so these tests also prove what leaves the device: JSON fingerprints only.
+Screenshots go to test-artifacts/browser/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import (
+    ARTIFACTS,
+    Network,
+    screenshot,
+    serious_accessibility_violations,
+)
+from tests.browser.test_hasher_parity import VECTORS, python_fingerprints
+
+pytestmark = pytest.mark.browser
+
+THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jpg", "LA.png")]
+MORE_IMAGES = [VECTORS / "images" / name for name in ("rgb.jpeg", "small.jpg")]
+WIRE_KEYS = {"algorithm", "value", "quality"}
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
+
+
+def hash_files(page: Page, files: list[Path]) -> float:
+    """Give the page files through its picker; return seconds until every one is hashed."""
+    started = time.monotonic()
+    page.set_input_files("#files", [str(f) for f in files])
+    expect(page.locator("#file-list li")).to_have_count(len(files))
+    expect(page.locator("#file-list li.ready, #file-list li.partial")).to_have_count(len(files))
+    return time.monotonic() - started
+
+
+def shown_fingerprints(page: Page) -> list[dict[str, str]]:
+    """What each file's list item shows: {label: value}."""
+    return [
+        dict(
+            zip(
+                item.locator("dt").all_inner_texts(),
+                item.locator("dd code").all_inner_texts(),
+                strict=True,
+            )
+        )
+        for item in page.locator("#file-list li").all()
+    ]
+
+
+def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[dict[str, Any]]:
+    """No request carried anything but a minimal JSON list of fingerprints; returns the lists."""
+    assert network.blocked == [], "the page tried to reach another origin"
+    sent_lists = []
+    contents = [f.read_bytes() for f in files]
+    for request in network.sent:
+        content_type = request.headers.get("content-type", "")
+        assert not content_type.startswith(("multipart/", "image/")), request.url
+        assert "application/octet-stream" not in content_type, request.url
+        for data in contents:
+            assert data[:512] not in request.body
+        assert not request.body.startswith(IMAGE_MAGIC)
+        if not request.body:
+            continue
+        assert content_type == "application/json", request.url
+        body = json.loads(request.body)
+        assert set(body) == {"fingerprints"}
+        for item in body["fingerprints"]:
+            assert set(item) <= WIRE_KEYS and {"algorithm", "value"} <= set(item)
+        # The smallest encoding of these fingerprints: nothing rides along.
+        minimal = json.dumps(body, separators=(",", ":")).encode()
+        assert len(request.body) <= len(minimal), request.body[:200]
+        sent_lists.append(body)
+    return sent_lists
+
+
+def assert_no_csp_violations(page: Page) -> None:
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def open_case(page: Page, live_server: str, network: Network, name: str) -> dict[str, str]:
+    page.goto(live_server + "/")
+    load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].duration")
+    seconds = hash_files(page, THREE_IMAGES)
+    assert network.api_calls() == [], "hashing alone must not call the service"
+    screenshot(page, f"{name}-1-hashed")
+    page.get_by_role("button", name="Send fingerprints and open a case").click()
+    expect(page.locator("#opened")).to_be_visible()
+    screenshot(page, f"{name}-2-case-opened")
+    (ARTIFACTS / f"{name}-timings.json").write_text(
+        json.dumps({"page_load_ms": round(load_ms), "hash_three_images_s": round(seconds, 2)})
+    )
+    return {
+        "case_id": page.locator("#opened-case-id").inner_text(),
+        "pin": page.locator("#opened-pin").inner_text(),
+    }
+
+
+def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
+    page: Page, live_server: str, network: Network
+) -> None:
+    credentials = open_case(page, live_server, network, "flow")
+    assert len(credentials["case_id"]) == 14 and len(credentials["pin"]) == 8
+
+    # What each file shows is what Python computes for it.
+    for shown, path in zip(shown_fingerprints(page), THREE_IMAGES, strict=True):
+        expected = python_fingerprints(path.read_bytes())
+        assert shown["Similarity (PDQ)"] == expected["pdq"]["hash"]
+        assert shown["Exact copy (MD5)"] == expected["md5"]
+        assert shown["Exact copy (SHA-256)"] == expected["sha256"]
+
+    sent = assert_only_fingerprints_sent(network, THREE_IMAGES)
+    assert [r.url.removeprefix(live_server) for r in network.api_calls()] == ["/v1/cases"]
+    assert len(sent[0]["fingerprints"]) == 9
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as a file").click()
+    saved = json.loads(Path(download.value.path()).read_text())
+    assert saved == {"server": live_server, **credentials}
+
+    page.get_by_role("link", name="check your case").click()
+    page.get_by_label("Case ID").fill(credentials["case_id"].lower().replace("-", " "))
+    page.get_by_label("PIN").fill(credentials["pin"])
+    page.get_by_role("button", name="Check the case").click()
+    expect(page.locator("#status-text")).to_have_text("Active: we are looking for your images.")
+    expect(page.locator("#status-withdrawn-row")).to_be_hidden()
+    expect(page.locator("#status-fingerprints li")).to_have_text(
+        ["Exact copy (MD5): 3", "Similarity (PDQ): 3", "Exact copy (SHA-256): 3"]
+    )
+    screenshot(page, "flow-3-status")
+
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Withdraw a case").click()
+    page.get_by_label("Case ID").fill(credentials["case_id"])
+    page.get_by_label("PIN").fill(credentials["pin"])
+    page.get_by_role("button", name="Withdraw my case").click()
+    expect(page.locator("#form-message")).to_have_text("Tick the box to confirm first.")
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Withdraw my case").click()
+    expect(page.locator("#form-message")).to_have_text(
+        "Your case is withdrawn: 9 fingerprints were deleted."
+    )
+    screenshot(page, "flow-4-withdrawn")
+
+    status = httpx.get(
+        live_server + "/v1/case", auth=(credentials["case_id"], credentials["pin"])
+    ).json()
+    assert status["status"] == "withdrawn" and status["fingerprints"] == {}
+    assert_only_fingerprints_sent(network, THREE_IMAGES)
+    assert_no_csp_violations(page)
+
+
+def test_images_added_to_a_case_send_only_new_fingerprints(
+    page: Page, live_server: str, network: Network
+) -> None:
+    opened = httpx.post(
+        live_server + "/v1/cases",
+        json={"fingerprints": [{"algorithm": "md5", "value": "0123456789abcdef" * 2}]},
+    ).json()
+    page.goto(live_server + "/add")
+    hash_files(page, MORE_IMAGES)
+    # small.jpg is nearly blank: it gets exact-copy fingerprints only, and says why.
+    expect(page.locator("#file-list li.partial .state")).to_contain_text("too little detail")
+    page.get_by_label("Case ID").fill(opened["case_id"])
+    page.get_by_label("PIN").fill(opened["pin"])
+    page.get_by_role("button", name="Add the fingerprints to my case").click()
+    expect(page.locator("#form-message")).to_have_text(
+        "Done: 5 fingerprints added to your case (0 were already in it)."
+    )
+    screenshot(page, "add-done")
+    sent = assert_only_fingerprints_sent(network, MORE_IMAGES)
+    assert sorted(f["algorithm"] for f in sent[0]["fingerprints"]) == [
+        "md5",
+        "md5",
+        "pdq",
+        "sha256",
+        "sha256",
+    ]
+    assert_no_csp_violations(page)
+
+
+def test_a_wrong_pin_gets_the_same_answer_as_an_unknown_case(page: Page, live_server: str) -> None:
+    page.goto(live_server + "/status")
+    page.get_by_label("Case ID").fill("ABCD-EFGH-JKMN")
+    page.get_by_label("PIN").fill("12345678")
+    page.get_by_role("button", name="Check the case").click()
+    expect(page.get_by_role("alert")).to_contain_text("No case matches this case ID and PIN.")
+    expect(page.locator("#case-status")).to_be_hidden()
+
+
+def test_the_dutch_pages_work_at_375_pixels_wide(
+    phone: Page, live_server: str, network: Network
+) -> None:
+    phone.goto(live_server + "/nl/")
+    assert phone.locator("html").get_attribute("lang") == "nl"
+    screenshot(phone, "phone-nl-1-start")
+    hash_files(phone, THREE_IMAGES)
+    phone.get_by_role("button", name="Vingerafdrukken versturen en melding starten").click()
+    expect(phone.locator("#opened")).to_be_visible()
+    expect(phone.locator("#opened-result")).to_have_text(
+        "Klaar: 9 vingerafdrukken toegevoegd aan je melding (0 zaten er al in)."
+    )
+    screenshot(phone, "phone-nl-2-case-opened")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    for path in ("/nl/status", "/nl/add", "/nl/withdraw", "/status"):
+        phone.goto(live_server + path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+    screenshot(phone, "phone-en-status")
+    assert_only_fingerprints_sent(network, THREE_IMAGES)
+    assert_no_csp_violations(phone)
+
+
+@pytest.mark.parametrize("path", ["/", "/status", "/add", "/withdraw", "/nl/", "/nl/withdraw"])
+def test_pages_have_no_serious_accessibility_violations(
+    page: Page, live_server: str, path: str
+) -> None:
+    page.goto(live_server + path)
+    assert serious_accessibility_violations(page) == []
+
+
+def test_pages_with_results_have_no_serious_accessibility_violations(
+    page: Page, live_server: str, network: Network
+) -> None:
+    open_case(page, live_server, network, "axe")
+    assert serious_accessibility_violations(page) == []
+    page.goto(live_server + "/status")
+    page.get_by_label("Case ID").fill("ABCD-EFGH-JKMN")
+    page.get_by_label("PIN").fill("12345678")
+    page.get_by_role("button", name="Check the case").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert serious_accessibility_violations(page) == []
