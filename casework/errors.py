@@ -6,8 +6,9 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 ├── NotFound                   404: the object does not exist, or the caller may not know it does
 │   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which
 ├── InvalidInput               422: a request the domain refuses as it stands
-│   ├── InvalidFingerprints    one or more fingerprints are malformed or unusable (per item)
-│   ├── InvalidUrls            one or more reported URLs are unusable (per item)
+│   ├── InvalidItems           some items of a list were refused; ``problems`` lists them
+│   │   ├── InvalidFingerprints    malformed or unusable fingerprints
+│   │   └── InvalidUrls            reported URLs that cannot be fetched at all
 │   ├── IncompleteNotice       a takedown notice lacks fields its legal regime requires
 │   └── TooManyFingerprints    over the per-request or per-case limit
 ├── Conflict                   409: the object's state forbids the operation
@@ -65,16 +66,23 @@ class ItemProblem:
     reason: str
 
 
-class InvalidFingerprints(InvalidInput):
-    """One or more fingerprints were refused; nothing of the request was stored."""
+class InvalidItems(InvalidInput):
+    """Some items of a list were refused; ``problems`` says which and why; nothing was stored."""
 
-    code = "invalid_fingerprints"
+    noun = "item"
 
     def __init__(self, problems: list[ItemProblem]) -> None:
         self.problems = problems
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"fingerprint {first.index}: {first.reason}{more}; nothing was stored")
+        super().__init__(f"{self.noun} {first.index}: {first.reason}{more}; nothing was stored")
+
+
+class InvalidFingerprints(InvalidItems):
+    """One or more fingerprints were refused."""
+
+    code = "invalid_fingerprints"
+    noun = "fingerprint"
 
 
 class TooManyFingerprints(InvalidInput):
@@ -110,16 +118,11 @@ class Unavailable(CaseworkError):
     code = "unavailable"
 
 
-class InvalidUrls(InvalidInput):
-    """One or more reported URLs are unusable; nothing of the report was stored."""
+class InvalidUrls(InvalidItems):
+    """One or more reported URLs are unusable."""
 
     code = "invalid_urls"
-
-    def __init__(self, problems: list[ItemProblem]) -> None:
-        self.problems = problems
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"url {first.index}: {first.reason}{more}; nothing was stored")
+    noun = "url"
 
 
 class NotAuthenticated(CaseworkError):

@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from casework.errors import (
     CaseworkError,
     Conflict,
-    InvalidFingerprints,
     InvalidInput,
+    InvalidItems,
     NotAllowed,
+    NotAuthenticated,
     NotFound,
     RateLimited,
     TooManyFingerprints,
@@ -26,6 +27,7 @@ from casework.outcomes import InvalidOutcomes, UnknownTokens
 logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
+    (NotAuthenticated, 401),
     (NotFound, 404),
     (TooManyFingerprints, 413),
     (InvalidInput, 422),
@@ -60,7 +62,7 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
         raise error
     status = status_of(error)
     details: list[dict[str, object]] | None = None
-    if isinstance(error, InvalidFingerprints | InvalidOutcomes | UnknownTokens):
+    if isinstance(error, InvalidItems | InvalidOutcomes | UnknownTokens):
         details = [{"index": p.index, "reason": p.reason} for p in error.problems]
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     if isinstance(error, RateLimited):

@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from redis import Redis
 from sqlalchemy import text
 
 from casework.db import Base, migrate
@@ -96,9 +97,19 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def app(runtime: Runtime) -> FastAPI:
-    """The application over the test runtime."""
-    return create_app(runtime=runtime)
+def redis(settings: Settings) -> Iterator[Redis]:
+    """The test Redis database (real Redis on 127.0.0.1), empty before and after."""
+    connection = Redis.from_url(settings.redis_url)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def app(runtime: Runtime, redis: Redis) -> FastAPI:
+    """The application over the test runtime, enqueueing on the test Redis database."""
+    return create_app(runtime=runtime, redis=redis)
 
 
 @pytest.fixture

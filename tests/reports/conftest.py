@@ -22,16 +22,6 @@ from casework.settings import Settings
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 
 
-@pytest.fixture
-def redis(settings: Settings) -> Iterator[Redis]:
-    """The test Redis database, empty before and after."""
-    connection = Redis.from_url(settings.redis_url)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
-
-
 def worker_environment(settings: Settings) -> dict[str, str]:
     """TAKEDOWN_* variables that point a worker process at the test's database and Redis."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAKEDOWN_")}
