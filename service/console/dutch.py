@@ -2,4 +2,397 @@
 
 from __future__ import annotations
 
-DUTCH: dict[str, str] = {}
+DUTCH: dict[str, str] = {
+    # Layout, navigation, login
+    "takedown console": "takedown-console",
+    "Main": "Hoofdmenu",
+    "Review queue": "Beoordelen",
+    "Cases": "Zaken",
+    "Notices": "Meldingen",
+    "Platforms": "Platforms",
+    "Accounts": "Accounts",
+    "Organisation": "Organisatie",
+    "Audit log": "Auditlog",
+    "Log in": "Inloggen",
+    "Log out": "Uitloggen",
+    "E-mail address": "E-mailadres",
+    "Password": "Wachtwoord",
+    "Sessions end after 30 minutes without activity and 12 hours after login.": (
+        "Een sessie eindigt na 30 minuten zonder activiteit en 12 uur na het inloggen."
+    ),
+    "No image is ever shown here: the service never has one. Hashes are never shown.": (
+        "Hier wordt nooit een afbeelding getoond: de dienst heeft er geen. Hashes worden nooit "
+        "getoond."
+    ),
+    "That did not work": "Dat lukte niet",
+    "Go back": "Terug",
+    "caseworker": "casemanager",
+    "admin": "beheerder",
+    # Review queue
+    "Matches waiting for a decision, closest first, then newest. URLs are text: nothing is "
+    "loaded until you choose to open one.": (
+        "Overeenkomsten die op een besluit wachten, de dichtstbijzijnde eerst, dan de nieuwste. "
+        "URL's zijn tekst: er wordt niets geladen tot u er zelf een opent."
+    ),
+    "Nothing to review.": "Niets te beoordelen.",
+    "Match": "Overeenkomst",
+    "Case": "Zaak",
+    "Under 18": "Onder 18",
+    "Found": "Gevonden",
+    "Image URL": "URL van de afbeelding",
+    "Found on page": "Gevonden op pagina",
+    "Host": "Host",
+    "image from": "afbeelding van",
+    "Platform": "Platform",
+    "example entry": "voorbeeld",
+    "not in the registry": "niet in het register",
+    "Algorithm": "Algoritme",
+    "Distance": "Afstand",
+    "bits": "bits",
+    "Also matched": "Ook overeenkomend",
+    "Confirm: it is the victim's image": "Bevestigen: het is de afbeelding van het slachtoffer",
+    "Reason": "Reden",
+    "Choose…": "Kies…",
+    "Note": "Notitie",
+    "Reject": "Afwijzen",
+    "Open URL…": "URL openen…",
+    "A different image": "Een andere afbeelding",
+    "A common or stock image (logo, meme, landscape)": (
+        "Een veelvoorkomende afbeelding (logo, meme, landschap)"
+    ),
+    "Not an intimate image of this person": "Geen intieme afbeelding van deze persoon",
+    "Other (say why in the note)": "Anders (leg uit in de notitie)",
+    "Exact copy: the very same file, byte for byte.": (
+        "Exacte kopie: precies hetzelfde bestand, byte voor byte."
+    ),
+    "Identical perceptual hash: almost certainly the same image.": (
+        "Identieke perceptuele hash: vrijwel zeker dezelfde afbeelding."
+    ),
+    "Near-identical: the same image re-encoded, resized or lightly edited.": (
+        "Bijna identiek: dezelfde afbeelding, opnieuw gecomprimeerd, verkleind of licht bewerkt."
+    ),
+    "Very similar: probably the same image with visible edits (crop, border, text).": (
+        "Zeer gelijkend: waarschijnlijk dezelfde afbeelding met zichtbare bewerkingen "
+        "(bijgesneden, rand, tekst)."
+    ),
+    "Similar: inside the match radius, where false matches happen. Compare carefully.": (
+        "Gelijkend: binnen de zoekstraal, waar ook valse overeenkomsten voorkomen. Vergelijk "
+        "zorgvuldig."
+    ),
+    # Open URL
+    "Open URL": "URL openen",
+    "Before you open this URL": "Voordat u deze URL opent",
+    "This page may show intimate images of the person you are helping.": (
+        "Deze pagina kan intieme beelden tonen van de persoon die u helpt."
+    ),
+    "Decide from the distance and the URL if you can. If you do open it: make sure nobody can "
+    "see your screen, and take a break afterwards if you need one. Opening it is recorded in "
+    "the audit log.": (
+        "Besluit zo mogelijk op basis van de afstand en de URL. Opent u hem toch: zorg dat "
+        "niemand uw scherm kan zien, en neem daarna zo nodig even pauze. Het openen wordt "
+        "vastgelegd in het auditlog."
+    ),
+    "The page opens in a new tab, directly from the site; nothing is fetched through this "
+    "service.": (
+        "De pagina opent in een nieuw tabblad, rechtstreeks van de site; niets loopt via deze "
+        "dienst."
+    ),
+    "Page": "Pagina",
+    "I understand: open the page": "Ik begrijp het: open de pagina",
+    "I understand: open the image": "Ik begrijp het: open de afbeelding",
+    "Back to the queue without opening": "Terug naar de lijst zonder te openen",
+    # Cases
+    "Your organisation has no cases yet.": "Uw organisatie heeft nog geen zaken.",
+    "Opened": "Geopend",
+    "Status": "Status",
+    "To review": "Te beoordelen",
+    "Confirmed": "Bevestigd",
+    "Open notices": "Open meldingen",
+    "overdue": "te laat",
+    "active": "actief",
+    "withdrawn": "ingetrokken",
+    "victim's case ID": "zaaknummer van het slachtoffer",
+    "Age": "Leeftijd",
+    "This case concerns someone under 18. Adult notice routes are blocked. Use these "
+    "child-protection channels:": (
+        "Deze zaak betreft iemand onder de 18. Meldroutes voor volwassenen zijn geblokkeerd. "
+        "Gebruik deze kanalen voor kinderbescherming:"
+    ),
+    "Clear the under-18 flag": "Markering onder 18 weghalen",
+    "If the person shown was under 18 when the images were made, flag the case: it is then "
+    "routed to child-protection channels and adult notices are blocked.": (
+        "Was de afgebeelde persoon jonger dan 18 toen de beelden werden gemaakt, markeer de zaak "
+        "dan: ze gaat dan naar kanalen voor kinderbescherming en meldingen voor volwassenen "
+        "worden geblokkeerd."
+    ),
+    "Flag as under 18": "Markeren als onder 18",
+    "Fingerprints": "Vingerafdrukken",
+    "How many the victim sent, per algorithm. Values are never shown.": (
+        "Hoeveel het slachtoffer stuurde, per algoritme. Waarden worden nooit getoond."
+    ),
+    "None (withdrawn, or not yet sent).": "Geen (ingetrokken, of nog niet gestuurd).",
+    "Reports": "Meldingen van URL's",
+    "No URLs reported for this case.": "Voor deze zaak zijn geen URL's gemeld.",
+    "Report": "Melding",
+    "victim": "slachtoffer",
+    "flagger": "melder",
+    "URL": "URL",
+    "State": "Stand",
+    "Images checked": "Gecontroleerde afbeeldingen",
+    "Matches": "Overeenkomsten",
+    "No matches yet.": "Nog geen overeenkomsten.",
+    "Decision": "Besluit",
+    "pending": "open",
+    "confirmed": "bevestigd",
+    "rejected": "afgewezen",
+    "Reference": "Kenmerk",
+    "Regime": "Regime",
+    "Deadline": "Termijn",
+    "Adult notices are blocked for this case.": (
+        "Meldingen voor volwassenen zijn voor deze zaak geblokkeerd."
+    ),
+    "confirmed matches have no notice yet. Drafts are grouped by platform, or by host for sites "
+    "not in the registry.": (
+        "bevestigde overeenkomsten hebben nog geen melding. Concepten worden per platform "
+        "gegroepeerd, of per host voor sites die niet in het register staan."
+    ),
+    "Automatic: from the platform registry (generic when unknown)": (
+        "Automatisch: volgens het platformregister (algemeen als onbekend)"
+    ),
+    "Draft notices": "Meldingen opstellen",
+    "Confirm matches in the review queue to draft notices.": (
+        "Bevestig overeenkomsten bij Beoordelen om meldingen op te stellen."
+    ),
+    "Timeline": "Tijdlijn",
+    "Assign to another organisation": "Toewijzen aan een andere organisatie",
+    "Assign": "Toewijzen",
+    "Case opened by the victim": "Zaak geopend door het slachtoffer",
+    "Case withdrawn by the victim": "Zaak ingetrokken door het slachtoffer",
+    "Report received ({urls} URLs)": "Melding ontvangen ({urls} URL's)",
+    "Match {id} found on {host}": "Overeenkomst {id} gevonden op {host}",
+    "Match {id} confirmed": "Overeenkomst {id} bevestigd",
+    "Match {id} rejected": "Overeenkomst {id} afgewezen",
+    "Notice {reference} to {platform} drafted": "Melding {reference} aan {platform} opgesteld",
+    "Notice {reference} approved": "Melding {reference} goedgekeurd",
+    "Notice {reference} sent to {platform}": "Melding {reference} verstuurd aan {platform}",
+    "Notice {reference} acknowledged": "Ontvangst van melding {reference} bevestigd",
+    "Content of notice {reference} removed": "Inhoud van melding {reference} verwijderd",
+    "Notice {reference} refused": "Melding {reference} geweigerd",
+    "Notice {reference}: no response": "Melding {reference}: geen reactie",
+    "Hashes images of people under 18 on their own device and shares the hashes with "
+    "participating platforms. For the young person, or a trusted adult, to use.": (
+        "Hasht beelden van mensen onder de 18 op hun eigen apparaat en deelt de hashes met "
+        "deelnemende platforms. Voor de jongere zelf, of een volwassene die hij of zij vertrouwt."
+    ),
+    "The US reporting channel for child sexual exploitation, including images of minors online.": (
+        "Het Amerikaanse meldpunt voor seksuele uitbuiting van kinderen, ook voor beelden van "
+        "minderjarigen online."
+    ),
+    "Assesses and removes child sexual abuse imagery worldwide; with Childline it runs Report "
+    "Remove for young people in the UK.": (
+        "Beoordeelt en verwijdert beeldmateriaal van seksueel kindermisbruik wereldwijd; met "
+        "Childline biedt het Report Remove voor jongeren in het VK."
+    ),
+    # Notices
+    "Notices waiting on a platform come first, the nearest deadline first. Overdue ones are "
+    "highlighted.": (
+        "Meldingen die op een platform wachten staan bovenaan, de eerstvolgende termijn eerst. "
+        "Te late meldingen zijn gemarkeerd."
+    ),
+    "No notices yet.": "Nog geen meldingen.",
+    "Sent": "Verstuurd",
+    "no fixed deadline": "geen vaste termijn",
+    "Notice": "Melding",
+    "hours after sending": "uur na verzending",
+    "hours after sending; the clock starts when you mark it as sent.": (
+        "uur na verzending; de klok loopt vanaf het moment dat u de melding als verstuurd markeert."
+    ),
+    'This regime sets no fixed deadline ("without undue delay"). Follow up if nothing happens '
+    "within a week.": (
+        'Dit regime kent geen vaste termijn ("zonder onnodige vertraging"). Vraag na als er '
+        "binnen een week niets gebeurt."
+    ),
+    "Before approval, fill in": "Vul vóór goedkeuring in",
+    "Send to": "Versturen aan",
+    "Submit through": "Indienen via",
+    "The registry has no notice channel for this platform: find its published notice form or "
+    "address, and never guess one.": (
+        "Het register kent geen meldkanaal voor dit platform: zoek het gepubliceerde "
+        "meldformulier of adres op, en gok nooit."
+    ),
+    "Next steps": "Volgende stappen",
+    "Draft a notice to the hosting provider": "Een melding aan de hostingprovider opstellen",
+    "Export": "Exporteren",
+    "Plain text": "Platte tekst",
+    "E-mail (.eml)": "E-mail (.eml)",
+    "Warning": "Waarschuwing",
+    "Edit the notice": "Melding bewerken",
+    "required": "verplicht",
+    "Save": "Opslaan",
+    "The letter": "De brief",
+    "Letters are in English, the language platforms' notice teams read. The organisation signs "
+    "as the victim's authorised agent; the victim is never named.": (
+        "Brieven zijn in het Engels, de taal die meldteams van platforms lezen. De organisatie "
+        "ondertekent als gemachtigde van het slachtoffer; het slachtoffer wordt nooit genoemd."
+    ),
+    "Draft": "Concept",
+    "Approved": "Goedgekeurd",
+    "Acknowledged": "Ontvangst bevestigd",
+    "Removed": "Verwijderd",
+    "Refused": "Geweigerd",
+    "No response": "Geen reactie",
+    "draft": "concept",
+    "approved": "goedgekeurd",
+    "sent": "verstuurd",
+    "acknowledged": "ontvangst bevestigd",
+    "removed": "verwijderd",
+    "refused": "geweigerd",
+    "no_response": "geen reactie",
+    "Back to draft (to edit)": "Terug naar concept (om te bewerken)",
+    "Approve": "Goedkeuren",
+    "Mark as sent": "Markeren als verstuurd",
+    "Mark as acknowledged": "Markeren als ontvangst bevestigd",
+    "Mark as removed": "Markeren als verwijderd",
+    "Mark as refused": "Markeren als geweigerd",
+    "Mark as no response": "Markeren als geen reactie",
+    "Hosting provider": "Hostingprovider",
+    "Find who hosts {host} (an RDAP or WHOIS lookup of the domain and its IP address) and send "
+    "a generic notice to the provider's abuse contact. The button below drafts it.": (
+        "Zoek uit wie {host} host (een RDAP- of WHOIS-opvraging van het domein en het IP-adres) "
+        "en stuur een algemene melding naar het abuse-adres van die provider. De knop hieronder "
+        "stelt die op."
+    ),
+    "Search engines": "Zoekmachines",
+    "Ask search engines to de-index the URLs even while they are online: Google's form for "
+    "removing non-consensual explicit or intimate images, and Microsoft Bing's report form for "
+    "non-consensual intimate imagery.": (
+        "Vraag zoekmachines de URL's uit hun index te halen, ook zolang ze online staan: het "
+        "formulier van Google voor het verwijderen van expliciete of intieme beelden zonder "
+        "toestemming, en het meldformulier van Microsoft Bing voor intieme beelden zonder "
+        "toestemming."
+    ),
+    "Regulator": "Toezichthouder",
+    "The US Federal Trade Commission enforces the TAKE IT DOWN Act: report a platform that "
+    "ignores a valid request to the FTC.": (
+        "De Amerikaanse Federal Trade Commission handhaaft de TAKE IT DOWN Act: meld een "
+        "platform dat een geldig verzoek negeert bij de FTC."
+    ),
+    "Ofcom regulates the Online Safety Act: report a service that does not act on intimate "
+    "image content reports to Ofcom.": (
+        "Ofcom houdt toezicht op de Online Safety Act: meld een dienst die niets doet met "
+        "meldingen van intieme beelden bij Ofcom."
+    ),
+    "Complain to the Digital Services Coordinator of the EU country where the platform is "
+    "established (in the Netherlands: the ACM).": (
+        "Dien een klacht in bij de digitaledienstencoördinator van het EU-land waar het "
+        "platform gevestigd is (in Nederland: de ACM)."
+    ),
+    "No regulator handles DMCA notices; consider a TAKE IT DOWN Act request instead.": (
+        "Geen toezichthouder behandelt DMCA-meldingen; overweeg in plaats daarvan een verzoek "
+        "onder de TAKE IT DOWN Act."
+    ),
+    "Ask the domain's registrar to act under its abuse policy, and report to the national "
+    "regulator or police where the host is established.": (
+        "Vraag de registrar van het domein op te treden volgens zijn abusebeleid, en meld het "
+        "bij de toezichthouder of politie van het land waar de host gevestigd is."
+    ),
+    "This notice cannot be approved: these required fields are missing: {fields}.": (
+        "Deze melding kan niet worden goedgekeurd: deze verplichte velden ontbreken: {fields}."
+    ),
+    # Regimes and fields (casework/regimes.py)
+    "US TAKE IT DOWN Act removal request": "Verwijderverzoek onder de Amerikaanse TAKE IT DOWN Act",
+    "EU Digital Services Act notice": "Melding onder de Europese Digitaledienstenverordening",
+    "UK intimate image content report": "Britse melding van intieme beelden (Online Safety Act)",
+    "DMCA notice of claimed infringement": "DMCA-melding van inbreuk op auteursrecht",
+    "Notice of non-consensual intimate imagery": "Melding van intieme beelden zonder toestemming",
+    "A DMCA notice may expose the requester: platforms often forward it to the uploader and may "
+    "publish it (for example on Lumen), the uploader can counter-notify and have the content "
+    "restored, and false statements carry liability. Prefer the TAKE IT DOWN Act or the "
+    "platform's intimate-image form; use DMCA only when the person owns the copyright and only "
+    "with the organisation as the named agent.": (
+        "Een DMCA-melding kan de verzoeker blootstellen: platforms sturen haar vaak door naar "
+        "de uploader en publiceren haar soms (bijvoorbeeld op Lumen), de uploader kan bezwaar "
+        "maken en de inhoud laten terugzetten, en onjuiste verklaringen brengen "
+        "aansprakelijkheid mee. Kies liever de TAKE IT DOWN Act of het formulier van het "
+        "platform voor intieme beelden; gebruik DMCA alleen als de persoon het auteursrecht "
+        "heeft, en alleen met de organisatie als genoemde gemachtigde."
+    ),
+    "Exact location of the content (URLs)": "Exacte vindplaats van de inhoud (URL's)",
+    "Signature": "Handtekening",
+    "Contact information": "Contactgegevens",
+    "Name of the notifier": "Naam van de melder",
+    "E-mail address of the notifier": "E-mailadres van de melder",
+    "Statement of good-faith belief": "Verklaring van goede trouw",
+    "Explanation of why the content is illegal": "Toelichting waarom de inhoud illegaal is",
+    "Statement that the notice is accurate and complete": (
+        "Verklaring dat de melding juist en volledig is"
+    ),
+    "Declaration that this is intimate image content": "Verklaring dat dit intieme beelden zijn",
+    "Declaration that the report is made for the person shown": (
+        "Verklaring dat de melding namens de afgebeelde persoon wordt gedaan"
+    ),
+    "Declaration of good faith and truth": "Verklaring van goede trouw en waarheid",
+    "Identification of the copyrighted work": "Omschrijving van het beschermde werk",
+    "Statement under penalty of perjury": "Verklaring op straffe van meineed",
+    "Additional information (optional)": "Aanvullende informatie (optioneel)",
+    # Accounts, organisation, platforms, audit
+    "Account created for": "Account aangemaakt voor",
+    "Its first password is shown only now; hand it over in person:": (
+        "Het eerste wachtwoord wordt alleen nu getoond; geef het persoonlijk door:"
+    ),
+    "Name": "Naam",
+    "Role": "Rol",
+    "Last login": "Laatst ingelogd",
+    "New account": "Nieuw account",
+    "Name (signs notices)": "Naam (ondertekent meldingen)",
+    "Create account": "Account aanmaken",
+    "Notices are signed with these details, as the victim's authorised agent. Without an "
+    "e-mail or postal address, notices cannot be approved: every regime asks for contact "
+    "information.": (
+        "Meldingen worden met deze gegevens ondertekend, als gemachtigde van het slachtoffer. "
+        "Zonder e-mail- of postadres kunnen meldingen niet worden goedgekeurd: elk regime vraagt "
+        "om contactgegevens."
+    ),
+    "E-mail address for notices": "E-mailadres voor meldingen",
+    "Postal address": "Postadres",
+    "Phone": "Telefoon",
+    "Platform registry": "Platformregister",
+    "The operator keeps this list in a file on the server; it decides which regime a notice "
+    "uses and where it goes.": (
+        "De beheerder houdt deze lijst bij in een bestand op de server; die bepaalt welk regime "
+        "een melding volgt en waar ze heen gaat."
+    ),
+    "The registry is empty: every notice is generic.": (
+        "Het register is leeg: elke melding is algemeen."
+    ),
+    "Domains": "Domeinen",
+    "Notice channel": "Meldkanaal",
+    "none: look it up, never guess": "geen: zoek het op, gok nooit",
+    "hours": "uur",
+    "The newest events of your organisation. The log is append-only and hash-chained; the "
+    "operator checks it with takedown audit verify.": (
+        "De nieuwste gebeurtenissen van uw organisatie. Het log kan alleen worden aangevuld en "
+        "is met hashes aaneengeschakeld; de beheerder controleert het met takedown audit verify."
+    ),
+    "Time": "Tijd",
+    "Who": "Wie",
+    "Action": "Handeling",
+    "Object": "Object",
+    "Details": "Details",
+    # Domain errors shown as they are
+    "That e-mail address and password do not match an active account.": (
+        "Dit e-mailadres en wachtwoord horen niet bij een actief account."
+    ),
+    "This form could not be accepted: it was missing its security token or came from another "
+    "site. Reload the page and try again.": (
+        "Dit formulier kon niet worden aangenomen: het beveiligingstoken ontbrak of het kwam van "
+        "een andere site. Laad de pagina opnieuw en probeer het nog eens."
+    ),
+    "This case is flagged as concerning someone under 18. Adult notice routes are blocked: use "
+    "the child-protection channels shown on the case (NCMEC Take It Down and CyberTipline, "
+    "IWF).": (
+        "Deze zaak is gemarkeerd als betreffende iemand onder de 18. Meldroutes voor volwassenen "
+        "zijn geblokkeerd: gebruik de kanalen voor kinderbescherming die bij de zaak staan "
+        "(NCMEC Take It Down en CyberTipline, IWF)."
+    ),
+}

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from casework.accounts import Desk
 from casework.errors import CaseworkError, IncompleteNotice, LoginFailed, NotAuthenticated
-from service.console.i18n import Translator, translator
+from service.console.i18n import N_, Translator, translator
 from service.console.sessions import Visit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -76,7 +76,7 @@ def error_message(error: CaseworkError, translate: Translator) -> str:
     if isinstance(error, IncompleteNotice) and translate.locale != "en":
         fields = ", ".join(f"\u201c{translate(name)}\u201d" for name in error.missing)
         return translate(
-            "This notice cannot be approved: these required fields are missing: {fields}."
+            N_("This notice cannot be approved: these required fields are missing: {fields}.")
         ).format(fields=fields)
     return translate(str(error))
 
