@@ -1,14 +1,15 @@
 """Real Chromium (Debian's, driven by Playwright) against the app served over real HTTP.
 
-Every page gets a context whose network is closed to everything but the test server: any
-request to another origin is aborted and recorded, and every request to our own origin is
-recorded with its method, headers and body, so tests can prove what left the page.
+The session's Playwright and Chromium come from tests/conftest.py: one Playwright per process,
+shared with the console's browser tests. Every page gets a context whose network is closed to
+everything but the test server: any request to another origin is aborted and recorded, and
+every request to our own origin is recorded with its method, headers and body, so tests can
+prove what left the page.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,20 +17,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
 
 from tests.conftest import REPO
 
-CHROMIUM = os.environ.get("TAKEDOWN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
@@ -42,24 +33,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     path = tmp_path / "takedown.db"
     shutil.copy(sqlite_template, path)
     yield f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for the session; never a downloaded browser build."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
 
 
 @dataclass

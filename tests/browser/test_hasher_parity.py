@@ -43,7 +43,7 @@ async (files) => {
     const file = new File([bytes], name);
     const started = performance.now();
     const result = await new Promise((resolve) => {
-      worker.onmessage = ({data}) => resolve(data);
+      worker.onmessage = ({data}) => data.id === index && resolve(data);
       worker.postMessage({id: index, file});
     });
     results.push({...result, name, elapsed: performance.now() - started});

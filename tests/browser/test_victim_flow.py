@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import (
     ARTIFACTS,
     Network,
+    as_base64,
     screenshot,
     serious_accessibility_violations,
 )
@@ -183,6 +184,41 @@ def test_images_added_to_a_case_send_only_new_fingerprints(
         "sha256",
     ]
     assert_no_csp_violations(page)
+
+
+def test_hashing_works_offline_once_the_page_has_loaded(
+    page: Page, live_server: str, network: Network
+) -> None:
+    page.goto(live_server + "/")
+    expect(page.locator("html[data-hasher=ready]")).to_have_count(1)
+    requests_before = len(network.sent)
+    page.context.set_offline(True)
+    hash_files(page, THREE_IMAGES)
+    assert len(network.sent) == requests_before, "hashing fetched something"
+    for shown, path in zip(shown_fingerprints(page), THREE_IMAGES, strict=True):
+        assert shown["Similarity (PDQ)"] == python_fingerprints(path.read_bytes())["pdq"]["hash"]
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Send fingerprints and open a case").click()
+    expect(page.locator("#opened")).to_be_visible()
+    assert_only_fingerprints_sent(network, THREE_IMAGES)
+
+
+def test_files_dropped_on_the_page_are_hashed(page: Page, live_server: str) -> None:
+    page.goto(live_server + "/")
+    data = THREE_IMAGES[0].read_bytes()
+    page.evaluate(
+        """(data) => {
+          const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], 'dropped.jpg', {type: 'image/jpeg'}));
+          const zone = document.getElementById('dropzone');
+          zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true}));
+        }""",
+        as_base64(data),
+    )
+    expect(page.locator("#file-list li.ready")).to_have_count(1)
+    expect(page.locator("#file-list li .name")).to_contain_text("dropped.jpg")
+    assert shown_fingerprints(page)[0]["Exact copy (MD5)"] == python_fingerprints(data)["md5"]
 
 
 def test_a_wrong_pin_gets_the_same_answer_as_an_unknown_case(page: Page, live_server: str) -> None:

@@ -4,6 +4,9 @@
 
 import { fingerprintFile } from "./fingerprint.js";
 
+// Every module is loaded by now: from here on hashing needs no network at all.
+self.postMessage({ ready: true });
+
 self.onmessage = async (event) => {
   const { id, file } = event.data;
   try {

@@ -117,18 +117,29 @@ class Hasher {
     this.done = 0;
   }
 
+  // Started with the page, not at the first file, so that all hashing code is loaded while
+  // the page loads: after that it works offline, as the page promises.
   start() {
-    if (this.worker) return;
     this.worker = new Worker("/static/hasher/worker.js", { type: "module" });
     this.worker.onmessage = ({ data }) => {
+      if (data.ready) {
+        document.documentElement.dataset.hasher = "ready";
+        return;
+      }
       this.pending.get(data.id)?.(data);
       this.pending.delete(data.id);
+    };
+    // A browser without module workers, or a failed load: say so on every waiting file.
+    this.worker.onerror = () => {
+      for (const [id, finish] of this.pending) {
+        finish({ id, fingerprints: [], pdq: null, refused: "read_error" });
+      }
+      this.pending.clear();
     };
   }
 
   add(files) {
     if (!files.length) return;
-    this.start();
     for (const file of files) {
       const entry = { file, result: null, item: renderPending(file) };
       this.entries.push(entry);
@@ -265,23 +276,27 @@ async function filesOfEntries(entries, prefix = "") {
 function setUpHasher(onReady) {
   const hasher = new Hasher(() => {
     const total = hasher.entries.length;
-    const items = hasher.fingerprints();
     $("progress-area").hidden = false;
     $("progress").max = Math.max(total, 1);
     $("progress").value = hasher.done;
-    $("progress-text").textContent = hasher.busy
-      ? say("progress", { done: hasher.done, total })
-      : say("progress_done", { total, count: items.length });
+    if (hasher.busy) {
+      $("progress-text").textContent = say("progress", { done: hasher.done, total });
+      $("send-summary").textContent = "";
+      onReady(false);
+      return;
+    }
+    // Summarised once all files are done: rebuilding it per file would be quadratic in a folder.
+    const items = hasher.fingerprints();
     const body = JSON.stringify(payload(items));
+    $("progress-text").textContent = say("progress_done", { total, count: items.length });
     $("payload").textContent = JSON.stringify(payload(items), null, 1);
     $("payload-details").hidden = items.length === 0;
     $("send-summary").textContent = items.length
       ? say("will_send", { count: items.length, bytes: numbers.format(new TextEncoder().encode(body).length) })
-      : hasher.busy
-        ? ""
-        : say("nothing_to_send");
-    onReady(!hasher.busy && items.length > 0);
+      : say("nothing_to_send");
+    onReady(items.length > 0);
   });
+  hasher.start();
   const pick = (input) => {
     hasher.add([...input.files]);
     input.value = "";
