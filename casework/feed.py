@@ -12,8 +12,6 @@ withdrawn fingerprint is deleted, and a mirror drops the entry by its feed id.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,7 +25,9 @@ from casework.vault import Vault
 from hashing.fingerprint import Algorithm, Fingerprint
 
 MAX_FEED_PAGE = 1000
-_CURSOR_PREFIX = b"feed1:"
+#: Cursors are opaque to platforms; the prefix versions their meaning ("after change id N").
+CURSOR_PREFIX = "f1-"
+CURSOR_PATTERN = "^f1-[0-9]{1,18}$"
 
 #: threatexchange's signal type names. pHash has none, so the export leaves it out; our MD5 and
 #: SHA-256 are of whole files, which is what pytx's video_md5 / video_sha256 compare.
@@ -65,20 +65,16 @@ class FeedPage:
 
 
 def encode_cursor(change_id: int) -> str:
-    """The opaque form of "after change ``change_id``"."""
-    return base64.urlsafe_b64encode(_CURSOR_PREFIX + str(change_id).encode()).decode().rstrip("=")
+    """The form of "after change ``change_id``" that platforms hand back."""
+    return f"{CURSOR_PREFIX}{change_id}"
 
 
 def decode_cursor(cursor: str | None) -> int:
     """The change id a cursor stands for (0 for none), or InvalidInput."""
     if not cursor:
         return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    except (binascii.Error, ValueError):
-        raise InvalidInput("the cursor is not one this feed handed out") from None
-    digits = raw.removeprefix(_CURSOR_PREFIX)
-    if raw == digits or not digits.isdigit() or len(digits) > 18:
+    digits = cursor.removeprefix(CURSOR_PREFIX)
+    if digits == cursor or not digits.isascii() or not digits.isdigit() or len(digits) > 18:
         raise InvalidInput("the cursor is not one this feed handed out")
     return int(digits)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.checks import TOKEN_PREFIX, token_digest
-from casework.errors import InvalidInput, ItemProblem, NotFound
+from casework.errors import InvalidInput, InvalidItems, ItemProblem, NotFound
 from casework.models import MatchToken, OutcomeKind, PlatformOutcome
 from casework.quarantine import NOT_INTIMATE_IMAGERY, consider_quarantine
 
@@ -47,16 +47,11 @@ class UnknownTokens(NotFound):
         super().__init__(f"no match token of yours at position(s) {positions}; nothing was stored")
 
 
-class InvalidOutcomes(InvalidInput):
-    """One or more outcomes are malformed; nothing was stored."""
+class InvalidOutcomes(InvalidItems):
+    """One or more outcomes are malformed."""
 
     code = "invalid_outcomes"
-
-    def __init__(self, problems: list[ItemProblem]) -> None:
-        self.problems = problems
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"outcome {first.index}: {first.reason}{more}; nothing was stored")
+    noun = "outcome"
 
 
 def _problem(item: SubmittedOutcome) -> str | None:

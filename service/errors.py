@@ -22,7 +22,7 @@ from casework.errors import (
     TooManyFingerprints,
     Unavailable,
 )
-from casework.outcomes import InvalidOutcomes, UnknownTokens
+from casework.outcomes import UnknownTokens
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +62,14 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
         raise error
     status = status_of(error)
     details: list[dict[str, object]] | None = None
-    if isinstance(error, InvalidItems | InvalidOutcomes | UnknownTokens):
+    if isinstance(error, InvalidItems | UnknownTokens):
         details = [{"index": p.index, "reason": p.reason} for p in error.problems]
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
+    if status == 401:
+        # JSON routes that raise it take API keys (the console renders its own login page).
+        headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(error_body(error.code, str(error), details), status, headers=headers)
 
 

@@ -3,25 +3,67 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework.cases import SubmittedFingerprint
 from casework.checks import MAX_CHECK_FINGERPRINTS, Answer
 from casework.feed import FeedEntry
 from casework.models import PlatformOutcome
 from casework.outcomes import MAX_OUTCOMES_PER_REQUEST, SubmittedOutcome
-from service.api.schemas import FingerprintIn
 
 VerdictName = Literal["match", "no_match", "unusable"]
 
 
+class _Fingerprint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def to_domain(self) -> SubmittedFingerprint:
+        """The domain's view of this item."""
+        return SubmittedFingerprint(**self.model_dump())
+
+
+class PdqIn(_Fingerprint):
+    """A PDQ hash (64 lowercase hex) and, if you have it, its quality."""
+
+    algorithm: Literal["pdq"]
+    value: str = Field(pattern="^[0-9a-f]{64}$", examples=["f8f8f0ce" * 8])
+    quality: int | None = Field(
+        default=None, ge=0, le=100, description="below 50 is answered unusable"
+    )
+
+
+class PhashIn(_Fingerprint):
+    """An imagehash pHash (16 lowercase hex)."""
+
+    algorithm: Literal["phash"]
+    value: str = Field(pattern="^[0-9a-f]{16}$")
+
+
+class Md5In(_Fingerprint):
+    """The MD5 of a whole file (32 lowercase hex)."""
+
+    algorithm: Literal["md5"]
+    value: str = Field(pattern="^[0-9a-f]{32}$")
+
+
+class Sha256In(_Fingerprint):
+    """The SHA-256 of a whole file (64 lowercase hex)."""
+
+    algorithm: Literal["sha256"]
+    value: str = Field(pattern="^[0-9a-f]{64}$")
+
+
+CheckFingerprint = Annotated[PdqIn | PhashIn | Md5In | Sha256In, Field(discriminator="algorithm")]
+
+
 class CheckIn(BaseModel):
-    """Fingerprints of uploads to check: your own hashes, pdq/phash/md5/sha256."""
+    """Fingerprints of uploads to check: pdq, phash, md5 or sha256, lowercase hex."""
 
     model_config = ConfigDict(extra="forbid")
 
-    fingerprints: list[FingerprintIn] = Field(min_length=1, max_length=MAX_CHECK_FINGERPRINTS)
+    fingerprints: list[CheckFingerprint] = Field(min_length=1, max_length=MAX_CHECK_FINGERPRINTS)
 
 
 class CheckResult(BaseModel):
@@ -102,27 +144,52 @@ class FeedOut(BaseModel):
     more: bool = Field(description="true when another page is waiting already")
 
 
-class OutcomeIn(BaseModel):
-    """What you did about a hit (its match token) or a takedown notice (its reference)."""
+TOKEN_PATTERN = "^mt_[A-Za-z0-9_-]{8,61}$"  # noqa: S105 - a pattern, not a secret
+REFERENCE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
+NotIntimate = Literal["not_intimate_imagery", "other"]
 
+
+class _Outcome(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    outcome: Literal["removed", "not_violating", "not_found"]
-    match_token: str | None = Field(default=None, max_length=64)
-    takedown_reference: str | None = Field(default=None, max_length=32)
-    reason: Literal["not_intimate_imagery", "other"] | None = Field(
-        default=None,
-        description="with not_violating: not_intimate_imagery counts towards quarantine",
-    )
 
     def to_domain(self) -> SubmittedOutcome:
         """The domain's view of this item."""
-        return SubmittedOutcome(
-            outcome=self.outcome,
-            match_token=self.match_token,
-            takedown_reference=self.takedown_reference,
-            reason=self.reason,
-        )
+        return SubmittedOutcome(**self.model_dump())
+
+
+class TokenOutcome(_Outcome):
+    """The hit named by a match token was removed, or was no longer there."""
+
+    match_token: str = Field(pattern=TOKEN_PATTERN)
+    outcome: Literal["removed", "not_found"]
+
+
+class TokenNotViolating(_Outcome):
+    """The hit named by a match token does not break your rules, and why."""
+
+    match_token: str = Field(pattern=TOKEN_PATTERN)
+    outcome: Literal["not_violating"]
+    reason: NotIntimate | None = Field(
+        default=None, description="not_intimate_imagery counts towards quarantine"
+    )
+
+
+class TakedownOutcome(_Outcome):
+    """The content of a takedown notice (by its reference) was removed, or not found."""
+
+    takedown_reference: str = Field(pattern=REFERENCE_PATTERN)
+    outcome: Literal["removed", "not_found"]
+
+
+class TakedownNotViolating(_Outcome):
+    """The content of a takedown notice does not break your rules, and why."""
+
+    takedown_reference: str = Field(pattern=REFERENCE_PATTERN)
+    outcome: Literal["not_violating"]
+    reason: NotIntimate | None = None
+
+
+OutcomeIn = TokenOutcome | TokenNotViolating | TakedownOutcome | TakedownNotViolating
 
 
 class OutcomesIn(BaseModel):
@@ -160,3 +227,37 @@ class OutcomesOut(BaseModel):
     """Outcomes, oldest first."""
 
     outcomes: list[OutcomeOut]
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, for programs (code) and people (message)."""
+
+    code: str
+    message: str
+    details: list[dict[str, object]] | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error but a missing key has this shape."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the errors a platform route can answer."""
+    described = {
+        401: "no key was sent, or it is unknown, revoked or wrong (one answer for all)",
+        403: "the key lacks this route's scope",
+        404: "a match token or outcome id that is not yours (or does not exist)",
+        413: "the body is too large",
+        422: "the request is malformed; details say where",
+        429: "over the key's budget; Retry-After says when to retry",
+        503: "the index is still loading; retry shortly",
+    }
+    return {
+        status: {
+            "model": ErrorOut,
+            "description": described[status],
+        }
+        for status in statuses
+    }

@@ -16,8 +16,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from casework import checks, feed, outcomes
-from casework.cases import SubmittedFingerprint
-from casework.errors import InvalidInput
+from casework.errors import NotFound
 from casework.models import PlatformOutcome
 from casework.platforms import algorithms_of
 from casework.runtime import Runtime
@@ -32,6 +31,7 @@ from service.api.platform_schemas import (
     OutcomeOut,
     OutcomesIn,
     OutcomesOut,
+    error_responses,
 )
 from service.deps import (
     CheckingPlatform,
@@ -49,7 +49,7 @@ CHECK_IMAGE_PATH = "/v1/check/image"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("/check")
+@router.post("/check", responses=error_responses(401, 403, 404, 413, 422, 429, 503))
 async def check(
     body: CheckIn,
     caller: CheckingPlatform,
@@ -64,10 +64,7 @@ async def check(
     an opaque match token; nothing about the case or the victim. Send the hashes of every
     variant you want considered (flips, rotations, trimmed borders): each is answered on its own.
     """
-    submitted = [
-        SubmittedFingerprint(item.algorithm, item.value, item.quality) for item in body.fingerprints
-    ]
-    queries = checks.vet_queries(submitted)
+    queries = checks.vet_queries([item.to_domain() for item in body.fingerprints])
     await run_in_threadpool(
         limiter.spend,
         key=caller.key.key_id,
@@ -93,6 +90,7 @@ async def check(
 
 @router.post(
     "/check/image",
+    responses=error_responses(401, 403, 404, 413, 429, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -133,12 +131,12 @@ async def check_image(
     return ImageCheckOut.of(checks.best_answer(answers, unusable))
 
 
-@router.get("/feed")
+@router.get("/feed", responses=error_responses(401, 403, 404, 422, 429))
 def read_feed(
     caller: FeedPlatform,
     session: SessionDep,
     runtime: RuntimeDep,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(pattern=feed.CURSOR_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=feed.MAX_FEED_PAGE)] = feed.MAX_FEED_PAGE,
 ) -> FeedOut:
     """Bank changes after ``cursor``: additions with their values, removals as tombstones.
@@ -166,7 +164,10 @@ def read_feed(
 @router.get(
     "/feed/threatexchange",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **error_responses(401, 403, 404, 429),
+    },
 )
 def export_threatexchange(caller: FeedPlatform, runtime: RuntimeDep) -> StreamingResponse:
     """The bank as a ``<signal type> <hash>`` file for threatexchange's local_file exchange.
@@ -189,7 +190,11 @@ def _export_lines(runtime: Runtime, algorithms: list[Algorithm]) -> Iterator[str
         yield from feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
 
 
-@router.post("/outcomes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/outcomes",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 422, 429),
+)
 def report_outcomes(
     body: OutcomesIn, caller: ReportingPlatform, session: SessionDep, runtime: RuntimeDep
 ) -> OutcomesOut:
@@ -207,7 +212,7 @@ def report_outcomes(
     return OutcomesOut(outcomes=[OutcomeOut.of(row) for row in stored])
 
 
-@router.get("/outcomes")
+@router.get("/outcomes", responses=error_responses(401, 403, 404, 422, 429))
 def list_outcomes(
     caller: ReportingPlatform,
     session: SessionDep,
@@ -224,7 +229,7 @@ def list_outcomes(
             )
         ).scalar_one_or_none()
         if found is None:
-            raise InvalidInput("after names none of your outcomes")
+            raise NotFound("after names none of your outcomes")
         position = found
     rows = outcomes.list_outcomes(
         session, platform_id=caller.platform.id, after=position, limit=limit

@@ -78,7 +78,8 @@ def test_malformed_fingerprints_refuse_the_batch_with_per_item_reasons(
     }
     response = client.post("/v1/check", json=body, headers=bearer(keys.alpha))
     assert response.status_code == 422
-    assert [d["index"] for d in response.json()["error"]["details"]] == [0, 1]
+    locations = [d["location"] for d in response.json()["error"]["details"]]
+    assert locations[0].startswith("body.fingerprints.0") and "XYZ" not in response.text
 
 
 def test_more_than_a_thousand_fingerprints_are_refused(
@@ -128,11 +129,13 @@ def test_a_wrong_or_revoked_key_is_refused(
 ) -> None:
     body = {"fingerprints": [{"algorithm": "md5", "value": "ab" * 16}]}
     forged = keys.alpha[:-4] + "AAAA"
-    assert client.post("/v1/check", json=body, headers=bearer(forged)).status_code == 404
+    refused = client.post("/v1/check", json=body, headers=bearer(forged))
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
     key_id = keys.alpha.split("_")[1]
     with transaction(runtime.sessions) as session:
         platforms.revoke_platform_key(session, key_id=key_id)
-    assert client.post("/v1/check", json=body, headers=bearer(keys.alpha)).status_code == 404
+    revoked = client.post("/v1/check", json=body, headers=bearer(keys.alpha))
+    assert revoked.status_code == 401 and revoked.json() == refused.json()
 
 
 def test_rotation_keeps_two_keys_working_and_refuses_a_third(
@@ -151,7 +154,7 @@ def test_rotation_keeps_two_keys_working_and_refuses_a_third(
         platforms.rotate_platform_key(session, vault=runtime.vault, platform=beta)
     with transaction(runtime.sessions) as session:
         platforms.revoke_platform_key(session, key_id=keys.beta.split("_")[1])
-    assert client.post("/v1/check", json=body, headers=bearer(keys.beta)).status_code == 404
+    assert client.post("/v1/check", json=body, headers=bearer(keys.beta)).status_code == 401
     assert client.post("/v1/check", json=body, headers=bearer(new.token)).status_code == 200
 
 
