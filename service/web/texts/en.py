@@ -117,7 +117,7 @@ ENGLISH = Texts(
     opened_next=Markup('Next: <a href="status">check your case</a> at any time.'),
     credentials_legend="Your case",
     case_id_field="Case ID",
-    case_id_hint="12 letters and digits, for example ABCD-EFGH-JKMN",
+    case_id_hint="12 letters and digits, for example ABCD‑EFGH‑JKMN",
     pin_field="PIN",
     pin_hint="8 digits",
     status_title="Check a case",

@@ -121,7 +121,7 @@ DUTCH = Texts(
     opened_next=Markup('Daarna: <a href="status">bekijk je melding</a> wanneer je wilt.'),
     credentials_legend="Je melding",
     case_id_field="Meldingsnummer",
-    case_id_hint="12 letters en cijfers, bijvoorbeeld ABCD-EFGH-JKMN",
+    case_id_hint="12 letters en cijfers, bijvoorbeeld ABCD‑EFGH‑JKMN",
     pin_field="Pincode",
     pin_hint="8 cijfers",
     status_title="Melding bekijken",
