@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from casework.bank import record_changes
@@ -18,7 +18,15 @@ from casework.errors import (
     ItemProblem,
     TooManyFingerprints,
 )
-from casework.models import BankOp, Case, CaseFingerprint, CaseStatus
+from casework.models import (
+    BankOp,
+    Case,
+    CaseFingerprint,
+    CaseStatus,
+    Match,
+    Report,
+    Takedown,
+)
 from casework.vault import Vault
 from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
@@ -245,13 +253,22 @@ def case_status(session: Session, *, case: Case) -> CaseSummary:
 
 
 def withdraw_case(session: Session, *, case: Case) -> int:
-    """Delete the case's fingerprints, log their withdrawal for every index, and return how many."""
+    """Withdraw a case: delete its fingerprints (logged for every index), its reports, matches
+    and notices; keep only the case row so the victim can see it was withdrawn.
+
+    Returns how many fingerprints were deleted.
+    """
     rows = list(
         session.execute(select(CaseFingerprint).where(CaseFingerprint.case_id == case.id))
         .scalars()
         .all()
     )
     record_changes(session, ((row, BankOp.WITHDRAW) for row in rows))
+    # Children first, so SQLite (whose cascades need the foreign_keys pragma) and PostgreSQL
+    # delete the same rows.
+    session.execute(delete(Takedown).where(Takedown.case_id == case.id))
+    session.execute(delete(Match).where(Match.case_id == case.id))
+    session.execute(delete(Report).where(Report.case_id == case.id))
     for row in rows:
         session.delete(row)
     case.status = CaseStatus.WITHDRAWN.value

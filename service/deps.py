@@ -52,12 +52,26 @@ _case_credentials = HTTPBasic(
 )
 
 
+def spend_client_budget(
+    request: Request, runtime: Runtime, *, bucket: str, per_minute: int, cost: int = 1
+) -> None:
+    """Charge the calling client (by a keyed digest of its address, never the address itself)."""
+    address = request.client.host if request.client else "unknown"
+    client = runtime.vault.key_digest(f"client:{address}").hex()[:32]
+    get_rate_limiter(request).spend(key=client, bucket=bucket, per_minute=per_minute, cost=cost)
+
+
 def get_current_case(
+    request: Request,
     credentials: Annotated[HTTPBasicCredentials, Depends(_case_credentials)],
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Case:
     """The case named by the Basic credentials; a wrong ID or PIN answers 404."""
+    # Charged before the argon2 verification, which is the expensive part an attacker would use.
+    spend_client_budget(
+        request, runtime, bucket="victim-auth", per_minute=runtime.settings.victim_auth_per_minute
+    )
     return authenticate_case(
         session,
         case_id=credentials.username,
@@ -83,6 +97,12 @@ def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
             username, _, password = b64decode(value, validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             raise CaseNotFound() from None
+        spend_client_budget(
+            request,
+            runtime,
+            bucket="victim-auth",
+            per_minute=runtime.settings.victim_auth_per_minute,
+        )
         case = authenticate_case(
             session, case_id=username, pin=password, pins=runtime.pins, lockout=runtime.lockout
         )

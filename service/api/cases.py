@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from casework import cases
 from casework.credentials import format_case_id
+from casework.runtime import Runtime
 from service.api.schemas import (
     CaseOpened,
     CaseStatusOut,
@@ -13,14 +14,23 @@ from service.api.schemas import (
     FingerprintsAdded,
     FingerprintsIn,
 )
-from service.deps import CurrentCase, RuntimeDep, SessionDep
+from service.deps import CurrentCase, RuntimeDep, SessionDep, spend_client_budget
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED)
-def open_case(body: FingerprintsIn, session: SessionDep, runtime: RuntimeDep) -> CaseOpened:
+def open_case(
+    request: Request, body: FingerprintsIn, session: SessionDep, runtime: RuntimeDep
+) -> CaseOpened:
     """Open a case with fingerprints hashed on the victim's device; returns the PIN once."""
+    spend_client_budget(
+        request,
+        runtime,
+        bucket="case-open",
+        per_minute=runtime.settings.cases_per_client_per_minute,
+    )
+    _spend_fingerprints(request, runtime, len(body.fingerprints))
     opened = cases.open_case(
         session,
         fingerprints=body.to_domain(),
@@ -34,6 +44,17 @@ def open_case(body: FingerprintsIn, session: SessionDep, runtime: RuntimeDep) ->
         status=opened.case.status,
         added=opened.added,
         duplicates=opened.duplicates,
+    )
+
+
+def _spend_fingerprints(request: Request, runtime: Runtime, count: int) -> None:
+    # A flood of fingerprints from one client is how a hash list gets poisoned.
+    spend_client_budget(
+        request,
+        runtime,
+        bucket="fingerprints",
+        per_minute=runtime.settings.fingerprints_per_client_per_minute,
+        cost=count,
     )
 
 
@@ -52,9 +73,14 @@ def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
 
 @router.post("/case/fingerprints")
 def add_fingerprints(
-    body: FingerprintsIn, case: CurrentCase, session: SessionDep, runtime: RuntimeDep
+    request: Request,
+    body: FingerprintsIn,
+    case: CurrentCase,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> FingerprintsAdded:
     """Add fingerprints of more images to the case."""
+    _spend_fingerprints(request, runtime, len(body.fingerprints))
     result = cases.add_fingerprints(
         session,
         case=case,
