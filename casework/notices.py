@@ -107,29 +107,39 @@ def to_eml(letter: Letter, *, takedown: Takedown, organisation: Organisation) ->
     return message.as_bytes()
 
 
+class _LetterPdf(FPDF):
+    """A4 pages with the notice reference and page number in the footer."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(format="A4")
+        self.reference = reference
+        self.letter_font = "Helvetica"
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(self.letter_font, size=8)
+        self.cell(0, 5, f"{self.reference} \u00b7 {self.page_no()}/{{nb}}", align="R")
+
+
 def to_pdf(letter: Letter, *, takedown: Takedown) -> bytes:
     """The letter as an A4 PDF, for forms that take an upload and for the case file."""
-    pdf = FPDF(format="A4")
+    pdf = _LetterPdf(takedown.reference)
     pdf.set_title(letter.subject)
     pdf.set_creator("takedown")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_page()
     font = next((path for path in UNICODE_FONTS if path.exists()), None)
+    subject, body = letter.subject, letter.body
     if font is not None:
         pdf.add_font("Letter", fname=str(font))
-        family = "Letter"
-        subject, body = letter.subject, letter.body
+        pdf.letter_font = "Letter"
     else:
-        family = "Helvetica"
-        subject = letter.subject.encode("latin-1", "replace").decode("latin-1")
-        body = letter.body.encode("latin-1", "replace").decode("latin-1")
-    pdf.set_font(family, size=PDF_FONT_SIZE + 1.5)
-    pdf.multi_cell(0, PDF_LINE_MM + 1, subject, new_x="LMARGIN", new_y="NEXT")
+        subject = subject.encode("latin-1", "replace").decode("latin-1")
+        body = body.encode("latin-1", "replace").decode("latin-1")
+    pdf.add_page()
+    pdf.set_font(pdf.letter_font, size=PDF_FONT_SIZE + 1.5)
+    pdf.multi_cell(0, PDF_LINE_MM + 1, subject, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.set_font(family, size=PDF_FONT_SIZE)
-    pdf.multi_cell(0, PDF_LINE_MM, body, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(-15)
-    pdf.set_font(family, size=8)
-    pdf.cell(0, 5, takedown.reference, align="R")
+    pdf.set_font(pdf.letter_font, size=PDF_FONT_SIZE)
+    pdf.multi_cell(0, PDF_LINE_MM, body, align="L", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -121,9 +121,9 @@ def locations_text(confirmed: list[Confirmed]) -> str:
         if entry.match.image_url in seen:
             continue
         seen.add(entry.match.image_url)
-        lines.append(f"{len(seen)}. {entry.match.image_url}")
+        lines.append(f"- {entry.match.image_url}")
         if entry.item.url != entry.match.image_url:
-            lines.append(f"   found on the page {entry.item.url}")
+            lines.append(f"  found on the page {entry.item.url}")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -29,12 +30,27 @@ from casework.runtime import Runtime
 from casework.settings import Environment, Settings
 from service.app import create_app
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+pytest_plugins = ["tests.battery"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = os.environ.get("TAKEDOWN_TEST_BACKENDS", "sqlite,postgresql").split(",")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+CHROMIUM = os.environ.get("TAKEDOWN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -74,18 +90,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         connection.execute("INSERT INTO bank_checkpoint (id, version) VALUES (1, 0)")
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """Test settings: a random secret and cheap argon2 parameters."""
+def make_settings(database_url: str, redis_url: str = "redis://127.0.0.1:6379/9") -> Settings:
+    """Settings for a test: a random secret and cheap argon2 parameters."""
     return Settings(
         environment=Environment.TEST,
         database_url=database_url,
-        redis_url="redis://127.0.0.1:6379/9",
+        redis_url=redis_url,
         secret_key=secrets.token_urlsafe(48),
         argon2_memory_kib=1024,
         argon2_time_cost=1,
         index_refresh_seconds=0.05,
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Test settings on the machine's Redis, database 9."""
+    return make_settings(database_url)
 
 
 @pytest.fixture
@@ -155,3 +176,24 @@ def table_counts(runtime: Runtime) -> dict[str, int]:
             ).scalar_one()
             for table in Base.metadata.sorted_tables
         }
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright driver per test process (the sync API cannot run two at once)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One headless Debian Chromium for the session; never a downloaded browser build."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()

@@ -151,11 +151,12 @@ DUTCH: dict[str, str] = {
     "Adult notices are blocked for this case.": (
         "Meldingen voor volwassenen zijn voor deze zaak geblokkeerd."
     ),
-    "confirmed matches have no notice yet. Drafts are grouped by platform, or by host for sites "
-    "not in the registry.": (
-        "bevestigde overeenkomsten hebben nog geen melding. Concepten worden per platform "
+    "Confirmed matches without a notice: {count}. Drafts are grouped by platform, or by host "
+    "for sites not in the registry.": (
+        "Bevestigde overeenkomsten zonder melding: {count}. Concepten worden per platform "
         "gegroepeerd, of per host voor sites die niet in het register staan."
     ),
+    "{hours} hours left": "nog {hours} uur",
     "Automatic: from the platform registry (generic when unknown)": (
         "Automatisch: volgens het platformregister (algemeen als onbekend)"
     ),

@@ -9,8 +9,9 @@ from fastapi.responses import Response
 
 from casework import takedowns
 from casework.credentials import format_case_id
+from casework.db import utcnow
 from casework.errors import InvalidInput
-from casework.models import TakedownStatus
+from casework.models import Takedown, TakedownStatus
 from casework.notices import (
     notice_address,
     notice_fields,
@@ -146,11 +147,19 @@ def takedown_page(
         overdue=overdue,
         steps=next_steps(regime, takedown.host) if escalate else [],
         exportable=status in takedowns.EXPORTABLE,
+        hours_left=_hours_left(takedown),
         timeline=[
             (STATUS_LABELS[s], getattr(takedown, "created_at" if s is s.DRAFT else f"{s}_at"))
             for s in TakedownStatus
         ],
     )
+
+
+def _hours_left(takedown: Takedown) -> int | None:
+    """Whole hours until a running deadline, for notices still waiting on the platform."""
+    if takedown.deadline_at is None or TakedownStatus(takedown.status) not in takedowns.AWAITING:
+        return None
+    return max(0, int((takedown.deadline_at - utcnow()).total_seconds() // 3600))
 
 
 @router.post("/takedowns/{takedown_id}/edit")

@@ -151,7 +151,7 @@ def test_console_pages_forbid_scripts_images_and_framing(carol: Console) -> None
     assert "default-src 'none'" in policy and "img-src 'none'" in policy
     assert "frame-ancestors 'none'" in policy
     assert page.headers["cache-control"] == "no-store"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
 
 
 def test_the_console_speaks_dutch(carol: Console) -> None:

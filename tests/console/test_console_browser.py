@@ -1,0 +1,164 @@
+"""End to end in Debian's Chromium, over real HTTP: from a pending match to a sent notice.
+
+Screenshots and the exported files are kept under test-artifacts/console/ (CI artefacts).
+Nothing but the test server may be contacted: every other request is blocked and recorded,
+which proves the console never loads a leaked image or anything else from elsewhere.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
+
+from casework.models import Takedown
+from casework.runtime import Runtime
+from tests.conftest import REPO
+from tests.console.conftest import PASSWORD, World
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO / "test-artifacts" / "console"
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """SQLite only: the browser flow is the same on both backends (tests/console covers both)."""
+    path = tmp_path / "takedown.db"
+    shutil.copy(sqlite_template, path)
+    yield f"sqlite:///{path}"
+
+
+class Guard:
+    """Blocks and records every request that is not to the test server."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.blocked: list[str] = []
+
+    def route(self, route: Route, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            self.blocked.append(request.url)
+            route.abort("blockedbyclient")
+            return
+        route.continue_()
+
+
+def new_context(browser: Browser, guard: Guard) -> BrowserContext:
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="en-GB")
+    context.route("**/*", guard.route)
+    context.set_default_timeout(30_000)
+    return context
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, live_server: str, email_address: str) -> None:
+    page.goto(f"{live_server}/console/login")
+    page.get_by_label("E-mail address").fill(email_address)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+
+def test_a_caseworker_takes_a_match_to_a_sent_take_it_down_notice(
+    browser: Browser, live_server: str, world: World, runtime: Runtime
+) -> None:
+    guard = Guard(live_server)
+    context = new_context(browser, guard)
+    page = context.new_page()
+    near, far = world.match_ids
+
+    page.goto(f"{live_server}/console/login")
+    shot(page, "01-login")
+    log_in(page, live_server, "carol@voorbeeld.example")
+    expect(page.locator(f"#match-{near}")).to_contain_text("cdn.video-site.example/i/123.jpg")
+    expect(page.locator(f"#match-{near}")).to_contain_text("Near-identical")
+    shot(page, "02-review-queue")
+
+    page.locator(f"#match-{far}").get_by_role("link", name="Open URL…").click()
+    expect(page.get_by_role("heading", name="Before you open this URL")).to_be_visible()
+    shot(page, "03-open-url-warning")
+    page.get_by_role("link", name="Back to the queue without opening").click()
+
+    page.locator(f"#match-{near}").get_by_role("button", name=re.compile("^Confirm")).click()
+    expect(page.locator(f"#match-{near}")).to_have_count(0)
+    expect(page.locator(f"#match-{far}")).to_be_visible()
+
+    page.get_by_role("navigation").get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name=f"Case {world.case_id}").click()
+    expect(page.get_by_role("heading", name="Fingerprints")).to_be_visible()
+    page.get_by_label("Regime").select_option(label="US TAKE IT DOWN Act removal request")
+    shot(page, "04-case-view")
+    page.get_by_role("button", name="Draft notices").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"^Notice TD-"))).to_be_visible()
+    expect(page.locator("pre.letter")).to_contain_text("TAKE IT DOWN Act")
+    expect(page.locator("pre.letter")).to_contain_text("authorised agent")
+    shot(page, "05-takedown-draft")
+
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("#status h2")).to_contain_text("Approved")
+    with page.expect_download() as eml_download:
+        page.get_by_role("button", name="E-mail (.eml)").click()
+    eml_path = ARTIFACTS / "notice.eml"
+    eml_download.value.save_as(eml_path)
+    message = email.message_from_bytes(eml_path.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "notices@video-site.example"
+    assert "https://cdn.video-site.example/i/123.jpg" in message.get_body().get_content()
+    with page.expect_download() as pdf_download:
+        page.get_by_role("button", name="PDF").click()
+    pdf_path = ARTIFACTS / "notice.pdf"
+    pdf_download.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+    shot(page, "06-approved-exports")
+
+    page.get_by_role("button", name="Mark as sent").click()
+    expect(page.locator("#status h2")).to_contain_text("Sent")
+    expect(page.locator(".deadline")).to_contain_text("48 hours after sending")
+    shot(page, "07-sent-with-deadline")
+    with runtime.sessions() as session:
+        takedown = session.query(Takedown).one()
+        assert takedown.sent_at is not None and takedown.deadline_at is not None
+        assert takedown.deadline_at - takedown.sent_at == timedelta(hours=48)
+        deadline = takedown.deadline_at.strftime("%Y-%m-%d %H:%M UTC")
+    expect(page.locator(".deadline")).to_contain_text(deadline)
+
+    page.get_by_role("navigation").get_by_role("link", name="Notices").click()
+    expect(page.locator("table")).to_contain_text(deadline)
+    page.get_by_role("button", name="Nederlands").click()
+    expect(page.get_by_role("heading", name="Meldingen")).to_be_visible()
+    shot(page, "08-notices-in-dutch")
+
+    errors = page.evaluate("[...document.querySelectorAll('img, script, iframe')].length")
+    assert errors == 0
+    context.close()
+    assert guard.blocked == [], "the console contacted another origin"
+
+
+def test_a_caseworker_of_another_organisation_gets_404_in_the_browser(
+    browser: Browser, live_server: str, world: World
+) -> None:
+    guard = Guard(live_server)
+    context = new_context(browser, guard)
+    page = context.new_page()
+    log_in(page, live_server, "mallory@elsewhere.example")
+    response = page.goto(f"{live_server}/console/cases/{world.case_id}")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("alert")).to_contain_text("no case with this number")
+    shot(page, "09-other-organisation-404")
+    context.close()
+    assert guard.blocked == []
