@@ -33,6 +33,8 @@ from service.app import create_app
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
+pytest_plugins = ["tests.battery"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -88,18 +90,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         connection.execute("INSERT INTO bank_checkpoint (id, version) VALUES (1, 0)")
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """Test settings: a random secret and cheap argon2 parameters."""
+def make_settings(database_url: str, redis_url: str = "redis://127.0.0.1:6379/9") -> Settings:
+    """Settings for a test: a random secret and cheap argon2 parameters."""
     return Settings(
         environment=Environment.TEST,
         database_url=database_url,
-        redis_url="redis://127.0.0.1:6379/9",
+        redis_url=redis_url,
         secret_key=secrets.token_urlsafe(48),
         argon2_memory_kib=1024,
         argon2_time_cost=1,
         index_refresh_seconds=0.05,
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Test settings on the machine's Redis, database 9."""
+    return make_settings(database_url)
 
 
 @pytest.fixture

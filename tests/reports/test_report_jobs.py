@@ -19,9 +19,9 @@ from casework.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from tests.factories import submitted
+from tests.harness import ContentServer, encode
 from tests.hashing.test_images import png_header_only
 from tests.netguard import socket_connects
-from tests.reports.conftest import ContentServer, encode
 from workers import context as worker_context
 from workers.context import WorkerContext
 from workers.fetcher import FetchPolicy
@@ -104,6 +104,7 @@ SSRF_URLS = [
 ]
 
 
+@pytest.mark.battery("S1", "S2", "S4", "S5", "S6", "S7", "S8")
 @pytest.mark.parametrize("url", SSRF_URLS)
 def test_internal_addresses_end_blocked_without_any_connection(
     runtime: Runtime,
@@ -119,6 +120,7 @@ def test_internal_addresses_end_blocked_without_any_connection(
     assert [c for c in socket_connects if c[1] != 6379] == []
 
 
+@pytest.mark.battery("S10")
 def test_a_redirect_to_the_metadata_address_is_blocked_at_the_second_hop(
     runtime: Runtime, loopback_context: WorkerContext, content_server: ContentServer
 ) -> None:
@@ -134,6 +136,7 @@ def truncated_jpeg() -> bytes:
     return encode(photo, "JPEG")[:2000]
 
 
+@pytest.mark.battery("H1", "H3", "H4")
 @pytest.mark.parametrize(
     ("name", "content_type", "body", "reason"),
     [
@@ -166,6 +169,7 @@ def test_hostile_images_end_with_their_reason(
     assert item_state(runtime, item_id) == (ItemStatus.FAILED, reason), name
 
 
+@pytest.mark.battery("H8")
 def test_a_gzip_bomb_is_cut_at_the_byte_cap(
     runtime: Runtime, loopback_context: WorkerContext, content_server: ContentServer
 ) -> None:
@@ -178,6 +182,7 @@ def test_a_gzip_bomb_is_cut_at_the_byte_cap(
     assert status == ItemStatus.FAILED and reason in ("too_large", "unsupported_content")
 
 
+@pytest.mark.battery("H10")
 def test_a_page_with_ten_thousand_images_checks_a_bounded_number(
     runtime: Runtime, loopback_context: WorkerContext, content_server: ContentServer
 ) -> None:
@@ -193,6 +198,7 @@ def test_a_page_with_ten_thousand_images_checks_a_bounded_number(
     assert len(content_server.requests) == 51
 
 
+@pytest.mark.battery("H13")
 def test_a_job_that_runs_twice_records_each_match_once(
     runtime: Runtime, loopback_context: WorkerContext, content_server: ContentServer
 ) -> None:

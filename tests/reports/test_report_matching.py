@@ -17,7 +17,7 @@ from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import decode_image
 from tests.conftest import SHARED
-from tests.reports.conftest import ContentServer, WorkerProcess, encode
+from tests.harness import ContentServer, WorkerProcess, encode
 from tests.reports.evidence import database_bytes, folder_bytes, leaked, probes, redis_bytes
 
 CORPUS = SHARED / "corpus" / "dev"

@@ -19,7 +19,7 @@ from casework.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from tests.factories import submitted
-from tests.reports.conftest import ContentServer, WorkerProcess, encode
+from tests.harness import ContentServer, WorkerProcess, encode
 from workers.queues import enqueue_items
 
 #: RQ notices a dead worker after its heartbeat TTL (job monitoring 5 s + 60 s) and a maintenance
@@ -75,6 +75,7 @@ def match_count(runtime: Runtime) -> int:
         return session.scalar(select(func.count()).select_from(Match)) or 0
 
 
+@pytest.mark.battery("F2")
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(
     runtime: Runtime,
@@ -96,6 +97,7 @@ def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(
     assert match_count(runtime) == 4
 
 
+@pytest.mark.battery("F4")
 def test_items_whose_jobs_were_lost_are_reconciled_and_processed(
     runtime: Runtime,
     redis: Redis,

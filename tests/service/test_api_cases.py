@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -54,6 +55,7 @@ def test_withdrawal_deletes_fingerprints_and_is_visible_in_status(
     assert refused.status_code == 409
 
 
+@pytest.mark.battery("A2")
 def test_a_wrong_pin_and_an_unknown_case_answer_the_same_404(client: TestClient) -> None:
     opened = open_case(client, seed=5)
     wrong_pin = client.get("/v1/case", auth=(opened["case_id"], "11111111"))
@@ -68,6 +70,7 @@ def test_missing_credentials_ask_for_basic_auth(client: TestClient) -> None:
     assert response.headers["www-authenticate"].startswith("Basic")
 
 
+@pytest.mark.battery("A1")
 def test_repeated_wrong_pins_lock_the_case_out(client: TestClient, runtime: Runtime) -> None:
     opened = open_case(client, seed=6)
     for _ in range(runtime.lockout.failures):
@@ -75,6 +78,7 @@ def test_repeated_wrong_pins_lock_the_case_out(client: TestClient, runtime: Runt
     assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 404
 
 
+@pytest.mark.battery("A7")
 def test_malformed_fingerprints_get_per_item_reasons_and_store_nothing(
     client: TestClient, runtime: Runtime
 ) -> None:
@@ -106,6 +110,7 @@ def test_a_body_of_the_wrong_shape_is_refused_without_echoing_it(client: TestCli
     assert secret_like not in response.text
 
 
+@pytest.mark.battery("A11")
 def test_too_many_fingerprints_in_one_request_answer_413(
     client: TestClient, runtime: Runtime
 ) -> None:
@@ -117,6 +122,7 @@ def test_too_many_fingerprints_in_one_request_answer_413(
     assert table_counts(runtime)["cases"] == 0
 
 
+@pytest.mark.battery("A11")
 def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None:
     response = client.post(
         "/v1/cases",
@@ -127,6 +133,7 @@ def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None
     assert response.json()["error"]["code"] == "body_too_large"
 
 
+@pytest.mark.battery("A12")
 def test_responses_never_contain_fingerprint_values(client: TestClient) -> None:
     fingerprints = image_set(random.Random(9), 2)
     opened = client.post("/v1/cases", json=wire(fingerprints))

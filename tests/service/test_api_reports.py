@@ -6,6 +6,7 @@ import json
 import random
 import zlib
 
+import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
@@ -56,6 +57,7 @@ def test_jobs_carry_only_the_item_id_as_json(client: TestClient, redis: Redis) -
     assert data == ["workers.reports.fetch_and_match", None, [1], {}]
 
 
+@pytest.mark.battery("A5")
 def test_another_case_cannot_see_a_report(client: TestClient, redis: Redis) -> None:
     alice = open_case(client, 3)
     mallory = open_case(client, 4)
@@ -75,6 +77,7 @@ def test_a_trusted_flagger_reports_with_an_api_key(
     assert client.get(f"/v1/reports/{report_id}", headers=headers).status_code == 200
 
 
+@pytest.mark.battery("A3")
 def test_a_key_without_the_report_scope_gets_403(client: TestClient, runtime: Runtime) -> None:
     headers = {"Authorization": f"Bearer {flagger_key(runtime, [Scope.CHECK])}"}
     response = client.post("/v1/reports", json={"urls": [LEAK]}, headers=headers)
