@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-browser web lint format bench battery clean
+.PHONY: install run test test-browser web lint format bench bench-smoke battery clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[service,dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[service,dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +27,18 @@ web: $(WEB_DEPS)
 
 run: install
 	$(BIN)/takedown up
+
+# Accuracy and speed against the references, one script after another (~20 min on 2 cores);
+# tables in benchmarks/results/*.md, copied into benchmarks/README.md. Needs wrk (Debian).
+bench: install
+	$(BIN)/python -m benchmarks.robustness
+	$(BIN)/python -m benchmarks.index_speed
+	$(BIN)/python -m benchmarks.hashing_speed
+	$(BIN)/python -m benchmarks.service_speed
+
+# The same scripts on tiny inputs (what tests/benchmarks runs in CI); no timing is asserted.
+bench-smoke: install
+	$(BIN)/python -m pytest tests/benchmarks -q
 
 test: install web
 	bash .ci/services

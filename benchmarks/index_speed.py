@@ -1,0 +1,302 @@
+"""Radius search: our HammingIndex against numpy brute force and faiss, same data, same run.
+
+For each bank (bits, size, uniform random or realistic = hashes of corpus crops/tiles), every
+method answers the same queries: query i is a bank code with i % (rmax + 2) bits flipped, so
+near-duplicates sit at every distance up to rmax + 1 (those at rmax + 1 must not come back).
+Methods are interleaved query by query, so that the machine's noise hits them alike; latency is
+one call per query (p50, p99), batch is one call with every query (queries/s). Exactness: every
+method's result set equals numpy brute force's for every query. Memory: the index's arrays
+(ours), RSS growth while building (faiss), none beyond the bank (brute force).
+
+  python -m benchmarks.index_speed            # full run (~10 min here)
+  python -m benchmarks.index_speed --smoke    # tiny banks, checks exactness only
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import psutil
+
+from benchmarks.corpus import code_to_int, random_codes, realistic_codes
+from benchmarks.report import median, percentile, save, table
+from hashing.index import HammingIndex
+
+Search = Callable[[np.ndarray, int], set[int]]
+BatchSearch = Callable[[np.ndarray, int], list[set[int]]]
+
+
+@dataclass
+class Method:
+    name: str
+    single: Search
+    batch: BatchSearch | None
+    build_s: float
+    memory_mb: float | None
+    times: dict[int, list[float]] = field(default_factory=dict)
+    batch_qps: dict[int, float] = field(default_factory=dict)
+    exact: dict[int, bool] = field(default_factory=dict)
+
+
+def rss_mb() -> float:
+    gc.collect()
+    return psutil.Process().memory_info().rss / 1e6
+
+
+def numpy_brute_force(bank: np.ndarray) -> tuple[Search, BatchSearch]:
+    """XOR + np.bitwise_count over blocks of the bank (the numpy reference)."""
+    block = 1 << 17
+    one_word = bank.shape[1] == 1
+    flat = bank[:, 0] if one_word else bank
+
+    def single(q: np.ndarray, r: int) -> set[int]:
+        found = []
+        for start in range(0, len(bank), block):
+            part = flat[start : start + block]
+            if one_word:
+                d = np.bitwise_count(part ^ q[0])
+            else:
+                d = np.bitwise_count(part ^ q).sum(axis=1, dtype=np.uint16)
+            found.append(np.flatnonzero(d <= r) + start)
+        return set(np.concatenate(found).tolist())
+
+    def batch(queries: np.ndarray, r: int) -> list[set[int]]:
+        return [single(q, r) for q in queries]
+
+    return single, batch
+
+
+def ours(bank: np.ndarray, bits: int) -> tuple[Search, BatchSearch, HammingIndex]:
+    index = HammingIndex(bits)
+    index.add_codes(np.arange(len(bank), dtype=np.int64), bank)
+
+    def single(q: np.ndarray, r: int) -> set[int]:
+        return {item for item, _ in index.query(code_to_int(q), r)}
+
+    def batch(queries: np.ndarray, r: int) -> list[set[int]]:
+        values = [code_to_int(q) for q in queries]
+        return [{item for item, _ in hits} for hits in index.query_many(values, r)]
+
+    return single, batch, index
+
+
+def faiss_index(bank: np.ndarray, bits: int, kind: str) -> tuple[Search, BatchSearch]:
+    import faiss  # the bench extra; the service never imports it
+
+    faiss.omp_set_num_threads(1)
+    if kind == "flat":
+        index = faiss.IndexBinaryFlat(bits)
+    else:
+        # HMA's PDQ layout: 16 sub-hashes of 16 bits; nflip = r // 16 keeps it exact.
+        index = faiss.IndexBinaryMultiHash(bits, 16, 16)
+    index.add(np.ascontiguousarray(bank).view(np.uint8))
+
+    def search(queries: np.ndarray, r: int) -> list[set[int]]:
+        if kind != "flat":
+            index.nflip = r // 16
+        # faiss binary range search returns distance < radius: pass r + 1 for <= r.
+        lims, _, ids = index.range_search(np.ascontiguousarray(queries).view(np.uint8), r + 1)
+        return [set(ids[lims[i] : lims[i + 1]].tolist()) for i in range(len(queries))]
+
+    return (lambda q, r: search(q[np.newaxis], r)[0]), search
+
+
+def planted_queries(bank: np.ndarray, bits: int, count: int, rmax: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    queries = bank[rng.integers(0, len(bank), count)].copy()
+    for i, q in enumerate(queries):
+        for position in rng.choice(bits, i % (rmax + 2), replace=False):
+            word, bit = divmod(int(position), 64)
+            q[word] ^= np.uint64(1 << bit)
+    return queries
+
+
+def run_bank(
+    label: str,
+    bank: np.ndarray,
+    bits: int,
+    radii: list[int],
+    cfg: argparse.Namespace,
+    faiss_kinds: list[str],
+    bf_single: int,
+) -> list[dict[str, object]]:
+    print(f"\n== {label}: {len(bank):,} x {bits} bits, radii {radii}", flush=True)
+    queries = planted_queries(bank, bits, cfg.queries, max(radii), seed=bits + len(bank))
+    methods: list[Method] = []
+    bf_single_fn, bf_batch = numpy_brute_force(bank)
+    methods.append(Method("numpy brute force", bf_single_fn, bf_batch, 0.0, 0.0))
+    before = rss_mb()
+    t0 = time.perf_counter()
+    o_single, o_batch, index = ours(bank, bits)
+    methods.append(
+        Method(
+            "HammingIndex (ours)", o_single, o_batch, time.perf_counter() - t0, index.nbytes / 1e6
+        )
+    )
+    widths = index._tables.widths if index._tables is not None else ()
+    for kind in faiss_kinds:
+        before = rss_mb()
+        t0 = time.perf_counter()
+        f_single, f_batch = faiss_index(bank, bits, kind)
+        name = "faiss IndexBinaryFlat" if kind == "flat" else "faiss MultiHash 16x16"
+        methods.append(Method(name, f_single, f_batch, time.perf_counter() - t0, rss_mb() - before))
+    rows = []
+    for r in radii:
+        # Ground truth and brute-force latency: the first bf_single queries, one by one.
+        truth = []
+        for m in methods:
+            m.times[r] = []
+        sample = queries[: max(bf_single, cfg.single)]
+        for i, q in enumerate(sample):
+            for m in methods:
+                if m.name == "numpy brute force" and i >= bf_single:
+                    continue
+                t0 = time.perf_counter()
+                got = m.single(q, r)
+                m.times[r].append(time.perf_counter() - t0)
+                if m.name == "numpy brute force":
+                    truth.append(got)
+                elif i < len(truth):
+                    m.exact[r] = m.exact.get(r, True) and got == truth[i]
+        # Batch: all queries in one call (brute force: its single path over a sub-sample).
+        matches = []
+        for m in methods:
+            if m.batch is None:
+                continue
+            batch_queries = queries if m.name != "numpy brute force" else queries[:bf_single]
+            t0 = time.perf_counter()
+            found = m.batch(batch_queries, r)
+            m.batch_qps[r] = len(batch_queries) / (time.perf_counter() - t0)
+            if m.name == "HammingIndex (ours)":
+                matches = found
+            if m.name != "numpy brute force":
+                m.exact[r] = m.exact.get(r, True) and found[: len(truth)] == truth
+        # Cross-check every method's full batch against ours (itself checked on the sample).
+        for m in methods:
+            if m.name not in ("numpy brute force", "HammingIndex (ours)") and m.batch is not None:
+                m.exact[r] = m.exact[r] and m.batch(queries, r) == matches
+        reference = {m.name: median(m.times[r]) for m in methods}
+        for m in methods:
+            p50 = median(m.times[r])
+            rows.append(
+                {
+                    "bank": label,
+                    "n": len(bank),
+                    "bits": bits,
+                    "r": r,
+                    "method": m.name,
+                    "build_s": round(m.build_s, 1),
+                    "memory_mb": None if m.memory_mb is None else round(m.memory_mb),
+                    "p50_us": round(p50 * 1e6),
+                    "p99_us": round(percentile(m.times[r], 99) * 1e6),
+                    "batch_qps": round(m.batch_qps.get(r, 0)),
+                    "exact": m.exact.get(r, True),
+                    "bf_over_this": round(reference["numpy brute force"] / p50, 1),
+                    "flat_over_this": round(reference["faiss IndexBinaryFlat"] / p50, 1)
+                    if "faiss IndexBinaryFlat" in reference
+                    else None,
+                    "mh_over_this": round(reference["faiss MultiHash 16x16"] / p50, 1)
+                    if "faiss MultiHash 16x16" in reference
+                    else None,
+                    "mean_matches": round(float(np.mean([len(s) for s in matches])), 2),
+                    "chunk_widths": list(widths),
+                }
+            )
+            print(rows[-1], flush=True)
+    del methods, index
+    gc.collect()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny banks, exactness only")
+    parser.add_argument("--queries", type=int, default=1000, help="batch size")
+    parser.add_argument("--single", type=int, default=200, help="single-query sample")
+    cfg = parser.parse_args()
+    if cfg.smoke:
+        cfg.queries, cfg.single = 60, 30
+        plan = [
+            ("uniform", 64, 20_000, [6, 10]),
+            ("realistic", 64, 5_000, [10]),
+            ("uniform", 256, 20_000, [31]),
+            ("realistic", 256, 5_000, [31]),
+        ]
+    else:
+        plan = [
+            ("uniform", 64, 1_000_000, [6, 10, 12]),
+            ("realistic", 64, 1_000_000, [6, 10, 12]),
+            ("uniform", 64, 10_000_000, [6, 10, 12]),
+            ("uniform", 256, 1_000_000, [31]),
+            ("realistic", 256, 1_000_000, [31]),
+            ("uniform", 256, 10_000_000, [31]),
+        ]
+    real_n = max(n for kind, _, n, _ in plan if kind == "realistic")
+    t0 = time.perf_counter()
+    real_phash, real_pdq = realistic_codes(real_n)
+    print(f"realistic codes: {real_n:,} in {time.perf_counter() - t0:.0f} s", flush=True)
+    rows: list[dict[str, object]] = []
+    for kind, bits, n, radii in plan:
+        if kind == "uniform":
+            bank = random_codes(n, bits // 64, seed=n + bits)
+        else:
+            bank = (real_phash if bits == 64 else real_pdq)[:n]
+        faiss_kinds = ["flat"] + (["multihash"] if bits == 256 else [])
+        # Brute force over 10M 256-bit codes takes ~0.2 s a query: time a smaller sample.
+        bf_single = cfg.single if n * bits <= 64 * 10_000_000 else max(10, cfg.single // 5)
+        rows += run_bank(f"{kind} {n:,}", bank, bits, radii, cfg, faiss_kinds, bf_single)
+        del bank
+        gc.collect()
+    headers = [
+        "bank",
+        "bits",
+        "r",
+        "method",
+        "build s",
+        "memory MB",
+        "p50 µs",
+        "p99 µs",
+        "batch q/s",
+        "exact",
+        "brute/this",
+        "Flat/this",
+        "MultiHash/this",
+        "matches/q",
+    ]
+    body = [
+        [
+            row["bank"],
+            row["bits"],
+            row["r"],
+            row["method"],
+            row["build_s"],
+            row["memory_mb"],
+            row["p50_us"],
+            row["p99_us"],
+            row["batch_qps"],
+            "yes" if row["exact"] else "NO",
+            row["bf_over_this"],
+            row["flat_over_this"] or "–",
+            row["mh_over_this"] or "–",
+            row["mean_matches"],
+        ]
+        for row in rows
+    ]
+    markdown = "### Index speed (one thread, same run)\n\n" + table(headers, body)
+    save(
+        "index_speed",
+        {"rows": rows, "queries": cfg.queries, "single": cfg.single},
+        markdown,
+        smoke=cfg.smoke,
+    )
+    if not all(row["exact"] for row in rows):
+        raise SystemExit("a method disagreed with brute force")
+
+
+if __name__ == "__main__":
+    main()
