@@ -36,6 +36,9 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 
+# Sent only over HTTPS (a browser ignores it over HTTP, and a local `make run` stays usable).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
 # FastAPI's interactive API docs load Swagger UI and ReDoc from a CDN with inline script; they
 # hold no victim data, so they keep working under the other headers but without our policy.
 DOCS_PATHS = ("/docs", "/redoc")
@@ -52,6 +55,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         with_policy = not scope["path"].startswith(DOCS_PATHS)
+        over_https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -60,6 +64,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if with_policy:
                     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if over_https:
+                    headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -89,3 +89,9 @@ def test_dutch_has_every_message_the_script_shows_with_the_same_placeholders() -
     for key, english in ENGLISH.script.items():
         assert fields(DUTCH.script[key]) == fields(english), key
         assert DUTCH.script[key] != english or key.startswith("alg_"), key
+
+
+def test_https_responses_tell_browsers_to_stay_on_https(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/").headers
+    secure = TestClient(client.app, base_url="https://testserver")
+    assert secure.get("/").headers["strict-transport-security"].startswith("max-age=")

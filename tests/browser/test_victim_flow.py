@@ -8,6 +8,7 @@ Screenshots go to test-artifacts/browser/ for people to look at.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jp
 MORE_IMAGES = [VECTORS / "images" / name for name in ("rgb.jpeg", "small.jpg")]
 WIRE_KEYS = {"algorithm", "value", "quality"}
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
+HEX_RUN = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def hash_files(page: Page, files: list[Path]) -> float:
@@ -62,6 +64,7 @@ def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[d
     sent_lists = []
     contents = [f.read_bytes() for f in files]
     for request in network.sent:
+        assert not HEX_RUN.search(request.url), "a fingerprint in a URL"
         content_type = request.headers.get("content-type", "")
         assert not content_type.startswith(("multipart/", "image/")), request.url
         assert "application/octet-stream" not in content_type, request.url
@@ -119,6 +122,9 @@ def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
 
     sent = assert_only_fingerprints_sent(network, THREE_IMAGES)
     assert [r.url.removeprefix(live_server) for r in network.api_calls()] == ["/v1/cases"]
+    # The capture sees the worker's own requests too (its module imports).
+    worker_requests = [r for r in network.sent if r.url.endswith("/static/hasher/worker.js")]
+    assert worker_requests and all(r.method == "GET" and not r.body for r in worker_requests)
     assert len(sent[0]["fingerprints"]) == 9
 
     with page.expect_download() as download:

@@ -44,7 +44,7 @@ const latin1 = new TextDecoder("latin1");
 export class NotAnImage extends Error {}
 
 /** Which container a file is, from its first bytes; null for anything else. */
-export function sniffFormat(bytes) {
+function sniffFormat(bytes) {
   const at = (offset, text) => [...text].every((c, i) => bytes[offset + i] === c.charCodeAt(0));
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
   if (at(0, "\x89PNG\r\n\x1a\n")) return "png";
@@ -147,7 +147,7 @@ function readWithWebgl(bitmap) {
 const probed = new Map();
 
 /** Whether this browser applies EXIF orientation when decoding `format` (probed once). */
-export function browserOrients(format) {
+function browserOrients(format) {
   if (!(format in ORIENTATION_PROBES)) return Promise.resolve(false);
   if (!probed.has(format)) {
     const bytes = Uint8Array.from(atob(ORIENTATION_PROBES[format]), (c) => c.charCodeAt(0));
@@ -170,7 +170,7 @@ export function browserOrients(format) {
  * The orientation Pillow's exif_transpose would apply (1 = none, else 2-8), and whether it
  * comes from the EXIF tag (Pillow falls back to XMP only when EXIF has no tag at all).
  */
-export function orientationOf(bytes, format) {
+function orientationOf(bytes, format) {
   const { exif, xmp } = metadataOf(bytes, format);
   let value = exif ? exifOrientation(exif) : null;
   const inExif = value !== null;
@@ -279,7 +279,7 @@ const TRANSPOSES = {
 };
 
 /** The image with an EXIF orientation (2-8) undone, as exif_transpose does. */
-export function orient(image, orientation) {
+function orient(image, orientation) {
   const { width: w, height: h, rgba } = image;
   const swaps = orientation >= 5;
   const width = swaps ? h : w;

@@ -4,6 +4,8 @@
 // anywhere else. The page's Content-Security-Policy (connect-src 'self') would stop
 // anything else even if this file were wrong.
 
+import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE } from "/static/hasher/fingerprint.js";
+
 const config = JSON.parse(document.getElementById("config").textContent);
 const messages = config.messages;
 const $ = (id) => document.getElementById(id);
@@ -80,6 +82,8 @@ function explain(error, sent = []) {
       return say("err_too_many");
     case "unavailable":
       return say("err_unavailable");
+    case "rate_limited":
+      return say("err_rate_limited");
     case "invalid_fingerprints": {
       // Name the file each refused fingerprint came from; the service only knows indexes.
       const reasons = error.details.map((item) => {
@@ -212,7 +216,7 @@ function renderResult({ item, result }) {
   const state = item.querySelector(".state");
   const pdq = result.fingerprints.find((f) => f.algorithm === "pdq");
   if (result.refused === "empty" || result.refused === "too_big" || result.refused === "read_error") {
-    state.textContent = say(result.refused === "read_error" ? "read_error" : result.refused, { mb: 4096 });
+    state.textContent = say(result.refused, { mb: MAX_FILE_BYTES / 1024 ** 2 });
     item.classList.add("refused");
     return;
   }
@@ -220,7 +224,7 @@ function renderResult({ item, result }) {
     state.textContent = `${say("ready")} · ${say("quality", { quality: pdq.quality })}`;
     item.classList.add("ready");
   } else {
-    const reason = say(result.refused, { min: 32, max: 40 });
+    const reason = say(result.refused, { min: MIN_IMAGE_SIDE, max: MAX_IMAGE_PIXELS / 1e6 });
     state.textContent = `${say("exact_only")} ${reason}`;
     item.classList.add("partial");
   }

@@ -181,6 +181,7 @@ ENGLISH = Texts(
         "open a new case.",
         "err_invalid_fingerprints": "The service refused some fingerprints:",
         "err_too_many": "Too many fingerprints for one case. Choose fewer images.",
+        "err_rate_limited": "Too many tries from this connection. Wait a minute, then try again.",
         "err_unavailable": "The service is busy or down for a moment. Please try again shortly.",
         "err_network": "The service could not be reached. Check your connection and try again.",
         "err_other": "Something went wrong: {message}",

@@ -188,6 +188,8 @@ DUTCH = Texts(
         "toegevoegd. Je kunt een nieuwe melding starten.",
         "err_invalid_fingerprints": "De dienst weigerde een aantal vingerafdrukken:",
         "err_too_many": "Te veel vingerafdrukken voor één melding. Kies minder beelden.",
+        "err_rate_limited": "Te veel pogingen vanaf deze verbinding. Wacht een minuut en probeer "
+        "het dan opnieuw.",
         "err_unavailable": "De dienst is even druk of niet bereikbaar. Probeer het zo nog eens.",
         "err_network": "De dienst is niet bereikbaar. Controleer je verbinding en probeer het "
         "opnieuw.",
