@@ -22,11 +22,11 @@ def home(visit: VisitDep) -> Response:
 
 
 @router.get("/login")
-def login_page(visit: VisitDep, session: SessionDep) -> Response:
+def login_page(visit: VisitDep, session: SessionDep, console: ConsoleDep) -> Response:
     """The login form (a visitor session is started for its CSRF token)."""
     if visit.row is not None and visit.row.caseworker is not None:
         return go(visit, "/console/queue")
-    ensure_visitor(session, visit)
+    ensure_visitor(session, visit, console.policy)
     return show(visit, "login.html", error="", email="")
 
 

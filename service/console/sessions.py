@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from casework import accounts
@@ -132,9 +133,11 @@ def _remember(request: Request, visit: Visit) -> None:
     request.state.console_csrf = visit.csrf
 
 
-def ensure_visitor(session: SessionDep, visit: Visit) -> Visit:
+def ensure_visitor(session: Session, visit: Visit, policy: SessionPolicy) -> Visit:
     """Give an anonymous visitor a session row, so the login form has a CSRF token."""
     if visit.row is None:
+        # Anyone can create visitor rows by loading the login page: expired ones go each time.
+        accounts.purge_expired_sessions(session, policy=policy)
         visit.row, visit.new_token = accounts.start_session(
             session, caseworker=None, locale=visit.locale
         )

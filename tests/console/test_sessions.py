@@ -167,3 +167,17 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(app: FastAPI, world: Wor
         response = client.get(f"/console/cases/{world.case_id}", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/console/login"
     assert PASSWORD  # the persona password is only used through the form
+
+
+def test_expired_visitor_sessions_are_purged_when_the_login_page_is_loaded(
+    app: FastAPI, world: World, runtime: Runtime
+) -> None:
+    with TestClient(app) as first:
+        first.get("/console/login")
+    with runtime.sessions() as session:
+        session.query(ConsoleSession).update({"last_seen_at": utcnow() - timedelta(hours=1)})
+        session.commit()
+    with TestClient(app) as second:
+        second.get("/console/login")
+    with runtime.sessions() as session:
+        assert session.query(ConsoleSession).count() == 1
