@@ -1,0 +1,204 @@
+"""Webhooks: signed match and feed events, delivered by the RQ worker through the safe fetcher."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from casework import platforms, reports, webhooks
+from casework.apikeys import Scope
+from casework.db import transaction
+from casework.models import CaseFingerprint, DeliveryStatus, WebhookDelivery
+from casework.reports import FoundMatch, Reporter, ReporterKind
+from casework.runtime import Runtime
+from casework.settings import Settings
+from hashing.fingerprint import Algorithm
+from tests.factories import random_fingerprint
+from tests.platforms.conftest import bank_case
+from workers import context as worker_context
+from workers.queues import make_queue
+from workers.webhooks import DeliveryFailed, deliver_webhook, dispatch_webhooks
+
+
+class Receiver:
+    """A platform's webhook endpoint on loopback; answers with the queued statuses, then 204."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers.items()), body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: object) -> None:
+                return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/takedown"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+@pytest.fixture
+def worker(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[worker_context.WorkerContext]:
+    """A worker context that may reach loopback receivers, installed for jobs to find."""
+    context = worker_context.configure(settings.model_copy(update={"fetch_allow_loopback": True}))
+    context.redis.flushdb()
+    yield context
+    context.redis.flushdb()
+    context.runtime.engine.dispose()
+    monkeypatch.setattr(worker_context, "_current", None)
+
+
+def platform_with_webhook(runtime: Runtime, url: str) -> str:
+    with transaction(runtime.sessions) as session:
+        platform = platforms.create_platform(
+            session,
+            name="alpha",
+            domains=["alpha.example"],
+            algorithms=platforms.parse_algorithms(None),
+        )
+        secret = platforms.set_webhook(session, vault=runtime.vault, platform=platform, url=url)
+        platforms.issue_platform_key(
+            session, vault=runtime.vault, platform=platform, scopes=[Scope.FEED]
+        )
+    assert secret is not None
+    return secret
+
+
+def found_on(runtime: Runtime, image_url: str) -> tuple[int, str]:
+    """A case, a report of a page and a match of one of its images; returns (case id, hash)."""
+    fingerprint = random_fingerprint(Algorithm.PDQ, random.Random(image_url))
+    case = bank_case(runtime, [fingerprint])
+    with transaction(runtime.sessions) as session:
+        report = reports.create_report(
+            session,
+            reporter=Reporter(kind=ReporterKind.CASEWORKER),
+            urls=["https://forum.example/thread/1"],
+            note=None,
+            vault=runtime.vault,
+        )
+        fingerprint_id = session.query(CaseFingerprint.id).filter_by(case_id=case.id).scalar()
+        reports.record_matches(
+            session,
+            item=report.items[0],
+            found=[
+                FoundMatch(
+                    image_url=image_url,
+                    fingerprint_id=fingerprint_id,
+                    case_id=case.id,
+                    found=fingerprint,
+                    distance=6,
+                )
+            ],
+            vault=runtime.vault,
+        )
+    return case.id, fingerprint.hex
+
+
+def drain(redis: Redis) -> None:
+    SimpleWorker([make_queue("webhooks", redis)], connection=redis, serializer=JSONSerializer).work(
+        burst=True, logging_level="WARNING"
+    )
+
+
+def test_a_match_on_a_platforms_domain_is_delivered_signed_with_a_token_and_no_hash(
+    worker: worker_context.WorkerContext, receiver: Receiver
+) -> None:
+    runtime = worker.runtime
+    secret = platform_with_webhook(runtime, receiver.url)
+    _case, value = found_on(runtime, "https://cdn.alpha.example/img/1.jpg")
+    found_on(runtime, "https://elsewhere.example/2.jpg")
+    assert dispatch_webhooks(worker) == 2  # the match on alpha's domain, and the feed change
+    drain(worker.redis)
+    events = {}
+    for headers, body in receiver.received:
+        assert webhooks.verify(secret, headers["Takedown-Signature"], body, now=int(time.time()))
+        assert not webhooks.verify(
+            "whsec_wrong", headers["Takedown-Signature"], body, now=int(time.time())
+        )
+        payload = json.loads(body)
+        assert payload["type"] == headers["Takedown-Event"]
+        events[payload["type"]] = payload
+        assert value not in body.decode()
+    match = events["match.found"]["data"]
+    assert match["urls"] == ["https://cdn.alpha.example/img/1.jpg"]
+    assert match["match_token"].startswith("mt_") and match["reviewed"] is False
+    assert "feed.changed" in events
+    # Nothing new: a second scan sends nothing again.
+    assert dispatch_webhooks(worker) == 0
+
+
+def test_a_failing_receiver_is_retried_until_it_answers_and_then_marked_delivered(
+    worker: worker_context.WorkerContext, receiver: Receiver
+) -> None:
+    runtime = worker.runtime
+    platform_with_webhook(runtime, receiver.url)
+    found_on(runtime, "https://alpha.example/a.jpg")
+    with transaction(runtime.sessions) as session:
+        delivery_ids = webhooks.scan(session, vault=runtime.vault)
+    receiver.statuses = [500, 503]
+    match_delivery = min(delivery_ids)
+    for _ in range(2):
+        with pytest.raises(DeliveryFailed):
+            deliver_webhook(match_delivery)
+    deliver_webhook(match_delivery)
+    deliver_webhook(match_delivery)  # a repeated job sends nothing more
+    assert len(receiver.received) == 3
+    with runtime.sessions() as session:
+        delivery = session.get_one(WebhookDelivery, match_delivery)
+        assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 3
+
+
+def test_a_receiver_that_never_answers_fails_after_the_last_attempt(
+    worker: worker_context.WorkerContext, receiver: Receiver
+) -> None:
+    runtime = worker.runtime
+    platform_with_webhook(runtime, receiver.url)
+    found_on(runtime, "https://alpha.example/b.jpg")
+    with transaction(runtime.sessions) as session:
+        delivery_id = min(webhooks.scan(session, vault=runtime.vault))
+    receiver.statuses = [500] * webhooks.DELIVERY_ATTEMPTS
+    for _ in range(webhooks.DELIVERY_ATTEMPTS - 1):
+        with pytest.raises(DeliveryFailed):
+            deliver_webhook(delivery_id)
+    deliver_webhook(delivery_id)
+    with runtime.sessions() as session:
+        delivery = session.get_one(WebhookDelivery, delivery_id)
+        assert delivery.status == DeliveryStatus.FAILED and delivery.last_error == "http_500"
+
+
+def test_webhooks_to_private_addresses_are_refused_by_the_fetcher(
+    worker: worker_context.WorkerContext,
+) -> None:
+    runtime = worker.runtime
+    platform_with_webhook(runtime, "http://10.0.0.7/hook")
+    found_on(runtime, "https://alpha.example/c.jpg")
+    with transaction(runtime.sessions) as session:
+        delivery_id = min(webhooks.scan(session, vault=runtime.vault))
+    with pytest.raises(DeliveryFailed, match="blocked_address"):
+        deliver_webhook(delivery_id)
