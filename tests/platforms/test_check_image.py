@@ -1,0 +1,83 @@
+"""POST /v1/check/image: an upload hashed in memory, answered like /v1/check."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from PIL import Image, ImageOps
+
+from casework.runtime import Runtime
+from hashing.algorithms import hash_file
+from hashing.images import decode_image
+from tests.conftest import SHARED
+from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index
+
+CORPUS = SHARED / "corpus" / "dev"
+
+
+def photo(index: int) -> Path:
+    usable = [
+        path
+        for path in sorted(CORPUS.glob("*.jpg"))
+        if any(fp.algorithm.value == "pdq" for fp in hash_file(path.read_bytes()).fingerprints)
+    ]
+    return usable[index]
+
+
+def as_upload(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def post_image(client: TestClient, token: str, body: bytes):
+    headers = {**bearer(token), "Content-Type": "application/octet-stream"}
+    return client.post("/v1/check/image", content=body, headers=headers)
+
+
+def test_a_mirrored_and_bordered_reupload_matches(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    original = photo(0)
+    hashed = hash_file(original.read_bytes())
+    bank_case(runtime, list(hashed.fingerprints + hashed.variants))
+    refresh_index(runtime)
+    image = decode_image(original.read_bytes())
+    leak = ImageOps.expand(ImageOps.mirror(image), border=image.width // 20, fill="white")
+    answer = post_image(client, keys.alpha, as_upload(leak)).json()
+    assert answer["verdict"] == "match" and answer["match_token"].startswith("mt_")
+    assert answer["distance"] <= 31
+
+
+def test_the_exact_file_matches_at_distance_zero_and_a_stranger_does_not(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    original = photo(1)
+    bank_case(runtime, list(hash_file(original.read_bytes()).fingerprints))
+    refresh_index(runtime)
+    exact = post_image(client, keys.alpha, original.read_bytes()).json()
+    assert exact["verdict"] == "match" and exact["distance"] == 0
+    stranger = post_image(client, keys.alpha, photo(2).read_bytes()).json()
+    assert stranger["verdict"] == "no_match" and stranger["match_token"] is None
+
+
+def test_a_file_that_is_not_an_image_or_is_blank_is_unusable(
+    client: TestClient, keys: PlatformKeys
+) -> None:
+    text = post_image(client, keys.alpha, b"just some text, not a picture").json()
+    assert text["verdict"] == "unusable" and "exact digests" in text["reason"]
+    blank = post_image(client, keys.alpha, as_upload(Image.new("RGB", (300, 300), "white")))
+    assert blank.json()["verdict"] == "unusable"
+
+
+def test_uploads_over_the_cap_are_refused_but_other_routes_keep_2_mib(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    cap = runtime.settings.check_image_max_bytes
+    assert post_image(client, keys.alpha, b"\0" * (cap + 1)).status_code == 413
+    three_mib = b"\0" * (3 * 1024 * 1024)
+    assert post_image(client, keys.alpha, three_mib).status_code == 200
+    big_json = client.post("/v1/check", content=b"{" + three_mib + b"}", headers=bearer(keys.alpha))
+    assert big_json.status_code == 413

@@ -1,0 +1,88 @@
+"""The operator's commands: platforms, keys (issue, rotate, revoke), quarantine, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from casework.settings import Settings, get_settings
+from service.cli import main
+from tests.platforms.conftest import bearer
+
+
+@pytest.fixture
+def takedown(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    """Run `takedown ...` in process against the test database; returns (status, out, err)."""
+    for name in list(__import__("os").environ):
+        if name.startswith("TAKEDOWN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TAKEDOWN_ENVIRONMENT", "test")
+    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TAKEDOWN_SECRET_KEY", settings.secret_key.get_secret_value())
+    get_settings.cache_clear()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        status = main(list(args))
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_an_operator_onboards_a_platform_and_rotates_its_key(
+    takedown: Callable[..., tuple[int, str, str]], client: TestClient
+) -> None:
+    status, out, _ = takedown(
+        "platforms", "add", "example-video", "--domain", "Video.Example.", "--algorithms", "pdq,md5"
+    )
+    assert status == 0 and "keys issue" in out
+    status, out, _ = takedown(
+        "keys", "issue", "example-video", "--scope", "check", "--scope", "feed"
+    )
+    first = out.splitlines()[-1]
+    assert status == 0 and first.startswith("td_")
+    body = {"fingerprints": [{"algorithm": "md5", "value": "ab" * 16}]}
+    assert client.post("/v1/check", json=body, headers=bearer(first)).status_code == 200
+    status, out, _ = takedown("keys", "rotate", "example-video")
+    second = out.splitlines()[1]
+    assert status == 0 and "takedown keys revoke" in out
+    assert client.post("/v1/check", json=body, headers=bearer(second)).status_code == 200
+    status, _, err = takedown("keys", "rotate", "example-video")
+    assert status == 1 and "2 active keys" in err
+    status, out, _ = takedown("keys", "revoke", first.split("_")[1])
+    assert status == 0
+    assert client.post("/v1/check", json=body, headers=bearer(first)).status_code == 401
+    status, out, _ = takedown("keys", "list", "example-video")
+    assert out.count("revoked") == 1 and out.count("active") == 1
+    assert first.split("_", 2)[2] not in out and second.split("_", 2)[2] not in out
+    status, out, _ = takedown("platforms", "show", "example-video")
+    assert "domains: video.example" in out and "algorithms: pdq,md5" in out
+
+
+def test_commands_explain_refusals(takedown: Callable[..., tuple[int, str, str]]) -> None:
+    assert takedown("keys", "issue", "nobody", "--scope", "check")[0] == 1
+    status, _, err = takedown("platforms", "add", "x", "--domain", "not a domain")
+    assert status == 1 and "host name" in err
+    takedown("platforms", "add", "one", "--domain", "shared.example")
+    status, _, err = takedown("platforms", "add", "two", "--domain", "shared.example")
+    assert status == 1 and "another platform" in err
+    status, out, _ = takedown("quarantine", "list")
+    assert status == 0 and out == ""
+
+
+def test_a_webhook_secret_is_shown_once_and_webhooks_can_be_turned_off(
+    takedown: Callable[..., tuple[int, str, str]],
+) -> None:
+    takedown("platforms", "add", "hooked", "--domain", "hooked.example")
+    status, out, _ = takedown("platforms", "webhook", "hooked", "https://hooks.hooked.example/td")
+    assert status == 0 and "whsec_" in out
+    status, out, _ = takedown("platforms", "show", "hooked")
+    assert "whsec_" not in out and "https://hooks.hooked.example/td" in out
+    assert takedown("platforms", "webhook", "hooked", "--off")[0] == 0
+    status, out, _ = takedown("platforms", "disable", "hooked")
+    assert status == 0 and "disabled" in out
