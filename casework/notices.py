@@ -61,7 +61,8 @@ def render_letter(takedown: Takedown, *, organisation: Organisation) -> Letter:
         "host": takedown.host,
         "reference": takedown.reference,
         "organisation": organisation.name,
-        "date": utcnow().date().isoformat(),
+        # Dated at approval, so every export of an approved notice is the same letter.
+        "date": (takedown.approved_at or utcnow()).date().isoformat(),
         "regime": spec(takedown.regime),
     }
     subject = _environment.get_template(f"{takedown.regime}-subject.txt.j2").render(context)

@@ -101,4 +101,7 @@ def audit_log(visit: VisitDep, desk: CurrentDesk, session: SessionDep) -> Respon
     """The newest audit events of the organisation (admins)."""
     _admin_only(desk)
     events = audit.list_events(session, organisation_id=desk.organisation_id, limit=AUDIT_PAGE_ROWS)
-    return show(visit, "audit.html", desk=desk, events=events)
+    names = {
+        person.id: person.display_name for person in accounts.list_caseworkers(session, desk=desk)
+    }
+    return show(visit, "audit.html", desk=desk, events=events, names=names)

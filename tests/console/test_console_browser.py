@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
+from casework.db import transaction, utcnow
 from casework.models import Takedown
 from casework.runtime import Runtime
 from tests.conftest import REPO
@@ -139,9 +140,22 @@ def test_a_caseworker_takes_a_match_to_a_sent_take_it_down_notice(
 
     page.get_by_role("navigation").get_by_role("link", name="Notices").click()
     expect(page.locator("table")).to_contain_text(deadline)
+
+    # Two days later, nothing happened: the notice is overdue and escalation is offered.
+    with transaction(runtime.sessions) as session:
+        takedown = session.query(Takedown).one()
+        takedown.sent_at = utcnow() - timedelta(hours=50)
+        takedown.deadline_at = takedown.sent_at + timedelta(hours=48)
+        takedown_id = takedown.id
+    page.goto(f"{live_server}/console/takedowns/{takedown_id}")
+    expect(page.locator("#status")).to_have_class(re.compile("overdue"))
+    expect(page.get_by_role("heading", name="Next steps")).to_be_visible()
+    shot(page, "08-overdue-next-steps")
+    page.get_by_role("navigation").get_by_role("link", name="Notices").click()
+    expect(page.locator("tr.overdue")).to_have_count(1)
     page.get_by_role("button", name="Nederlands").click()
     expect(page.get_by_role("heading", name="Meldingen")).to_be_visible()
-    shot(page, "08-notices-in-dutch")
+    shot(page, "09-notices-in-dutch")
 
     errors = page.evaluate("[...document.querySelectorAll('img, script, iframe')].length")
     assert errors == 0
@@ -159,6 +173,34 @@ def test_a_caseworker_of_another_organisation_gets_404_in_the_browser(
     response = page.goto(f"{live_server}/console/cases/{world.case_id}")
     assert response is not None and response.status == 404
     expect(page.get_by_role("alert")).to_contain_text("no case with this number")
-    shot(page, "09-other-organisation-404")
+    shot(page, "10-other-organisation-404")
+    context.close()
+    assert guard.blocked == []
+
+
+def test_an_admin_manages_accounts_and_reads_the_registry_and_audit_log(
+    browser: Browser, live_server: str, world: World
+) -> None:
+    guard = Guard(live_server)
+    context = new_context(browser, guard)
+    page = context.new_page()
+    log_in(page, live_server, "olga@voorbeeld.example")
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_label("Name (signs notices)").fill("Bob Visser")
+    page.get_by_label("E-mail address").fill("bob@voorbeeld.example")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".notice")).to_contain_text("bob@voorbeeld.example")
+    shot(page, "11-admin-accounts")
+    page.get_by_role("link", name="Organisation").click()
+    expect(page.get_by_label("E-mail address for notices")).to_have_value(
+        "notices@voorbeeld.example"
+    )
+    shot(page, "12-admin-organisation")
+    page.get_by_role("link", name="Platforms").click()
+    expect(page.locator("table")).to_contain_text("video-site.example")
+    shot(page, "13-platform-registry")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.locator("table")).to_contain_text("account_created")
+    shot(page, "14-audit-log")
     context.close()
     assert guard.blocked == []
