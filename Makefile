@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-browser web lint format bench bench-smoke battery clean
+.PHONY: install run test test-browser web lint format bench bench-smoke battery audit clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ bench-smoke: install
 test: install web
 	bash .ci/services
 	$(BIN)/python -m pytest
+
+# The reliability battery of reliability.md section 5 (SSRF, hostile content, faults, abuse,
+# load), with the longer load run; prints the summary table. `make test` runs it all too, with a
+# short load burst.
+battery: install web
+	bash .ci/services
+	TAKEDOWN_LOAD_SECONDS=120 $(BIN)/python -m pytest -q tests/workers tests/reports tests/reliability tests/service tests/casework tests/platforms tests/console -k "not browser"
+
+# Known vulnerabilities in the locked dependencies, when the advisory service can be reached.
+audit: install
+	bash .ci/audit
 
 test-browser: install web
 	bash .ci/services

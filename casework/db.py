@@ -57,11 +57,17 @@ def make_engine(url: str) -> Engine:
     """An engine for SQLite (the laptop default) or PostgreSQL (production)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # Parameters never appear in error messages: they hold URLs and sealed hashes, and errors end
+    # up in logs and in RQ's failed-job records.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
