@@ -38,6 +38,8 @@ pytest_plugins = ["tests.battery"]
 POSTGRES_ADMIN_URL = os.environ.get(
     "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+# Each test flushes this database: point concurrent test sessions at different ones.
+TEST_REDIS_URL = os.environ.get("TAKEDOWN_TEST_REDIS", "redis://127.0.0.1:6379/9")
 BACKENDS = os.environ.get("TAKEDOWN_TEST_BACKENDS", "sqlite,postgresql").split(",")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -90,7 +92,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         connection.execute("INSERT INTO bank_checkpoint (id, version) VALUES (1, 0)")
 
 
-def make_settings(database_url: str, redis_url: str = "redis://127.0.0.1:6379/9") -> Settings:
+def make_settings(database_url: str, redis_url: str = TEST_REDIS_URL) -> Settings:
     """Settings for a test: a random secret and cheap argon2 parameters."""
     return Settings(
         environment=Environment.TEST,
