@@ -21,7 +21,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
-from hashing.algorithms import pdq
+from hashing.algorithms import hash_file, pdq
+from hashing.fingerprint import Algorithm
 from hashing.images import ImageRejected, decode_image
 from tests.browser.conftest import as_base64
 from tests.conftest import REPO, SHARED
@@ -68,6 +69,9 @@ def python_fingerprints(data: bytes) -> dict[str, Any]:
     fingerprint, quality = pdq(image)
     expected["pdq"] = {"hash": fingerprint.hex, "quality": quality}
     expected["size"] = [image.width, image.height]
+    expected["variants"] = sorted(
+        fp.hex for fp in hash_file(data).variants if fp.algorithm is Algorithm.PDQ
+    )
     return expected
 
 
@@ -101,6 +105,8 @@ def compare(page: Page, live_server: str, files: dict[str, bytes]) -> list[dict[
             "python_pdq": want["pdq"],
             "page_pdq": result["pdq"],
             "distance": None,
+            "variants_ok": sorted(result["variants"]) == want.get("variants", []),
+            "variants": len(result["variants"]),
             "ms": round(result["elapsed"]),
             "stages": {k: round(v) for k, v in result["ms"].items()},
         }
@@ -115,7 +121,7 @@ def assert_exact(rows: list[dict[str, Any]]) -> None:
     wrong = [
         row
         for row in rows
-        if not (row["md5_ok"] and row["sha256_ok"])
+        if not (row["md5_ok"] and row["sha256_ok"] and row["variants_ok"])
         or (row["python_pdq"] is None) != (row["page_pdq"] is None)
         or (row["distance"] is not None and (row["distance"] != 0 or not row["quality_ok"]))
     ]
@@ -268,3 +274,29 @@ def test_page_md5_and_sha256_equal_hashlib_across_block_boundaries(
 def test_an_empty_file_gets_no_fingerprint(page: Page, live_server: str) -> None:
     result = hash_in_page(page, live_server, {"empty": b""})["empty"]
     assert result["fingerprints"] == [] and result["refused"] == "empty"
+
+
+def test_page_trims_borders_and_caption_bars_as_the_cli_does(page: Page, live_server: str) -> None:
+    picture = np.asarray(photo((240, 160)))
+    rng = np.random.default_rng(3)
+
+    def framed(top: int, bottom: int, side: int, colour: int) -> np.ndarray:
+        out = np.full((160 + top + bottom, 240 + 2 * side, 3), colour, dtype=np.uint8)
+        out[top : top + 160, side : side + 240] = picture
+        return out
+
+    caption = framed(0, 40, 0, 20)
+    caption[170:185, 20:200] = rng.integers(180, 256, (15, 180, 3), dtype=np.uint8)
+    nested = framed(20, 20, 20, 0)
+    nested = np.pad(nested, ((12, 12), (12, 12), (0, 0)), constant_values=255)
+    arrays = {
+        "white-border": framed(16, 16, 16, 255),
+        "letterbox": framed(50, 50, 0, 0),
+        "caption-bar": caption,
+        "border-in-border": nested,
+    }
+    files = {f"{name}.png": encode(Image.fromarray(a), "PNG") for name, a in arrays.items()}
+    files["letterbox.jpg"] = encode(Image.fromarray(arrays["letterbox"]), "JPEG", quality=90)
+    rows = compare(page, live_server, files)
+    assert_exact(rows)
+    assert all(row["variants"] >= 1 for row in rows)

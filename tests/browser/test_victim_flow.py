@@ -45,17 +45,13 @@ def hash_files(page: Page, files: list[Path]) -> float:
 
 
 def shown_fingerprints(page: Page) -> list[dict[str, str]]:
-    """What each file's list item shows: {label: value}."""
-    return [
-        dict(
-            zip(
-                item.locator("dt").all_inner_texts(),
-                item.locator("dd code").all_inner_texts(),
-                strict=True,
-            )
-        )
-        for item in page.locator("#file-list li").all()
-    ]
+    """What each file's list item shows: {label: value} (the first value of each label)."""
+    shown = []
+    for item in page.locator("#file-list li").all():
+        labels = item.locator("dt").all_inner_texts()
+        values = item.locator("dd code").all_inner_texts()
+        shown.append(dict(reversed(list(zip(labels, values, strict=True)))))
+    return shown
 
 
 def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[dict[str, Any]]:

@@ -1,13 +1,15 @@
 // One file in, its fingerprints out: what the victim page submits for each file, the
-// same set the CLI submits (hashing/algorithms.py hash_file, hashing/cli.py), less
-// pHash and the band-trimmed variants, which this page does not compute.
+// same set the CLI submits (hashing/algorithms.py hash_file, hashing/cli.py) less
+// pHash, which would need Pillow's fixed-point Lanczos resampler ported bit for bit.
 //
 // MD5 and SHA-256 for every non-empty file (exact copies; all StopNCII uses for
 // video). PDQ with its quality for images, refused with a reason under the same rules
 // as the Python side, so the service never has to turn the whole batch down:
 // quality under 50, a side under 32 pixels, more than 40 million pixels, or a nearly
-// blank hash.
+// blank hash. Like the CLI, it adds the PDQ of the image with flat edge bands trimmed
+// (bands.js) when that differs, so a leak with a border added or removed still matches.
 
+import { bandBoxes, crop } from "./bands.js";
 import { decodeImage, NotAnImage } from "./decode.js";
 import { fileDigests } from "./digests.js";
 import { pdqHash } from "./pdq.js";
@@ -25,13 +27,14 @@ const MAX_IMAGE_FILE_BYTES = 256 * 1024 ** 2;
 /**
  * @param {Blob} file
  * @returns {Promise<{fingerprints: {algorithm: string, value: string, quality?: number}[],
- *   pdq: {hash: string, quality: number} | null, refused: string | null, width?: number,
- *   height?: number, ms: {digests: number, decode: number, pdq: number}}>}
- *   `refused` names why there is no PDQ (or no fingerprint at all), else null.
+ *   variants: string[], pdq: {hash: string, quality: number} | null, refused: string | null,
+ *   width?: number, height?: number, ms: {digests: number, decode: number, pdq: number}}>}
+ *   `refused` names why there is no PDQ (or no fingerprint at all), else null; `variants` are
+ *   the PDQ hashes of the band-trimmed crops that are usable and not already sent.
  */
 export async function fingerprintFile(file) {
   const ms = { digests: 0, decode: 0, pdq: 0 };
-  const result = { fingerprints: [], pdq: null, refused: null, ms };
+  const result = { fingerprints: [], variants: [], pdq: null, refused: null, ms };
   if (file.size === 0) return { ...result, refused: "empty" };
   if (file.size > MAX_FILE_BYTES) return { ...result, refused: "too_big" };
 
@@ -61,14 +64,26 @@ export async function fingerprintFile(file) {
 
   started = performance.now();
   const pdq = pdqHash(image.rgba, width, height, { channels: 4 });
+  const trimmed = bandBoxes(image).map((box) => {
+    const part = crop(image, box);
+    return pdqHash(part.rgba, part.width, part.height, { channels: 4 });
+  });
   ms.pdq = performance.now() - started;
-  const sized = { ...result, pdq, width, height };
-  if (pdq.quality < PDQ_QUALITY_MIN) return { ...sized, fingerprints: exact, refused: "low_quality" };
-  if (nearlyFlat(pdq.hash)) return { ...sized, fingerprints: exact, refused: "flat" };
-  return {
-    ...sized,
-    fingerprints: [{ algorithm: "pdq", value: pdq.hash, quality: pdq.quality }, ...exact],
-  };
+  const refused = pdq.quality < PDQ_QUALITY_MIN ? "low_quality" : nearlyFlat(pdq.hash) ? "flat" : null;
+  const fingerprints = refused ? exact : [{ algorithm: "pdq", value: pdq.hash, quality: pdq.quality }, ...exact];
+  const sent = new Set(refused ? [] : [pdq.hash]);
+  const variants = [];
+  for (const variant of trimmed) {
+    if (usable(variant) && !sent.has(variant.hash)) {
+      sent.add(variant.hash);
+      variants.push(variant.hash);
+    }
+  }
+  return { ...result, fingerprints, variants, pdq, refused, width, height };
+}
+
+function usable({ hash, quality }) {
+  return quality >= PDQ_QUALITY_MIN && !nearlyFlat(hash);
 }
 
 // hashing/algorithms.py degeneracy(): fewer than 1/8 or more than 7/8 of the bits set.

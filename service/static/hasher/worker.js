@@ -12,6 +12,6 @@ self.onmessage = async (event) => {
   try {
     self.postMessage({ id, ...(await fingerprintFile(file)) });
   } catch (error) {
-    self.postMessage({ id, fingerprints: [], pdq: null, refused: "read_error", error: String(error) });
+    self.postMessage({ id, fingerprints: [], variants: [], pdq: null, refused: "read_error", error: String(error) });
   }
 };

@@ -136,7 +136,7 @@ class Hasher {
     // A browser without module workers, or a failed load: say so on every waiting file.
     this.worker.onerror = () => {
       for (const [id, finish] of this.pending) {
-        finish({ id, fingerprints: [], pdq: null, refused: "read_error" });
+        finish({ id, fingerprints: [], variants: [], pdq: null, refused: "read_error" });
       }
       this.pending.clear();
     };
@@ -174,10 +174,12 @@ class Hasher {
   }
 
   // Every distinct fingerprint, with the name of (the first) file it came from, for messages.
+  // Trimmed variants go on the wire as plain PDQ without a quality, as the CLI sends them.
   fingerprints() {
     const seen = new Map();
     for (const { file, result } of this.entries) {
-      for (const fingerprint of result?.fingerprints ?? []) {
+      const variants = (result?.variants ?? []).map((value) => ({ algorithm: "pdq", value }));
+      for (const fingerprint of [...(result?.fingerprints ?? []), ...variants]) {
         const key = `${fingerprint.algorithm}:${fingerprint.value}`;
         if (!seen.has(key)) seen.set(key, { fingerprint, file: file.name });
       }
@@ -229,10 +231,14 @@ function renderResult({ item, result }) {
     item.classList.add("partial");
   }
   const values = element("dl", { className: "values" });
-  for (const fingerprint of result.fingerprints) {
+  const shown = [
+    ...result.fingerprints.map(({ algorithm, value }) => [say(`alg_${algorithm}`), value]),
+    ...result.variants.map((value) => [say("alg_pdq_trimmed"), value]),
+  ];
+  for (const [label, value] of shown) {
     values.append(
-      element("dt", { textContent: say(`alg_${fingerprint.algorithm}`) }),
-      element("dd", {}, element("code", { textContent: fingerprint.value })),
+      element("dt", { textContent: label }),
+      element("dd", {}, element("code", { textContent: value })),
     );
   }
   item.append(values);

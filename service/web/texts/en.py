@@ -159,6 +159,7 @@ ENGLISH = Texts(
         "empty": "This file is empty: there is nothing to fingerprint.",
         "read_error": "This file could not be read.",
         "alg_pdq": "Similarity (PDQ)",
+        "alg_pdq_trimmed": "Similarity without borders (PDQ)",
         "alg_md5": "Exact copy (MD5)",
         "alg_sha256": "Exact copy (SHA-256)",
         "alg_phash": "Similarity (pHash)",

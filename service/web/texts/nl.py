@@ -163,6 +163,7 @@ DUTCH = Texts(
         "empty": "Dit bestand is leeg: er valt niets te verwerken.",
         "read_error": "Dit bestand kon niet worden gelezen.",
         "alg_pdq": "Gelijkenis (PDQ)",
+        "alg_pdq_trimmed": "Gelijkenis zonder randen (PDQ)",
         "alg_md5": "Exacte kopie (MD5)",
         "alg_sha256": "Exacte kopie (SHA-256)",
         "alg_phash": "Gelijkenis (pHash)",
