@@ -31,8 +31,10 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 from benchmarks.corpus import corpus_paths, load_rgb
 from benchmarks.report import save, table
 from casework.bank import MATCH_RADIUS_BITS
+from hashing import bands
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
+from hashing.images import ImageRejected
 
 Transform = Callable[[Image.Image], tuple[bytes, str]]
 
@@ -180,15 +182,21 @@ PHASH_RADII = list(range(4, 15))
 
 
 def _worker_fingerprints(data: bytes) -> list[Fingerprint]:
+    """What the worker would match with; none when it refuses the image (too small, ...)."""
     # The worker's own hashing function, imported here so that its module (redis, rq, ...) is
     # loaded in the pool processes only.
     from workers.reports import _hash
 
-    return _hash("https://leak.example/image", data).fingerprints
+    try:
+        return _hash("https://leak.example/image", data).fingerprints
+    except ImageRejected:
+        # fetch_and_match ends such an item with the rejection reason and no match.
+        return []
 
 
-def hash_one(path: Path, names: list[str]) -> dict[str, object]:
+def hash_one(path: Path, names: list[str], text_line_share: float) -> dict[str, object]:
     """Victim fingerprints of one corpus file and worker fingerprints of its leaked copies."""
+    bands.TEXT_LINE_SHARE = text_line_share
     raw = path.read_bytes()
     victim = hash_file(raw)
     original = load_rgb(path)
@@ -242,11 +250,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="6 images, 3 transforms")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument(
+        "--text-line-share",
+        type=float,
+        default=bands.TEXT_LINE_SHARE,
+        help="hashing.bands.TEXT_LINE_SHARE to evaluate (0.75 = the rule before text lines)",
+    )
+    parser.add_argument("--name", default="robustness", help="results file name")
     cfg = parser.parse_args()
     paths = corpus_paths(limit=6 if cfg.smoke else None)
     names = ["jpeg_q50", "mirror", "crop_5"] if cfg.smoke else list(TRANSFORMS)
     with ProcessPoolExecutor(cfg.workers) as pool:
-        records = list(pool.map(hash_one, paths, [names] * len(paths)))
+        records = list(
+            pool.map(hash_one, paths, [names] * len(paths), [cfg.text_line_share] * len(paths))
+        )
     banks = [r["bank"] for r in records]
     kinds = ["original", *names]
     n = len(paths)
@@ -357,8 +374,9 @@ def main() -> None:
         ]
     )
     save(
-        "robustness",
+        cfg.name,
         {
+            "text_line_share": cfg.text_line_share,
             "rows": rows,
             "sweep": sweep,
             "largest_zero_fp_phash_radius": largest_safe,
