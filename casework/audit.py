@@ -108,7 +108,7 @@ def _lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
     else:
-        session.execute(text("UPDATE audit_events SET id = id WHERE 0 = 1"))
+        session.execute(text("UPDATE audit_events SET id = id WHERE id = -1"))
 
 
 def record(
