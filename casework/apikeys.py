@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from casework.models import ApiKey
 from casework.vault import Vault
 
 KEY_PREFIX = "td"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class Scope(StrEnum):
@@ -86,5 +88,9 @@ def authenticate_key(session: Session, *, vault: Vault, token: str, scope: Scope
         raise InvalidApiKey()
     if scope.value not in key.scopes.split(","):
         raise NotAllowed(f"this key lacks the {scope.value!r} scope")
-    key.last_used_at = utcnow()
+    # Once a minute is enough to see which keys are in use; writing it on every request would
+    # make each platform check a database write (and serialise a key's requests on its row).
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
     return key

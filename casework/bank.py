@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -168,3 +168,18 @@ class BankIndex:
         with self._lock:
             hits = self._indexes[fingerprint.algorithm].query(fingerprint.bits, limit)
         return [BankHit(fid, fingerprint.algorithm, distance) for fid, distance in hits]
+
+    def match_many(self, fingerprints: Sequence[Fingerprint]) -> list[list[BankHit]]:
+        """match() for each fingerprint, batched per algorithm (a platform checks 1,000 at once)."""
+        found: list[list[BankHit]] = [[] for _ in fingerprints]
+        by_algorithm: dict[Algorithm, list[int]] = {}
+        for position, fingerprint in enumerate(fingerprints):
+            by_algorithm.setdefault(fingerprint.algorithm, []).append(position)
+        with self._lock:
+            for algorithm, positions in by_algorithm.items():
+                answers = self._indexes[algorithm].query_many(
+                    [fingerprints[p].bits for p in positions], MATCH_RADIUS_BITS[algorithm]
+                )
+                for position, hits in zip(positions, answers, strict=True):
+                    found[position] = [BankHit(fid, algorithm, d) for fid, d in hits]
+        return found

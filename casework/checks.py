@@ -107,7 +107,12 @@ def look_up(bank: BankIndex, queries: Sequence[Query]) -> list[list[BankHit]]:
     """Bank hits within the match radius for each query, closest first (pure, in memory)."""
     if not bank.loaded:
         raise Unavailable("the hash index is still loading; retry shortly")
-    return [bank.match(q.fingerprint) if q.fingerprint is not None else [] for q in queries]
+    usable = [(i, q.fingerprint) for i, q in enumerate(queries) if q.fingerprint is not None]
+    found: list[list[BankHit]] = [[] for _ in queries]
+    answers = bank.match_many([fingerprint for _, fingerprint in usable])
+    for (position, _), hits in zip(usable, answers, strict=True):
+        found[position] = hits
+    return found
 
 
 def answer_hits(

@@ -100,6 +100,9 @@ def read_feed(
     # The newest id first, then the page up to it: a change committed between the two
     # statements waits for the next call instead of being skipped by the cursor.
     newest = int(session.execute(select(func.max(BankChange.id))).scalar_one() or 0)
+    # A cursor past the newest change (forged, or from a restored backup) means "nothing new";
+    # clamping also keeps an out-of-range number away from the database's integer column.
+    after = min(after, newest)
     changes = session.execute(
         select(BankChange.id, BankChange.fingerprint_id, BankChange.algorithm, BankChange.op)
         .where(

@@ -45,6 +45,8 @@ from service.deps import (
 router = APIRouter(prefix="/v1", tags=["platforms"])
 
 CHECK_IMAGE_PATH = "/v1/check/image"
+#: Batches up to this size are looked up on the event loop (well under a millisecond each).
+LOOKUP_ON_LOOP_MAX = 16
 #: Sensitive lists must not sit in shared caches.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -72,7 +74,12 @@ async def check(
         per_minute=runtime.settings.platform_checks_per_minute,
         cost=len(queries),
     )
-    hits = checks.look_up(runtime.bank, queries)
+    # A few fingerprints (one upload) are looked up here on the loop, with no thread hop; a big
+    # batch costs tens of milliseconds of CPU, which would stall every other request.
+    if len(queries) <= LOOKUP_ON_LOOP_MAX:
+        hits = checks.look_up(runtime.bank, queries)
+    else:
+        hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
     if any(hits):
         answers = await run_in_threadpool(
             checks.answer_hits,
@@ -124,7 +131,7 @@ async def check_image(
     )
     queries, unusable = await run_in_threadpool(checks.hash_upload, data)
     del data
-    hits = checks.look_up(runtime.bank, queries)
+    hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
     answers = await run_in_threadpool(
         checks.answer_hits, session, platform_id=caller.platform.id, queries=queries, hits=hits
     )

@@ -69,6 +69,15 @@ def test_feed_ids_differ_between_platforms(
     assert alpha[0]["value"] == beta[0]["value"] and alpha[0]["id"] != beta[0]["id"]
 
 
+def test_a_cursor_from_the_future_means_nothing_new(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    bank_case(runtime, [random_fingerprint(Algorithm.MD5, random.Random(15))])
+    _entries, cursor = read_all(client, keys.alpha)
+    far = client.get("/v1/feed", params={"cursor": "f1-" + "9" * 18}, headers=bearer(keys.alpha))
+    assert far.status_code == 200 and far.json() == {"entries": [], "cursor": cursor, "more": False}
+
+
 def test_a_forged_cursor_is_refused(client: TestClient, keys: PlatformKeys) -> None:
     for forged in ("bm9wZQ", "f1-", "f1-12a", "f1-" + "9" * 19):
         response = client.get("/v1/feed", params={"cursor": forged}, headers=bearer(keys.alpha))
