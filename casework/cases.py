@@ -9,7 +9,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from casework.bank import record_changes
-from casework.credentials import PinHasher, new_case_id, new_pin, normalise_case_id
+from casework.credentials import (
+    RECOVERY_CODES,
+    PinHasher,
+    new_case_id,
+    new_pin,
+    new_recovery_code,
+    normalise_case_id,
+    normalise_recovery_code,
+)
 from casework.db import utcnow
 from casework.errors import (
     CaseNotFound,
@@ -24,6 +32,7 @@ from casework.models import (
     CaseFingerprint,
     CaseStatus,
     Match,
+    RecoveryCode,
     Report,
     Takedown,
 )
@@ -59,12 +68,13 @@ class LockoutPolicy:
 
 @dataclass(frozen=True)
 class OpenedCase:
-    """A new case; the PIN exists in clear only in this object, returned once."""
+    """A new case; the PIN and recovery codes exist in clear only here, returned once."""
 
     case: Case
     pin: str
     added: int
     duplicates: int
+    recovery_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,68 @@ def open_case(
     session.add(case)
     session.flush()
     result = _store(session, case, parsed, limits, vault)
-    return OpenedCase(case=case, pin=pin, added=result.added, duplicates=result.duplicates)
+    codes = tuple(new_recovery_code() for _ in range(RECOVERY_CODES))
+    session.add_all(RecoveryCode(case_id=case.id, digest=vault.key_digest(c)) for c in codes)
+    session.flush()
+    return OpenedCase(
+        case=case, pin=pin, added=result.added, duplicates=result.duplicates, recovery_codes=codes
+    )
+
+
+def recover_case(
+    session: Session,
+    *,
+    case_id: str,
+    code: str,
+    vault: Vault,
+    pins: PinHasher,
+    lockout: LockoutPolicy,
+    now: datetime | None = None,
+) -> tuple[Case, str]:
+    """Spend a recovery code to set a new PIN; the code never works again.
+
+    Failures count against the case like wrong PINs, and give the same answer.
+    """
+    now = now or utcnow()
+    canonical = normalise_case_id(case_id)
+    case = None
+    if canonical is not None:
+        case = session.execute(
+            select(Case).where(Case.public_id == canonical).with_for_update()
+        ).scalar_one_or_none()
+    if case is None or (case.locked_until is not None and now < case.locked_until):
+        raise CaseNotFound()
+    digest = vault.key_digest(normalise_recovery_code(code))
+    recovery = session.execute(
+        select(RecoveryCode).where(
+            RecoveryCode.case_id == case.id,
+            RecoveryCode.digest == digest,
+            RecoveryCode.used_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if recovery is None:
+        _count_failure(case, lockout, now)
+        session.flush()
+        raise CaseNotFound()
+    recovery.used_at = now
+    pin = new_pin()
+    case.pin_hash = pins.hash(pin)
+    case.failed_attempts = 0
+    case.locked_until = None
+    session.flush()
+    return case, pin
+
+
+def recovery_codes_left(session: Session, *, case: Case) -> int:
+    """How many unused recovery codes the case has."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.case_id == case.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 def authenticate_case(
@@ -169,10 +240,7 @@ def authenticate_case(
         pins.verify(None, pin)
         raise CaseNotFound()
     if not pins.verify(case.pin_hash, pin):
-        case.failed_attempts += 1
-        if case.failed_attempts % lockout.failures == 0:
-            rounds = case.failed_attempts // lockout.failures
-            case.locked_until = now + timedelta(minutes=lockout.minutes * 2 ** (rounds - 1))
+        _count_failure(case, lockout, now)
         session.flush()
         raise CaseNotFound()
     if case.failed_attempts or case.locked_until:
@@ -180,6 +248,13 @@ def authenticate_case(
         case.locked_until = None
         session.flush()
     return case
+
+
+def _count_failure(case: Case, lockout: LockoutPolicy, now: datetime) -> None:
+    case.failed_attempts += 1
+    if case.failed_attempts % lockout.failures == 0:
+        rounds = case.failed_attempts // lockout.failures
+        case.locked_until = now + timedelta(minutes=lockout.minutes * 2 ** (rounds - 1))
 
 
 def add_fingerprints(

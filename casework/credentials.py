@@ -32,6 +32,23 @@ def format_case_id(case_id: str) -> str:
     return "-".join(case_id[i : i + 4] for i in range(0, len(case_id), 4))
 
 
+#: Printed once at case creation; each resets the PIN once.
+RECOVERY_CODES = 6
+_RECOVERY_GROUPS = 4
+
+
+def new_recovery_code() -> str:
+    """A 80-bit one-time code in Crockford base32, grouped: ABCD-EFGH-JKMN-PQRS."""
+    raw = "".join(secrets.choice(_CROCKFORD) for _ in range(4 * _RECOVERY_GROUPS))
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def normalise_recovery_code(text: str) -> str:
+    """A typed recovery code in its printed form (case, spaces and look-alikes forgiven)."""
+    cleaned = text.strip().upper().replace("-", "").replace(" ", "").translate(_CROCKFORD_ALIASES)
+    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
+
+
 def new_pin() -> str:
     """A random PIN of PIN_DIGITS digits."""
     return "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))

@@ -559,3 +559,17 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RecoveryCode(Base):
+    """A one-time code, printed for the victim at case creation, that resets the PIN.
+
+    Only an HMAC of the code is stored; codes are high-entropy, so a keyed hash suffices.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

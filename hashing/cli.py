@@ -177,8 +177,11 @@ def command_submit(args: argparse.Namespace) -> int:
     print(f"PIN:     {opened['pin']}")
     print(
         f"{opened['added']} fingerprints stored. Keep the case ID and PIN safe: the PIN is shown "
-        "only now and nobody can recover it for you."
+        "only now."
     )
+    print("Recovery codes (each resets a lost PIN once; write them down and keep them apart):")
+    for code in opened.get("recovery_codes", []):
+        print(f"  {code}")
     target = args.save
     if target is None and sys.stdin.isatty():
         answer = input("Save the case ID and PIN to a file on this device? [y/N] ").strip().lower()
@@ -199,6 +202,22 @@ def command_status(args: argparse.Namespace) -> int:
         print(f"Withdrawn: {status['withdrawn_at']}")
     counts = ", ".join(f"{n} {algorithm}" for algorithm, n in status["fingerprints"].items())
     print(f"Fingerprints: {counts or 'none'}")
+    print(f"Recovery codes left: {status['recovery_codes_left']}")
+    print("Timeline:")
+    for event in status["timeline"]:
+        print(f"  {event['at'][:16].replace('T', ' ')}  {event['text']}")
+    return 0
+
+
+def command_recover(args: argparse.Namespace) -> int:
+    """Set a new PIN with a recovery code printed when the case was opened."""
+    if not args.case:
+        raise CliError("give --case ID")
+    code = args.code or getpass.getpass("Recovery code: ")
+    body = {"case_id": args.case, "recovery_code": code}
+    result = Client(_server(args)).call("POST", "/v1/case/recover", body)
+    print(f"New PIN for case {result['case_id']}: {result['pin']}")
+    print(f"That recovery code is now used up; {result['recovery_codes_left']} left.")
     return 0
 
 
@@ -261,6 +280,11 @@ def add_victim_commands(commands: Any) -> None:
     case_options(add)
     add.add_argument("--dry-run", action="store_true", help="print the exact request body")
     add.set_defaults(func=command_add)
+
+    recover = commands.add_parser("recover", help="set a new PIN with a recovery code")
+    case_options(recover)
+    recover.add_argument("--code", help="the recovery code (asked for if left out)")
+    recover.set_defaults(func=command_recover)
 
     withdraw = commands.add_parser("withdraw", help="withdraw a case and delete its fingerprints")
     case_options(withdraw)

@@ -7,12 +7,16 @@ from fastapi import APIRouter, Request, status
 from casework import cases
 from casework.credentials import format_case_id
 from casework.runtime import Runtime
+from casework.timeline import case_timeline
 from service.api.schemas import (
     CaseOpened,
+    CaseRecovered,
     CaseStatusOut,
     CaseWithdrawnOut,
     FingerprintsAdded,
     FingerprintsIn,
+    RecoverIn,
+    TimelineEventOut,
 )
 from service.deps import CurrentCase, RuntimeDep, SessionDep, spend_client_budget
 
@@ -41,6 +45,7 @@ def open_case(
     return CaseOpened(
         case_id=format_case_id(opened.case.public_id),
         pin=opened.pin,
+        recovery_codes=list(opened.recovery_codes),
         status=opened.case.status,
         added=opened.added,
         duplicates=opened.duplicates,
@@ -68,6 +73,34 @@ def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
         created_at=summary.created_at,
         withdrawn_at=summary.withdrawn_at,
         fingerprints=summary.fingerprints_by_algorithm,
+        recovery_codes_left=cases.recovery_codes_left(session, case=case),
+        timeline=[
+            TimelineEventOut(at=event.at, kind=event.kind, text=event.text)
+            for event in case_timeline(session, case=case)
+        ],
+    )
+
+
+@router.post("/case/recover")
+def recover_case(
+    request: Request, body: RecoverIn, session: SessionDep, runtime: RuntimeDep
+) -> CaseRecovered:
+    """Set a new PIN with a one-time recovery code (a wrong code counts as a wrong PIN)."""
+    spend_client_budget(
+        request, runtime, bucket="victim-auth", per_minute=runtime.settings.victim_auth_per_minute
+    )
+    case, pin = cases.recover_case(
+        session,
+        case_id=body.case_id,
+        code=body.recovery_code,
+        vault=runtime.vault,
+        pins=runtime.pins,
+        lockout=runtime.lockout,
+    )
+    return CaseRecovered(
+        case_id=format_case_id(case.public_id),
+        pin=pin,
+        recovery_codes_left=cases.recovery_codes_left(session, case=case),
     )
 
 

@@ -39,10 +39,13 @@ class FingerprintsIn(BaseModel):
 
 
 class CaseOpened(BaseModel):
-    """A new case. The PIN appears here once and is never retrievable again."""
+    """A new case. The PIN and recovery codes appear here once and are never retrievable again."""
 
     case_id: str
     pin: str
+    recovery_codes: list[str] = Field(
+        description="one-time codes that reset the PIN; keep them apart from the PIN"
+    )
     status: str
     added: int
     duplicates: int
@@ -55,6 +58,14 @@ class FingerprintsAdded(BaseModel):
     duplicates: int
 
 
+class TimelineEventOut(BaseModel):
+    """One event of a case, in plain words."""
+
+    at: datetime
+    kind: str
+    text: str
+
+
 class CaseStatusOut(BaseModel):
     """A case's status, without any fingerprint value."""
 
@@ -63,6 +74,25 @@ class CaseStatusOut(BaseModel):
     created_at: datetime
     withdrawn_at: datetime | None
     fingerprints: dict[str, int] = Field(description="how many fingerprints, by algorithm")
+    recovery_codes_left: int
+    timeline: list[TimelineEventOut]
+
+
+class RecoverIn(BaseModel):
+    """A case ID and one of its recovery codes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str = Field(max_length=40)
+    recovery_code: str = Field(max_length=40)
+
+
+class CaseRecovered(BaseModel):
+    """A new PIN, shown once; the recovery code used is spent."""
+
+    case_id: str
+    pin: str
+    recovery_codes_left: int
 
 
 class CaseWithdrawnOut(BaseModel):
