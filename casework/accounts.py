@@ -27,9 +27,13 @@ from casework import audit
 from casework.credentials import PinHasher
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, LoginFailed, NotAllowed, NotFound
-from casework.models import Case, Caseworker, ConsoleSession, Organisation, Role
+from casework.models import AuditEvent, Case, Caseworker, ConsoleSession, Organisation, Role
 
 MIN_PASSWORD_CHARS = 12
+#: After this many failed logins on one account within LOGIN_LOCKOUT_MINUTES, even the right
+#: password is refused (same message) until the window has passed; counted from the audit log.
+LOGIN_LOCKOUT_FAILURES = 10
+LOGIN_LOCKOUT_MINUTES = 15
 SESSION_TOKEN_BYTES = 32
 #: last_seen_at is written at most this often, so reading pages does not write on every click.
 SESSION_TOUCH_SECONDS = 60
@@ -260,7 +264,7 @@ def login(
     ).scalar_one_or_none()
     # An unknown address still costs one argon2 verification, so timing does not tell.
     valid = passwords.verify(caseworker.password_hash if caseworker else None, password)
-    if caseworker is None or not valid or not caseworker.active:
+    if caseworker is None or not valid or not caseworker.active or _locked(session, caseworker):
         audit.record(
             session,
             actor=audit.Actor(audit.ActorType.SYSTEM),
@@ -283,6 +287,21 @@ def login(
         object_id=caseworker.id,
     )
     return started
+
+
+def _locked(session: Session, caseworker: Caseworker) -> bool:
+    since = utcnow() - timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+    failures = session.execute(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == audit.Action.LOGIN_FAILED.value,
+            AuditEvent.object_type == "caseworker",
+            AuditEvent.object_id == str(caseworker.id),
+            AuditEvent.created_at > since,
+        )
+    ).scalar_one()
+    return int(failures) >= LOGIN_LOCKOUT_FAILURES
 
 
 def end_session(session: Session, *, console_session: ConsoleSession) -> None:

@@ -181,3 +181,30 @@ def test_expired_visitor_sessions_are_purged_when_the_login_page_is_loaded(
         second.get("/console/login")
     with runtime.sessions() as session:
         assert session.query(ConsoleSession).count() == 1
+
+
+def test_ten_failed_logins_lock_the_account_for_a_while_even_with_the_right_password(
+    app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(app) as client:
+        token = csrf_of(client.get("/console/login").text)
+
+        def attempt(password: str) -> int:
+            return client.post(
+                "/console/login",
+                data={
+                    "csrf_token": token,
+                    "email": "carol@voorbeeld.example",
+                    "password": password,
+                },
+                headers={"Origin": ORIGIN},
+                follow_redirects=False,
+            ).status_code
+
+        assert [attempt("wrong password!") for _ in range(10)] == [401] * 10
+        assert attempt(PASSWORD) == 401
+        with TestClient(app) as colleague:
+            Console(colleague).login("olga@voorbeeld.example")
+        later = utcnow() + timedelta(minutes=16)
+        monkeypatch.setattr("casework.accounts.utcnow", lambda: later)
+        assert attempt(PASSWORD) == 303
