@@ -15,11 +15,11 @@ from sqlalchemy import func, select, update
 from casework import cases
 from casework.db import transaction, utcnow
 from casework.models import ItemStatus, Match, ReportItem
-from casework.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from tests.factories import submitted
 from tests.harness import ContentServer, WorkerProcess, encode
+from tests.reports.test_report_jobs import report
 from workers.queues import enqueue_items
 
 #: RQ notices a dead worker after its heartbeat TTL (job monitoring 5 s + 60 s) and a maintenance
@@ -45,18 +45,6 @@ def leak(runtime: Runtime) -> bytes:
             pins=runtime.pins,
         )
     return body
-
-
-def report(runtime: Runtime, urls: list[str]) -> list[int]:
-    with transaction(runtime.sessions) as session:
-        made = create_report(
-            session,
-            reporter=Reporter(ReporterKind.FLAGGER),
-            urls=urls,
-            note=None,
-            vault=runtime.vault,
-        )
-        return [item.id for item in made.items]
 
 
 def wait_for(runtime: Runtime, item_id: int, states: set[str], seconds: float) -> ReportItem:
