@@ -18,7 +18,13 @@ from PIL import Image
 
 from hashing.bands import trim_bands
 from hashing.fingerprint import Algorithm, Fingerprint
-from hashing.images import MIN_IMAGE_SIDE, ImageRejected, RejectionReason, decode_image
+from hashing.images import (
+    ALLOWED_FORMATS,
+    MIN_IMAGE_SIDE,
+    ImageRejected,
+    RejectionReason,
+    decode_image,
+)
 
 # Meta's recommendation (pdq/README.md) and python-threatexchange's QUALITY_THRESHOLD.
 PDQ_QUALITY_MIN = 50
@@ -90,7 +96,9 @@ def degeneracy(fp: Fingerprint) -> str | None:
     return None
 
 
-def hash_file(data: bytes, *, min_side: int = MIN_IMAGE_SIDE) -> HashedFile:
+def hash_file(
+    data: bytes, *, min_side: int = MIN_IMAGE_SIDE, formats: tuple[str, ...] = ALLOWED_FORMATS
+) -> HashedFile:
     """Fingerprint any file: MD5 and SHA-256 of the bytes, PDQ and pHash if it is an image.
 
     Never raises for bad input: an undecodable image, a low PDQ quality or a degenerate hash
@@ -109,7 +117,7 @@ def hash_file(data: bytes, *, min_side: int = MIN_IMAGE_SIDE) -> HashedFile:
     keep(md5_of(data))
     keep(sha256_of(data))
     try:
-        img = decode_image(data, min_side=min_side)
+        img = decode_image(data, min_side=min_side, formats=formats)
     except ImageRejected as rejected:
         refused += [Refusal(a, rejected.reason, str(rejected)) for a in _PERCEPTUAL]
         return HashedFile(tuple(fingerprints), None, tuple(refused))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hashing.algorithms import HashedFile, hash_file
+from hashing.images import victim_formats
 from hashing.progress import ProgressBar
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -48,7 +49,7 @@ def hash_paths(paths: Sequence[str], label: str = "hashing") -> Iterator[tuple[P
         raise CliError("no files to hash")
     progress = ProgressBar(len(files), label)
     for path in files:
-        yield path, hash_file(path.read_bytes())
+        yield path, hash_file(path.read_bytes(), formats=victim_formats())
         progress.advance()
 
 

@@ -13,6 +13,7 @@ ImageRejected with a machine-readable reason:
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import warnings
@@ -25,6 +26,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # TIFF is here because scanners and some phones export it; SVG, EPS (Ghostscript), PSD, PDF,
 # FITS and FPX stay out: they are the formats Pillow's own security advisories keep hitting.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+# HEIC is what iPhones save by default, so a victim's own photos need it; leaks on the web are
+# re-encoded to JPEG/WebP, so the worker and the API never take libheif's attack surface on.
+HEIF_FORMAT = "HEIF"
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_FRAMES = 9
 MAX_TOTAL_PIXELS = 100_000_000
@@ -57,10 +61,17 @@ class ImageRejected(ValueError):
 
 
 def decode_image(
-    data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, min_side: int = MIN_IMAGE_SIDE
+    data: bytes,
+    *,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+    min_side: int = MIN_IMAGE_SIDE,
+    formats: tuple[str, ...] = ALLOWED_FORMATS,
 ) -> Image.Image:
     """Decode the first frame of untrusted bytes to an upright RGB image or raise ImageRejected."""
-    with _guarded(), _open(data, max_pixels=max_pixels, min_side=min_side) as image:
+    with (
+        _guarded(),
+        _open(data, max_pixels=max_pixels, min_side=min_side, formats=formats) as image,
+    ):
         return _upright_rgb(image)
 
 
@@ -97,8 +108,21 @@ def decode_frames(
         return frames
 
 
-def _open(data: bytes, *, max_pixels: int, min_side: int) -> Image.Image:
-    image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+@functools.cache
+def victim_formats() -> tuple[str, ...]:
+    """The formats a victim's own device decodes: ALLOWED_FORMATS plus HEIC when available."""
+    try:
+        import pillow_heif
+    except ImportError:
+        return ALLOWED_FORMATS
+    pillow_heif.register_heif_opener()
+    return (*ALLOWED_FORMATS, HEIF_FORMAT)
+
+
+def _open(
+    data: bytes, *, max_pixels: int, min_side: int, formats: tuple[str, ...] = ALLOWED_FORMATS
+) -> Image.Image:
+    image = Image.open(io.BytesIO(data), formats=formats)
     _check_size(image, max_pixels=max_pixels, min_side=min_side)
     return image
 
