@@ -10,6 +10,7 @@ from casework import quarantine
 from casework.db import transaction
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
+from tests.conftest import table_counts
 from tests.factories import random_fingerprint
 from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index, withdraw
 
@@ -201,3 +202,24 @@ def test_two_platforms_saying_not_intimate_imagery_quarantine_until_release(
     assert hit_token(client, keys.alpha, poisoned).startswith("mt_")
     delta, _ = read_all(client, keys.alpha, cursor)
     assert [e["op"] for e in delta] == ["add"] and delta[0]["value"] == poisoned.hex
+
+
+def test_withdrawal_deletes_the_tokens_and_outcomes_platforms_left_for_the_case(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    fingerprint = random_fingerprint(Algorithm.PDQ, random.Random(16))
+    case = bank_case(runtime, [fingerprint])
+    refresh_index(runtime)
+    token = hit_token(client, keys.alpha, fingerprint)
+    assert (
+        report(client, keys.alpha, [{"outcome": "removed", "match_token": token}]).status_code
+        == 201
+    )
+    withdraw(runtime, case)
+    counts = table_counts(runtime)
+    assert counts["match_tokens"] == counts["platform_outcomes"] == 0
+    assert counts["case_fingerprints"] == 0
+    assert (
+        report(client, keys.alpha, [{"outcome": "removed", "match_token": token}]).status_code
+        == 404
+    )
