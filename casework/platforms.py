@@ -170,11 +170,17 @@ def host_of(url: str) -> str | None:
 
 
 def set_webhook(
-    session: Session, *, vault: Vault, platform: PlatformAccount, url: str | None
+    session: Session,
+    *,
+    vault: Vault,
+    platform: PlatformAccount,
+    url: str | None,
+    require_https: bool = True,
 ) -> str | None:
     """Point the platform's webhook at ``url`` (None turns it off); returns a new signing secret.
 
-    The secret is sealed at rest, because signing needs it back, and is shown once here.
+    The secret is sealed at rest, because signing needs it back, and is shown once here. Events
+    carry match tokens and URLs of leaks, so production webhooks must use https.
     """
     if url is None:
         platform.webhook_url = None
@@ -182,6 +188,8 @@ def set_webhook(
         session.flush()
         return None
     problem = url_problem(url)
+    if problem is None and require_https and not url.startswith("https://"):
+        problem = "it must be an https URL"
     if problem is not None:
         raise InvalidInput(f"the webhook URL is unusable: {problem}")
     secret = "whsec_" + secrets.token_urlsafe(32)

@@ -55,6 +55,8 @@ RETRY_INTERVALS_SECONDS = [10, 60, 300, 1800, 7200]
 REQUEUE_AFTER_SECONDS = 120
 #: Matches considered per platform per scan; the rest wait for the next scan.
 SCAN_BATCH = 500
+#: How far back a scan looks again for matches committed after a later id was seen.
+RESCAN_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -117,19 +119,32 @@ def scan(session: Session, *, vault: Vault) -> list[int]:
 def _scan_matches(
     session: Session, *, vault: Vault, platform: PlatformAccount, domains: dict[str, int]
 ) -> list[int]:
+    # Match ids are not committed in id order (jobs run in parallel), so recent matches behind
+    # the watermark are looked at again; the delivery's event key keeps each match to one event.
+    recent = utcnow() - timedelta(seconds=RESCAN_SECONDS)
     rows = session.execute(
         select(Match, ReportItem.url)
         .join(ReportItem, ReportItem.id == Match.item_id)
-        .where(Match.id > platform.match_watermark)
+        .where(or_(Match.id > platform.match_watermark, Match.created_at >= recent))
         .order_by(Match.id)
         .limit(SCAN_BATCH)
     ).all()
     if not rows:
         return []
-    platform.match_watermark = rows[-1][0].id
+    platform.match_watermark = max(platform.match_watermark, rows[-1][0].id)
     quarantined = quarantined_among(session, {match.fingerprint_id for match, _ in rows})
+    sent = set(
+        session.execute(
+            select(WebhookDelivery.event_key).where(
+                WebhookDelivery.platform_id == platform.id,
+                WebhookDelivery.event_key.in_([f"match:{match.id}" for match, _ in rows]),
+            )
+        ).scalars()
+    )
     created: list[int] = []
     for match, page_url in rows:
+        if f"match:{match.id}" in sent:
+            continue
         urls = [
             url
             for url in dict.fromkeys((match.image_url, page_url))

@@ -129,10 +129,21 @@ def _platforms_add(args: argparse.Namespace, session: Any, runtime: Any) -> int:
     )
     if args.webhook:
         secret = platforms.set_webhook(
-            session, vault=runtime.vault, platform=platform, url=args.webhook
+            session,
+            vault=runtime.vault,
+            platform=platform,
+            url=args.webhook,
+            require_https=_production(runtime),
         )
         print(f"webhook signing secret (shown once): {secret}")
     return 0
+
+
+def _production(runtime: Any) -> bool:
+    from casework.settings import Environment
+
+    # Tests and laptops point webhooks at plain-http receivers on loopback.
+    return bool(runtime.settings.environment is Environment.PRODUCTION)
 
 
 def _platforms_list(_args: argparse.Namespace, session: Any, runtime: Any) -> int:
@@ -173,7 +184,11 @@ def _platforms_webhook(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
     platform = platforms.require_platform(session, name=args.name)
     secret = platforms.set_webhook(
-        session, vault=runtime.vault, platform=platform, url=None if args.off else args.url
+        session,
+        vault=runtime.vault,
+        platform=platform,
+        url=None if args.off else args.url,
+        require_https=_production(runtime),
     )
     if secret is None:
         print(f"webhooks for {platform.name} are off")

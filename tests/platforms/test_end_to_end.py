@@ -45,7 +45,7 @@ def test_a_reported_leak_on_a_platforms_domain_reaches_its_webhook_with_a_usable
             algorithms=platforms.parse_algorithms(None),
         )
         secret = platforms.set_webhook(
-            session, vault=runtime.vault, platform=platform, url=receiver.url
+            session, vault=runtime.vault, platform=platform, url=receiver.url, require_https=False
         )
         key = platforms.issue_platform_key(
             session, vault=runtime.vault, platform=platform, scopes=[Scope.OUTCOMES]

@@ -17,6 +17,7 @@ from rq.serializers import JSONSerializer
 from casework import platforms, reports, webhooks
 from casework.apikeys import Scope
 from casework.db import transaction
+from casework.errors import InvalidInput
 from casework.models import CaseFingerprint, DeliveryStatus, WebhookDelivery
 from casework.reports import FoundMatch, Reporter, ReporterKind
 from casework.runtime import Runtime
@@ -82,7 +83,9 @@ def platform_with_webhook(runtime: Runtime, url: str) -> str:
             domains=["alpha.example"],
             algorithms=platforms.parse_algorithms(None),
         )
-        secret = platforms.set_webhook(session, vault=runtime.vault, platform=platform, url=url)
+        secret = platforms.set_webhook(
+            session, vault=runtime.vault, platform=platform, url=url, require_https=False
+        )
         platforms.issue_platform_key(
             session, vault=runtime.vault, platform=platform, scopes=[Scope.FEED]
         )
@@ -202,3 +205,32 @@ def test_webhooks_to_private_addresses_are_refused_by_the_fetcher(
         delivery_id = min(webhooks.scan(session, vault=runtime.vault))
     with pytest.raises(DeliveryFailed, match="blocked_address"):
         deliver_webhook(delivery_id)
+
+
+def test_a_match_committed_behind_the_watermark_is_still_sent_once(
+    worker: worker_context.WorkerContext, receiver: Receiver
+) -> None:
+    runtime = worker.runtime
+    platform_with_webhook(runtime, receiver.url)
+    found_on(runtime, "https://alpha.example/late.jpg")
+    with transaction(runtime.sessions) as session:
+        platform = platforms.require_platform(session, name="alpha")
+        # As if a parallel job's later match id had been scanned before this one committed.
+        platform.match_watermark = 10_000
+    with transaction(runtime.sessions) as session:
+        first = webhooks.scan(session, vault=runtime.vault)
+    with transaction(runtime.sessions) as session:
+        again = webhooks.scan(session, vault=runtime.vault)
+    with runtime.sessions() as session:
+        events = [session.get_one(WebhookDelivery, i).event for i in first]
+    assert "match.found" in events and again == []
+
+
+def test_webhooks_must_use_https_unless_told_otherwise(runtime: Runtime) -> None:
+    with pytest.raises(InvalidInput, match="https"), transaction(runtime.sessions) as session:
+        platform = platforms.create_platform(
+            session, name="plain", domains=[], algorithms=platforms.parse_algorithms(None)
+        )
+        platforms.set_webhook(
+            session, vault=runtime.vault, platform=platform, url="http://hooks.plain.example/"
+        )
