@@ -53,6 +53,9 @@ class Action(StrEnum):
     TAKEDOWN_EDITED = "takedown_edited"
     TAKEDOWN_STATUS = "takedown_status"
     TAKEDOWN_EXPORTED = "takedown_exported"
+    TAKEDOWN_CHECKED = "takedown_checked"
+    REUPLOAD_FOUND = "reupload_found"
+    EVIDENCE_EXPORTED = "evidence_exported"
 
 
 @dataclass(frozen=True)

@@ -573,3 +573,64 @@ class RecoveryCode(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class CheckOutcome(StrEnum):
+    """What a re-fetch of a notified URL found."""
+
+    GONE = "gone"
+    STILL_THERE = "still_there"
+    ERROR = "error"
+
+
+class TakedownCheck(Base):
+    """Evidence of one re-fetch of a URL a notice named: status, headers, digests, never bytes.
+
+    The found hashes are sealed like matches' (a PDQ can be turned back into a rough image);
+    `purpose` says whether it proved removal or watched for a re-upload.
+    """
+
+    __tablename__ = "takedown_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    takedown_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takedowns.id", ondelete="CASCADE"), index=True, default=None
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="removal")
+    url: Mapped[str] = mapped_column(String(2048))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    http_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    headers_json: Mapped[str] = mapped_column(Text, default="{}")
+    images_seen: Mapped[int] = mapped_column(Integer, default=0)
+    algorithm: Mapped[str | None] = mapped_column(String(16), default=None)
+    distance: Mapped[int | None] = mapped_column(Integer, default=None)
+    found_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    sha256_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="SET NULL"), default=None
+    )
+
+
+class WatchedUrl(Base):
+    """A URL re-checked on a schedule for re-uploads: a removed one, or one a caseworker added."""
+
+    __tablename__ = "watched_urls"
+    __table_args__ = (UniqueConstraint("case_id", "url_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    takedown_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takedowns.id", ondelete="SET NULL"), default=None
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    url_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_outcome: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     platform_checks_per_minute: int = 60_000
     check_image_max_bytes: int = 10 * 1024 * 1024
     quarantine_platforms: int = 2
+    removal_check_grace_minutes: int = 10
+    watch_interval_hours: float = 24.0
+    watch_jitter_minutes: int = 120
+    watch_host_spacing_seconds: int = 30
 
     @model_validator(mode="before")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from redis import Redis
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
@@ -73,3 +75,67 @@ def enqueue_deliveries(
             failure_ttl=FAILURE_TTL_SECONDS,
             retry=Retry(max=attempts - 1, interval=intervals),
         )
+
+
+#: A removal check fetches a few URLs and their pages' images; RQ's backstop per check.
+FOLLOWUP_JOB_TIMEOUT_SECONDS = 600
+
+
+def removal_job_id(takedown_id: int, when: str) -> str:
+    """One job per notice and moment ("sent" or "deadline"), so neither is queued twice."""
+    return f"removal-{takedown_id}-{when}"
+
+
+def enqueue_removal_checks(
+    connection: Redis, takedown_id: int, *, deadline_at: datetime | None, grace: timedelta
+) -> None:
+    """Check a sent notice's URLs now, and again just after its deadline if it has one."""
+    queue = make_queue("maintenance", connection)
+    queue.enqueue_call(
+        "workers.followup.check_removal",
+        args=(takedown_id,),
+        job_id=removal_job_id(takedown_id, "sent"),
+        timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL_SECONDS,
+    )
+    if deadline_at is not None:
+        # The scheduler of any worker (they run with_scheduler=True) moves it to the queue.
+        queue.enqueue_at(
+            deadline_at + grace,
+            "workers.followup.check_removal",
+            takedown_id,
+            job_id=removal_job_id(takedown_id, "deadline"),
+            job_timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL_SECONDS,
+        )
+
+
+def watch_job_id(watched_id: int) -> str:
+    """One pending check per watched URL."""
+    return f"watch-{watched_id}"
+
+
+def enqueue_watch_check(connection: Redis, watched_id: int, *, at: datetime | None) -> None:
+    """Check a watched URL at a time (now when None)."""
+    queue = make_queue("maintenance", connection)
+    if at is None:
+        queue.enqueue_call(
+            "workers.followup.check_watched",
+            args=(watched_id,),
+            job_id=watch_job_id(watched_id),
+            timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL_SECONDS,
+        )
+        return
+    queue.enqueue_at(
+        at,
+        "workers.followup.check_watched",
+        watched_id,
+        job_id=watch_job_id(watched_id),
+        job_timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL_SECONDS,
+    )

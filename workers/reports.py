@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis import Redis
@@ -20,7 +21,7 @@ from hashing.fastpath import decode_query_frames
 from hashing.fingerprint import Fingerprint
 from hashing.images import ImageRejected
 from workers.context import WorkerContext, current
-from workers.fetcher import Fetcher, FetchFailed, MediaType
+from workers.fetcher import Fetched, Fetcher, FetchFailed, MediaType
 from workers.pages import extract_image_urls
 from workers.queues import REPORT_ATTEMPTS, enqueue_items, job_id
 
@@ -98,11 +99,18 @@ def fetch_and_match(item_id: int) -> None:
         reports.finish_item(session, item=item, images_found=images_seen, images_hashed=len(found))
 
 
-def _collect(context: WorkerContext, url: str) -> tuple[list[FoundImage], int]:
-    """Fetch the URL and, for a page, its images; hash each in memory."""
+def _collect(
+    context: WorkerContext, url: str, *, landed: Callable[[Fetched], None] | None = None
+) -> tuple[list[FoundImage], int]:
+    """Fetch the URL and, for a page, its images; hash each in memory.
+
+    `landed` sees the URL's own response first: removal checks keep its status and headers.
+    """
     deadline = time.monotonic() + REPORT_DEADLINE_SECONDS
     with Fetcher(context.policy, context.resolver) as fetcher:
         fetched = fetcher.fetch(url, kind="any")
+        if landed is not None:
+            landed(fetched)
         if fetched.media_type is not MediaType.HTML:
             return [_hash(fetched.final_url, fetched.body)], 1
         candidates = extract_image_urls(fetched.body, fetched.final_url, MAX_IMAGES_PER_PAGE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 
 from casework import takedowns
@@ -24,7 +24,8 @@ from casework.regimes import FIELDS, SPECS, Regime, spec
 from service.console.i18n import N_
 from service.console.pages import go, secure, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
-from service.deps import SessionDep
+from service.deps import QueueDep, RuntimeDep, SessionDep
+from workers.followup import schedule_removal_checks
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -180,7 +181,14 @@ def edit(
 
 @router.post("/takedowns/{takedown_id}/status")
 def change_status(
-    takedown_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+    takedown_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    redis: QueueDep,
+    background: BackgroundTasks,
 ) -> Response:
     """Approve, send, or record what the platform did."""
     takedown, case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
@@ -189,6 +197,15 @@ def change_status(
     except ValueError:
         raise InvalidInput("Choose a status from the list.") from None
     takedowns.change_status(session, desk=desk, takedown=takedown, case=case, status=status)
+    if status is TakedownStatus.SENT:
+        # After the commit: the worker re-fetches the URLs now and again at the deadline.
+        background.add_task(
+            schedule_removal_checks,
+            redis,
+            takedown_id=takedown.id,
+            deadline_at=takedown.deadline_at,
+            grace_minutes=runtime.settings.removal_check_grace_minutes,
+        )
     return go(visit, f"/console/takedowns/{takedown.id}")
 
 

@@ -1,0 +1,457 @@
+"""Follow-through on sent notices: prove removal with evidence, flag overdue ones, watch URLs.
+
+The worker fetches and hashes; this module decides what a fetch proves and records it. A notice
+becomes `removed` only when every URL it named was checked and found gone (404/410, or the page
+no longer holds an image matching the case). Evidence rows keep status, a few headers, the
+distance and sealed digests of what was found: never a fetched byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework import audit
+from casework.db import utcnow
+from casework.models import (
+    CheckOutcome,
+    Match,
+    Report,
+    ReportItem,
+    Takedown,
+    TakedownCheck,
+    TakedownItem,
+    TakedownStatus,
+    WatchedUrl,
+)
+from casework.reports import FoundMatch, record_matches
+from casework.takedowns import AWAITING, TRANSITIONS
+from casework.vault import Vault
+from hashing.fingerprint import Fingerprint
+
+#: Statuses a removal check still has something to prove for.
+CHECKABLE = (
+    TakedownStatus.SENT,
+    TakedownStatus.ACKNOWLEDGED,
+    TakedownStatus.NO_RESPONSE,
+    TakedownStatus.REFUSED,
+)
+#: Answers that say the content is gone for good, not that the host is struggling.
+GONE_STATUSES = frozenset({404, 410})
+#: Response headers worth keeping as evidence: they date and identify what answered, and none
+#: of them carries content.
+EVIDENCE_HEADERS = (
+    "content-type",
+    "content-length",
+    "date",
+    "last-modified",
+    "etag",
+    "server",
+    "location",
+    "cache-control",
+    "age",
+    "x-cache",
+    "cf-ray",
+)
+#: The console's escalation ladder for a notice past its deadline, in order.
+ESCALATION_LADDER = ("hosting_provider", "search_engines", "regulator")
+SYSTEM = audit.Actor(audit.ActorType.SYSTEM)
+
+
+class Purpose:
+    """Why a URL was checked."""
+
+    REMOVAL = "removal"
+    WATCH = "watch"
+
+
+class WatchSource:
+    """How a URL came onto a case's watch list."""
+
+    REMOVED = "removed"
+    CASEWORKER = "caseworker"
+
+
+@dataclass
+class Probe:
+    """What one fetch of a URL showed, hashed in memory; no byte of the body survives in it."""
+
+    url: str
+    http_status: int | None
+    outcome: CheckOutcome
+    reason: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    images_seen: int = 0
+    #: The closest match of the case found at the URL, and the SHA-256 of that image.
+    match: FoundMatch | None = None
+    sha256: Fingerprint | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a removal check concluded for a notice."""
+
+    takedown_id: int
+    status: TakedownStatus
+    outcomes: dict[str, CheckOutcome]
+    overdue: bool = False
+    next_step: str | None = None
+    #: URLs put on the watch list because they were removed, with their first check.
+    watched: list[tuple[int, datetime]] = field(default_factory=list)
+
+
+def selected_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The evidence headers present, lowercased and capped in length."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return {name: lowered[name][:500] for name in EVIDENCE_HEADERS if name in lowered}
+
+
+def judge(
+    *,
+    url: str,
+    http_status: int,
+    headers: Mapping[str, str],
+    images_seen: int,
+    found: Sequence[tuple[list[FoundMatch], Fingerprint | None]],
+    case_id: int,
+) -> Probe:
+    """A successful fetch: still there if any image matches the case, gone otherwise."""
+    best: tuple[FoundMatch, Fingerprint | None] | None = None
+    for matches, sha256 in found:
+        for match in matches:
+            if match.case_id != case_id:
+                continue
+            if best is None or match.distance < best[0].distance:
+                best = (match, sha256)
+    if best is None:
+        return Probe(
+            url=url,
+            http_status=http_status,
+            outcome=CheckOutcome.GONE,
+            reason="no_matching_image",
+            headers=selected_headers(headers),
+            images_seen=images_seen,
+        )
+    return Probe(
+        url=url,
+        http_status=http_status,
+        outcome=CheckOutcome.STILL_THERE,
+        headers=selected_headers(headers),
+        images_seen=images_seen,
+        match=best[0],
+        sha256=best[1],
+    )
+
+
+def failed(*, url: str, reason: str, http_status: int | None) -> Probe:
+    """A fetch that gave no content: gone on 404/410, an error (proving nothing) otherwise."""
+    if http_status in GONE_STATUSES:
+        return Probe(url=url, http_status=http_status, outcome=CheckOutcome.GONE, reason=reason)
+    return Probe(url=url, http_status=http_status, outcome=CheckOutcome.ERROR, reason=reason)
+
+
+def removal_urls(session: Session, *, takedown_id: int) -> tuple[Takedown, list[str]] | None:
+    """A checkable notice and the URLs it named (pages and images, each once); None if done."""
+    takedown = session.get(Takedown, takedown_id)
+    if takedown is None or TakedownStatus(takedown.status) not in CHECKABLE:
+        return None
+    urls: list[str] = []
+    for page, image in session.execute(
+        select(ReportItem.url, Match.image_url)
+        .join(Match, Match.item_id == ReportItem.id)
+        .join(TakedownItem, TakedownItem.match_id == Match.id)
+        .where(TakedownItem.takedown_id == takedown_id)
+        .order_by(TakedownItem.id)
+    ):
+        for url in (page, image):
+            if url not in urls:
+                urls.append(url)
+    return takedown, urls
+
+
+def _evidence_row(
+    probe: Probe,
+    *,
+    case_id: int,
+    takedown_id: int | None,
+    purpose: str,
+    vault: Vault,
+    now: datetime,
+) -> TakedownCheck:
+    return TakedownCheck(
+        takedown_id=takedown_id,
+        case_id=case_id,
+        purpose=purpose,
+        url=probe.url[:2048],
+        checked_at=now,
+        http_status=probe.http_status,
+        outcome=probe.outcome.value,
+        reason=probe.reason,
+        headers_json=json.dumps(probe.headers, sort_keys=True),
+        images_seen=probe.images_seen,
+        algorithm=probe.match.found.algorithm.value if probe.match else None,
+        distance=probe.match.distance if probe.match else None,
+        found_sealed=vault.seal(probe.match.found) if probe.match else None,
+        sha256_sealed=vault.seal(probe.sha256) if probe.sha256 else None,
+    )
+
+
+def record_removal_check(
+    session: Session,
+    *,
+    takedown_id: int,
+    probes: Sequence[Probe],
+    vault: Vault,
+    watch_after: timedelta,
+    now: datetime | None = None,
+) -> CheckResult | None:
+    """Store the evidence; mark the notice removed when every URL is gone, or flag it overdue."""
+    now = now or utcnow()
+    takedown = session.get(Takedown, takedown_id)
+    if takedown is None:
+        return None
+    current = TakedownStatus(takedown.status)
+    rows = [
+        _evidence_row(
+            probe,
+            case_id=takedown.case_id,
+            takedown_id=takedown.id,
+            purpose=Purpose.REMOVAL,
+            vault=vault,
+            now=now,
+        )
+        for probe in probes
+    ]
+    outcomes = {probe.url: probe.outcome for probe in probes}
+    all_gone = bool(probes) and all(p.outcome is CheckOutcome.GONE for p in probes)
+    still_there = any(p.outcome is CheckOutcome.STILL_THERE for p in probes)
+    overdue = (
+        still_there
+        and current in AWAITING
+        and takedown.deadline_at is not None
+        and now > takedown.deadline_at
+    )
+    for row in rows:
+        row.overdue = overdue and row.outcome == CheckOutcome.STILL_THERE
+    session.add_all(rows)
+    session.flush()
+    details: dict[str, str | int | bool | None] = {
+        "urls": len(probes),
+        "gone": sum(p.outcome is CheckOutcome.GONE for p in probes),
+        "still_there": sum(p.outcome is CheckOutcome.STILL_THERE for p in probes),
+        "errors": sum(p.outcome is CheckOutcome.ERROR for p in probes),
+    }
+    next_step = None
+    watching: list[tuple[int, datetime]] = []
+    if overdue:
+        next_step = next_escalation(session, takedown=takedown)
+        details.update(overdue=True, next_step=next_step)
+    audit.record(
+        session,
+        actor=SYSTEM,
+        action=audit.Action.TAKEDOWN_CHECKED,
+        object_type="takedown",
+        object_id=takedown.id,
+        details=details,
+    )
+    if all_gone and TakedownStatus.REMOVED in TRANSITIONS[current]:
+        takedown.status = TakedownStatus.REMOVED.value
+        takedown.removed_at = now
+        takedown.updated_at = now
+        session.flush()
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action=audit.Action.TAKEDOWN_STATUS,
+            object_type="takedown",
+            object_id=takedown.id,
+            details={"from": current.value, "to": TakedownStatus.REMOVED.value, "by": "check"},
+        )
+        for probe in probes:
+            watched = watch_url(
+                session,
+                case_id=takedown.case_id,
+                url=probe.url,
+                source=WatchSource.REMOVED,
+                takedown_id=takedown.id,
+                first_check_at=now + watch_after,
+            )
+            watching.append((watched.id, watched.next_check_at))
+    return CheckResult(
+        takedown_id=takedown.id,
+        status=TakedownStatus(takedown.status),
+        outcomes=outcomes,
+        overdue=overdue,
+        next_step=next_step,
+        watched=watching,
+    )
+
+
+def next_escalation(session: Session, *, takedown: Takedown) -> str:
+    """The first rung of the ladder not yet taken: a hosting-provider notice, then beyond."""
+    follow_ups = session.execute(
+        select(func.count())
+        .select_from(Takedown)
+        .where(
+            Takedown.case_id == takedown.case_id,
+            Takedown.host == takedown.host,
+            Takedown.id != takedown.id,
+            Takedown.platform.like("Hosting provider of %"),
+        )
+    ).scalar_one()
+    return ESCALATION_LADDER[min(int(follow_ups), len(ESCALATION_LADDER) - 1)]
+
+
+def checks_of_case(session: Session, *, case_id: int) -> list[TakedownCheck]:
+    """Every evidence row of a case, oldest first."""
+    return list(
+        session.scalars(
+            select(TakedownCheck)
+            .where(TakedownCheck.case_id == case_id)
+            .order_by(TakedownCheck.checked_at, TakedownCheck.id)
+        )
+    )
+
+
+def url_digest(url: str) -> bytes:
+    """The uniqueness key of a watched URL (URLs are too long to index on every backend)."""
+    return hashlib.sha256(url.encode("utf-8")).digest()
+
+
+def watch_url(
+    session: Session,
+    *,
+    case_id: int,
+    url: str,
+    source: str,
+    takedown_id: int | None = None,
+    first_check_at: datetime | None = None,
+) -> WatchedUrl:
+    """Put a URL on a case's watch list once; a later takedown link fills in a missing one."""
+    digest = url_digest(url)
+    existing = session.execute(
+        select(WatchedUrl).where(WatchedUrl.case_id == case_id, WatchedUrl.url_digest == digest)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.takedown_id is None and takedown_id is not None:
+            existing.takedown_id = takedown_id
+            session.flush()
+        return existing
+    watched = WatchedUrl(
+        case_id=case_id,
+        takedown_id=takedown_id,
+        url=url[:2048],
+        url_digest=digest,
+        host=(urlsplit(url).hostname or "").lower()[:255],
+        source=source,
+        next_check_at=first_check_at or utcnow(),
+    )
+    session.add(watched)
+    session.flush()
+    return watched
+
+
+def due_watches(session: Session, *, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of watched URLs whose next check is due."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(WatchedUrl.id)
+            .where(WatchedUrl.next_check_at <= now)
+            .order_by(WatchedUrl.next_check_at)
+            .limit(limit)
+        )
+    )
+
+
+def schedule_next(
+    session: Session,
+    *,
+    watched: WatchedUrl,
+    interval: timedelta,
+    jitter: timedelta,
+    host_spacing: timedelta,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> datetime:
+    """The next check: an interval plus jitter, and never within host_spacing of the host's next.
+
+    Jitter spreads checks so a host never sees them arrive in lockstep; the spacing keeps a
+    single host's checks apart even when a caseworker watches many of its pages.
+    """
+    now = now or utcnow()
+    rng = rng or random.SystemRandom()
+    candidate = now + interval + timedelta(seconds=rng.uniform(0, jitter.total_seconds()))
+    busy = sorted(
+        session.scalars(
+            select(WatchedUrl.next_check_at).where(
+                WatchedUrl.host == watched.host,
+                WatchedUrl.id != watched.id,
+                WatchedUrl.next_check_at > now,
+            )
+        )
+    )
+    for taken in busy:
+        if abs((taken - candidate).total_seconds()) < host_spacing.total_seconds():
+            candidate = taken + host_spacing
+    watched.next_check_at = candidate
+    session.flush()
+    return candidate
+
+
+def record_watch_check(
+    session: Session, *, watched_id: int, probe: Probe, vault: Vault, now: datetime | None = None
+) -> Match | None:
+    """Store a watch check; a matching image opens a pending match linked to the notice."""
+    now = now or utcnow()
+    watched = session.get(WatchedUrl, watched_id)
+    if watched is None:
+        return None
+    watched.last_checked_at = now
+    watched.last_outcome = probe.outcome.value
+    row = _evidence_row(
+        probe,
+        case_id=watched.case_id,
+        takedown_id=watched.takedown_id,
+        purpose=Purpose.WATCH,
+        vault=vault,
+        now=now,
+    )
+    session.add(row)
+    session.flush()
+    if probe.match is None:
+        return None
+    # A report without a case: the victim's timeline says "you reported" only for their own.
+    stamp = hashlib.sha256(f"{watched.id}:{now.isoformat()}".encode()).hexdigest()
+    report = Report(
+        public_id=f"watch-{stamp[:26]}",
+        case_id=None,
+        reporter_kind="caseworker",
+    )
+    report.items = [ReportItem(url=watched.url, status="done", finished_at=now)]
+    session.add(report)
+    session.flush()
+    item = report.items[0]
+    record_matches(session, item=item, found=[probe.match], vault=vault)
+    match = session.execute(
+        select(Match).where(Match.item_id == item.id).order_by(Match.distance).limit(1)
+    ).scalar_one()
+    row.match_id = match.id
+    session.flush()
+    audit.record(
+        session,
+        actor=SYSTEM,
+        action=audit.Action.REUPLOAD_FOUND,
+        object_type="match",
+        object_id=match.id,
+        details={"case_id": watched.case_id, "takedown_id": watched.takedown_id},
+    )
+    return match

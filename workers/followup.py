@@ -1,0 +1,152 @@
+"""Jobs that follow a sent notice through: the removal check and the re-upload watch.
+
+Both fetch through the report worker's `_collect` (same safe fetcher, same in-memory hashing)
+and match through `find_matches`, so a URL counts as still serving the image exactly when a
+fresh report of it would have matched.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from casework import followup
+from casework.db import transaction
+from casework.followup import Probe
+from casework.matching import find_matches
+from casework.models import WatchedUrl
+from casework.reports import FoundMatch
+from hashing.fingerprint import Algorithm, Fingerprint
+from hashing.images import ImageRejected
+from workers.context import WorkerContext, current
+from workers.fetcher import Fetched, FetchFailed
+from workers.queues import enqueue_removal_checks, enqueue_watch_check
+from workers.reports import IMAGE_REASONS, _collect
+
+logger = logging.getLogger(__name__)
+
+
+def schedule_removal_checks(
+    redis: Redis, *, takedown_id: int, deadline_at: datetime | None, grace_minutes: int
+) -> None:
+    """Queue a sent notice's removal checks; a Redis outage is logged, not raised to the user."""
+    try:
+        enqueue_removal_checks(
+            redis, takedown_id, deadline_at=deadline_at, grace=timedelta(minutes=grace_minutes)
+        )
+    except RedisError as error:
+        logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
+
+
+def probe(context: WorkerContext, url: str, *, case_id: int) -> Probe:
+    """Fetch one URL, hash what it serves in memory, and judge it against the case."""
+    landing: list[Fetched] = []
+    try:
+        found, images_seen = _collect(context, url, landed=landing.append)
+    except FetchFailed as failure:
+        return followup.failed(url=url, reason=failure.reason.value, http_status=failure.status)
+    except ImageRejected as rejection:
+        status = landing[0].status if landing else None
+        return followup.failed(url=url, reason=IMAGE_REASONS[rejection.reason], http_status=status)
+    first = landing[0]
+    runtime = context.runtime
+    with transaction(runtime.sessions) as session:
+        runtime.bank.refresh(session)
+        hashed: list[tuple[list[FoundMatch], Fingerprint | None]] = [
+            (
+                find_matches(
+                    session,
+                    bank=runtime.bank,
+                    image_url=image.url,
+                    fingerprints=image.fingerprints,
+                ),
+                next((f for f in image.fingerprints if f.algorithm is Algorithm.SHA256), None),
+            )
+            for image in found
+        ]
+    return followup.judge(
+        url=url,
+        http_status=first.status,
+        headers=first.headers,
+        images_seen=images_seen,
+        found=hashed,
+        case_id=case_id,
+    )
+
+
+def check_removal(takedown_id: int) -> None:
+    """Re-fetch every URL a sent notice named and record what each shows (idempotent)."""
+    context = current()
+    runtime = context.runtime
+    with transaction(runtime.sessions) as session:
+        target = followup.removal_urls(session, takedown_id=takedown_id)
+        if target is None:
+            return
+        takedown, urls = target
+        case_id = takedown.case_id
+    probes = [probe(context, url, case_id=case_id) for url in urls]
+    with transaction(runtime.sessions) as session:
+        result = followup.record_removal_check(
+            session,
+            takedown_id=takedown_id,
+            probes=probes,
+            vault=runtime.vault,
+            watch_after=timedelta(hours=runtime.settings.watch_interval_hours),
+        )
+    if result is not None:
+        logger.info(
+            "removal check of takedown %d: %s%s",
+            takedown_id,
+            result.status.value,
+            " (overdue)" if result.overdue else "",
+        )
+    for watched_id, at in result.watched if result is not None else []:
+        enqueue_watch_check(context.redis, watched_id, at=at)
+
+
+def check_watched(watched_id: int) -> None:
+    """Re-check one watched URL for a re-upload, then schedule its next check."""
+    context = current()
+    runtime = context.runtime
+    settings = runtime.settings
+    spacing = timedelta(seconds=settings.watch_host_spacing_seconds)
+    with transaction(runtime.sessions) as session:
+        watched = session.get(WatchedUrl, watched_id)
+        if watched is None:
+            return
+        url, host, case_id = watched.url, watched.host, watched.case_id
+    # Per-host limit across every worker: whoever takes the host's slot checks, others wait.
+    slot = context.redis.set(
+        f"watch-host:{host}", "1", nx=True, px=int(spacing.total_seconds() * 1000) or 1
+    )
+    if not slot:
+        with transaction(runtime.sessions) as session:
+            watched = session.get_one(WatchedUrl, watched_id)
+            later = followup.schedule_next(
+                session,
+                watched=watched,
+                interval=spacing,
+                jitter=spacing,
+                host_spacing=spacing,
+            )
+        enqueue_watch_check(context.redis, watched_id, at=later)
+        return
+    found = probe(context, url, case_id=case_id)
+    with transaction(runtime.sessions) as session:
+        match = followup.record_watch_check(
+            session, watched_id=watched_id, probe=found, vault=runtime.vault
+        )
+        watched = session.get_one(WatchedUrl, watched_id)
+        later = followup.schedule_next(
+            session,
+            watched=watched,
+            interval=timedelta(hours=settings.watch_interval_hours),
+            jitter=timedelta(minutes=settings.watch_jitter_minutes),
+            host_spacing=spacing,
+        )
+    if match is not None:
+        logger.info("re-upload found at watched URL %d: match %d", watched_id, match.id)
+    enqueue_watch_check(context.redis, watched_id, at=later)
