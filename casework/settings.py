@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     max_fingerprints_per_request: int = 500
     max_fingerprints_per_case: int = 5000
-    victim_auth_per_minute: int = 20
+    victim_requests_per_minute: int = 120
+    pin_failures_per_client_per_minute: int = 20
     cases_per_client_per_minute: int = 5
     fingerprints_per_client_per_minute: int = 2000
     pin_lockout_failures: int = 5

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from base64 import b64decode
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import (
@@ -52,13 +52,49 @@ _case_credentials = HTTPBasic(
 )
 
 
+CaseT = TypeVar("CaseT")
+
+
+def _client_key(request: Request, runtime: Runtime) -> str:
+    # A keyed digest of the address, never the address itself: victims' IPs are sensitive.
+    address = request.client.host if request.client else "unknown"
+    return runtime.vault.key_digest(f"client:{address}").hex()[:32]
+
+
 def spend_client_budget(
     request: Request, runtime: Runtime, *, bucket: str, per_minute: int, cost: int = 1
 ) -> None:
-    """Charge the calling client (by a keyed digest of its address, never the address itself)."""
-    address = request.client.host if request.client else "unknown"
-    client = runtime.vault.key_digest(f"client:{address}").hex()[:32]
-    get_rate_limiter(request).spend(key=client, bucket=bucket, per_minute=per_minute, cost=cost)
+    """Charge the calling client's budget in a bucket, or raise RateLimited."""
+    get_rate_limiter(request).spend(
+        key=_client_key(request, runtime), bucket=bucket, per_minute=per_minute, cost=cost
+    )
+
+
+def verify_pin_attempt(request: Request, runtime: Runtime, attempt: Callable[[], CaseT]) -> CaseT:
+    """Run a case-ID-and-secret check under the client's budgets.
+
+    Every attempt spends from a generous request budget (each costs an argon2 verification);
+    only failures spend from the tight failure budget, and an exhausted one refuses before
+    verifying. A victim checking on their case often is never throttled; a guesser soon is.
+    """
+    limiter = get_rate_limiter(request)
+    client = _client_key(request, runtime)
+    settings = runtime.settings
+    limiter.spend(
+        key=client, bucket="victim-requests", per_minute=settings.victim_requests_per_minute
+    )
+    limiter.check(
+        key=client, bucket="pin-failures", per_minute=settings.pin_failures_per_client_per_minute
+    )
+    try:
+        return attempt()
+    except CaseNotFound:
+        limiter.spend(
+            key=client,
+            bucket="pin-failures",
+            per_minute=settings.pin_failures_per_client_per_minute,
+        )
+        raise
 
 
 def get_current_case(
@@ -68,16 +104,16 @@ def get_current_case(
     runtime: RuntimeDep,
 ) -> Case:
     """The case named by the Basic credentials; a wrong ID or PIN answers 404."""
-    # Charged before the argon2 verification, which is the expensive part an attacker would use.
-    spend_client_budget(
-        request, runtime, bucket="victim-auth", per_minute=runtime.settings.victim_auth_per_minute
-    )
-    return authenticate_case(
-        session,
-        case_id=credentials.username,
-        pin=credentials.password,
-        pins=runtime.pins,
-        lockout=runtime.lockout,
+    return verify_pin_attempt(
+        request,
+        runtime,
+        lambda: authenticate_case(
+            session,
+            case_id=credentials.username,
+            pin=credentials.password,
+            pins=runtime.pins,
+            lockout=runtime.lockout,
+        ),
     )
 
 
@@ -97,14 +133,12 @@ def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
             username, _, password = b64decode(value, validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             raise CaseNotFound() from None
-        spend_client_budget(
+        case = verify_pin_attempt(
             request,
             runtime,
-            bucket="victim-auth",
-            per_minute=runtime.settings.victim_auth_per_minute,
-        )
-        case = authenticate_case(
-            session, case_id=username, pin=password, pins=runtime.pins, lockout=runtime.lockout
+            lambda: authenticate_case(
+                session, case_id=username, pin=password, pins=runtime.pins, lockout=runtime.lockout
+            ),
         )
         return Reporter(kind=ReporterKind.VICTIM, case=case)
     raise HTTPException(

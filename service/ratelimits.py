@@ -35,6 +35,16 @@ if wait > 0 then return wait end
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now_ms) + 1000)
 return 0
 """
+# The same arithmetic as _SCRIPT for a cost of one, without spending: "would a unit be left?"
+_PEEK_SCRIPT = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or now_ms)
+if tat < now_ms then tat = now_ms end
+local wait = tat + tonumber(ARGV[1]) - tonumber(ARGV[2]) - now_ms
+if wait > 0 then return wait end
+return 0
+"""
 _MINUTE_MS = 60_000
 
 
@@ -45,6 +55,7 @@ class RateLimiter:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_SCRIPT)
+        self._peek = redis.register_script(_PEEK_SCRIPT)
         self._local: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -61,6 +72,22 @@ class RateLimiter:
         except RedisError as error:
             logger.warning("rate limiter falling back to this process: %s", type(error).__name__)
             wait_ms = self._spend_locally(name, interval, cost)
+        if wait_ms > 0:
+            raise RateLimited(math.ceil(wait_ms / 1000))
+
+    def check(self, *, key: str, bucket: str, per_minute: int) -> None:
+        """Raise RateLimited if the bucket has no unit left, without spending one."""
+        if per_minute <= 0:
+            return
+        interval = _MINUTE_MS / per_minute
+        name = f"{self._prefix}:{bucket}:{key}"
+        try:
+            wait_ms = float(self._peek(keys=[name], args=[interval, _MINUTE_MS]))
+        except RedisError as error:
+            logger.warning("rate limiter falling back to this process: %s", type(error).__name__)
+            with self._lock:
+                now = time.monotonic() * 1000
+                wait_ms = max(self._local.get(name, now), now) + interval - _MINUTE_MS - now
         if wait_ms > 0:
             raise RateLimited(math.ceil(wait_ms / 1000))
 

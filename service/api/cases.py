@@ -18,7 +18,13 @@ from service.api.schemas import (
     RecoverIn,
     TimelineEventOut,
 )
-from service.deps import CurrentCase, RuntimeDep, SessionDep, spend_client_budget
+from service.deps import (
+    CurrentCase,
+    RuntimeDep,
+    SessionDep,
+    spend_client_budget,
+    verify_pin_attempt,
+)
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -86,16 +92,17 @@ def recover_case(
     request: Request, body: RecoverIn, session: SessionDep, runtime: RuntimeDep
 ) -> CaseRecovered:
     """Set a new PIN with a one-time recovery code (a wrong code counts as a wrong PIN)."""
-    spend_client_budget(
-        request, runtime, bucket="victim-auth", per_minute=runtime.settings.victim_auth_per_minute
-    )
-    case, pin = cases.recover_case(
-        session,
-        case_id=body.case_id,
-        code=body.recovery_code,
-        vault=runtime.vault,
-        pins=runtime.pins,
-        lockout=runtime.lockout,
+    case, pin = verify_pin_attempt(
+        request,
+        runtime,
+        lambda: cases.recover_case(
+            session,
+            case_id=body.case_id,
+            code=body.recovery_code,
+            vault=runtime.vault,
+            pins=runtime.pins,
+            lockout=runtime.lockout,
+        ),
     )
     return CaseRecovered(
         case_id=format_case_id(case.public_id),

@@ -22,7 +22,7 @@ VICTIM_PATHS = ("/v1/cases", "/v1/case", "/v1/case/fingerprints", "/v1/case/with
 def test_a1_guessing_pins_across_many_cases_from_one_client_is_throttled(
     client: TestClient, runtime: Runtime
 ) -> None:
-    budget = runtime.settings.victim_auth_per_minute
+    budget = runtime.settings.pin_failures_per_client_per_minute
     answers = [
         client.get("/v1/case", auth=(f"ABCD-EFGH-{n:04d}", "12345678")).status_code
         for n in range(budget + 3)
@@ -31,6 +31,15 @@ def test_a1_guessing_pins_across_many_cases_from_one_client_is_throttled(
     assert answers[budget:] == [429] * 3
     limited = client.get("/v1/case", auth=("ABCD-EFGH-0000", "12345678"))
     assert int(limited.headers["retry-after"]) > 0
+
+
+def test_a_victim_checking_often_is_not_throttled_by_the_failure_budget(
+    client: TestClient, runtime: Runtime
+) -> None:
+    opened = client.post("/v1/cases", json=wire(image_set(random.Random(3), 1))).json()
+    auth = (opened["case_id"], opened["pin"])
+    checks = runtime.settings.pin_failures_per_client_per_minute * 2
+    assert {client.get("/v1/case", auth=auth).status_code for _ in range(checks)} == {200}
 
 
 @pytest.mark.battery("A1")
