@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from benchmarks.corpus import corpus_paths, load_rgb
-from benchmarks.report import save, table
+from benchmarks.report import RESULTS, save, table
 from casework.bank import MATCH_RADIUS_BITS
 from hashing import bands
 from hashing.algorithms import hash_file
@@ -40,6 +40,9 @@ Transform = Callable[[Image.Image], tuple[bytes, str]]
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **params: object) -> bytes:
+    if fmt == "PNG":
+        # Lossless whatever the level: the fastest keeps the run short.
+        params = {"compress_level": 1, **params}
     buffer = io.BytesIO()
     image.save(buffer, fmt, **params)
     return buffer.getvalue()
@@ -179,6 +182,8 @@ ANCHORS = {
     "pad_20": "PDQ 1.3 / pHash 2.4 (20 % padding)",
 }
 PHASH_RADII = list(range(4, 15))
+#: Corpus photos larger than this are downscaled (Lanczos) before anything else.
+ORIGINAL_MAX_SIDE = 512
 
 
 def _worker_fingerprints(data: bytes) -> list[Fingerprint]:
@@ -198,8 +203,13 @@ def hash_one(path: Path, names: list[str], text_line_share: float) -> dict[str, 
     """Victim fingerprints of one corpus file and worker fingerprints of its leaked copies."""
     bands.TEXT_LINE_SHARE = text_line_share
     raw = path.read_bytes()
-    victim = hash_file(raw)
     original = load_rgb(path)
+    if max(original.size) > ORIGINAL_MAX_SIDE:
+        # A few corpus files are 1920 px wide; hashing 16 ways at that size would triple the
+        # run for nothing: both hashes look at 64x64 (PDQ) or 32x32 (pHash) pixels anyway.
+        original.thumbnail((ORIGINAL_MAX_SIDE, ORIGINAL_MAX_SIDE), Image.Resampling.LANCZOS)
+        raw = encode(original)
+    victim = hash_file(raw)
     leaks = {"original": _worker_fingerprints(raw)}
     for name in names:
         data, _kind = TRANSFORMS[name][0](original)
@@ -257,23 +267,51 @@ def main() -> None:
         help="hashing.bands.TEXT_LINE_SHARE to evaluate (0.75 = the rule before text lines)",
     )
     parser.add_argument("--name", default="robustness", help="results file name")
+    parser.add_argument("--only", help="comma-separated transforms (default: all)")
+    parser.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="re-summarise the distances saved by the last run of this --name",
+    )
     cfg = parser.parse_args()
     paths = corpus_paths(limit=6 if cfg.smoke else None)
     names = ["jpeg_q50", "mirror", "crop_5"] if cfg.smoke else list(TRANSFORMS)
-    with ProcessPoolExecutor(cfg.workers) as pool:
-        records = list(
-            pool.map(hash_one, paths, [names] * len(paths), [cfg.text_line_share] * len(paths))
-        )
-    banks = [r["bank"] for r in records]
+    if cfg.only:
+        names = cfg.only.split(",")
+    saved = RESULTS / f"{cfg.name}{'.smoke' if cfg.smoke else ''}.npz"
     kinds = ["original", *names]
-    n = len(paths)
-    dist = {}
-    for algorithm in (Algorithm.PDQ, Algorithm.PHASH):
-        dist[algorithm] = {
-            kind: min_distances([r["leaks"][kind] for r in records], banks, algorithm)
-            for kind in kinds
+    if cfg.tables_only:
+        # Re-summarise saved distances, e.g. after changing MATCH_RADIUS_BITS.
+        with np.load(saved) as arrays:
+            loaded = {key: arrays[key] for key in arrays.files}
+        kinds = [k for k in kinds if f"pdq/{k}" in loaded]
+        names = kinds[1:]
+        n = len(loaded["pdq/original"])
+        dist = {
+            a: {k: loaded[f"{a.value}/{k}"] for k in kinds}
+            for a in (Algorithm.PDQ, Algorithm.PHASH)
         }
-    exact = {kind: exact_hits([r["leaks"][kind] for r in records], banks) for kind in kinds}
+        exact = {k: loaded[f"exact/{k}"] for k in kinds}
+    else:
+        with ProcessPoolExecutor(cfg.workers) as pool:
+            records = list(
+                pool.map(hash_one, paths, [names] * len(paths), [cfg.text_line_share] * len(paths))
+            )
+        banks = [r["bank"] for r in records]
+        n = len(paths)
+        dist = {}
+        for algorithm in (Algorithm.PDQ, Algorithm.PHASH):
+            dist[algorithm] = {
+                kind: min_distances([r["leaks"][kind] for r in records], banks, algorithm)
+                for kind in kinds
+            }
+        exact = {kind: exact_hits([r["leaks"][kind] for r in records], banks) for kind in kinds}
+        RESULTS.mkdir(exist_ok=True)
+        np.savez_compressed(
+            saved,
+            **{f"{a.value}/{k}": dist[a][k] for a in dist for k in kinds},
+            **{f"exact/{k}": exact[k] for k in kinds},
+        )
     pdq_radius = MATCH_RADIUS_BITS[Algorithm.PDQ]
     service_phash = MATCH_RADIUS_BITS[Algorithm.PHASH]
     off_diagonal = ~np.eye(n, dtype=bool)

@@ -18,6 +18,9 @@ MAX_TRIM_FRACTION = 0.8
 BAND_TOLERANCE_LEVELS = 24
 #: A line belongs to the band when this share of its pixels does (caption text leaves the rest).
 BAND_LINE_SHARE = 0.75
+#: Lines of large caption text leave only ~2/3 of their pixels in the band colour: such lines
+#: stay inside a band when a full band line follows them (benchmarks/robustness.py, caption_bar).
+TEXT_LINE_SHARE = 0.5
 #: Bands thinner than this are noise (JPEG edges, a hairline frame).
 MIN_BAND_PIXELS = 2
 #: What is left must still be a picture.
@@ -35,12 +38,15 @@ def _band_depth(lines: np.ndarray, limit: int, bands: int) -> int:
         if depth >= limit:
             break
         colour = float(np.median(lines[depth]))
-        end = depth
-        while end < limit:
-            share = float(np.mean(np.abs(lines[end] - colour) <= BAND_TOLERANCE_LEVELS))
-            if share < BAND_LINE_SHARE:
+        end = scan = depth
+        while scan < limit:
+            share = float(np.mean(np.abs(lines[scan] - colour) <= BAND_TOLERANCE_LEVELS))
+            if share < TEXT_LINE_SHARE:
                 break
-            end += 1
+            scan += 1
+            # The band ends on a full band line, never inside a run of text lines.
+            if share >= BAND_LINE_SHARE:
+                end = scan
         if end - depth < MIN_BAND_PIXELS:
             break
         depth = end

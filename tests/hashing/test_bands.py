@@ -48,3 +48,25 @@ def test_a_nearly_flat_image_is_not_trimmed_to_a_sliver() -> None:
     flat = Image.new("RGB", (300, 200), "grey")
     ImageDraw.Draw(flat).rectangle((140, 95, 150, 105), fill="black")
     assert trim_bands(flat) == []
+
+
+def test_a_caption_bar_with_large_text_is_trimmed_through_its_text_lines() -> None:
+    # Meme captions in a bold font leave only about two thirds of a text line in the bar's
+    # colour; the band continues through them to the bar's last plain line.
+    original = photo(5, (240, 180))
+    bar = 40
+    canvas = Image.new("RGB", (original.width, original.height + bar), "white")
+    canvas.paste(original, (0, bar))
+    draw = ImageDraw.Draw(canvas)
+    for x in range(6, original.width - 20, 14):
+        draw.rectangle((x, 10, x + 5, 28), fill="black")  # glyph-like strokes, 6 of 14 px
+    assert any(crop.size == original.size for crop in trim_bands(canvas))
+
+
+def test_a_bright_sky_that_fades_into_the_picture_is_not_trimmed_as_text() -> None:
+    sky = photo(6, (200, 150))
+    pixels = np.asarray(sky).copy()
+    pixels[:30] = 250  # a flat bright strip on top...
+    pixels[30:60, ::2] = 250  # ...then half-bright lines that never return to the strip colour
+    trimmed = trim_bands(Image.fromarray(pixels))
+    assert all(crop.height >= 150 - 30 for crop in trimmed)
