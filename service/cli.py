@@ -15,6 +15,7 @@ from typing import Any
 
 from hashing.cli import CliError, add_victim_commands, run
 from service.console.commands import add_console_commands
+from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
 
 DEFAULT_DATA_DIR = "takedown-data"
@@ -178,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=command_migrate)
     add_console_commands(commands)
     add_platform_commands(commands)
+    add_evidence_commands(commands)
     return parser
 
 

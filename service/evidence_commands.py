@@ -1,0 +1,88 @@
+"""`takedown evidence export CASE --out FILE` and `takedown evidence verify FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from hashing.cli import CliError
+
+
+def add_evidence_commands(commands: Any) -> None:
+    """Register the evidence command group on the `takedown` parser."""
+    evidence = commands.add_parser("evidence", help="signed evidence bundles of cases")
+    evidence_commands = evidence.add_subparsers(
+        dest="evidence_command", required=True, metavar="COMMAND"
+    )
+    export = evidence_commands.add_parser(
+        "export",
+        help="write a case's signed evidence bundle (JSON; never an image)",
+        description=(
+            "Write the case's URLs, fetch times, HTTP statuses and headers, SHA-256 digests, "
+            "distances, notices, platform responses and audit entries as signed JSON. "
+            "Settings come from TAKEDOWN_* variables."
+        ),
+    )
+    export.add_argument("case", metavar="CASE", help="the case ID")
+    export.add_argument("--out", required=True, type=Path, help="the file to write")
+    export.add_argument("--pdf", type=Path, help="also write a PDF summary here")
+    export.set_defaults(func=command_evidence_export)
+    verify = evidence_commands.add_parser(
+        "verify", help="check an evidence bundle's signature and audit hashes"
+    )
+    verify.add_argument("file", type=Path, help="the bundle to check")
+    verify.set_defaults(func=command_evidence_verify)
+
+
+def command_evidence_export(args: argparse.Namespace) -> int:
+    """Export one case's bundle; the export itself is audited."""
+    from casework import evidence
+    from casework.credentials import normalise_case_id
+    from casework.db import make_engine, make_sessions, transaction
+    from casework.errors import CaseworkError
+    from casework.settings import get_settings
+    from casework.vault import Vault
+
+    settings = get_settings()
+    public_id = normalise_case_id(args.case)
+    if public_id is None:
+        raise CliError("that is not a case ID")
+    secret = settings.secret_key.get_secret_value()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessions(engine)) as session:
+            data = evidence.export_case(
+                session, case_public_id=public_id, secret=secret, vault=Vault(secret)
+            )
+    except CaseworkError as error:
+        raise CliError(str(error)) from None
+    finally:
+        engine.dispose()
+    args.out.write_bytes(data)
+    print(f"evidence bundle written to {args.out} (key {evidence.deployment_key_id(secret)})")
+    if args.pdf is not None:
+        args.pdf.write_bytes(evidence.summary_pdf(evidence.verify_bundle(data)))
+        print(f"PDF summary written to {args.pdf}")
+    return 0
+
+
+def command_evidence_verify(args: argparse.Namespace) -> int:
+    """Verify a bundle; exit 1 if any byte changed. Needs no database or secret."""
+    from casework import evidence
+
+    try:
+        verified = evidence.verify_bundle(args.file.read_bytes())
+    except OSError as error:
+        raise CliError(f"cannot read {args.file}: {error.strerror}") from None
+    except evidence.BundleInvalid as error:
+        print(f"evidence bundle INVALID: {error}", file=sys.stderr)
+        return 1
+    bundle = verified.bundle
+    print(
+        f"evidence bundle verified: case {bundle['case']['id']}, generated "
+        f"{bundle['generated_at']}, {len(bundle['checks'])} checks, {len(bundle['notices'])} "
+        f"notices, {len(bundle['audit'])} audit entries, signed by key {verified.key_id}"
+    )
+    return 0
