@@ -42,6 +42,7 @@ def test_console_actions_are_chained_in_the_audit_log(
     assert check.ok and check.checked == len(actions)
 
 
+@pytest.mark.battery("A10")
 def test_the_database_refuses_to_update_or_delete_audit_rows(
     world: World, runtime: Runtime
 ) -> None:
@@ -67,6 +68,7 @@ def bypass_triggers_and_edit(runtime: Runtime, event_id: int) -> None:
             )
 
 
+@pytest.mark.battery("A10")
 def test_the_chain_check_finds_an_edited_row(world: World, runtime: Runtime) -> None:
     with runtime.sessions() as session:
         assert audit.verify_chain(session).ok

@@ -96,6 +96,7 @@ def test_sessions_end_after_the_idle_and_the_absolute_timeout(
     assert carol.get("/console/queue").headers["location"] == "/console/login"
 
 
+@pytest.mark.battery("A4")
 def test_a_form_post_without_its_csrf_token_is_refused(carol: Console, world: World) -> None:
     response = carol.client.post(
         f"/console/matches/{world.match_ids[0]}/confirm",
@@ -116,6 +117,7 @@ def test_a_form_post_with_a_wrong_csrf_token_is_refused(carol: Console, world: W
     assert response.status_code == 403
 
 
+@pytest.mark.battery("A4")
 @pytest.mark.parametrize(
     "headers",
     [{"Origin": "https://evil.example"}, {"Origin": "null"}, {}, {"Sec-Fetch-Site": "cross-site"}],

@@ -103,6 +103,7 @@ def test_a_withdrawn_fingerprint_stops_matching(
     assert check(client, keys.alpha, [banked]).json()["results"][0]["verdict"] == "no_match"
 
 
+@pytest.mark.battery("A3")
 def test_a_key_without_the_scope_gets_403_and_no_key_gets_401(
     client: TestClient, keys: PlatformKeys
 ) -> None:
@@ -124,6 +125,7 @@ def test_a_key_without_the_scope_gets_403_and_no_key_gets_401(
     )
 
 
+@pytest.mark.battery("A3")
 def test_a_wrong_or_revoked_key_is_refused(
     client: TestClient, runtime: Runtime, keys: PlatformKeys
 ) -> None:
@@ -158,6 +160,7 @@ def test_rotation_keeps_two_keys_working_and_refuses_a_third(
     assert client.post("/v1/check", json=body, headers=bearer(new.token)).status_code == 200
 
 
+@pytest.mark.battery("A9")
 def test_over_the_request_budget_answers_429_with_retry_after(
     client: TestClient, runtime: Runtime, keys: PlatformKeys
 ) -> None:

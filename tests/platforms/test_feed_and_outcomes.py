@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from fastapi.testclient import TestClient
 
 from casework import quarantine
@@ -158,6 +159,7 @@ def test_takedown_outcomes_are_stored_under_the_notice_reference(
     assert both.status_code == 422
 
 
+@pytest.mark.battery("A8")
 def test_two_platforms_saying_not_intimate_imagery_quarantine_until_release(
     client: TestClient, runtime: Runtime, keys: PlatformKeys
 ) -> None:
