@@ -455,3 +455,37 @@ def record_watch_check(
         details={"case_id": watched.case_id, "takedown_id": watched.takedown_id},
     )
     return match
+
+
+def unchecked_takedowns(
+    session: Session, *, grace: timedelta, now: datetime | None = None, limit: int = 200
+) -> list[int]:
+    """Notices awaiting the platform whose check after sending, or after the deadline, is missing.
+
+    The jobs are queued when a notice is sent; this finds the ones a Redis outage lost.
+    """
+    now = now or utcnow()
+    last_check = (
+        select(func.max(TakedownCheck.checked_at))
+        .where(
+            TakedownCheck.takedown_id == Takedown.id,
+            TakedownCheck.purpose == Purpose.REMOVAL,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Takedown.id, Takedown.sent_at, Takedown.deadline_at, last_check)
+        .where(Takedown.status.in_([s.value for s in AWAITING]))
+        .order_by(Takedown.id)
+    ).all()
+    due: list[int] = []
+    for takedown_id, sent_at, deadline_at, checked_at in rows:
+        never = checked_at is None and sent_at is not None and now > sent_at + grace
+        deadline_missed = (
+            deadline_at is not None
+            and now > deadline_at + grace * 2
+            and (checked_at is None or checked_at < deadline_at)
+        )
+        if never or deadline_missed:
+            due.append(takedown_id)
+    return due[:limit]

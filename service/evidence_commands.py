@@ -1,4 +1,4 @@
-"""`takedown evidence export CASE --out FILE` and `takedown evidence verify FILE`."""
+"""`takedown evidence export|verify` and `takedown watch add`: a case's follow-through."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ def add_evidence_commands(commands: Any) -> None:
     )
     verify.add_argument("file", type=Path, help="the bundle to check")
     verify.set_defaults(func=command_evidence_verify)
+
+    watch = commands.add_parser("watch", help="URLs re-checked for re-uploads")
+    watch_commands = watch.add_subparsers(dest="watch_command", required=True, metavar="COMMAND")
+    add = watch_commands.add_parser(
+        "add",
+        help="watch a page or image URL of a case for re-uploads",
+        description=(
+            "Put a URL on the case's watch list: it is checked now and then every "
+            "TAKEDOWN_WATCH_INTERVAL_HOURS; a matching image opens a pending match for review."
+        ),
+    )
+    add.add_argument("case", metavar="CASE", help="the case ID")
+    add.add_argument("url", metavar="URL", help="the page or image to watch")
+    add.add_argument("--takedown", metavar="REFERENCE", help="the notice it follows (TD-...)")
+    add.set_defaults(func=command_watch_add)
 
 
 def command_evidence_export(args: argparse.Namespace) -> int:
@@ -85,4 +100,58 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
         f"{bundle['generated_at']}, {len(bundle['checks'])} checks, {len(bundle['notices'])} "
         f"notices, {len(bundle['audit'])} audit entries, signed by key {verified.key_id}"
     )
+    return 0
+
+
+def command_watch_add(args: argparse.Namespace) -> int:
+    """Add a URL to a case's watch list and queue its first check."""
+    from redis.exceptions import RedisError
+    from sqlalchemy import select
+
+    from casework import followup
+    from casework.credentials import normalise_case_id
+    from casework.db import make_engine, make_sessions, transaction
+    from casework.models import Case, Takedown
+    from casework.reports import url_problem
+    from casework.settings import get_settings
+    from workers.queues import connect, enqueue_watch_check
+
+    settings = get_settings()
+    public_id = normalise_case_id(args.case)
+    if public_id is None:
+        raise CliError("that is not a case ID")
+    problem = url_problem(args.url)
+    if problem is not None:
+        raise CliError(problem)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessions(engine)) as session:
+            case = session.scalars(select(Case).where(Case.public_id == public_id)).one_or_none()
+            if case is None:
+                raise CliError("there is no case with this ID")
+            takedown_id = None
+            if args.takedown:
+                takedown = session.scalars(
+                    select(Takedown).where(
+                        Takedown.reference == args.takedown, Takedown.case_id == case.id
+                    )
+                ).one_or_none()
+                if takedown is None:
+                    raise CliError("this case has no notice with that reference")
+                takedown_id = takedown.id
+            watched = followup.watch_url(
+                session,
+                case_id=case.id,
+                url=args.url,
+                source=followup.WatchSource.CASEWORKER,
+                takedown_id=takedown_id,
+            )
+            watched_id = watched.id
+    finally:
+        engine.dispose()
+    try:
+        enqueue_watch_check(connect(settings.redis_url), watched_id, at=None)
+    except RedisError:
+        print("queued for the worker's next reconciler round (Redis did not answer)")
+    print(f"watching {args.url} for case {args.case} (watch {watched_id})")
     return 0

@@ -12,9 +12,12 @@ from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from casework import followup
-from casework.db import transaction
+from casework.db import transaction, utcnow
 from casework.followup import Probe
 from casework.matching import find_matches
 from casework.models import WatchedUrl
@@ -23,8 +26,16 @@ from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import ImageRejected
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetched, FetchFailed
-from workers.queues import enqueue_removal_checks, enqueue_watch_check
-from workers.reports import IMAGE_REASONS, _collect
+from workers.queues import (
+    FAILURE_TTL_SECONDS,
+    FOLLOWUP_JOB_TIMEOUT_SECONDS,
+    enqueue_removal_checks,
+    enqueue_watch_check,
+    make_queue,
+    removal_job_id,
+    watch_job_id,
+)
+from workers.reports import _ALIVE, IMAGE_REASONS, _collect
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +161,40 @@ def check_watched(watched_id: int) -> None:
     if match is not None:
         logger.info("re-upload found at watched URL %d: match %d", watched_id, match.id)
     enqueue_watch_check(context.redis, watched_id, at=later)
+
+
+def _alive(redis: Redis, job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in _ALIVE
+
+
+def reconcile_followup(context: WorkerContext) -> int:
+    """Re-queue removal checks and watch checks whose jobs were lost; returns how many."""
+    runtime = context.runtime
+    grace = timedelta(minutes=runtime.settings.removal_check_grace_minutes)
+    with transaction(runtime.sessions) as session:
+        takedown_ids = followup.unchecked_takedowns(session, grace=grace)
+        watch_ids = followup.due_watches(session, now=utcnow() - grace)
+    queued = 0
+    for takedown_id in takedown_ids:
+        job_id = removal_job_id(takedown_id, "reconciled")
+        if not _alive(context.redis, job_id):
+            make_queue("maintenance", context.redis).enqueue_call(
+                "workers.followup.check_removal",
+                args=(takedown_id,),
+                job_id=job_id,
+                timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+                result_ttl=0,
+                failure_ttl=FAILURE_TTL_SECONDS,
+            )
+            queued += 1
+    for watched_id in watch_ids:
+        if not _alive(context.redis, watch_job_id(watched_id)):
+            enqueue_watch_check(context.redis, watched_id, at=None)
+            queued += 1
+    if queued:
+        logger.info("follow-up reconciler queued %d checks", queued)
+    return queued

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casework.settings import Settings
 from workers.context import WorkerContext, configure, current
+from workers.followup import reconcile_followup
 from workers.queues import QUEUE_NAMES, make_queue
 from workers.reports import reconcile_reports
 from workers.webhooks import dispatch_webhooks
@@ -79,6 +80,7 @@ def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:
     while True:
         try:
             reconcile_reports(context)
+            reconcile_followup(context)
         except (RedisError, SQLAlchemyError) as error:
             logger.warning("reconciler round failed: %s", type(error).__name__)
         # Jitter keeps several workers from reconciling in lockstep.

@@ -1,0 +1,86 @@
+"""Lost follow-up jobs are queued again; a URL a caseworker watches is checked for re-uploads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from casework.db import transaction, utcnow
+from casework.models import Case, Match, MatchStatus, Takedown, WatchedUrl
+from casework.runtime import Runtime
+from casework.settings import Settings, get_settings
+from service.cli import main
+from tests.followup.conftest import Leak
+from tests.harness import ContentServer
+from workers.context import WorkerContext
+from workers.followup import check_watched, reconcile_followup
+from workers.queues import make_queue, removal_job_id, watch_job_id
+
+MakeLeak = Callable[..., Leak]
+
+
+def queued_ids(redis: Redis) -> list[str]:
+    return make_queue("maintenance", redis).get_job_ids()
+
+
+def test_a_sent_notice_whose_checks_were_lost_is_queued_again_once(
+    runtime: Runtime, redis: Redis, make_leak: MakeLeak, loopback_context: WorkerContext
+) -> None:
+    leak = make_leak()
+    assert queued_ids(redis) == []
+    assert reconcile_followup(loopback_context) == 1
+    assert queued_ids(redis) == [removal_job_id(leak.takedown_id, "reconciled")]
+    assert reconcile_followup(loopback_context) == 0
+
+
+def test_a_notice_sent_moments_ago_is_left_to_its_own_job(
+    runtime: Runtime, redis: Redis, make_leak: MakeLeak, loopback_context: WorkerContext
+) -> None:
+    leak = make_leak()
+    with transaction(runtime.sessions) as session:
+        session.get_one(Takedown, leak.takedown_id).sent_at = utcnow() - timedelta(seconds=5)
+    assert reconcile_followup(loopback_context) == 0
+
+
+@pytest.fixture
+def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The `takedown` command reads the test's database, Redis and secret from the environment."""
+    monkeypatch.setenv("TAKEDOWN_ENVIRONMENT", "test")
+    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TAKEDOWN_REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("TAKEDOWN_SECRET_KEY", settings.secret_key.get_secret_value())
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_a_reupload_at_a_url_a_caseworker_watches_opens_a_review_item(
+    runtime: Runtime,
+    redis: Redis,
+    make_leak: MakeLeak,
+    content_server: ContentServer,
+    cli_settings: None,
+) -> None:
+    leak = make_leak(page=False)
+    with runtime.sessions() as session:
+        case = session.get_one(Case, leak.case_id).public_id
+        reference = session.get_one(Takedown, leak.takedown_id).reference
+    mirror = content_server.base + "/mirror/copy.png"
+    assert main(["watch", "add", case, mirror, "--takedown", reference]) == 0
+    with runtime.sessions() as session:
+        watched = session.scalars(select(WatchedUrl)).one()
+        assert (watched.source, watched.takedown_id) == ("caseworker", leak.takedown_id)
+    assert queued_ids(redis) == [watch_job_id(watched.id)]
+    check_watched(watched.id)
+    with runtime.sessions() as session:
+        assert session.scalars(select(Match).where(Match.status == "pending")).all() == []
+    content_server.add("/mirror/copy.png", "image/png", leak.body)
+    redis.delete("watch-host:127.0.0.1")
+    check_watched(watched.id)
+    with runtime.sessions() as session:
+        [fresh] = session.scalars(select(Match).where(Match.status == MatchStatus.PENDING)).all()
+        assert (fresh.case_id, fresh.image_url) == (leak.case_id, mirror)
