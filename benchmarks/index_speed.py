@@ -3,8 +3,8 @@
 For each bank (bits, size, uniform random or realistic = hashes of corpus crops/tiles), every
 method answers the same queries: query i is a bank code with i % (rmax + 2) bits flipped, so
 near-duplicates sit at every distance up to rmax + 1 (those at rmax + 1 must not come back).
-Methods are interleaved query by query, so that the machine's noise hits them alike; latency is
-one call per query (p50, p99), batch is one call with every query (queries/s). Times are the
+Latency is one call per query (p50, p99), each method's queries run back to back so that each
+sees its own steady state; batch is one call with every query (queries/s). Times are the
 thread's CPU time (time.thread_time; every method runs on the calling thread): on a machine
 whose other tenants keep both cores busy, wall time mostly measures how often a query was
 preempted, which punishes the long brute-force scans far more than a 300 µs probe. Exactness: every
@@ -145,15 +145,14 @@ def run_bank(
         methods.append(Method(name, f_single, f_batch, time.thread_time() - t0, rss_mb() - before))
     rows = []
     for r in radii:
-        # Ground truth and brute-force latency: the first bf_single queries, one by one.
-        truth = []
+        # Single queries, one method at a time (each in its own steady state: interleaving
+        # would let every 80-320 MB scan evict the index's tables before each of its queries).
+        # Brute force runs first and is the ground truth for the sample.
+        truth: list[set[int]] = []
         for m in methods:
             m.times[r] = []
-        sample = queries[: max(bf_single, cfg.single)]
-        for i, q in enumerate(sample):
-            for m in methods:
-                if m.name == "numpy brute force" and i >= bf_single:
-                    continue
+            count = bf_single if m.name == "numpy brute force" else cfg.single
+            for i, q in enumerate(queries[:count]):
                 t0 = time.thread_time()
                 got = m.single(q, r)
                 m.times[r].append(time.thread_time() - t0)
