@@ -23,7 +23,7 @@ from hashing.index import HammingIndex
 #: Meta's recommended PDQ match radius (python-threatexchange PDQ_CONFIDENT_MATCH_THRESHOLD).
 PDQ_MATCH_RADIUS_BITS = 31
 #: benchmarks/robustness.py, through the worker's own decision path: no false match on the dev
-#: corpus up to 9 bits (1.8M leak/image and 87k original pairs), 24 at 10. A pHash sets 32 of its
+#: corpus up to 9 bits (1.65M leak/image and 87k original pairs), 24 at 10. A pHash sets 32 of its
 #: 64 bits (median threshold), so distances are even and 8 is one step under the closest false
 #: pair; 6 would cost 2.4 points of mean recall with no false match to remove.
 PHASH_MATCH_RADIUS_BITS = 8
