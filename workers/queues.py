@@ -31,23 +31,61 @@ def make_queue(name: str, connection: Redis) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
+def _enqueue(
+    queue: Queue,
+    function: str,
+    object_id: int,
+    *,
+    job_id: str,
+    timeout: int,
+    retry: Retry | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Queue one job by dotted name with an id as its only argument (now, or at a time).
+
+    Results are never kept, and failed jobs only for FAILURE_TTL_SECONDS.
+    """
+    if at is None:
+        queue.enqueue_call(
+            function,
+            args=(object_id,),
+            job_id=job_id,
+            timeout=timeout,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL_SECONDS,
+            retry=retry,
+        )
+        return
+    # The scheduler of any worker (they run with_scheduler=True) moves it to the queue.
+    queue.enqueue_at(
+        at,
+        function,
+        object_id,
+        job_id=job_id,
+        job_timeout=timeout,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL_SECONDS,
+        retry=retry,
+    )
+
+
 def job_id(item_id: int) -> str:
     """One job id per report item, so an item is never queued twice at once."""
     return f"fetch-{item_id}"
 
 
 def enqueue_items(connection: Redis, item_ids: list[int]) -> None:
-    """Queue a fetch job per report item, by dotted name, with its id as the only argument."""
+    """Queue a fetch job per report item, retried on transient failures."""
     queue = make_queue("reports", connection)
+    retry = Retry(max=REPORT_ATTEMPTS - 1, interval=REPORT_RETRY_INTERVALS_SECONDS)
     for item_id in item_ids:
-        queue.enqueue_call(
+        _enqueue(
+            queue,
             "workers.reports.fetch_and_match",
-            args=(item_id,),
+            item_id,
             job_id=job_id(item_id),
             timeout=REPORT_JOB_TIMEOUT_SECONDS,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL_SECONDS,
-            retry=Retry(max=REPORT_ATTEMPTS - 1, interval=REPORT_RETRY_INTERVALS_SECONDS),
+            retry=retry,
         )
 
 
@@ -66,13 +104,12 @@ def enqueue_deliveries(
     """Queue a job per webhook delivery, retried by RQ with backoff after each failure."""
     queue = make_queue("webhooks", connection)
     for delivery_id in delivery_ids:
-        queue.enqueue_call(
+        _enqueue(
+            queue,
             "workers.webhooks.deliver_webhook",
-            args=(delivery_id,),
+            delivery_id,
             job_id=webhook_job_id(delivery_id),
             timeout=WEBHOOK_JOB_TIMEOUT_SECONDS,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL_SECONDS,
             retry=Retry(max=attempts - 1, interval=intervals),
         )
 
@@ -91,24 +128,17 @@ def enqueue_removal_checks(
 ) -> None:
     """Check a sent notice's URLs now, and again just after its deadline if it has one."""
     queue = make_queue("maintenance", connection)
-    queue.enqueue_call(
-        "workers.followup.check_removal",
-        args=(takedown_id,),
-        job_id=removal_job_id(takedown_id, "sent"),
-        timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
-        result_ttl=0,
-        failure_ttl=FAILURE_TTL_SECONDS,
-    )
+    moments: list[tuple[str, datetime | None]] = [("sent", None)]
     if deadline_at is not None:
-        # The scheduler of any worker (they run with_scheduler=True) moves it to the queue.
-        queue.enqueue_at(
-            deadline_at + grace,
+        moments.append(("deadline", deadline_at + grace))
+    for when, at in moments:
+        _enqueue(
+            queue,
             "workers.followup.check_removal",
             takedown_id,
-            job_id=removal_job_id(takedown_id, "deadline"),
-            job_timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL_SECONDS,
+            job_id=removal_job_id(takedown_id, when),
+            timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+            at=at,
         )
 
 
@@ -119,23 +149,11 @@ def watch_job_id(watched_id: int) -> str:
 
 def enqueue_watch_check(connection: Redis, watched_id: int, *, at: datetime | None) -> None:
     """Check a watched URL at a time (now when None)."""
-    queue = make_queue("maintenance", connection)
-    if at is None:
-        queue.enqueue_call(
-            "workers.followup.check_watched",
-            args=(watched_id,),
-            job_id=watch_job_id(watched_id),
-            timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL_SECONDS,
-        )
-        return
-    queue.enqueue_at(
-        at,
+    _enqueue(
+        make_queue("maintenance", connection),
         "workers.followup.check_watched",
         watched_id,
         job_id=watch_job_id(watched_id),
-        job_timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
-        result_ttl=0,
-        failure_ttl=FAILURE_TTL_SECONDS,
+        timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+        at=at,
     )
