@@ -17,9 +17,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from tests.conftest import REPO
+
+# A loaded 2-core CI machine can take longer than Playwright's 5 s default for a page to answer.
+expect.set_options(timeout=20_000)
 
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -86,6 +89,7 @@ def open_page(browser: Browser, network: Network, viewport: dict[str, int]) -> P
     )
     page.set_default_timeout(30_000)
     return page
+
 
 
 @pytest.fixture

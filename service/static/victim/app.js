@@ -461,6 +461,8 @@ function statusPage() {
       showMessage(explain(error));
     }
   });
+  // The button stays disabled in the HTML until this handler exists, so an early click is not lost.
+  $("send").disabled = false;
 }
 
 function withdrawPage() {
@@ -483,6 +485,7 @@ function withdrawPage() {
       showMessage(explain(error));
     }
   });
+  $("send").disabled = false;
 }
 
 ({ start: startPage, add: addPage, status: statusPage, withdraw: withdrawPage })[config.page]();
