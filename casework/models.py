@@ -613,6 +613,10 @@ class TakedownCheck(Base):
     match_id: Mapped[int | None] = mapped_column(
         ForeignKey("matches.id", ondelete="SET NULL"), default=None
     )
+    #: The watch-list entry a watch check was for (a site watch checks many page URLs).
+    watched_id: Mapped[int | None] = mapped_column(
+        ForeignKey("watched_urls.id", ondelete="SET NULL"), index=True, default=None
+    )
 
 
 class WatchedUrl(Base):
@@ -634,3 +638,36 @@ class WatchedUrl(Base):
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    #: "page" checks the URL itself; "site" also follows the host's links from it, a few pages deep.
+    scope: Mapped[str] = mapped_column(String(8), default="page", server_default="page")
+
+
+class NotificationChannel(StrEnum):
+    """Where a victim chose to hear about news on their case."""
+
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class CaseNotification(Base):
+    """A victim's opt-in channel for news on their case; the address is sealed like a hash.
+
+    `notified_through` is the time of the newest event already told: a notification covers
+    what happened after it, so a crash between sending and recording repeats at most one.
+    """
+
+    __tablename__ = "case_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    address_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The webhook's signing secret, sealed; shown to the victim once.
+    secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    notified_through: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(String(40), default=None)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
