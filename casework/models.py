@@ -502,6 +502,10 @@ class PlatformOutcome(Base):
         ForeignKey("match_tokens.id", ondelete="CASCADE"), index=True, default=None
     )
     takedown_reference: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    #: The notice the reference names; set for every outcome given by reference.
+    takedown_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takedowns.id", ondelete="CASCADE"), index=True, default=None
+    )
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -511,7 +515,8 @@ class FingerprintQuarantine(Base):
     """A fingerprint several platforms called not intimate imagery, held for caseworker review.
 
     While ``released_at`` is None the fingerprint is out of the bank: no matches, no check hits,
-    and a tombstone in the feed. Release puts it back.
+    and a tombstone in the feed. Release puts it back; a confirmed removal (``removed_at``) keeps
+    it out for good, though the victim's case still holds it.
     """
 
     __tablename__ = "fingerprint_quarantines"
@@ -523,6 +528,7 @@ class FingerprintQuarantine(Base):
     platforms: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class DeliveryStatus(StrEnum):
