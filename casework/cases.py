@@ -30,11 +30,15 @@ from casework.models import (
     BankOp,
     Case,
     CaseFingerprint,
+    CaseNotification,
     CaseStatus,
     Match,
     RecoveryCode,
     Report,
+    ReportItem,
     Takedown,
+    TakedownCheck,
+    WatchedUrl,
 )
 from casework.vault import Vault
 from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy
@@ -328,8 +332,9 @@ def case_status(session: Session, *, case: Case) -> CaseSummary:
 
 
 def withdraw_case(session: Session, *, case: Case) -> int:
-    """Withdraw a case: delete its fingerprints (logged for every index), its reports, matches
-    and notices; keep only the case row so the victim can see it was withdrawn.
+    """Withdraw a case: delete its fingerprints (logged for every index), its reports, matches,
+    notices, removal evidence, watch list and notification channel; keep only the case row so
+    the victim can see it was withdrawn.
 
     Returns how many fingerprints were deleted.
     """
@@ -339,11 +344,25 @@ def withdraw_case(session: Session, *, case: Case) -> int:
         .all()
     )
     record_changes(session, ((row, BankOp.WITHDRAW) for row in rows))
+    # Re-upload findings hang on reports of their own, with no case: they go with the matches.
+    watch_reports = select(ReportItem.report_id).where(
+        ReportItem.id.in_(select(Match.item_id).where(Match.case_id == case.id))
+    )
+    found_by_watch = list(
+        session.scalars(
+            select(Report.id).where(Report.case_id.is_(None), Report.id.in_(watch_reports))
+        )
+    )
     # Children first, so SQLite (whose cascades need the foreign_keys pragma) and PostgreSQL
     # delete the same rows.
+    session.execute(delete(CaseNotification).where(CaseNotification.case_id == case.id))
+    session.execute(delete(TakedownCheck).where(TakedownCheck.case_id == case.id))
+    session.execute(delete(WatchedUrl).where(WatchedUrl.case_id == case.id))
     session.execute(delete(Takedown).where(Takedown.case_id == case.id))
     session.execute(delete(Match).where(Match.case_id == case.id))
     session.execute(delete(Report).where(Report.case_id == case.id))
+    session.execute(delete(ReportItem).where(ReportItem.report_id.in_(found_by_watch)))
+    session.execute(delete(Report).where(Report.id.in_(found_by_watch)))
     for row in rows:
         session.delete(row)
     case.status = CaseStatus.WITHDRAWN.value

@@ -425,6 +425,7 @@ def record_watch_check(
         vault=vault,
         now=now,
     )
+    row.watched_id = watched.id
     session.add(row)
     session.flush()
     if probe.match is None:

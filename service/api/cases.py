@@ -81,7 +81,7 @@ def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
         fingerprints=summary.fingerprints_by_algorithm,
         recovery_codes_left=cases.recovery_codes_left(session, case=case),
         timeline=[
-            TimelineEventOut(at=event.at, kind=event.kind, text=event.text)
+            TimelineEventOut(at=event.at, kind=event.kind, text=event.text, params=event.params)
             for event in case_timeline(session, case=case)
         ],
     )

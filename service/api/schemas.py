@@ -64,6 +64,8 @@ class TimelineEventOut(BaseModel):
     at: datetime
     kind: str
     text: str
+    #: What the text names (host, platform, count, hours), for telling it in another language.
+    params: dict[str, str | int] = Field(default_factory=dict)
 
 
 class CaseStatusOut(BaseModel):

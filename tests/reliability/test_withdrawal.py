@@ -1,4 +1,4 @@
-"""Withdrawal deletes what the case left behind: fingerprints, reports, matches and notices."""
+"""Withdrawal deletes what a case left: fingerprints, reports, matches, notices, evidence."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from casework.models import (
     BankChange,
     Case,
     CaseFingerprint,
+    CaseNotification,
     Match,
     Report,
     ReportItem,
     Takedown,
+    TakedownCheck,
     TakedownItem,
+    WatchedUrl,
 )
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
@@ -63,6 +66,50 @@ def leave_traces(runtime: Runtime, case_id: int) -> None:
         )
         takedown.items = [TakedownItem(match_id=match.id)]
         session.add(takedown)
+        session.flush()
+        watched = WatchedUrl(
+            case_id=case_id,
+            takedown_id=takedown.id,
+            url="https://leaks.example/1",
+            url_digest=b"u" * 32,
+            host="leaks.example",
+            source="removed",
+        )
+        # A re-upload found by the watch: its own caseless report, a match and the evidence.
+        watch_report = Report(public_id="w" * 24, case_id=None, reporter_kind="caseworker")
+        watch_report.items = [ReportItem(url="https://leaks.example/1", status="done")]
+        session.add_all([watched, watch_report])
+        session.flush()
+        reupload = Match(
+            item_id=watch_report.items[0].id,
+            case_id=case_id,
+            fingerprint_id=fingerprint.id,
+            image_url="https://leaks.example/1.jpg",
+            image_url_digest=b"e" * 32,
+            algorithm=fingerprint.algorithm,
+            distance=0,
+            found_sealed=runtime.vault.seal(found),
+        )
+        session.add(reupload)
+        session.flush()
+        session.add_all(
+            [
+                TakedownCheck(
+                    takedown_id=takedown.id,
+                    case_id=case_id,
+                    purpose="watch",
+                    url=watched.url,
+                    outcome="still_there",
+                    match_id=reupload.id,
+                    watched_id=watched.id,
+                ),
+                CaseNotification(
+                    case_id=case_id,
+                    channel="email",
+                    address_sealed=runtime.vault.seal_text("victim@example.org"),
+                ),
+            ]
+        )
 
 
 @pytest.mark.battery("F10")
@@ -92,6 +139,9 @@ def test_f10_withdrawal_leaves_no_row_or_key_that_refers_to_the_case(
             "matches",
             "takedowns",
             "takedown_items",
+            "takedown_checks",
+            "watched_urls",
+            "case_notifications",
         )
     }
     lost("rows left behind", sum(leftovers.values()))
