@@ -80,6 +80,13 @@ class WatchSource:
     CASEWORKER = "caseworker"
 
 
+class WatchScope:
+    """What a watch re-checks: the URL itself, or the pages of its host reachable from it."""
+
+    PAGE = "page"
+    SITE = "site"
+
+
 @dataclass
 class Probe:
     """What one fetch of a URL showed, hashed in memory; no byte of the body survives in it."""
@@ -334,8 +341,9 @@ def watch_url(
     source: str,
     takedown_id: int | None = None,
     first_check_at: datetime | None = None,
+    scope: str = WatchScope.PAGE,
 ) -> WatchedUrl:
-    """Put a URL on a case's watch list once; a later takedown link fills in a missing one."""
+    """Put a URL on a case's watch list once; a later takedown link or a site scope widens it."""
     digest = url_digest(url)
     existing = session.execute(
         select(WatchedUrl).where(WatchedUrl.case_id == case_id, WatchedUrl.url_digest == digest)
@@ -343,7 +351,9 @@ def watch_url(
     if existing is not None:
         if existing.takedown_id is None and takedown_id is not None:
             existing.takedown_id = takedown_id
-            session.flush()
+        if scope == WatchScope.SITE:
+            existing.scope = scope
+        session.flush()
         return existing
     watched = WatchedUrl(
         case_id=case_id,
@@ -353,6 +363,7 @@ def watch_url(
         host=(urlsplit(url).hostname or "").lower()[:255],
         source=source,
         next_check_at=first_check_at or utcnow(),
+        scope=scope,
     )
     session.add(watched)
     session.flush()
@@ -408,45 +419,80 @@ def schedule_next(
 
 
 def record_watch_check(
-    session: Session, *, watched_id: int, probe: Probe, vault: Vault, now: datetime | None = None
-) -> Match | None:
-    """Store a watch check; a matching image opens a pending match linked to the notice."""
+    session: Session,
+    *,
+    watched_id: int,
+    probes: Sequence[Probe],
+    vault: Vault,
+    now: datetime | None = None,
+) -> list[Match]:
+    """Store a watch check (one probe per page); each matching page opens a pending match.
+
+    The new matches are linked to the watch's notice through their evidence rows.
+    """
     now = now or utcnow()
     watched = session.get(WatchedUrl, watched_id)
     if watched is None:
-        return None
+        return []
     watched.last_checked_at = now
-    watched.last_outcome = probe.outcome.value
-    row = _evidence_row(
-        probe,
-        case_id=watched.case_id,
-        takedown_id=watched.takedown_id,
-        purpose=Purpose.WATCH,
-        vault=vault,
-        now=now,
-    )
-    row.watched_id = watched.id
-    session.add(row)
+    outcomes = {probe.outcome for probe in probes}
+    watched.last_outcome = (
+        CheckOutcome.STILL_THERE
+        if CheckOutcome.STILL_THERE in outcomes
+        else CheckOutcome.GONE
+        if CheckOutcome.GONE in outcomes
+        else CheckOutcome.ERROR
+    ).value
+    found: list[Match] = []
+    for number, probe in enumerate(probes):
+        row = _evidence_row(
+            probe,
+            case_id=watched.case_id,
+            takedown_id=watched.takedown_id,
+            purpose=Purpose.WATCH,
+            vault=vault,
+            now=now,
+        )
+        row.watched_id = watched.id
+        session.add(row)
+        session.flush()
+        if probe.match is not None:
+            match = _open_reupload(
+                session,
+                watched=watched,
+                found=probe.match,
+                page_url=probe.url,
+                vault=vault,
+                number=number,
+                now=now,
+            )
+            row.match_id = match.id
+            found.append(match)
     session.flush()
-    if probe.match is None:
-        return None
-    # A report without a case: the victim's timeline says "you reported" only for their own.
-    stamp = hashlib.sha256(f"{watched.id}:{now.isoformat()}".encode()).hexdigest()
-    report = Report(
-        public_id=f"watch-{stamp[:26]}",
-        case_id=None,
-        reporter_kind="caseworker",
-    )
-    report.items = [ReportItem(url=watched.url, status="done", finished_at=now)]
+    return found
+
+
+def _open_reupload(
+    session: Session,
+    *,
+    watched: WatchedUrl,
+    found: FoundMatch,
+    page_url: str,
+    vault: Vault,
+    number: int,
+    now: datetime,
+) -> Match:
+    """A pending match for a re-upload, on a report of its own (no case, so no 'you reported')."""
+    stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
+    report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
+    report.items = [ReportItem(url=page_url, status="done", finished_at=now)]
     session.add(report)
     session.flush()
     item = report.items[0]
-    record_matches(session, item=item, found=[probe.match], vault=vault)
+    record_matches(session, item=item, found=[found], vault=vault)
     match = session.execute(
         select(Match).where(Match.item_id == item.id).order_by(Match.distance).limit(1)
     ).scalar_one()
-    row.match_id = match.id
-    session.flush()
     audit.record(
         session,
         actor=SYSTEM,

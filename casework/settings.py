@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     watch_interval_hours: float = 24.0
     watch_jitter_minutes: int = 120
     watch_host_spacing_seconds: int = 30
+    watch_site_pages: int = 20
+    watch_site_pause_seconds: float = 1.0
 
     @model_validator(mode="before")
     @classmethod

@@ -48,6 +48,14 @@ def add_evidence_commands(commands: Any) -> None:
     add.add_argument("case", metavar="CASE", help="the case ID")
     add.add_argument("url", metavar="URL", help="the page or image to watch")
     add.add_argument("--takedown", metavar="REFERENCE", help="the notice it follows (TD-...)")
+    add.add_argument(
+        "--site",
+        action="store_true",
+        help=(
+            "watch the whole site: also follow the host's links from URL, up to "
+            "TAKEDOWN_WATCH_SITE_PAGES pages per check"
+        ),
+    )
     add.set_defaults(func=command_watch_add)
 
 
@@ -145,6 +153,7 @@ def command_watch_add(args: argparse.Namespace) -> int:
                 url=args.url,
                 source=followup.WatchSource.CASEWORKER,
                 takedown_id=takedown_id,
+                scope=followup.WatchScope.SITE if args.site else followup.WatchScope.PAGE,
             )
             watched_id = watched.id
     finally:
@@ -153,5 +162,6 @@ def command_watch_add(args: argparse.Namespace) -> int:
         enqueue_watch_check(connect(settings.redis_url), watched_id, at=None)
     except RedisError:
         print("queued for the worker's next reconciler round (Redis did not answer)")
-    print(f"watching {args.url} for case {args.case} (watch {watched_id})")
+    what = f"the site from {args.url}" if args.site else args.url
+    print(f"watching {what} for case {args.case} (watch {watched_id})")
     return 0

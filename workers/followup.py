@@ -8,7 +8,10 @@ fresh report of it would have matched.
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -25,7 +28,8 @@ from casework.reports import FoundMatch
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import ImageRejected
 from workers.context import WorkerContext, current
-from workers.fetcher import Fetched, FetchFailed
+from workers.fetcher import Fetched, FetchFailed, MediaType
+from workers.pages import extract_page_links
 from workers.queues import (
     FAILURE_TTL_SECONDS,
     FOLLOWUP_JOB_TIMEOUT_SECONDS,
@@ -38,6 +42,11 @@ from workers.queues import (
 from workers.reports import _ALIVE, IMAGE_REASONS, _collect
 
 logger = logging.getLogger(__name__)
+
+#: Links taken from each page of a site watch; the crawl's page limit bounds the total.
+MAX_LINKS_PER_PAGE = 200
+#: A site watch stops following links after this long, well inside the job's timeout.
+CRAWL_BUDGET_SECONDS = FOLLOWUP_JOB_TIMEOUT_SECONDS // 2
 
 
 def schedule_removal_checks(
@@ -52,11 +61,22 @@ def schedule_removal_checks(
         logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
 
 
-def probe(context: WorkerContext, url: str, *, case_id: int) -> Probe:
-    """Fetch one URL, hash what it serves in memory, and judge it against the case."""
+def probe(
+    context: WorkerContext, url: str, *, case_id: int, links: list[str] | None = None
+) -> Probe:
+    """Fetch one URL, hash what it serves in memory, and judge it against the case.
+
+    With `links`, a page's links are added to it, for a site watch to follow.
+    """
     landing: list[Fetched] = []
+
+    def landed(fetched: Fetched) -> None:
+        landing.append(fetched)
+        if links is not None and fetched.media_type is MediaType.HTML:
+            links.extend(extract_page_links(fetched.body, fetched.final_url, MAX_LINKS_PER_PAGE))
+
     try:
-        found, images_seen = _collect(context, url, landed=landing.append)
+        found, images_seen = _collect(context, url, landed=landed)
     except FetchFailed as failure:
         return followup.failed(url=url, reason=failure.reason.value, http_status=failure.status)
     except ImageRejected as rejection:
@@ -118,6 +138,28 @@ def check_removal(takedown_id: int) -> None:
         enqueue_watch_check(context.redis, watched_id, at=at)
 
 
+def crawl(context: WorkerContext, seed: str, *, case_id: int, pages: int) -> list[Probe]:
+    """Probe the seed and, breadth first, the pages of its host it links to, up to `pages`.
+
+    One host only (links elsewhere are not followed), each page once, and a pause between
+    fetches so a watch never hammers a site; stops early at the job's time budget.
+    """
+    host = urlsplit(seed).hostname
+    deadline = time.monotonic() + CRAWL_BUDGET_SECONDS
+    queue, seen = deque([seed]), {seed}
+    probes: list[Probe] = []
+    while queue and len(probes) < pages and time.monotonic() < deadline:
+        if probes:
+            time.sleep(context.runtime.settings.watch_site_pause_seconds)
+        links: list[str] = []
+        probes.append(probe(context, queue.popleft(), case_id=case_id, links=links))
+        for link in links:
+            if link not in seen and urlsplit(link).hostname == host:
+                seen.add(link)
+                queue.append(link)
+    return probes
+
+
 def check_watched(watched_id: int) -> None:
     """Re-check one watched URL for a re-upload, then schedule its next check."""
     context = current()
@@ -128,7 +170,7 @@ def check_watched(watched_id: int) -> None:
         watched = session.get(WatchedUrl, watched_id)
         if watched is None:
             return
-        url, host, case_id = watched.url, watched.host, watched.case_id
+        url, host, case_id, scope = watched.url, watched.host, watched.case_id, watched.scope
     # Per-host limit across every worker: whoever takes the host's slot checks, others wait.
     slot = context.redis.set(
         f"watch-host:{host}", "1", nx=True, px=int(spacing.total_seconds() * 1000) or 1
@@ -145,10 +187,13 @@ def check_watched(watched_id: int) -> None:
             )
         enqueue_watch_check(context.redis, watched_id, at=later)
         return
-    found = probe(context, url, case_id=case_id)
+    if scope == followup.WatchScope.SITE:
+        probes = crawl(context, url, case_id=case_id, pages=settings.watch_site_pages)
+    else:
+        probes = [probe(context, url, case_id=case_id)]
     with transaction(runtime.sessions) as session:
-        match = followup.record_watch_check(
-            session, watched_id=watched_id, probe=found, vault=runtime.vault
+        matches = followup.record_watch_check(
+            session, watched_id=watched_id, probes=probes, vault=runtime.vault
         )
         watched = session.get_one(WatchedUrl, watched_id)
         later = followup.schedule_next(
@@ -158,8 +203,8 @@ def check_watched(watched_id: int) -> None:
             jitter=timedelta(minutes=settings.watch_jitter_minutes),
             host_spacing=spacing,
         )
-    if match is not None:
-        logger.info("re-upload found at watched URL %d: match %d", watched_id, match.id)
+    for match in matches:
+        logger.info("re-upload found by watch %d: match %d", watched_id, match.id)
     enqueue_watch_check(context.redis, watched_id, at=later)
 
 

@@ -1,4 +1,6 @@
-"""Find candidate image URLs in a fetched HTML page, without executing or following anything.
+"""Find candidate image URLs (and, for site watches, page links) in a fetched HTML page.
+
+Nothing is executed or followed here; the caller decides what to fetch.
 
 The page is parsed by selectolax's Lexbor HTML parser (never an XML parser, so no entity
 expansion), with scripting off: nothing runs, and `<noscript>` markup is read as markup.
@@ -23,7 +25,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["extract_image_urls"]
+__all__ = ["extract_image_urls", "extract_page_links"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 _META_KEYS = frozenset(
@@ -57,6 +59,33 @@ def extract_image_urls(html: bytes, base_url: str, limit: int = 50) -> list[str]
             found[url] = None
             if len(found) >= limit:
                 return list(found)
+    return list(found)
+
+
+def extract_page_links(html: bytes, base_url: str, limit: int = 200) -> list[str]:
+    """Absolute http(s) URLs of `<a href>` links that are not images, deduplicated, in order.
+
+    A site watch follows these to the host's other pages; the caller keeps it on one host.
+    """
+    if limit <= 0:
+        return []
+    tree = LexborHTMLParser(html, encoding=True)
+    if tree.root is None:
+        return []
+    base = _document_base(tree, base_url)
+    found: dict[str, None] = {}
+    tried: set[str] = set()
+    for node in tree.css("a[href]"):
+        raw = node.attributes.get("href") or ""
+        if raw in tried or _has_image_extension(raw):
+            continue
+        tried.add(raw)
+        url = _absolute(base, raw)
+        if url is None or url in found or _has_image_extension(urlsplit(url).path):
+            continue
+        found[url] = None
+        if len(found) >= limit:
+            break
     return list(found)
 
 

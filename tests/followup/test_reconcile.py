@@ -84,3 +84,22 @@ def test_a_reupload_at_a_url_a_caseworker_watches_opens_a_review_item(
     with runtime.sessions() as session:
         [fresh] = session.scalars(select(Match).where(Match.status == MatchStatus.PENDING)).all()
         assert (fresh.case_id, fresh.image_url) == (leak.case_id, mirror)
+
+
+def test_a_caseworker_can_watch_a_whole_site_from_the_command_line(
+    runtime: Runtime,
+    redis: Redis,
+    make_leak: MakeLeak,
+    content_server: ContentServer,
+    cli_settings: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    leak = make_leak(page=False)
+    with runtime.sessions() as session:
+        case = session.get_one(Case, leak.case_id).public_id
+    assert main(["watch", "add", case, content_server.base + "/", "--site"]) == 0
+    assert "watching the site from" in capsys.readouterr().out
+    with runtime.sessions() as session:
+        watched = session.scalars(select(WatchedUrl)).one()
+        assert (watched.scope, watched.source) == ("site", "caseworker")
+    assert queued_ids(redis) == [watch_job_id(watched.id)]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from workers.pages import extract_image_urls
+from workers.pages import extract_image_urls, extract_page_links
 
 PAGE = "https://leak.example/gallery/page.html"
 
@@ -207,3 +207,21 @@ def test_empty_or_garbage_input_yields_nothing(body: bytes) -> None:
 def test_a_non_http_page_url_yields_only_absolute_candidates() -> None:
     html = '<img src="rel.jpg"><img src="https://x.example/abs.jpg">'
     assert extract(html, base_url="about:blank") == ["https://x.example/abs.jpg"]
+
+
+def test_page_links_are_absolute_deduplicated_and_leave_out_images_and_fragments() -> None:
+    html = b"""<base href="/forum/">
+    <a href="thread/2">next</a><a href="thread/2#reply">same page</a>
+    <a href="/media/a.JPG">an image</a><a href="#top">top</a>
+    <a href="mailto:x@example.org">mail</a><a href="https://other.example/x">away</a>
+    <a href="thread/3?page=2">query</a>"""
+    assert extract_page_links(html, "https://leaks.example/forum/thread/1") == [
+        "https://leaks.example/forum/thread/2",
+        "https://other.example/x",
+        "https://leaks.example/forum/thread/3?page=2",
+    ]
+
+
+def test_page_links_stop_at_the_limit() -> None:
+    html = b"".join(b'<a href="/p/%d">p</a>' % n for n in range(1000))
+    assert len(extract_page_links(html, "https://leaks.example/", limit=25)) == 25
