@@ -22,6 +22,15 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class SmtpSecurity(StrEnum):
+    """How the worker protects its connection to the mail server."""
+
+    STARTTLS = "starttls"
+    TLS = "tls"
+    #: Plain SMTP: only for a relay on the same host or in tests.
+    NONE = "none"
+
+
 class Settings(BaseSettings):
     """Every setting of the service; each one is documented in docs/configuration.md."""
 
@@ -58,6 +67,14 @@ class Settings(BaseSettings):
     watch_host_spacing_seconds: int = 30
     watch_site_pages: int = 20
     watch_site_pause_seconds: float = 1.0
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    mail_from: str = ""
+    notify_min_interval_minutes: int = 60
 
     @model_validator(mode="before")
     @classmethod
@@ -65,7 +82,7 @@ class Settings(BaseSettings):
         # Docker and Kubernetes hand secrets over as files: TAKEDOWN_SECRET_KEY_FILE wins.
         if not isinstance(data, dict):
             return data
-        for name in ("secret_key", "database_url", "redis_url"):
+        for name in ("secret_key", "database_url", "redis_url", "smtp_password"):
             path = os.environ.get(f"TAKEDOWN_{name.upper()}_FILE")
             if path and name not in data:
                 data[name] = Path(path).read_text(encoding="utf-8").strip()
@@ -73,6 +90,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:
+        if self.smtp_host and not self.mail_from:
+            raise ValueError("TAKEDOWN_MAIL_FROM is required when TAKEDOWN_SMTP_HOST is set")
+        if self.environment is Environment.PRODUCTION and self.smtp_security is SmtpSecurity.NONE:
+            if self.smtp_host not in ("", "localhost", "127.0.0.1", "::1"):
+                raise ValueError("TAKEDOWN_SMTP_SECURITY=none is only for a relay on this host")
         if self.environment is Environment.DEVELOPMENT:
             return self
         secret = self.secret_key.get_secret_value()

@@ -254,8 +254,33 @@ def command_withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_notify(args: argparse.Namespace) -> int:
+    """Show, choose or turn off where the service tells you that your case has news."""
+    credentials = _credentials(args)
+    client = Client(_server(args))
+    if args.off:
+        client.call("DELETE", "/v1/case/notifications", None, credentials)
+        print("Notifications are off; the address was deleted.")
+        return 0
+    if args.email or args.webhook:
+        body = {"email": args.email} if args.email else {"webhook": args.webhook}
+        shown = client.call("PUT", "/v1/case/notifications", body, credentials)
+    else:
+        shown = client.call("GET", "/v1/case/notifications", None, credentials)
+    if shown["channel"] is None:
+        print("Notifications are off (choose one with --email or --webhook).")
+        return 0
+    print(f"Notifications go by {shown['channel']} to {shown['address']}.")
+    print("They say only that there is news; read it with `takedown status`.")
+    if shown.get("secret"):
+        print(f"Webhook signing secret (shown once): {shown['secret']}")
+    if shown["failing"]:
+        print("The last notification could not be delivered; check the address.")
+    return 0
+
+
 def add_victim_commands(commands: Any) -> None:
-    """Register hash, submit, status, add and withdraw on an argparse subparsers object."""
+    """Register hash, submit, status, add, recover, withdraw and notify on a subparsers object."""
     hash_cmd = commands.add_parser("hash", help="print fingerprints of images, as JSON lines")
     hash_cmd.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     hash_cmd.set_defaults(func=command_hash)
@@ -291,6 +316,16 @@ def add_victim_commands(commands: Any) -> None:
     case_options(withdraw)
     withdraw.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     withdraw.set_defaults(func=command_withdraw)
+
+    notify = commands.add_parser(
+        "notify", help="be told when your case has news (off unless you choose a channel)"
+    )
+    case_options(notify)
+    channel = notify.add_mutually_exclusive_group()
+    channel.add_argument("--email", metavar="ADDRESS", help="send a short e-mail on news")
+    channel.add_argument("--webhook", metavar="URL", help="POST a signed note to an https URL")
+    channel.add_argument("--off", action="store_true", help="stop and delete the address")
+    notify.set_defaults(func=command_notify)
 
 
 def build_parser() -> argparse.ArgumentParser:

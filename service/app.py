@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
-from service.api import cases, health, platforms, reports
+from service.api import cases, health, notifications, platforms, reports
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
 from service.console.site import install_console
@@ -69,6 +69,7 @@ def create_app(
     install_console(app, runtime.settings)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(notifications.router)
     app.include_router(reports.router)
     app.include_router(platforms.router)
     app.include_router(pages.router)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from casework.settings import Settings
 from workers.context import WorkerContext, configure, current
 from workers.followup import reconcile_followup
+from workers.notifications import dispatch_notifications
 from workers.queues import QUEUE_NAMES, make_queue
 from workers.reports import reconcile_reports
 from workers.webhooks import dispatch_webhooks
@@ -26,7 +27,8 @@ WORKER_TTL_SECONDS = 30
 JOB_MONITORING_INTERVAL_SECONDS = 5
 MAINTENANCE_INTERVAL_SECONDS = 5
 RECONCILE_INTERVAL_SECONDS = 30
-#: New matches and feed changes reach platforms' webhooks within about this long.
+#: New matches and feed changes reach platforms' webhooks, and news victims' channels, within
+#: about this long.
 WEBHOOK_SCAN_SECONDS = 5
 
 
@@ -92,6 +94,7 @@ def _dispatch_until(context: WorkerContext, stop: threading.Event) -> None:
     while True:
         try:
             dispatch_webhooks(context)
+            dispatch_notifications(context)
         except (RedisError, SQLAlchemyError) as error:
             logger.warning("webhook dispatch round failed: %s", type(error).__name__)
         if stop.wait(WEBHOOK_SCAN_SECONDS * random.uniform(0.8, 1.0)):  # noqa: S311

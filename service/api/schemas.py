@@ -133,3 +133,30 @@ class ReportOut(BaseModel):
     report_id: str
     created_at: datetime
     items: list[ReportItemOut]
+
+
+class NotificationsIn(BaseModel):
+    """Where to hear about news on the case: an e-mail address or an https webhook, not both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=254)
+    webhook: str | None = Field(default=None, max_length=2048)
+
+
+class NotificationsOut(BaseModel):
+    """The case's notification channel, its address masked; off when ``channel`` is null."""
+
+    channel: str | None
+    address: str | None
+    last_sent_at: datetime | None
+    #: The last delivery failed; the victim may want to check the address.
+    failing: bool
+    #: Whether this service sends e-mail at all (otherwise only a webhook can be chosen).
+    email_available: bool
+
+
+class NotificationsSet(NotificationsOut):
+    """The channel just chosen; a webhook's signing secret is shown this once."""
+
+    secret: str | None

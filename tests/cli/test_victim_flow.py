@@ -119,3 +119,28 @@ def test_hash_prints_a_line_per_image_with_progress_and_skips_corrupt_files(tmp_
     assert {fp["algorithm"] for fp in corrupt["fingerprints"]} == {"md5", "sha256"}
     assert corrupt["refused"]
     assert all(len(line["fingerprints"]) == 4 for line in lines if line is not corrupt)
+
+
+def test_notify_chooses_shows_and_turns_off_a_webhook(
+    live_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "case.json"
+    assert (
+        main(["submit", str(corpus_images(1)[0]), "--server", live_server, "--save", str(saved)])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["notify", "--credentials", str(saved)]) == 0
+    assert "Notifications are off" in capsys.readouterr().out
+    hook = "https://hooks.example/mine"
+    assert main(["notify", "--credentials", str(saved), "--webhook", hook]) == 0
+    out = capsys.readouterr().out
+    assert "by webhook to https://hooks.example/•••" in out
+    assert "signing secret (shown once): " in out
+    assert main(["notify", "--credentials", str(saved)]) == 0
+    assert "shown once" not in capsys.readouterr().out
+    assert main(["notify", "--credentials", str(saved), "--email", "me@example.org"]) == 1
+    assert "this service does not send e-mail" in capsys.readouterr().err
+    assert main(["notify", "--credentials", str(saved), "--off"]) == 0
+    assert main(["notify", "--credentials", str(saved)]) == 0
+    assert "Notifications are off" in capsys.readouterr().out

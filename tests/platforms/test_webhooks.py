@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from redis import Redis
@@ -25,41 +23,16 @@ from casework.settings import Settings
 from hashing.fingerprint import Algorithm
 from tests.factories import random_fingerprint
 from tests.platforms.conftest import bank_case
+from tests.receivers import Receiver, receiving
 from workers import context as worker_context
 from workers.queues import make_queue
 from workers.webhooks import DeliveryFailed, deliver_webhook, dispatch_webhooks
 
 
-class Receiver:
-    """A platform's webhook endpoint on loopback; answers with the queued statuses, then 204."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers.items()), body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *_args: object) -> None:
-                return
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/takedown"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with receiving() as server:
+        yield server
 
 
 @pytest.fixture
