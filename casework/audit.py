@@ -33,6 +33,7 @@ class ActorType(StrEnum):
     CASEWORKER = "caseworker"
     OPERATOR = "operator"
     SYSTEM = "system"
+    PLATFORM = "platform"
 
 
 class Action(StrEnum):
@@ -56,6 +57,10 @@ class Action(StrEnum):
     TAKEDOWN_CHECKED = "takedown_checked"
     REUPLOAD_FOUND = "reupload_found"
     EVIDENCE_EXPORTED = "evidence_exported"
+    TAKEDOWN_ANSWERED = "takedown_answered"
+    FINGERPRINT_QUARANTINED = "fingerprint_quarantined"
+    QUARANTINE_RELEASED = "quarantine_released"
+    QUARANTINE_REMOVED = "quarantine_removed"
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ from casework.models import (
     Match,
     MatchReview,
     MatchStatus,
+    PlatformOutcome,
     Report,
     ReportItem,
     Takedown,
     TakedownStatus,
 )
+from casework.outcomes import answers_to
 from casework.takedowns import is_overdue
 
 
@@ -123,6 +125,7 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
             select(Takedown).where(Takedown.case_id == case.id).order_by(Takedown.id)
         ).scalars()
     )
+    answers = answers_to(session, takedown_ids=[takedown.id for takedown in takedowns])
     audit.record(
         session,
         actor=desk.actor,
@@ -136,7 +139,7 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
         reports=reports,
         matches=matches,
         takedowns=takedowns,
-        timeline=_timeline(case, reports, matches, takedowns),
+        timeline=_timeline(case, reports, matches, takedowns, answers),
     )
 
 
@@ -145,6 +148,7 @@ def _timeline(
     reports: list[Report],
     matches: list[tuple[Match, ReportItem, MatchReview | None]],
     takedowns: list[Takedown],
+    answers: list[tuple[PlatformOutcome, str]],
 ) -> list[Moment]:
     moments = [Moment(case.created_at, "case_opened")]
     if case.withdrawn_at:
@@ -168,6 +172,14 @@ def _timeline(
                         {"reference": takedown.reference, "platform": takedown.platform},
                     )
                 )
+    for answer, platform in answers:
+        moments.append(
+            Moment(
+                answer.created_at,
+                f"platform_{answer.outcome}",
+                {"platform": platform, "reference": answer.takedown_reference or ""},
+            )
+        )
     return sorted(moments, key=lambda moment: moment.at)
 
 

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from casework.bank import BankHit, BankIndex
 from casework.cases import SubmittedFingerprint
 from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
-from casework.matching import active_owners
+from casework.matching import active_owners, allowed, rejected_hashes
 from casework.models import MatchToken
+from casework.vault import Vault
 from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy, hash_query_image, md5_of, sha256_of
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.images import ImageRejected, decode_frames
@@ -118,26 +119,41 @@ def look_up(bank: BankIndex, queries: Sequence[Query]) -> list[list[BankHit]]:
 def answer_hits(
     session: Session,
     *,
+    vault: Vault,
     platform_id: int,
     queries: Sequence[Query],
     hits: Sequence[Sequence[BankHit]],
+    one_upload: bool = False,
 ) -> list[Answer]:
     """Answers for the queries, storing one token per matched fingerprint for this platform.
 
-    Hits on fingerprints withdrawn or quarantined since the index last refreshed do not count.
-    Queries in one request that hit the same fingerprint (the dihedral variants of one upload,
-    say) share its token.
+    Hits on fingerprints withdrawn or quarantined since the index last refreshed do not count,
+    nor hits a caseworker already rejected as false matches (the allow-list the worker's
+    matching consults): a query near a rejected found hash of that fingerprint, or, when the
+    queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
+    hit the same fingerprint (the dihedral variants of one upload, say) share its token.
     """
     candidates = {hit.fingerprint_id for found in hits for hit in found}
     # Without hits there is nothing to ask the database: the API answers these on its loop.
     active = set(active_owners(session, candidates)) if candidates else set()
+    rejected = rejected_hashes(session, vault, active)
+    upload = [query.fingerprint for query in queries if query.fingerprint is not None]
     tokens: dict[int, str] = {}
     answers: list[Answer] = []
     for query, found in zip(queries, hits, strict=True):
         if query.fingerprint is None:
             answers.append(Answer(Verdict.UNUSABLE, reason=query.unusable))
             continue
-        best = next((hit for hit in found if hit.fingerprint_id in active), None)
+        image = upload if one_upload else [query.fingerprint]
+        best = next(
+            (
+                hit
+                for hit in found
+                if hit.fingerprint_id in active
+                and not allowed(rejected.get(hit.fingerprint_id, []), image)
+            ),
+            None,
+        )
         if best is None:
             answers.append(Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm))
             continue

@@ -40,14 +40,13 @@ from casework.models import (
     Case,
     Match,
     Organisation,
-    PlatformAccount,
-    PlatformOutcome,
     ReportItem,
     Takedown,
     TakedownCheck,
     TakedownStatus,
 )
 from casework.notices import UNICODE_FONTS, notice_fields, render_letter
+from casework.outcomes import answers_to
 from casework.vault import Vault
 from hashing.fingerprint import Algorithm
 
@@ -110,13 +109,7 @@ def build_bundle(
             .order_by(Match.id)
         ).all()
     )
-    references = {t.reference for t in takedowns}
-    outcomes = session.execute(
-        select(PlatformOutcome, PlatformAccount.name)
-        .join(PlatformAccount, PlatformAccount.id == PlatformOutcome.platform_id)
-        .where(PlatformOutcome.takedown_reference.in_(references or {""}))
-        .order_by(PlatformOutcome.id)
-    ).all()
+    outcomes = answers_to(session, takedown_ids=[t.id for t in takedowns])
     checks = list(
         session.scalars(
             select(TakedownCheck)
@@ -212,7 +205,7 @@ def _notice(session: Session, takedown: Takedown, outcomes: Any) -> dict[str, An
                 "received_at": _at(outcome.created_at),
             }
             for outcome, name in outcomes
-            if outcome.takedown_reference == takedown.reference
+            if outcome.takedown_id == takedown.id
         ],
     }
 

@@ -24,6 +24,8 @@ from casework.db import utcnow
 from casework.models import (
     CheckOutcome,
     Match,
+    OutcomeKind,
+    PlatformOutcome,
     Report,
     ReportItem,
     Takedown,
@@ -61,6 +63,8 @@ EVIDENCE_HEADERS = (
     "x-cache",
     "cf-ray",
 )
+#: Platform answers saying a notice's content is gone; a check must prove it (casework/outcomes.py).
+CLAIMS_GONE = (OutcomeKind.REMOVED.value, OutcomeKind.NOT_FOUND.value)
 #: The console's escalation ladder for a notice past its deadline, in order.
 ESCALATION_LADDER = ("hosting_provider", "search_engines", "regulator")
 SYSTEM = audit.Actor(audit.ActorType.SYSTEM)
@@ -507,9 +511,10 @@ def _open_reupload(
 def unchecked_takedowns(
     session: Session, *, grace: timedelta, now: datetime | None = None, limit: int = 200
 ) -> list[int]:
-    """Notices awaiting the platform whose check after sending, or after the deadline, is missing.
+    """Notices whose removal check is missing: after sending, after the deadline, or after
+    their platform said the content is gone.
 
-    The jobs are queued when a notice is sent; this finds the ones a Redis outage lost.
+    The jobs are queued at those moments; this finds the ones a Redis outage lost.
     """
     now = now or utcnow()
     last_check = (
@@ -520,19 +525,41 @@ def unchecked_takedowns(
         )
         .scalar_subquery()
     )
+    last_claim = (
+        select(func.max(PlatformOutcome.created_at))
+        .where(
+            PlatformOutcome.takedown_id == Takedown.id,
+            PlatformOutcome.outcome.in_(CLAIMS_GONE),
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(Takedown.id, Takedown.sent_at, Takedown.deadline_at, last_check)
-        .where(Takedown.status.in_([s.value for s in AWAITING]))
+        select(
+            Takedown.id,
+            Takedown.status,
+            Takedown.sent_at,
+            Takedown.deadline_at,
+            last_check,
+            last_claim,
+        )
+        .where(Takedown.status.in_([s.value for s in CHECKABLE]))
         .order_by(Takedown.id)
     ).all()
     due: list[int] = []
-    for takedown_id, sent_at, deadline_at, checked_at in rows:
-        never = checked_at is None and sent_at is not None and now > sent_at + grace
+    for takedown_id, status, sent_at, deadline_at, checked_at, claimed_at in rows:
+        awaiting = TakedownStatus(status) in AWAITING
+        never = awaiting and checked_at is None and sent_at is not None and now > sent_at + grace
         deadline_missed = (
-            deadline_at is not None
+            awaiting
+            and deadline_at is not None
             and now > deadline_at + grace * 2
             and (checked_at is None or checked_at < deadline_at)
         )
-        if never or deadline_missed:
+        claim_unchecked = (
+            claimed_at is not None
+            and now > claimed_at + grace
+            and (checked_at is None or checked_at < claimed_at)
+        )
+        if never or deadline_missed or claim_unchecked:
             due.append(takedown_id)
     return due[:limit]

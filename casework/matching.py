@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from casework.bank import BankIndex
 from casework.models import AllowedMatch, CaseFingerprint
 from casework.quarantine import quarantined_among
 from casework.reports import FoundMatch
+from casework.vault import Vault
 from hashing.fingerprint import Algorithm, Fingerprint
 
 #: How close a found hash must be to a rejected one to count as the same image again: the same
@@ -34,7 +35,8 @@ def find_matches(
             known = best.get(hit.fingerprint_id)
             if known is None or hit.distance < known[0]:
                 best[hit.fingerprint_id] = (hit.distance, fingerprint)
-    for fingerprint_id in _allowed(session, bank, list(best), fingerprints):
+    rejected = rejected_hashes(session, bank.vault, list(best))
+    for fingerprint_id in [f for f in best if allowed(rejected.get(f, []), fingerprints)]:
         del best[fingerprint_id]
     if not best:
         return []
@@ -63,33 +65,38 @@ def find_matches(
     ]
 
 
-def _allowed(
-    session: Session, bank: BankIndex, fingerprint_ids: list[int], found: list[Fingerprint]
-) -> set[int]:
-    """Bank fingerprints this image must not match: a caseworker rejected it for them before.
-
-    Any hash of the image near a rejected one counts, so a mirrored or re-encoded copy of a
-    rejected image stays rejected whichever of its hashes came closest.
-    """
-    if not fingerprint_ids:
-        return set()
-    allowed: set[int] = set()
+def rejected_hashes(
+    session: Session, vault: Vault, fingerprint_ids: Iterable[int]
+) -> dict[int, list[Fingerprint]]:
+    """Found hashes caseworkers rejected for these bank fingerprints (the allow-list), opened."""
+    ids = list(fingerprint_ids)
+    if not ids:
+        return {}
+    rejected: dict[int, list[Fingerprint]] = {}
     for fingerprint_id, algorithm_name, sealed in session.execute(
         select(
             AllowedMatch.fingerprint_id, AllowedMatch.algorithm, AllowedMatch.found_sealed
-        ).where(AllowedMatch.fingerprint_id.in_(fingerprint_ids))
+        ).where(AllowedMatch.fingerprint_id.in_(ids))
     ):
-        if fingerprint_id in allowed:
-            continue
-        algorithm = Algorithm(algorithm_name)
-        rejected = bank.vault.open(algorithm, sealed)
-        radius = ALLOWLIST_RADIUS_BITS[algorithm]
-        if any(
-            query.algorithm is algorithm and (query.bits ^ rejected.bits).bit_count() <= radius
-            for query in found
-        ):
-            allowed.add(fingerprint_id)
-    return allowed
+        opened = vault.open(Algorithm(algorithm_name), sealed)
+        rejected.setdefault(fingerprint_id, []).append(opened)
+    return rejected
+
+
+def allowed(rejected: Sequence[Fingerprint], image: Iterable[Fingerprint]) -> bool:
+    """True when any hash of the image is a rejected one again (within the allow-list radius).
+
+    Any hash of the image counts, so a mirrored or re-encoded copy of a rejected image stays
+    rejected whichever of its hashes came closest.
+    """
+    if not rejected:
+        return False
+    return any(
+        query.algorithm is known.algorithm
+        and (query.bits ^ known.bits).bit_count() <= ALLOWLIST_RADIUS_BITS[known.algorithm]
+        for query in image
+        for known in rejected
+    )
 
 
 def active_owners(session: Session, fingerprint_ids: Iterable[int]) -> dict[int, int]:

@@ -22,7 +22,7 @@ from casework.errors import (
     TooManyFingerprints,
     Unavailable,
 )
-from casework.outcomes import UnknownTokens
+from casework.outcomes import UnknownTargets
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
         raise error
     status = status_of(error)
     details: list[dict[str, object]] | None = None
-    if isinstance(error, InvalidItems | UnknownTokens):
+    if isinstance(error, InvalidItems | UnknownTargets):
         details = [{"index": p.index, "reason": p.reason} for p in error.problems]
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     if isinstance(error, RateLimited):

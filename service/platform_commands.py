@@ -6,7 +6,7 @@
     takedown keys issue NAME --scope check --scope feed     (prints the key once)
     takedown keys rotate NAME                                (a second key; revoke the old later)
     takedown keys list NAME | revoke KEY_ID
-    takedown quarantine list [--all] | release ID
+    takedown quarantine list [--all] | release ID | remove ID   (the console reviews them too)
     takedown export --format threatexchange [--platform NAME] [--output FILE]
 
 Settings come from TAKEDOWN_* variables, as for `takedown api`. Keys and webhook secrets are
@@ -79,11 +79,14 @@ def add_platform_commands(commands: Any) -> None:
     quarantine = commands.add_parser("quarantine", help="fingerprints held for review")
     q_verbs = quarantine.add_subparsers(dest="verb", required=True, metavar="VERB")
     q_list = q_verbs.add_parser("list", help="quarantined fingerprints (never their values)")
-    q_list.add_argument("--all", action="store_true", help="include released ones")
+    q_list.add_argument("--all", action="store_true", help="include decided ones")
     q_list.set_defaults(func=_run(_quarantine_list))
     release = q_verbs.add_parser("release", help="put a reviewed fingerprint back in the bank")
     release.add_argument("quarantine_id", type=int)
     release.set_defaults(func=_run(_quarantine_release))
+    remove = q_verbs.add_parser("remove", help="confirm: it stays out of the bank for good")
+    remove.add_argument("quarantine_id", type=int)
+    remove.set_defaults(func=_run(_quarantine_remove))
 
     export = commands.add_parser("export", help="write the bank for other tools")
     export.add_argument("--format", required=True, choices=["threatexchange"])
@@ -262,16 +265,33 @@ def _quarantine_list(args: argparse.Namespace, session: Any, runtime: Any) -> in
     from casework import quarantine
 
     for row in quarantine.list_quarantines(session, include_released=args.all):
-        state = f"released {row.released_at:%Y-%m-%d}" if row.released_at else "held"
+        if row.released_at:
+            state = f"released {row.released_at:%Y-%m-%d}"
+        elif row.removed_at:
+            state = f"removed {row.removed_at:%Y-%m-%d}"
+        else:
+            state = "held"
         print(f"{row.id}\t{state}\t{row.platforms} platform(s)\tsince {row.created_at:%Y-%m-%d}")
     return 0
 
 
 def _quarantine_release(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import quarantine
+    from casework import audit, quarantine
 
-    row = quarantine.release_quarantine(session, quarantine_id=args.quarantine_id)
+    row = quarantine.release_quarantine(
+        session, quarantine_id=args.quarantine_id, actor=audit.OPERATOR
+    )
     print(f"quarantine {row.id} released; the fingerprint is back in the bank")
+    return 0
+
+
+def _quarantine_remove(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import audit, quarantine
+
+    row = quarantine.confirm_removal(
+        session, quarantine_id=args.quarantine_id, actor=audit.OPERATOR
+    )
+    print(f"quarantine {row.id}: removal confirmed; the fingerprint stays out of the bank")
     return 0
 
 

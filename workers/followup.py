@@ -31,11 +31,10 @@ from workers.context import WorkerContext, current
 from workers.fetcher import Fetched, FetchFailed, MediaType
 from workers.pages import extract_page_links
 from workers.queues import (
-    FAILURE_TTL_SECONDS,
     FOLLOWUP_JOB_TIMEOUT_SECONDS,
+    enqueue_removal_check,
     enqueue_removal_checks,
     enqueue_watch_check,
-    make_queue,
     removal_job_id,
     watch_job_id,
 )
@@ -59,6 +58,14 @@ def schedule_removal_checks(
         )
     except RedisError as error:
         logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
+
+
+def request_removal_check(redis: Redis, *, takedown_id: int) -> None:
+    """Check a notice's URLs now because its platform answered; the reconciler covers an outage."""
+    try:
+        enqueue_removal_check(redis, takedown_id, when="answered")
+    except RedisError as error:
+        logger.warning("removal check of takedown %d not queued: %s", takedown_id, error)
 
 
 def probe(
@@ -225,16 +232,8 @@ def reconcile_followup(context: WorkerContext) -> int:
         watch_ids = followup.due_watches(session, now=utcnow() - grace)
     queued = 0
     for takedown_id in takedown_ids:
-        job_id = removal_job_id(takedown_id, "reconciled")
-        if not _alive(context.redis, job_id):
-            make_queue("maintenance", context.redis).enqueue_call(
-                "workers.followup.check_removal",
-                args=(takedown_id,),
-                job_id=job_id,
-                timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
-                result_ttl=0,
-                failure_ttl=FAILURE_TTL_SECONDS,
-            )
+        if not _alive(context.redis, removal_job_id(takedown_id, "reconciled")):
+            enqueue_removal_check(context.redis, takedown_id, when="reconciled")
             queued += 1
     for watched_id in watch_ids:
         if not _alive(context.redis, watch_job_id(watched_id)):

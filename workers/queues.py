@@ -119,7 +119,8 @@ FOLLOWUP_JOB_TIMEOUT_SECONDS = 600
 
 
 def removal_job_id(takedown_id: int, when: str) -> str:
-    """One job per notice and moment ("sent" or "deadline"), so neither is queued twice."""
+    """One job per notice and moment ("sent", "deadline", "answered" by its platform, or
+    "reconciled"), so none is queued twice."""
     return f"removal-{takedown_id}-{when}"
 
 
@@ -142,6 +143,17 @@ def enqueue_removal_checks(
         )
 
 
+def enqueue_removal_check(connection: Redis, takedown_id: int, *, when: str) -> None:
+    """Check a notice's URLs now, for a reason that names the job (see removal_job_id)."""
+    _enqueue(
+        make_queue("maintenance", connection),
+        "workers.followup.check_removal",
+        takedown_id,
+        job_id=removal_job_id(takedown_id, when),
+        timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
+    )
+
+
 def watch_job_id(watched_id: int) -> str:
     """One pending check per watched URL."""
     return f"watch-{watched_id}"
@@ -156,27 +168,4 @@ def enqueue_watch_check(connection: Redis, watched_id: int, *, at: datetime | No
         job_id=watch_job_id(watched_id),
         timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
         at=at,
-    )
-
-
-#: RQ's backstop for one notification attempt (an SMTP exchange or a webhook POST).
-NOTIFY_JOB_TIMEOUT_SECONDS = 60
-
-
-def notify_job_id(case_id: int) -> str:
-    """One pending notification per case: news that arrives meanwhile joins it."""
-    return f"notify-{case_id}"
-
-
-def enqueue_notification(
-    connection: Redis, case_id: int, *, attempts: int, intervals: list[int]
-) -> None:
-    """Queue the note about a case's news, retried by RQ with backoff while delivery fails."""
-    _enqueue(
-        make_queue("webhooks", connection),
-        "workers.notifications.notify_victim",
-        case_id,
-        job_id=notify_job_id(case_id),
-        timeout=NOTIFY_JOB_TIMEOUT_SECONDS,
-        retry=Retry(max=attempts - 1, interval=intervals),
     )

@@ -248,7 +248,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
     described = {
         401: "no key was sent, or it is unknown, revoked or wrong (one answer for all)",
         403: "the key lacks this route's scope",
-        404: "a match token or outcome id that is not yours (or does not exist)",
+        404: "a match token, notice reference or outcome id that is not yours (or does not exist)",
         413: "the body is too large",
         422: "the request is malformed; details say where",
         429: "over the key's budget; Retry-After says when to retry",

@@ -8,9 +8,10 @@ is answered on the event loop, and only hits (which store a match token) go to a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
@@ -36,11 +37,13 @@ from service.api.platform_schemas import (
 from service.deps import (
     CheckingPlatform,
     FeedPlatform,
+    QueueDep,
     RateLimiterDep,
     ReportingPlatform,
     RuntimeDep,
     SessionDep,
 )
+from workers.followup import request_removal_check
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
 
@@ -80,18 +83,15 @@ async def check(
         hits = checks.look_up(runtime.bank, queries)
     else:
         hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
-    if any(hits):
-        answers = await run_in_threadpool(
-            checks.answer_hits,
-            session,
-            platform_id=caller.platform.id,
-            queries=queries,
-            hits=hits,
-        )
-    else:
-        answers = checks.answer_hits(
-            session, platform_id=caller.platform.id, queries=queries, hits=hits
-        )
+    answer = partial(
+        checks.answer_hits,
+        session,
+        vault=runtime.vault,
+        platform_id=caller.platform.id,
+        queries=queries,
+        hits=hits,
+    )
+    answers = await run_in_threadpool(answer) if any(hits) else answer()
     return CheckOut(results=[CheckResult.of(i, answer) for i, answer in enumerate(answers)])
 
 
@@ -133,7 +133,13 @@ async def check_image(
     del data
     hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
     answers = await run_in_threadpool(
-        checks.answer_hits, session, platform_id=caller.platform.id, queries=queries, hits=hits
+        checks.answer_hits,
+        session,
+        vault=runtime.vault,
+        platform_id=caller.platform.id,
+        queries=queries,
+        hits=hits,
+        one_upload=True,
     )
     return ImageCheckOut.of(checks.best_answer(answers, unusable))
 
@@ -203,20 +209,31 @@ def _export_lines(runtime: Runtime, algorithms: list[Algorithm]) -> Iterator[str
     responses=error_responses(401, 403, 404, 422, 429),
 )
 def report_outcomes(
-    body: OutcomesIn, caller: ReportingPlatform, session: SessionDep, runtime: RuntimeDep
+    body: OutcomesIn,
+    caller: ReportingPlatform,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    redis: QueueDep,
+    background: BackgroundTasks,
 ) -> OutcomesOut:
     """Report what you did: removed, not_violating or not_found, for a match token or a notice.
 
-    not_violating with reason not_intimate_imagery, from enough distinct platforms, quarantines
-    the fingerprint: it stops matching until a caseworker reviews it.
+    A notice is named by the reference printed on it, and only a notice that names content on
+    your domains can be answered. removed and not_found mark it acknowledged and have its URLs
+    checked at once (it is marked removed when the check finds them gone); not_violating marks
+    it refused. not_violating with reason not_intimate_imagery, from enough distinct platforms,
+    quarantines the fingerprint: it stops matching until a caseworker reviews it.
     """
-    stored = outcomes.record_outcomes(
+    recorded = outcomes.record_outcomes(
         session,
         platform_id=caller.platform.id,
         outcomes=[item.to_domain() for item in body.outcomes],
         quarantine_threshold=runtime.settings.quarantine_platforms,
     )
-    return OutcomesOut(outcomes=[OutcomeOut.of(row) for row in stored])
+    for takedown_id in recorded.recheck:
+        # After the commit, so the worker sees the answer it checks.
+        background.add_task(request_removal_check, redis, takedown_id=takedown_id)
+    return OutcomesOut(outcomes=[OutcomeOut.of(row) for row in recorded.outcomes])
 
 
 @router.get("/outcomes", responses=error_responses(401, 403, 404, 422, 429))

@@ -69,6 +69,9 @@ TIMELINE = {
     "takedown_removed": N_("Content of notice {reference} removed"),
     "takedown_refused": N_("Notice {reference} refused"),
     "takedown_no_response": N_("Notice {reference}: no response"),
+    "platform_removed": N_("{platform} answered notice {reference}: removed"),
+    "platform_not_found": N_("{platform} answered notice {reference}: not found"),
+    "platform_not_violating": N_("{platform} answered notice {reference}: not violating"),
 }
 
 

@@ -380,6 +380,71 @@ DUTCH: dict[str, str] = {
     "Action": "Handeling",
     "Object": "Object",
     "Details": "Details",
+    # Platform answers to notices
+    "Platform answers": "Antwoorden van platforms",
+    "Received": "Ontvangen",
+    "Answer": "Antwoord",
+    "Not found": "Niet gevonden",
+    "Not violating its rules": "Niet in strijd met de eigen regels",
+    "not intimate imagery": "geen intiem beeldmateriaal",
+    "another reason": "een andere reden",
+    'A platform\'s word does not close a notice: after "removed" or "not found" the service '
+    "re-checks every URL at once, and marks the notice removed when all are gone.": (
+        'Het woord van een platform sluit een melding niet af: na "verwijderd" of "niet '
+        'gevonden" controleert de dienst meteen elke URL opnieuw, en markeert de melding als '
+        "verwijderd wanneer ze allemaal weg zijn."
+    ),
+    "No platform has answered through the platform API.": (
+        "Geen platform heeft via de platform-API geantwoord."
+    ),
+    "{platform} answered notice {reference}: removed": (
+        "{platform} antwoordde op melding {reference}: verwijderd"
+    ),
+    "{platform} answered notice {reference}: not found": (
+        "{platform} antwoordde op melding {reference}: niet gevonden"
+    ),
+    "{platform} answered notice {reference}: not violating": (
+        "{platform} antwoordde op melding {reference}: niet in strijd met de regels"
+    ),
+    # Quarantine review
+    "Quarantine": "Quarantaine",
+    "Fingerprints that several platforms called not intimate imagery: someone may have "
+    "submitted a news photo or a logo to get it removed. A quarantined fingerprint matches "
+    "nothing and is withdrawn from platforms' feeds until you decide. Releasing puts it back "
+    "into the bank and the feed; confirming the removal keeps it out, while the victim's case "
+    "keeps it.": (
+        "Vingerafdrukken die volgens meerdere platforms geen intiem beeldmateriaal zijn: iemand "
+        "kan een nieuwsfoto of een logo hebben ingediend om die verwijderd te krijgen. Een "
+        "vingerafdruk in quarantaine levert geen overeenkomsten op en is uit de feeds van "
+        "platforms teruggetrokken tot u besluit. Vrijgeven zet hem terug in de bank en de feed; "
+        "de verwijdering bevestigen houdt hem eruit, terwijl de zaak van het slachtoffer hem "
+        "houdt."
+    ),
+    "Nothing is quarantined.": "Er staat niets in quarantaine.",
+    "Decided": "Besloten",
+    "Awaiting review": "Wacht op beoordeling",
+    "Released: back in the bank": "Vrijgegeven: terug in de bank",
+    "Removal confirmed": "Verwijdering bevestigd",
+    "Fingerprint": "Vingerafdruk",
+    "number": "nummer",
+    "its value is never shown": "de waarde wordt nooit getoond",
+    "Quarantined": "In quarantaine sinds",
+    "{count} platforms said: not intimate imagery": (
+        "{count} platforms zeiden: geen intiem beeldmateriaal"
+    ),
+    "Released": "Vrijgegeven",
+    "What platforms said": "Wat platforms zeiden",
+    "When": "Wanneer",
+    "About": "Over",
+    "a hit in an upload check": "een treffer bij een uploadcontrole",
+    "No platform answers are recorded.": "Er zijn geen antwoorden van platforms vastgelegd.",
+    "Matches of this fingerprint": "Overeenkomsten met deze vingerafdruk",
+    "The worker found no image near this fingerprint in reported URLs.": (
+        "De worker vond in gemelde URL's geen afbeelding die op deze vingerafdruk lijkt."
+    ),
+    "Release: it is the victim's image": "Vrijgeven: het is de afbeelding van het slachtoffer",
+    "Confirm removal: not an intimate image": "Verwijdering bevestigen: geen intieme afbeelding",
+    "Release after all": "Toch vrijgeven",
     # Domain errors shown as they are
     "That e-mail address and password do not match an active account.": (
         "Dit e-mailadres en wachtwoord horen niet bij een actief account."

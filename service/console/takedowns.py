@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 
-from casework import takedowns
+from casework import outcomes, takedowns
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import InvalidInput
-from casework.models import Takedown, TakedownStatus
+from casework.models import OutcomeKind, Takedown, TakedownStatus
 from casework.notices import (
     notice_address,
     notice_fields,
@@ -20,6 +20,7 @@ from casework.notices import (
     to_pdf,
     to_text,
 )
+from casework.quarantine import NOT_INTIMATE_IMAGERY
 from casework.regimes import FIELDS, SPECS, Regime, spec
 from service.console.i18n import N_
 from service.console.pages import go, secure, show
@@ -47,6 +48,16 @@ STATUS_ACTIONS = {
     TakedownStatus.REMOVED: N_("Mark as removed"),
     TakedownStatus.REFUSED: N_("Mark as refused"),
     TakedownStatus.NO_RESPONSE: N_("Mark as no response"),
+}
+#: What a platform answered, through the API, to a notice or about a hit.
+OUTCOME_LABELS = {
+    OutcomeKind.REMOVED: N_("Removed"),
+    OutcomeKind.NOT_FOUND: N_("Not found"),
+    OutcomeKind.NOT_VIOLATING: N_("Not violating its rules"),
+}
+REASON_LABELS = {
+    NOT_INTIMATE_IMAGERY: N_("not intimate imagery"),
+    "other": N_("another reason"),
 }
 REGULATORS = {
     Regime.TAKE_IT_DOWN: N_(
@@ -153,6 +164,9 @@ def takedown_page(
             (STATUS_LABELS[s], getattr(takedown, "created_at" if s is s.DRAFT else f"{s}_at"))
             for s in TakedownStatus
         ],
+        answers=outcomes.answers_to(session, takedown_ids=[takedown.id]),
+        outcome_labels=OUTCOME_LABELS,
+        reason_labels=REASON_LABELS,
     )
 
 

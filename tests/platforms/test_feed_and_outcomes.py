@@ -7,7 +7,7 @@ import random
 import pytest
 from fastapi.testclient import TestClient
 
-from casework import quarantine
+from casework import audit, quarantine
 from casework.db import transaction
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
@@ -143,14 +143,17 @@ def test_a_platform_never_sees_or_uses_another_platforms_tokens_or_outcomes(
     assert paged.status_code == 404
 
 
-def test_takedown_outcomes_are_stored_under_the_notice_reference(
-    client: TestClient, keys: PlatformKeys
+def test_a_notice_reference_that_names_no_notice_of_yours_stores_nothing(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
 ) -> None:
     response = report(
         client, keys.alpha, [{"outcome": "not_found", "takedown_reference": "TD-7QX2"}]
     )
-    assert response.status_code == 201
-    assert response.json()["outcomes"][0]["takedown_reference"] == "TD-7QX2"
+    assert response.status_code == 404
+    assert response.json()["error"]["details"] == [
+        {"index": 0, "reason": "unknown takedown reference"}
+    ]
+    assert table_counts(runtime)["platform_outcomes"] == 0
     both = report(
         client,
         keys.alpha,
@@ -199,7 +202,7 @@ def test_two_platforms_saying_not_intimate_imagery_quarantine_until_release(
     with transaction(runtime.sessions) as session:
         held = quarantine.list_quarantines(session)
         assert [q.platforms for q in held] == [2]
-        quarantine.release_quarantine(session, quarantine_id=held[0].id)
+        quarantine.release_quarantine(session, quarantine_id=held[0].id, actor=audit.OPERATOR)
     refresh_index(runtime)
     assert hit_token(client, keys.alpha, poisoned).startswith("mt_")
     delta, _ = read_all(client, keys.alpha, cursor)

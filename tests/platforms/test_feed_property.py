@@ -8,7 +8,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casework import cases, checks, feed, outcomes, platforms, quarantine
+from casework import audit, cases, checks, feed, outcomes, platforms, quarantine
 from casework.db import transaction
 from casework.models import Case, CaseFingerprint, CaseStatus
 from casework.runtime import Runtime
@@ -121,7 +121,9 @@ def apply(runtime: Runtime, platform_id: int, operation: str, seed: int) -> None
                 quarantine_threshold=1,
             )
         elif operation == "release" and held:
-            quarantine.release_quarantine(session, quarantine_id=rng.choice(held).id)
+            quarantine.release_quarantine(
+                session, quarantine_id=rng.choice(held).id, actor=audit.OPERATOR
+            )
 
 
 def test_a_mirror_built_from_the_feed_equals_the_bank(runtime: Runtime) -> None:
