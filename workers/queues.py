@@ -169,3 +169,26 @@ def enqueue_watch_check(connection: Redis, watched_id: int, *, at: datetime | No
         timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
         at=at,
     )
+
+
+#: RQ's backstop for one notification attempt (an SMTP exchange or a webhook POST).
+NOTIFY_JOB_TIMEOUT_SECONDS = 60
+
+
+def notify_job_id(case_id: int) -> str:
+    """One pending notification per case: news that arrives meanwhile joins it."""
+    return f"notify-{case_id}"
+
+
+def enqueue_notification(
+    connection: Redis, case_id: int, *, attempts: int, intervals: list[int]
+) -> None:
+    """Queue the note about a case's news, retried by RQ with backoff while delivery fails."""
+    _enqueue(
+        make_queue("webhooks", connection),
+        "workers.notifications.notify_victim",
+        case_id,
+        job_id=notify_job_id(case_id),
+        timeout=NOTIFY_JOB_TIMEOUT_SECONDS,
+        retry=Retry(max=attempts - 1, interval=intervals),
+    )
