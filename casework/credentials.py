@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from casework.errors import CredentialChecksBusy
 
 # Crockford base32: no I, L, O or U, so IDs survive being read aloud or copied by hand.
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -60,20 +65,41 @@ def normalise_pin(text: str) -> str:
 
 
 class PinHasher:
-    """argon2id hashing and verification, with a dummy hash for unknown cases."""
+    """argon2id hashing and verification, with a dummy hash for unknown cases.
 
-    def __init__(self, *, memory_kib: int, time_cost: int) -> None:
+    Each operation holds ``memory_kib`` for its duration, and a flood of wrong PINs is a flood
+    of operations: at most ``concurrency`` run at once. A caller that finds no free slot within
+    ``wait_seconds`` gets CredentialChecksBusy before anything is checked, so the attempt can be
+    neither right nor wrong.
+    """
+
+    def __init__(
+        self, *, memory_kib: int, time_cost: int, concurrency: int, wait_seconds: float
+    ) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._wait_seconds = wait_seconds
         # Verifying against this when a case does not exist keeps timing from revealing that.
         self._dummy = self._hasher.hash(new_pin())
 
     def hash(self, pin: str) -> str:
         """An argon2id hash string with its parameters embedded."""
-        return self._hasher.hash(pin)
+        with self._slot():
+            return self._hasher.hash(pin)
 
     def verify(self, stored: str | None, pin: str) -> bool:
         """True when the PIN matches; always spends one verification."""
+        with self._slot():
+            try:
+                return self._hasher.verify(stored or self._dummy, pin) and stored is not None
+            except (VerificationError, InvalidHashError):
+                return False
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self._wait_seconds):
+            raise CredentialChecksBusy()
         try:
-            return self._hasher.verify(stored or self._dummy, pin) and stored is not None
-        except (VerificationError, InvalidHashError):
-            return False
+            yield
+        finally:
+            self._slots.release()

@@ -15,9 +15,11 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   ├── CaseWithdrawn          the case was withdrawn; nothing can be added to it
 │   └── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
 ├── NotAllowed                 403: authenticated, but not permitted
-│   └── RequestForgery         a console form without its CSRF token, or from another origin
+│   ├── RequestForgery         a console form without its CSRF token, or from another origin
+│   └── ApiKeyRefused          an API key on a route for victims or caseworkers
 ├── RateLimited                429: over the caller's request budget; retry after the time given
 └── Unavailable                503: a dependency (database, index) is not ready; retry later
+    └── CredentialChecksBusy   every argon2 slot stayed taken: the PIN was not checked at all
 """
 
 from __future__ import annotations
@@ -118,6 +120,15 @@ class Unavailable(CaseworkError):
     code = "unavailable"
 
 
+class CredentialChecksBusy(Unavailable):
+    """No argon2 slot came free in time; nothing was checked, so nothing was counted."""
+
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__("too many sign-in checks are running right now; try again shortly")
+
+
 class InvalidUrls(InvalidItems):
     """One or more reported URLs are unusable."""
 
@@ -180,6 +191,18 @@ class RequestForgery(NotAllowed):
         super().__init__(
             "This form could not be accepted: it was missing its security token or came from "
             "another site. Reload the page and try again."
+        )
+
+
+class ApiKeyRefused(NotAllowed):
+    """An API key sent to a route where only a victim or a caseworker may act."""
+
+    code = "api_key_refused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "API keys are not accepted here: this route is for victims (case ID and PIN) or "
+            "caseworkers (console sign-in)"
         )
 
 

@@ -135,10 +135,27 @@ def require_report(session: Session, *, public_id: str, reporter: Reporter) -> R
     return report
 
 
-def claim_item(session: Session, *, item_id: int) -> ReportItem | None:
-    """Mark an item as being fetched, or None if it is already finished (a repeated job)."""
+def claim_item(session: Session, *, item_id: int, max_attempts: int) -> ReportItem | None:
+    """Mark an item as being fetched, or None if there is nothing to fetch.
+
+    None for a finished item (a repeated job), and for one that has had max_attempts attempts
+    already: every attempt records its outcome, so those ended with their process (a crash, a
+    memory limit) and another would too. That item fails here instead of cycling for ever.
+    """
     item = session.get(ReportItem, item_id, with_for_update=True)
     if item is None or item.status in (ItemStatus.DONE, ItemStatus.FAILED):
+        return None
+    if item.attempts >= max_attempts:
+        fail_item(
+            session,
+            item=item,
+            reason="worker_crashed",
+            message=(
+                f"processing this URL stopped without a result {item.attempts} times (a crash "
+                "or a memory limit); it is not tried again"
+            ),
+            final=True,
+        )
         return None
     item.status = ItemStatus.FETCHING.value
     item.attempts += 1

@@ -39,7 +39,10 @@ class Runtime:
             sessions=make_sessions(engine),
             vault=vault,
             pins=PinHasher(
-                memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost
+                memory_kib=settings.argon2_memory_kib,
+                time_cost=settings.argon2_time_cost,
+                concurrency=settings.argon2_concurrency,
+                wait_seconds=settings.argon2_wait_seconds,
             ),
             bank=BankIndex(vault),
             limits=Limits(

@@ -50,8 +50,11 @@ class Settings(BaseSettings):
     pin_lockout_minutes: int = 15
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2
+    argon2_concurrency: int = 4
+    argon2_wait_seconds: float = 1.0
     index_refresh_seconds: float = 1.0
     fetch_allow_loopback: bool = False
+    worker_job_memory_mb: int = 3072
     log_level: str = "INFO"
     default_organisation: str = ""
     platform_registry: str = ""

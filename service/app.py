@@ -66,7 +66,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app, html_pages={"/console/": render_error})
-    install_console(app, runtime.settings)
+    install_console(app, runtime)
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(notifications.router)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from casework.apikeys import InvalidApiKey, Scope, authenticate_key
 from casework.cases import authenticate_case
 from casework.db import transaction
-from casework.errors import CaseNotFound, NotAuthenticated
+from casework.errors import ApiKeyRefused, CaseNotFound, NotAuthenticated
 from casework.models import Case
 from casework.platforms import PlatformCaller, authenticate_platform
 from casework.reports import Reporter, ReporterKind
@@ -97,13 +97,24 @@ def verify_pin_attempt(request: Request, runtime: Runtime, attempt: Callable[[],
         raise
 
 
+def refuse_api_keys(request: Request) -> None:
+    """Refuse any bearer credential: victims' and caseworkers' routes never take API keys.
+
+    Every key gets the same 403 before it is looked up, so the answer tells nothing about the key.
+    """
+    scheme, _, _ = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        raise ApiKeyRefused()
+
+
 def get_current_case(
     request: Request,
+    _no_api_key: Annotated[None, Depends(refuse_api_keys)],
     credentials: Annotated[HTTPBasicCredentials, Depends(_case_credentials)],
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Case:
-    """The case named by the Basic credentials; a wrong ID or PIN answers 404."""
+    """The case named by the Basic credentials; a wrong ID or PIN answers 404, a key 403."""
     return verify_pin_attempt(
         request,
         runtime,

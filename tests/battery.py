@@ -16,6 +16,10 @@ import pytest
 
 _NAMED = re.compile(r"^test_([shfal]\d+)_", re.IGNORECASE)
 _GROUPS = {"S": "SSRF", "H": "hostile content", "F": "faults", "A": "auth and abuse", "L": "load"}
+#: Cases of the plan that do not apply to this service, listed so that none is skipped silently.
+NOT_APPLICABLE = {
+    "F11": "no rq cron scheduler runs: the reconciler is a thread of every worker",
+}
 
 _outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 _lost: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -84,5 +88,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{case:<6} {_GROUPS.get(case[0], '?'):<16} {tests:>5} {counts['passed']:>6} "
             f"{counts['failed']:>6} {counts['skipped']:>7}  {lost_here}"
         )
+    for case, reason in NOT_APPLICABLE.items():
+        write(f"{case:<6} {_GROUPS[case[0]]:<16}   n/a: {reason}")
     passed = sum(1 for c in _outcomes.values() if c["failed"] == 0 and c["passed"] > 0)
-    write(f"{len(_outcomes)} cases tried, {passed} refused or survived, lost {total_lost}")
+    write(
+        f"{len(_outcomes)} cases tried, {passed} refused or survived, "
+        f"{len(NOT_APPLICABLE)} not applicable, lost {total_lost}"
+    )

@@ -32,6 +32,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         TAKEDOWN_SECRET_KEY=settings.secret_key.get_secret_value(),
         TAKEDOWN_FETCH_ALLOW_LOOPBACK="true",
         TAKEDOWN_LOG_LEVEL="INFO",
+        TAKEDOWN_WORKER_JOB_MEMORY_MB=str(settings.worker_job_memory_mb),
     )
     return env
 

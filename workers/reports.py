@@ -59,7 +59,7 @@ def fetch_and_match(item_id: int) -> None:
     context = current()
     runtime = context.runtime
     with transaction(runtime.sessions) as session:
-        item = reports.claim_item(session, item_id=item_id)
+        item = reports.claim_item(session, item_id=item_id, max_attempts=MAX_ATTEMPTS)
         if item is None:
             return
         url, attempts = item.url, item.attempts
@@ -128,10 +128,19 @@ def _collect(
 
 
 def _hash(url: str, body: bytes) -> FoundImage:
-    """Every query hash of one image body, or ImageRejected if it does not decode safely."""
+    """Every query hash of one image body, or ImageRejected if it does not decode safely.
+
+    An image within the pixel caps can still need more memory than the work horse may take
+    (MatchingWorker's limit); that MemoryError is this image's rejection, not the job's crash.
+    """
     fingerprints = [md5_of(body), sha256_of(body)]
-    for frame in decode_query_frames(body):
-        fingerprints.extend(hash_query_image(frame))
+    try:
+        for frame in decode_query_frames(body):
+            fingerprints.extend(hash_query_image(frame))
+    except MemoryError:
+        raise ImageRejected(
+            "too_large", "decoding and hashing this image needs more memory than a job may use"
+        ) from None
     return FoundImage(url=url, fingerprints=fingerprints)
 
 

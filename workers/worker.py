@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import random
+import resource
 import threading
+from pathlib import Path
+from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue, Worker
@@ -42,6 +45,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         worker_ttl=WORKER_TTL_SECONDS,
         job_monitoring_interval=JOB_MONITORING_INTERVAL_SECONDS,
         maintenance_interval=MAINTENANCE_INTERVAL_SECONDS,
+        job_memory_bytes=settings.worker_job_memory_mb * 2**20,
     )
     stop = threading.Event()
     if not burst:
@@ -65,7 +69,20 @@ class MatchingWorker(Worker):
     lets RQ re-run the job about a minute after the whole worker is killed (a non-forking
     worker's job stays claimed for its timeout plus a minute). The horse inherits the warm index
     copy-on-write and only applies changes since this refresh.
+
+    Each horse may grow by at most ``job_memory_bytes`` of address space (RLIMIT_AS; 0 for no
+    limit): an image that needs more raises MemoryError in that horse, not the OOM killer's
+    choice of process on the machine.
     """
+
+    def __init__(self, *args: Any, job_memory_bytes: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job_memory_bytes = job_memory_bytes
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        if self.job_memory_bytes:
+            _limit_address_space(self.job_memory_bytes)
+        super().main_work_horse(job, queue)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         runtime = current().runtime
@@ -76,6 +93,21 @@ class MatchingWorker(Worker):
             # The horse refreshes again and reports the database error as the job's own failure.
             logger.warning("index refresh before job failed: %s", type(error).__name__)
         super().execute_job(job, queue)
+
+
+def _limit_address_space(extra_bytes: int) -> None:
+    """Cap this process's address space at its present size plus extra_bytes."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except OSError:
+        # No procfs (macOS laptops): the decoder's pixel caps are the only bound there.
+        logger.warning("no /proc/self/statm: the work horse runs without a memory limit")
+        return
+    limit = pages * resource.getpagesize() + extra_bytes
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:

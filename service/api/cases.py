@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 
 from casework import cases
 from casework.credentials import format_case_id
@@ -22,11 +22,13 @@ from service.deps import (
     CurrentCase,
     RuntimeDep,
     SessionDep,
+    refuse_api_keys,
     spend_client_budget,
     verify_pin_attempt,
 )
 
-router = APIRouter(prefix="/v1", tags=["cases"])
+# Victims act with their case ID and PIN only: a platform's key never opens or reads a case.
+router = APIRouter(prefix="/v1", tags=["cases"], dependencies=[Depends(refuse_api_keys)])
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED)

@@ -53,17 +53,16 @@ def _read_password(from_stdin: bool) -> str:
 def command_admin_create(args: argparse.Namespace) -> int:
     """Create an organisation's admin; settings come from TAKEDOWN_* variables."""
     from casework import accounts, audit
-    from casework.db import make_engine, make_sessions, transaction
+    from casework.db import transaction
     from casework.errors import CaseworkError
     from casework.models import Role
+    from casework.runtime import Runtime
     from casework.settings import get_settings
-    from service.console.sessions import ConsoleConfig
 
-    settings = get_settings()
+    runtime = Runtime.build(get_settings())
     password = _read_password(args.password_stdin)
-    engine = make_engine(settings.database_url)
     try:
-        with transaction(make_sessions(engine)) as session:
+        with transaction(runtime.sessions) as session:
             slug = args.slug or accounts.slugify(args.organisation)
             organisation = accounts.get_organisation(session, slug=slug)
             if organisation is None:
@@ -77,7 +76,7 @@ def command_admin_create(args: argparse.Namespace) -> int:
                 display_name=args.name,
                 password=password,
                 role=Role.ADMIN,
-                passwords=ConsoleConfig.build(settings).passwords,
+                passwords=runtime.pins,
                 actor=audit.OPERATOR,
             )
             print(
@@ -87,7 +86,7 @@ def command_admin_create(args: argparse.Namespace) -> int:
     except CaseworkError as error:
         raise CliError(str(error)) from None
     finally:
-        engine.dispose()
+        runtime.engine.dispose()
     return 0
 
 

@@ -46,14 +46,12 @@ class ConsoleConfig:
     settings: Settings
 
     @classmethod
-    def build(cls, settings: Settings) -> ConsoleConfig:
-        """Load the platform registry and set up password hashing from settings."""
+    def build(cls, settings: Settings, *, passwords: PinHasher) -> ConsoleConfig:
+        """Load the platform registry; passwords share the process's argon2 hasher and slots."""
         path = Path(settings.platform_registry) if settings.platform_registry else None
         return cls(
             registry=PlatformRegistry.load(path),
-            passwords=PinHasher(
-                memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost
-            ),
+            passwords=passwords,
             policy=SessionPolicy(
                 idle=timedelta(minutes=settings.console_idle_minutes),
                 absolute=timedelta(hours=settings.console_absolute_hours),

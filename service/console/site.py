@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from casework.settings import Settings
+from casework.runtime import Runtime
 from service.console import admin, auth, cases, matches, quarantine, takedowns
 from service.console.sessions import ConsoleConfig
+from service.deps import refuse_api_keys
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
 
 
-def install_console(app: FastAPI, settings: Settings) -> None:
-    """Attach the console's configuration, routes and stylesheet to the app."""
-    app.state.console = ConsoleConfig.build(settings)
+def install_console(app: FastAPI, runtime: Runtime) -> None:
+    """Attach the console's configuration, routes and stylesheet to the app.
+
+    Every console route refuses API keys: a platform's or flagger's key never acts as a
+    caseworker, whatever else the request carries.
+    """
+    app.state.console = ConsoleConfig.build(runtime.settings, passwords=runtime.pins)
     for module in (auth, matches, cases, takedowns, quarantine, admin):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(refuse_api_keys)])
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -25,7 +25,6 @@ from casework.models import CaseFingerprint, Match, Report, ReportItem, Role
 from casework.reports import FoundMatch, record_matches
 from casework.runtime import Runtime
 from casework.settings import Settings
-from service.console.sessions import ConsoleConfig
 from tests.factories import flip, image_set, submitted
 
 PASSWORD = "correct horse battery staple"
@@ -111,7 +110,6 @@ def world(runtime: Runtime) -> World:
     """alice's case with two reported images (one close PDQ match, one farther), personas."""
     rng = random.Random(7)
     fingerprints = image_set(rng, images=2)
-    config = ConsoleConfig.build(runtime.settings)
     with transaction(runtime.sessions) as session:
         home = accounts.create_organisation(
             session, name="Stichting Voorbeeld", contact_email="notices@voorbeeld.example"
@@ -130,7 +128,7 @@ def world(runtime: Runtime) -> World:
                 display_name=name,
                 password=PASSWORD,
                 role=role,
-                passwords=config.passwords,
+                passwords=runtime.pins,
                 actor=audit.OPERATOR,
             )
         opened = cases.open_case(
