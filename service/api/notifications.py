@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from casework import notifications
 from casework.models import Case
 from casework.runtime import Runtime
 from service.api.schemas import NotificationsIn, NotificationsOut, NotificationsSet
-from service.deps import CurrentCase, RuntimeDep, SessionDep
+from service.deps import CurrentCase, RuntimeDep, SessionDep, refuse_api_keys
+from service.errors import error_responses
 
-router = APIRouter(prefix="/v1/case", tags=["cases"])
+router = APIRouter(prefix="/v1/case", tags=["cases"], dependencies=[Depends(refuse_api_keys)])
 
 
 def _out(session: SessionDep, case: Case, runtime: Runtime) -> NotificationsOut:
@@ -24,7 +25,7 @@ def _out(session: SessionDep, case: Case, runtime: Runtime) -> NotificationsOut:
     )
 
 
-@router.get("/notifications")
+@router.get("/notifications", responses=error_responses(401, 403, 429, 503))
 def read_notifications(
     case: CurrentCase, session: SessionDep, runtime: RuntimeDep
 ) -> NotificationsOut:
@@ -32,7 +33,7 @@ def read_notifications(
     return _out(session, case, runtime)
 
 
-@router.put("/notifications")
+@router.put("/notifications", responses=error_responses(401, 403, 413, 422, 429, 503))
 def set_notifications(
     body: NotificationsIn, case: CurrentCase, session: SessionDep, runtime: RuntimeDep
 ) -> NotificationsSet:
@@ -48,7 +49,7 @@ def set_notifications(
     return NotificationsSet(**_out(session, case, runtime).model_dump(), secret=chosen.secret)
 
 
-@router.delete("/notifications")
+@router.delete("/notifications", responses=error_responses(401, 403, 429, 503))
 def stop_notifications(
     case: CurrentCase, session: SessionDep, runtime: RuntimeDep
 ) -> NotificationsOut:
