@@ -1,9 +1,10 @@
 """The page's hashing worker gives the Python side's fingerprints for the same file, bit for bit.
 
-PDQ is compared with hashing.algorithms.pdq over hashing.images.decode_image (Pillow, EXIF
-transpose, convert("RGB")), the pipeline the CLI and the workers use; MD5 and SHA-256 with
-hashlib. The files go through the real worker (service/static/hasher/worker.js) on the real
-page, under its Content-Security-Policy.
+PDQ and pHash are compared with hashing.algorithms.pdq and phash over hashing.images.decode_image
+(Pillow, EXIF transpose, convert("RGB")), the pipeline the CLI and the workers use; MD5 and
+SHA-256 with hashlib; and the whole list the page would send for a file with the list the CLI
+sends for it (hashing.cli.fingerprint_entries). The files go through the real worker
+(service/static/hasher/worker.js) on the real page, under its Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
-from hashing.algorithms import hash_file, pdq
-from hashing.fingerprint import Algorithm
-from hashing.images import ImageRejected, decode_image
+from hashing.algorithms import hash_file, pdq, phash
+from hashing.cli import fingerprint_entries
+from hashing.images import ImageRejected, decode_image, victim_formats
 from tests.browser.conftest import as_base64
 from tests.conftest import REPO, SHARED
 
@@ -43,11 +44,16 @@ async (files) => {
     const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     const file = new File([bytes], name);
     const started = performance.now();
+    const stages = [];
     const result = await new Promise((resolve) => {
-      worker.onmessage = ({data}) => data.id === index && resolve(data);
+      worker.onmessage = ({data}) => {
+        if (data.id !== index) return;
+        if (data.stage) stages.push(data.stage);
+        else resolve(data);
+      };
       worker.postMessage({id: index, file});
     });
-    results.push({...result, name, elapsed: performance.now() - started});
+    results.push({...result, name, stages, elapsed: performance.now() - started});
   }
   worker.terminate();
   return results;
@@ -56,11 +62,16 @@ async (files) => {
 
 
 def python_fingerprints(data: bytes) -> dict[str, Any]:
-    """What the Python side computes for a file (PDQ even when its quality is too low)."""
+    """What the Python side computes for a file (PDQ and pHash even where they are refused).
+
+    ``sent`` is what the CLI sends for the file, each entry as canonical JSON, sorted.
+    """
     expected: dict[str, Any] = {
         "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
         "sha256": hashlib.sha256(data).hexdigest(),
         "pdq": None,
+        "phash": None,
+        "sent": wire_set(fingerprint_entries(hash_file(data, formats=victim_formats()))),
     }
     try:
         image = decode_image(data)
@@ -68,11 +79,14 @@ def python_fingerprints(data: bytes) -> dict[str, Any]:
         return expected
     fingerprint, quality = pdq(image)
     expected["pdq"] = {"hash": fingerprint.hex, "quality": quality}
+    expected["phash"] = phash(image).hex
     expected["size"] = [image.width, image.height]
-    expected["variants"] = sorted(
-        fp.hex for fp in hash_file(data).variants if fp.algorithm is Algorithm.PDQ
-    )
     return expected
+
+
+def wire_set(entries: list[dict[str, Any]]) -> list[str]:
+    """Fingerprint entries as canonical JSON strings, sorted: comparable as lists."""
+    return sorted(json.dumps(entry, sort_keys=True) for entry in entries)
 
 
 def hash_in_page(page: Page, live_server: str, files: dict[str, bytes]) -> dict[str, Any]:
@@ -105,14 +119,21 @@ def compare(page: Page, live_server: str, files: dict[str, bytes]) -> list[dict[
             "python_pdq": want["pdq"],
             "page_pdq": result["pdq"],
             "distance": None,
-            "variants_ok": sorted(result["variants"]) == want.get("variants", []),
+            "python_phash": want["phash"],
+            "page_phash": result["phash"],
+            "phash_distance": None,
+            # The page sends for this file exactly what the CLI sends for it.
+            "sent_ok": wire_set(result["fingerprints"] + result["variants"]) == want["sent"],
             "variants": len(result["variants"]),
+            "stages_reported": result["stages"],
             "ms": round(result["elapsed"]),
             "stages": {k: round(v) for k, v in result["ms"].items()},
         }
         if want["pdq"] is not None and result["pdq"] is not None:
             row["distance"] = distance(want["pdq"]["hash"], result["pdq"]["hash"])
             row["quality_ok"] = want["pdq"]["quality"] == result["pdq"]["quality"]
+        if want["phash"] is not None and result["phash"] is not None:
+            row["phash_distance"] = distance(want["phash"], result["phash"])
         rows.append(row)
     return rows
 
@@ -121,9 +142,11 @@ def assert_exact(rows: list[dict[str, Any]]) -> None:
     wrong = [
         row
         for row in rows
-        if not (row["md5_ok"] and row["sha256_ok"] and row["variants_ok"])
+        if not (row["md5_ok"] and row["sha256_ok"] and row["sent_ok"])
         or (row["python_pdq"] is None) != (row["page_pdq"] is None)
+        or (row["python_phash"] is None) != (row["page_phash"] is None)
         or (row["distance"] is not None and (row["distance"] != 0 or not row["quality_ok"]))
+        or row["phash_distance"] not in (None, 0)
     ]
     assert not wrong, json.dumps(wrong, indent=1)
 
@@ -134,7 +157,9 @@ def write_report(name: str, rows: list[dict[str, Any]]) -> None:
     report.write_text(json.dumps(rows, indent=1))
 
 
-def test_page_pdq_equals_python_pdq_on_every_reference_vector(page: Page, live_server: str) -> None:
+def test_page_pdq_and_phash_equal_python_on_every_reference_vector(
+    page: Page, live_server: str
+) -> None:
     files = {p.name: p.read_bytes() for p in sorted((VECTORS / "images").iterdir())}
     rows = compare(page, live_server, files)
     write_report("parity-vectors", rows)
@@ -145,6 +170,9 @@ def test_page_pdq_equals_python_pdq_on_every_reference_vector(page: Page, live_s
     for row in rows:
         if "note" not in expected[row["name"]]:
             assert row["page_pdq"]["hash"] == expected[row["name"]]["pdq"], row["name"]
+        assert row["page_phash"] == expected[row["name"]]["phash"], row["name"]
+        # Each stage is reported to the page as it starts, in order.
+        assert row["stages_reported"] == ["digests", "decode", "pdq", "phash", "trimmed"]
 
 
 def corpus_sample() -> list[Path]:
@@ -158,13 +186,18 @@ def corpus_sample() -> list[Path]:
     return files + webp[::step][:wanted]
 
 
-def test_page_pdq_equals_python_pdq_on_the_development_corpus(page: Page, live_server: str) -> None:
+def test_page_pdq_and_phash_equal_python_on_the_development_corpus(
+    page: Page, live_server: str
+) -> None:
     sample = corpus_sample()
     rows = compare(page, live_server, {p.name: p.read_bytes() for p in sample})
     write_report("parity-corpus", rows)
     compared = [row for row in rows if row["distance"] is not None]
     assert len(compared) >= 50
     assert max(row["distance"] for row in compared) == 0
+    phashed = [row for row in rows if row["phash_distance"] is not None]
+    assert len(phashed) >= 50
+    assert max(row["phash_distance"] for row in phashed) == 0
     assert_exact(rows)
 
 
@@ -258,6 +291,18 @@ def test_page_reads_translucent_and_16_bit_images_as_pillow_does(
     rows = compare(page, live_server, files)
     assert_exact(rows)
     assert all(row["distance"] == 0 for row in rows)
+
+
+def test_a_12_megapixel_photo_gets_the_python_fingerprints_in_the_worker(
+    page: Page, live_server: str
+) -> None:
+    # Phone-camera size: Lanczos windows of about 750 pixels, PDQ box filters of 32; the
+    # report keeps the worker's time per stage.
+    files = {"12mp.jpg": encode(photo((4032, 3024)), "JPEG", quality=90)}
+    rows = compare(page, live_server, files)
+    write_report("parity-12mp", rows)
+    assert_exact(rows)
+    assert rows[0]["distance"] == rows[0]["phash_distance"] == 0
 
 
 def test_page_md5_and_sha256_equal_hashlib_across_block_boundaries(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import string
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from casework import timeline
 from service.web.headers import CONTENT_SECURITY_POLICY
 from service.web.texts.en import ENGLISH
 from service.web.texts.nl import DUTCH
@@ -89,6 +92,24 @@ def test_dutch_has_every_message_the_script_shows_with_the_same_placeholders() -
     for key, english in ENGLISH.script.items():
         assert fields(DUTCH.script[key]) == fields(english), key
         assert DUTCH.script[key] != english or key.startswith("alg_"), key
+
+
+def test_every_kind_of_timeline_event_has_words_on_the_pages() -> None:
+    # app.js falls back to the service's English text for a kind it has no words for, which
+    # would put English on the Dutch page: every kind casework/timeline.py tells needs a key.
+    source = ast.parse(Path(timeline.__file__).read_text(encoding="utf-8"))
+    kinds = {
+        node.args[1].value
+        for node in ast.walk(source)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Event"
+        and isinstance(node.args[1], ast.Constant)
+    }
+    assert {"opened", "fingerprints", "removed", "withdrawn"} <= kinds
+    keys = ENGLISH.script.keys()
+    missing = [k for k in kinds if not any(key.startswith(f"tl_{k}") for key in keys)]
+    assert missing == []
 
 
 def test_https_responses_tell_browsers_to_stay_on_https(client: TestClient) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from casework.db import transaction
+from casework.models import Case, Takedown
+from casework.runtime import Runtime
 from tests.browser.conftest import (
     ARTIFACTS,
     Network,
@@ -33,17 +37,22 @@ MORE_IMAGES = [VECTORS / "images" / name for name in ("rgb.jpeg", "small.jpg")]
 WIRE_KEYS = {"algorithm", "value", "quality"}
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
 HEX_RUN = re.compile(r"[0-9a-fA-F]{32}")
+DUTCH_MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december"
+).split()
+
+
+def expected_fingerprints(files: list[Path]) -> list[str]:
+    """What the CLI sends for these files (each distinct entry once), as sorted canonical JSON."""
+    return sorted(
+        {entry for path in files for entry in python_fingerprints(path.read_bytes())["sent"]}
+    )
 
 
 def expected_counts(files: list[Path]) -> dict[str, int]:
     """How many fingerprints of each algorithm the page should send for these files."""
-    counts = {"md5": 0, "pdq": 0, "sha256": 0}
-    for path in files:
-        expected = python_fingerprints(path.read_bytes())
-        counts["md5"] += 1
-        counts["sha256"] += 1
-        counts["pdq"] += (expected["pdq"]["quality"] >= 50) + len(expected["variants"])
-    return counts
+    algorithms = [json.loads(entry)["algorithm"] for entry in expected_fingerprints(files)]
+    return {algorithm: algorithms.count(algorithm) for algorithm in sorted(set(algorithms))}
 
 
 def hash_files(page: Page, files: list[Path]) -> float:
@@ -124,16 +133,22 @@ def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
     for shown, path in zip(shown_fingerprints(page), THREE_IMAGES, strict=True):
         expected = python_fingerprints(path.read_bytes())
         assert shown["Similarity (PDQ)"] == expected["pdq"]["hash"]
+        assert shown["Similarity (pHash)"] == expected["phash"]
         assert shown["Exact copy (MD5)"] == expected["md5"]
         assert shown["Exact copy (SHA-256)"] == expected["sha256"]
 
     sent = assert_only_fingerprints_sent(network, THREE_IMAGES)
     counts = expected_counts(THREE_IMAGES)
+    assert set(counts) == {"md5", "pdq", "phash", "sha256"}
     assert [r.url.removeprefix(live_server) for r in network.api_calls()] == ["/v1/cases"]
     # The capture sees the worker's own requests too (its module imports).
     worker_requests = [r for r in network.sent if r.url.endswith("/static/hasher/worker.js")]
     assert worker_requests and all(r.method == "GET" and not r.body for r in worker_requests)
-    assert len(sent[0]["fingerprints"]) == sum(counts.values())
+    # Exactly the fingerprints the CLI sends for these files: PDQ, pHash, MD5, SHA-256 and the
+    # PDQ and pHash of band-trimmed crops, nothing more.
+    assert sorted(json.dumps(f, sort_keys=True) for f in sent[0]["fingerprints"]) == (
+        expected_fingerprints(THREE_IMAGES)
+    )
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as a file").click()
@@ -150,9 +165,19 @@ def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
         [
             f"Exact copy (MD5): {counts['md5']}",
             f"Similarity (PDQ): {counts['pdq']}",
+            f"Similarity (pHash): {counts['phash']}",
             f"Exact copy (SHA-256): {counts['sha256']}",
         ]
     )
+    # The plain-language timeline, oldest first, each entry with its date.
+    timeline = page.get_by_role("list", name="What has happened").get_by_role("listitem")
+    expect(timeline).to_have_count(2)
+    expect(timeline.locator("span")).to_have_text(
+        ["You opened this case.", f"{sum(counts.values())} fingerprints are in the hash bank."]
+    )
+    for entry in timeline.all():
+        assert entry.locator("time").get_attribute("datetime")
+        assert re.search(r"\d{4}", entry.locator("time").inner_text())
     screenshot(page, "flow-3-status")
 
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Withdraw a case").click()
@@ -189,18 +214,15 @@ def test_images_added_to_a_case_send_only_new_fingerprints(
     page.get_by_label("Case ID").fill(opened["case_id"])
     page.get_by_label("PIN").fill(opened["pin"])
     page.get_by_role("button", name="Add the fingerprints to my case").click()
+    expected = expected_fingerprints(MORE_IMAGES)
     expect(page.locator("#form-message")).to_have_text(
-        "Done: 5 fingerprints added to your case (0 were already in it)."
+        f"Done: {len(expected)} fingerprints added to your case (0 were already in it)."
     )
     screenshot(page, "add-done")
     sent = assert_only_fingerprints_sent(network, MORE_IMAGES)
-    assert sorted(f["algorithm"] for f in sent[0]["fingerprints"]) == [
-        "md5",
-        "md5",
-        "pdq",
-        "sha256",
-        "sha256",
-    ]
+    assert sorted(json.dumps(f, sort_keys=True) for f in sent[0]["fingerprints"]) == expected
+    # small.jpg sends no PDQ (quality too low), which is what the page said.
+    assert sorted(json.loads(entry)["algorithm"] for entry in expected).count("pdq") == 1
     assert_no_csp_violations(page)
 
 
@@ -214,7 +236,9 @@ def test_hashing_works_offline_once_the_page_has_loaded(
     hash_files(page, THREE_IMAGES)
     assert len(network.sent) == requests_before, "hashing fetched something"
     for shown, path in zip(shown_fingerprints(page), THREE_IMAGES, strict=True):
-        assert shown["Similarity (PDQ)"] == python_fingerprints(path.read_bytes())["pdq"]["hash"]
+        expected = python_fingerprints(path.read_bytes())
+        assert shown["Similarity (PDQ)"] == expected["pdq"]["hash"]
+        assert shown["Similarity (pHash)"] == expected["phash"]
     page.context.set_offline(False)
     page.get_by_role("button", name="Send fingerprints and open a case").click()
     expect(page.locator("#opened")).to_be_visible()
@@ -237,6 +261,56 @@ def test_files_dropped_on_the_page_are_hashed(page: Page, live_server: str) -> N
     expect(page.locator("#file-list li.ready")).to_have_count(1)
     expect(page.locator("#file-list li .name")).to_contain_text("dropped.jpg")
     assert shown_fingerprints(page)[0]["Exact copy (MD5)"] == python_fingerprints(data)["md5"]
+
+
+def test_the_dutch_status_page_tells_the_timeline_with_its_sites_and_hours(
+    page: Page, live_server: str, runtime: Runtime
+) -> None:
+    opened = httpx.post(
+        live_server + "/v1/cases",
+        json={"fingerprints": [{"algorithm": "md5", "value": "0123456789abcdef" * 2}]},
+    ).json()
+    auth = (opened["case_id"], opened["pin"])
+    reported = httpx.post(
+        live_server + "/v1/reports", json={"urls": ["https://leaks.example/a"]}, auth=auth
+    )
+    assert reported.status_code == 202, reported.text
+    with transaction(runtime.sessions) as session:
+        case = session.query(Case).filter_by(public_id=opened["case_id"].replace("-", "")).one()
+        opened_at = case.created_at
+        sent = opened_at + timedelta(hours=1)
+        session.add(
+            Takedown(
+                reference="TD-NL-1",
+                case_id=case.id,
+                platform="Example Social",
+                host="x.example",
+                regime="generic",
+                fields_json="{}",
+                status="removed",
+                sent_at=sent,
+                removed_at=sent + timedelta(hours=5),
+            )
+        )
+    page.goto(live_server + "/nl/status")
+    page.get_by_label("Meldingsnummer").fill(opened["case_id"])
+    page.get_by_label("Pincode").fill(opened["pin"])
+    page.get_by_role("button", name="Melding bekijken").click()
+    timeline = page.get_by_role("list", name="Wat er is gebeurd").get_by_role("listitem")
+    expect(timeline.locator("span")).to_have_text(
+        [
+            "Je hebt deze melding gestart.",
+            "1 vingerafdruk staat in de hashbank.",
+            "Je hebt 1 webadres gemeld om te controleren.",
+            "Er is een verwijderverzoek naar Example Social gestuurd.",
+            "Example Social heeft het beeld 5 uur na het verzoek verwijderd; we hebben "
+            "gecontroleerd dat het weg is.",
+        ]
+    )
+    # Dates in Dutch words, and the machine-readable time for assistive technology.
+    expect(timeline.locator("time").first).to_contain_text(DUTCH_MONTHS[opened_at.month - 1])
+    assert all(t.get_attribute("datetime") for t in timeline.locator("time").all())
+    screenshot(page, "status-nl-timeline")
 
 
 def test_a_wrong_pin_gets_the_same_answer_as_an_unknown_case(page: Page, live_server: str) -> None:
@@ -263,6 +337,20 @@ def test_the_dutch_pages_work_at_375_pixels_wide(
     )
     screenshot(phone, "phone-nl-2-case-opened")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    credentials = (
+        phone.locator("#opened-case-id").inner_text(),
+        phone.locator("#opened-pin").inner_text(),
+    )
+    phone.goto(live_server + "/nl/status")
+    phone.get_by_label("Meldingsnummer").fill(credentials[0])
+    phone.get_by_label("Pincode").fill(credentials[1])
+    phone.get_by_role("button", name="Melding bekijken").click()
+    timeline = phone.get_by_role("list", name="Wat er is gebeurd").get_by_role("listitem")
+    expect(timeline.locator("span")).to_have_text(
+        ["Je hebt deze melding gestart.", f"{total} vingerafdrukken staan in de hashbank."]
+    )
+    screenshot(phone, "phone-nl-3-status")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     for path in ("/nl/status", "/nl/add", "/nl/withdraw", "/status"):
         phone.goto(live_server + path)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
@@ -282,7 +370,13 @@ def test_pages_have_no_serious_accessibility_violations(
 def test_pages_with_results_have_no_serious_accessibility_violations(
     page: Page, live_server: str, network: Network
 ) -> None:
-    open_case(page, live_server, network, "axe")
+    credentials = open_case(page, live_server, network, "axe")
+    assert serious_accessibility_violations(page) == []
+    page.goto(live_server + "/nl/status")
+    page.get_by_label("Meldingsnummer").fill(credentials["case_id"])
+    page.get_by_label("Pincode").fill(credentials["pin"])
+    page.get_by_role("button", name="Melding bekijken").click()
+    expect(page.locator("#status-timeline li")).to_have_count(2)
     assert serious_accessibility_violations(page) == []
     page.goto(live_server + "/status")
     page.get_by_label("Case ID").fill("ABCD-EFGH-JKMN")

@@ -1,4 +1,4 @@
-"""The browser PDQ hasher (service/static/hasher/pdq.js) must equal pdqhash bit for bit.
+"""The browser hashers (service/static/hasher/pdq.js, phash.js) must equal Python bit for bit.
 
 Runs the node:test suite in web/ (the same as `npm test` there) with this interpreter
 providing the reference hashes, so pytest alone guards the Python/JS contract. The corpus
@@ -8,6 +8,7 @@ Skipped when node is not installed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,14 +19,15 @@ import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 NODE = shutil.which("node")
-# Keep in step with "scripts.test" in web/package.json.
-NODE_TEST_FILES = ["test/pdq-api.test.js", "test/pdq-parity.test.js"]
+# The files `npm test` runs ("node --test FILE ...").
+NODE_TEST_FILES = json.loads((WEB / "package.json").read_text())["scripts"]["test"].split()[2:]
 CORPUS_SAMPLE_FILES = 60
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_browser_pdq_hasher_matches_pdqhash_bit_for_bit() -> None:
+def test_browser_pdq_and_phash_hashers_match_python_bit_for_bit() -> None:
     assert NODE is not None
+    assert "test/phash-parity.test.js" in NODE_TEST_FILES
     env = {
         **os.environ,
         "TAKEDOWN_PYTHON": sys.executable,

@@ -1,18 +1,21 @@
-"""Reference data for the JS PDQ hasher parity tests (web/test/pdq-parity.test.js).
+"""Reference data for the JS hasher parity tests (web/test/pdq-parity.test.js and phash-parity).
 
 Decodes images with the Python side's own decoder, hashing.images.decode_image
 (Pillow; EXIF orientation applied with ImageOps.exif_transpose, then convert("RGB");
 plain Pillow doing the same if the project is not importable), hashes the RGB buffer with
-pdqhash 0.2.8, writes the raw RGB bytes to --out and prints one JSON line per
-image on stdout:
+pdqhash 0.2.8 and imagehash.phash, writes the raw RGB bytes to --out and prints one JSON
+line per image on stdout:
 
     {"kind": "vector"|"synthetic"|"large"|"corpus", "name": ..., "width": W, "height": H,
      "pixels": "<file name in --out, W*H*3 bytes, row-major RGB>",
      "pdq": "<64 hex>", "quality": Q,
-     "dct": "<hex of 256 little-endian float32, row-major 16x16>" or null}
+     "dct": "<hex of 256 little-endian float32, row-major 16x16>" or null,
+     "phash": "<16 hex>", "phash_pixels": "<hex of the 32x32 LANCZOS-resized L image>",
+     "phash_dct": "<hex of 64 little-endian float64, row-major 8x8>"}
 
-"dct" is the unthresholded 16x16 DCT from pdqhash.compute_float, so the JS port
-can be checked bit for bit before the median threshold.
+"dct" is the unthresholded 16x16 DCT from pdqhash.compute_float and "phash_pixels" and
+"phash_dct" are imagehash.phash's intermediate values, so the JS ports can be checked bit
+for bit before the median threshold.
 
 With --ack-window N the script blocks after every N outstanding records until
 it reads one line per record from stdin, so the consumer can delete each pixel
@@ -31,8 +34,10 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import imagehash
 import numpy as np
 import pdqhash
+import scipy.fftpack
 from PIL import Image, ImageOps
 
 project_decode: Callable[..., Image.Image] | None
@@ -50,6 +55,7 @@ except ImportError:  # pragma: no cover - run outside the project venv
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 MIN_HASHABLE_DIM = 5  # below this pdqhash returns an all-zero hash, quality 0
+PHASH_SIDE = 32  # imagehash.phash's hash_size 8 times highfreq_factor 4
 
 
 def dct_matrix_base64() -> str:
@@ -66,6 +72,70 @@ def dct_matrix_base64() -> str:
         for j in range(64)
     ]
     return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
+
+
+def sincos_2pibyn(n: int) -> list[tuple[float, float]]:
+    """exp(2*pi*i*k/n) for k in range(n), computed as pocketfft's sincos_2pibyn computes it.
+
+    pocketfft_hdronly.h (scipy's copy): an octant-reduced cos/sin table v1 of the low bits of
+    k and a coarse table v2 of the high bits, multiplied out in double. math.cos and math.sin
+    are the C library's, as in scipy's build.
+    """
+    angle = 0.25 * math.pi / n
+
+    def calc(index: int) -> tuple[float, float]:
+        x = index << 3
+        if x < 4 * n:
+            if x < 2 * n:
+                if x < n:
+                    return math.cos(x * angle), math.sin(x * angle)
+                return math.sin((2 * n - x) * angle), math.cos((2 * n - x) * angle)
+            x -= 2 * n
+            if x < n:
+                return -math.sin(x * angle), math.cos(x * angle)
+            return -math.cos((2 * n - x) * angle), math.sin((2 * n - x) * angle)
+        x = 8 * n - x
+        if x < 2 * n:
+            if x < n:
+                return math.cos(x * angle), -math.sin(x * angle)
+            return math.sin((2 * n - x) * angle), -math.cos((2 * n - x) * angle)
+        x -= 2 * n
+        if x < n:
+            return -math.sin(x * angle), -math.cos(x * angle)
+        return -math.cos((2 * n - x) * angle), -math.sin((2 * n - x) * angle)
+
+    values = (n + 2) // 2
+    shift = 1
+    while (1 << shift) * (1 << shift) < values:
+        shift += 1
+    mask = (1 << shift) - 1
+    v1 = [(1.0, 0.0)] + [calc(i) for i in range(1, mask + 1)]
+    v2 = [(1.0, 0.0)] + [calc(i * (mask + 1)) for i in range(1, (values + mask) // (mask + 1))]
+    table = []
+    for k in range(n):
+        index = k if 2 * k <= n else n - k
+        (r1, i1), (r2, i2) = v1[index & mask], v2[index >> shift]
+        imaginary = r1 * i2 + i1 * r2
+        table.append((r1 * r2 - i1 * i2, imaginary if 2 * k <= n else -imaginary))
+    return table
+
+
+def dct_twiddles_base64() -> str:
+    """The twiddles dct.js embeds, as little-endian float64 in base64.
+
+    exp(2*pi*i*k/32) for k = 0..31 (real and imaginary interleaved: the real FFT's twiddles),
+    then cos(2*pi*k/128) for k = 1..32 (the DCT-II post-processing twiddles).
+    """
+    fft = [part for value in sincos_2pibyn(32) for part in value]
+    post = [real for real, _ in sincos_2pibyn(128)[1:33]]
+    return base64.b64encode(np.asarray(fft + post, dtype="<f8").tobytes()).decode("ascii")
+
+
+def phash_denylist() -> list[str]:
+    """The pHash entries of hashing.algorithms' denylist of synthetic flat and gradient images."""
+    from hashing.algorithms import _DENYLIST
+
+    return sorted(fp.hex for fp in _DENYLIST if fp.algorithm.value == "phash")
 
 
 def decode_rgb(path: Path) -> np.ndarray:
@@ -101,6 +171,25 @@ def hash_record(kind: str, name: str, rgb: np.ndarray) -> dict[str, object]:
         "pdq": bits_to_hex(bits),
         "quality": int(quality),
         "dct": dct,
+        **phash_record(rgb),
+    }
+
+
+def phash_record(rgb: np.ndarray) -> dict[str, str]:
+    """imagehash.phash of the RGB image, with its 32x32 grey image and 8x8 DCT values."""
+    image = Image.fromarray(rgb, "RGB")
+    small = image.convert("L").resize((PHASH_SIDE, PHASH_SIDE), Image.Resampling.LANCZOS)
+    pixels = np.asarray(small)
+    # The same calls as imagehash.phash, kept here to expose the values before the threshold.
+    dct = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0), axis=1)[:8, :8]
+    phash = str(imagehash.phash(image))
+    bits = dct > np.median(dct)
+    if phash != str(imagehash.ImageHash(bits)):
+        raise AssertionError("phash_record no longer follows imagehash.phash")
+    return {
+        "phash": phash,
+        "phash_pixels": pixels.tobytes().hex(),
+        "phash_dct": np.ascontiguousarray(dct, dtype="<f8").tobytes().hex(),
     }
 
 
@@ -135,6 +224,12 @@ def synthetic_images() -> Iterator[tuple[str, np.ndarray]]:
     yield "stripes-400x300", np.repeat(stripes[:, :, None], 3, axis=2)
     checker = np.where(((xs // 25) + (ys // 25)) % 2 == 0, 230, 20).astype(np.uint8)
     yield "checker-400x300", np.repeat(checker[:, :, None], 3, axis=2)
+    # hashing.algorithms' denylisted gradients: most pHash DCT values are rounding noise, whose
+    # signs set the bits, so only the same arithmetic as scipy's gives the same hash.
+    linear = np.asarray(Image.linear_gradient("L").convert("RGB"))
+    yield "linear-gradient-256 (pHash ties)", linear
+    yield "linear-gradient-256 reversed", np.ascontiguousarray(linear[::-1])
+    yield "linear-gradient-256 rotated", np.ascontiguousarray(np.rot90(linear))
 
 
 def large_images(vectors: Path) -> Iterator[tuple[str, np.ndarray]]:
@@ -168,6 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dct-matrix", action="store_true", help="print the DCT matrix as base64 and exit"
     )
+    parser.add_argument(
+        "--dct-twiddles", action="store_true", help="print dct.js's twiddles as base64 and exit"
+    )
+    parser.add_argument(
+        "--phash-denylist",
+        action="store_true",
+        help="print the pHash values hashing.algorithms refuses as degenerate, then exit",
+    )
     parser.add_argument("--vectors", type=Path, help="folder of PDQ vector images")
     parser.add_argument("--corpus", type=Path, help="folder of corpus images")
     parser.add_argument(
@@ -179,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.dct_matrix:
         print(dct_matrix_base64())
+        return 0
+    if args.dct_twiddles:
+        print(dct_twiddles_base64())
+        return 0
+    if args.phash_denylist:
+        print(json.dumps(phash_denylist()))
         return 0
     if args.out is None:
         parser.error("--out is required")

@@ -1,9 +1,10 @@
-// Reference data for the PDQ parity tests: runs web/scripts/dump_pixels.py (Pillow
-// decode + pdqhash 0.2.8) and streams its records, with the raw RGB pixels, to a
+// Reference data for the PDQ and pHash parity tests: runs web/scripts/dump_pixels.py (Pillow
+// decode + pdqhash 0.2.8 + imagehash.phash) and streams its records, with the raw RGB pixels, to a
 // callback. Pixel files go to a temp directory and are deleted as soon as each
 // record is consumed (the script waits for an acknowledgement per record), so a
 // few hundred images never sit on disk at once.
 
+import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,15 +51,20 @@ export function pythonExecutable() {
 }
 
 const HOW_TO_FIX =
-  "The parity tests need a Python with Pillow 13.0.0, numpy and pdqhash 0.2.8: " +
+  "The parity tests need a Python with Pillow 13.0.0, numpy, scipy, imagehash 4.3.2 and pdqhash 0.2.8: " +
   "the repo's .venv, or set TAKEDOWN_PYTHON=/path/to/python.";
 
-export function dctMatrixFromPython() {
-  const result = spawnSync(pythonExecutable(), [DUMP_SCRIPT, "--dct-matrix"], { encoding: "utf8" });
+// What dump_pixels.py prints for one of its print-and-exit flags, trimmed.
+export function printedByPython(flag) {
+  const result = spawnSync(pythonExecutable(), [DUMP_SCRIPT, flag], { encoding: "utf8" });
   if (result.status !== 0) {
     throw new Error(`${HOW_TO_FIX}\n${result.error ?? ""}${result.stderr ?? ""}`);
   }
   return result.stdout.trim();
+}
+
+export function dctMatrixFromPython() {
+  return printedByPython("--dct-matrix");
 }
 
 /**
@@ -133,4 +139,42 @@ export function float32BitMismatches(a, b) {
   let mismatches = 0;
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) mismatches++;
   return mismatches;
+}
+
+export function float64FromHex(hex) {
+  const bytes = Buffer.from(hex, "hex");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float64Array.from({ length: bytes.byteLength / 8 }, (_, i) => view.getFloat64(8 * i, true));
+}
+
+/** The 12 MP and 6 MP buffers (dump_pixels.py --large) through `compare`, one result each. */
+export async function compareLarge(compare) {
+  const dir = vectorsDir();
+  assert.ok(dir, "no vectors: expected tests/vectors/pdq or ../shared/vectors/pdq");
+  const results = [];
+  await streamReference(["--vectors", path.join(dir, "images"), "--large"], (record, rgb) => {
+    if (record.kind === "large") results.push(compare(record, rgb));
+  });
+  assert.equal(results.length, 2);
+  return results;
+}
+
+/**
+ * The development corpus (PDQ_CORPUS_LIMIT files of it, when set) through `compare`; null,
+ * with the test skipped, when the corpus is not there.
+ */
+export async function compareCorpus(t, compare) {
+  const dir = corpusDir();
+  if (!dir) {
+    t.skip("corpus not found (../shared/corpus/dev or PDQ_CORPUS_DIR); skipping");
+    return null;
+  }
+  const limit = process.env.PDQ_CORPUS_LIMIT;
+  const results = [];
+  await streamReference(["--corpus", dir, ...(limit ? ["--corpus-limit", limit] : [])], (record, rgb) => {
+    results.push(compare(record, rgb));
+  });
+  t.diagnostic(`corpus: ${dir}`);
+  assert.ok(results.length >= (limit ? 1 : 50), "at least 50 corpus files");
+  return results;
 }

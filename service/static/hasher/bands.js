@@ -2,8 +2,8 @@
 // a port of hashing/bands.py trim_bands, which the CLI uses to send extra PDQ hashes
 // ("variants") so that a leak posted with a border, or cropped out of one, still
 // matches. Same constants, same arithmetic: the grey level is Pillow's fixed-point
-// convert("L"), medians and shares are computed exactly as numpy does, so the crop
-// boxes, and the PDQ of each crop, equal the Python ones.
+// convert("L") (luma.js), medians and shares are computed exactly as numpy does, so the
+// crop boxes, and the hashes of each crop, equal the Python ones.
 
 const MAX_TRIM_FRACTION = 0.8;
 const BAND_TOLERANCE_LEVELS = 24;
@@ -12,15 +12,6 @@ const TEXT_LINE_SHARE = 0.5;
 const MIN_BAND_PIXELS = 2;
 const MIN_REMAINING_PIXELS = 32;
 const MAX_BANDS_PER_EDGE = 3;
-
-// Pillow's RGB -> L: (R*19595 + G*38470 + B*7471 + 0x8000) >> 16.
-function grey(rgba, pixels) {
-  const out = new Int16Array(pixels);
-  for (let p = 0, i = 0; p < pixels; p++, i += 4) {
-    out[p] = (rgba[i] * 19595 + rgba[i + 1] * 38470 + rgba[i + 2] * 7471 + 0x8000) >>> 16;
-  }
-  return out;
-}
 
 // numpy.median: the middle value, or the mean of the two middle values.
 function median(values) {
@@ -56,9 +47,9 @@ function bandDepth(line, limit, bands) {
 /**
  * The distinct crop boxes [left, top, right, bottom) that trim_bands would cut, for one band
  * and for up to three bands per edge; empty when there is nothing to trim.
+ * @param {{width: number, height: number, levels: Uint8Array}} image its grey levels (luma.js)
  */
-export function bandBoxes({ width, height, rgba }) {
-  const levels = grey(rgba, width * height);
+export function bandBoxes({ width, height, levels }) {
   const row = (y) => levels.subarray(y * width, (y + 1) * width);
   const rowLimit = Math.trunc(height * MAX_TRIM_FRACTION);
   const columnLimit = Math.trunc(width * MAX_TRIM_FRACTION);

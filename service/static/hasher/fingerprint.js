@@ -1,18 +1,21 @@
 // One file in, its fingerprints out: what the victim page submits for each file, the
-// same set the CLI submits (hashing/algorithms.py hash_file, hashing/cli.py) less
-// pHash, which would need Pillow's fixed-point Lanczos resampler ported bit for bit.
+// same set the CLI submits (hashing/algorithms.py hash_file, hashing/cli.py).
 //
 // MD5 and SHA-256 for every non-empty file (exact copies; all StopNCII uses for
-// video). PDQ with its quality for images, refused with a reason under the same rules
-// as the Python side, so the service never has to turn the whole batch down:
-// quality under 50, a side under 32 pixels, more than 40 million pixels, or a nearly
-// blank hash. Like the CLI, it adds the PDQ of the image with flat edge bands trimmed
-// (bands.js) when that differs, so a leak with a border added or removed still matches.
+// video). For images, PDQ with its quality and pHash, each refused under the same rules
+// as the Python side, so the service never has to turn the whole batch down: PDQ for a
+// quality under 50; both for a side under 32 pixels, more than 40 million pixels, or a
+// nearly blank hash (pHash is kept when only PDQ's quality is too low, as the CLI keeps
+// it). Like the CLI, it adds the PDQ and pHash of the image with flat edge bands trimmed
+// (bands.js) where they are usable and new, so a leak with a border added or removed
+// still matches.
 
 import { bandBoxes, crop } from "./bands.js";
 import { decodeImage, NotAnImage } from "./decode.js";
 import { fileDigests } from "./digests.js";
+import { luma } from "./luma.js";
 import { pdqHash } from "./pdq.js";
+import { PHASH_DENYLIST, phashOfGrey } from "./phash.js";
 
 // Keep in step with hashing/algorithms.py and hashing/images.py.
 export const PDQ_QUALITY_MIN = 50;
@@ -24,69 +27,96 @@ export const MAX_FILE_BYTES = 4 * 1024 ** 3;
 // MAX_IMAGE_PIXELS comes near it.
 const MAX_IMAGE_FILE_BYTES = 256 * 1024 ** 2;
 
+/** The stages of fingerprintFile, in order, as it reports them to `onStage`. */
+export const STAGES = ["digests", "decode", "pdq", "phash", "trimmed"];
+
 /**
  * @param {Blob} file
+ * @param {(stage: string) => void} [onStage] called as each stage of STAGES starts
  * @returns {Promise<{fingerprints: {algorithm: string, value: string, quality?: number}[],
- *   variants: string[], pdq: {hash: string, quality: number} | null, refused: string | null,
- *   width?: number, height?: number, ms: {digests: number, decode: number, pdq: number}}>}
- *   `refused` names why there is no PDQ (or no fingerprint at all), else null; `variants` are
- *   the PDQ hashes of the band-trimmed crops that are usable and not already sent.
+ *   variants: {algorithm: string, value: string}[], pdq: {hash: string, quality: number} | null,
+ *   phash: string | null, refused: string | null, width?: number, height?: number,
+ *   ms: {digests: number, decode: number, pdq: number, phash: number, trimmed: number}}>}
+ *   `pdq` and `phash` are the image's hashes even where refused; `refused` names why there is
+ *   no PDQ (or no fingerprint at all), else null; `variants` are the PDQ and pHash of the
+ *   band-trimmed crops that are usable and not already sent.
  */
-export async function fingerprintFile(file) {
-  const ms = { digests: 0, decode: 0, pdq: 0 };
-  const result = { fingerprints: [], variants: [], pdq: null, refused: null, ms };
+export async function fingerprintFile(file, onStage = () => {}) {
+  const ms = { digests: 0, decode: 0, pdq: 0, phash: 0, trimmed: 0 };
+  const result = { fingerprints: [], variants: [], pdq: null, phash: null, refused: null, ms };
   if (file.size === 0) return { ...result, refused: "empty" };
   if (file.size > MAX_FILE_BYTES) return { ...result, refused: "too_big" };
+  // Each stage reported as it starts and timed (the browser tests report the times).
+  const timed = async (stage, work) => {
+    onStage(stage);
+    const started = performance.now();
+    const value = await work();
+    ms[stage] = performance.now() - started;
+    return value;
+  };
 
-  let started = performance.now();
-  const { md5, sha256 } = await fileDigests(file);
-  ms.digests = performance.now() - started;
+  const { md5, sha256 } = await timed("digests", () => fileDigests(file));
   const exact = [
     { algorithm: "md5", value: md5 },
     { algorithm: "sha256", value: sha256 },
   ];
   if (file.size > MAX_IMAGE_FILE_BYTES) return { ...result, fingerprints: exact, refused: "not_image" };
 
-  started = performance.now();
   let image;
   try {
-    image = await decodeImage(new Uint8Array(await file.arrayBuffer()), { maxPixels: MAX_IMAGE_PIXELS });
+    image = await timed("decode", async () =>
+      decodeImage(new Uint8Array(await file.arrayBuffer()), { maxPixels: MAX_IMAGE_PIXELS }),
+    );
   } catch (error) {
     const refused = error?.code === "too_many_pixels" ? "too_many_pixels" : "not_image";
     if (!(error instanceof NotAnImage) && refused === "not_image") console.warn("decode failed", error);
     return { ...result, fingerprints: exact, refused };
   }
-  ms.decode = performance.now() - started;
   const { width, height } = image;
   if (Math.min(width, height) < MIN_IMAGE_SIDE) {
     return { ...result, fingerprints: exact, refused: "too_small", width, height };
   }
 
-  started = performance.now();
-  const pdq = pdqHash(image.rgba, width, height, { channels: 4 });
-  const trimmed = bandBoxes(image).map((box) => {
-    const part = crop(image, box);
-    return pdqHash(part.rgba, part.width, part.height, { channels: 4 });
+  const pdq = await timed("pdq", () => pdqHash(image.rgba, width, height, { channels: 4 }));
+  // One grey plane serves pHash, the band search and the pHash of every trimmed crop.
+  const { levels, phash } = await timed("phash", () => {
+    const grey = luma(image.rgba, width * height);
+    return { levels: grey, phash: phashOfGrey(grey, width, [0, 0, width, height]).hash };
   });
-  ms.pdq = performance.now() - started;
+  const trimmed = await timed("trimmed", () =>
+    bandBoxes({ width, height, levels }).flatMap((box) => {
+      const part = crop(image, box);
+      const { hash, quality } = pdqHash(part.rgba, part.width, part.height, { channels: 4 });
+      return [
+        { algorithm: "pdq", value: hash, quality },
+        { algorithm: "phash", value: phashOfGrey(levels, width, box).hash },
+      ];
+    }),
+  );
+
   const refused = pdq.quality < PDQ_QUALITY_MIN ? "low_quality" : nearlyFlat(pdq.hash) ? "flat" : null;
-  const fingerprints = refused ? exact : [{ algorithm: "pdq", value: pdq.hash, quality: pdq.quality }, ...exact];
-  const sent = new Set(refused ? [] : [pdq.hash]);
+  const perceptual = [];
+  if (!refused) perceptual.push({ algorithm: "pdq", value: pdq.hash, quality: pdq.quality });
+  if (usable({ algorithm: "phash", value: phash })) perceptual.push({ algorithm: "phash", value: phash });
+  const sent = new Set(perceptual.map(({ algorithm, value }) => `${algorithm}:${value}`));
   const variants = [];
-  for (const variant of trimmed) {
-    if (usable(variant) && !sent.has(variant.hash)) {
-      sent.add(variant.hash);
-      variants.push(variant.hash);
+  for (const { algorithm, value, quality } of trimmed) {
+    const key = `${algorithm}:${value}`;
+    if (usable({ algorithm, value, quality }) && !sent.has(key)) {
+      sent.add(key);
+      variants.push({ algorithm, value });
     }
   }
-  return { ...result, fingerprints, variants, pdq, refused, width, height };
+  return { ...result, fingerprints: [...perceptual, ...exact], variants, pdq, phash, refused, width, height };
 }
 
-function usable({ hash, quality }) {
-  return quality >= PDQ_QUALITY_MIN && !nearlyFlat(hash);
+// hashing/algorithms.py _usable_perceptual and degeneracy().
+function usable({ algorithm, value, quality }) {
+  if (algorithm === "pdq") return quality >= PDQ_QUALITY_MIN && !nearlyFlat(value);
+  return !nearlyFlat(value) && !PHASH_DENYLIST.has(value);
 }
 
-// hashing/algorithms.py degeneracy(): fewer than 1/8 or more than 7/8 of the bits set.
+// Fewer than 1/8 or more than 7/8 of the bits set.
 function nearlyFlat(hex) {
   let ones = 0;
   for (const digit of hex) {

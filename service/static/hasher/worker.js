@@ -1,6 +1,8 @@
 // The hashing worker: files come in from the page, fingerprints go back. It runs off
 // the main thread so a 12-megapixel photo does not freeze the page, and it has no
 // network code at all; the page alone talks to the service, and only with fingerprints.
+// While a file is hashed it reports each stage ({id, stage}); the last message for a file
+// is its result ({id, fingerprints, ...}).
 
 import { fingerprintFile } from "./fingerprint.js";
 
@@ -10,8 +12,17 @@ self.postMessage({ ready: true });
 self.onmessage = async (event) => {
   const { id, file } = event.data;
   try {
-    self.postMessage({ id, ...(await fingerprintFile(file)) });
+    const result = await fingerprintFile(file, (stage) => self.postMessage({ id, stage }));
+    self.postMessage({ id, ...result });
   } catch (error) {
-    self.postMessage({ id, fingerprints: [], variants: [], pdq: null, refused: "read_error", error: String(error) });
+    self.postMessage({
+      id,
+      fingerprints: [],
+      variants: [],
+      pdq: null,
+      phash: null,
+      refused: "read_error",
+      error: String(error),
+    });
   }
 };

@@ -4,7 +4,7 @@
 // anywhere else. The page's Content-Security-Policy (connect-src 'self') would stop
 // anything else even if this file were wrong.
 
-import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE } from "/static/hasher/fingerprint.js";
+import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE, STAGES } from "/static/hasher/fingerprint.js";
 
 const config = JSON.parse(document.getElementById("config").textContent);
 const messages = config.messages;
@@ -23,6 +23,7 @@ function element(tag, props = {}, ...children) {
 
 const numbers = new Intl.NumberFormat(config.lang);
 const dates = new Intl.DateTimeFormat(config.lang, { dateStyle: "long", timeStyle: "short" });
+const days = new Intl.DateTimeFormat(config.lang, { dateStyle: "long" });
 
 function showMessage(text, kind = "error") {
   const box = $("form-message");
@@ -119,6 +120,7 @@ class Hasher {
     this.pending = new Map();
     this.nextId = 0;
     this.done = 0;
+    this.stage = 0;
   }
 
   // Started with the page, not at the first file, so that all hashing code is loaded while
@@ -130,13 +132,18 @@ class Hasher {
         document.documentElement.dataset.hasher = "ready";
         return;
       }
-      this.pending.get(data.id)?.(data);
+      const waiting = this.pending.get(data.id);
+      if (data.stage) {
+        waiting?.stage(data.stage);
+        return;
+      }
+      waiting?.finish(data);
       this.pending.delete(data.id);
     };
     // A browser without module workers, or a failed load: say so on every waiting file.
     this.worker.onerror = () => {
-      for (const [id, finish] of this.pending) {
-        finish({ id, fingerprints: [], variants: [], pdq: null, refused: "read_error" });
+      for (const [id, { finish }] of this.pending) {
+        finish({ id, fingerprints: [], variants: [], pdq: null, phash: null, refused: "read_error" });
       }
       this.pending.clear();
     };
@@ -156,15 +163,23 @@ class Hasher {
 
   hash(entry) {
     const id = this.nextId++;
-    entry.item.querySelector(".state").textContent = say("working");
+    const state = entry.item.querySelector(".state");
+    state.textContent = say("working");
     return new Promise((resolve) => {
-      this.pending.set(id, (result) => {
+      const stage = (name) => {
+        state.textContent = say(`stage_${name}`);
+        this.stage = STAGES.indexOf(name);
+        this.onChange();
+      };
+      const finish = (result) => {
         entry.result = result;
         this.done++;
+        this.stage = 0;
         renderResult(entry);
         this.onChange();
         resolve();
-      });
+      };
+      this.pending.set(id, { stage, finish });
       this.worker.postMessage({ id, file: entry.file });
     });
   }
@@ -173,13 +188,17 @@ class Hasher {
     return this.done < this.entries.length;
   }
 
+  // Files done, plus the share of the current file's stages already started.
+  get progress() {
+    return this.done + (this.busy ? this.stage / STAGES.length : 0);
+  }
+
   // Every distinct fingerprint, with the name of (the first) file it came from, for messages.
-  // Trimmed variants go on the wire as plain PDQ without a quality, as the CLI sends them.
+  // Trimmed variants go on the wire as plain PDQ or pHash without a quality, as the CLI sends them.
   fingerprints() {
     const seen = new Map();
     for (const { file, result } of this.entries) {
-      const variants = (result?.variants ?? []).map((value) => ({ algorithm: "pdq", value }));
-      for (const fingerprint of [...(result?.fingerprints ?? []), ...variants]) {
+      for (const fingerprint of [...(result?.fingerprints ?? []), ...(result?.variants ?? [])]) {
         const key = `${fingerprint.algorithm}:${fingerprint.value}`;
         if (!seen.has(key)) seen.set(key, { fingerprint, file: file.name });
       }
@@ -217,6 +236,7 @@ function renderPending(file) {
 function renderResult({ item, result }) {
   const state = item.querySelector(".state");
   const pdq = result.fingerprints.find((f) => f.algorithm === "pdq");
+  const phash = result.fingerprints.find((f) => f.algorithm === "phash");
   if (result.refused === "empty" || result.refused === "too_big" || result.refused === "read_error") {
     state.textContent = say(result.refused, { mb: MAX_FILE_BYTES / 1024 ** 2 });
     item.classList.add("refused");
@@ -225,6 +245,11 @@ function renderResult({ item, result }) {
   if (pdq) {
     state.textContent = `${say("ready")} · ${say("quality", { quality: pdq.quality })}`;
     item.classList.add("ready");
+  } else if (phash) {
+    // PDQ refused the image (too little detail), but pHash still recognises copies; the CLI
+    // sends it too.
+    state.textContent = `${say("ready")} · ${say("no_pdq")}`;
+    item.classList.add("partial");
   } else {
     const reason = say(result.refused, { min: MIN_IMAGE_SIDE, max: MAX_IMAGE_PIXELS / 1e6 });
     state.textContent = `${say("exact_only")} ${reason}`;
@@ -233,7 +258,7 @@ function renderResult({ item, result }) {
   const values = element("dl", { className: "values" });
   const shown = [
     ...result.fingerprints.map(({ algorithm, value }) => [say(`alg_${algorithm}`), value]),
-    ...result.variants.map((value) => [say("alg_pdq_trimmed"), value]),
+    ...result.variants.map(({ algorithm, value }) => [say(`alg_${algorithm}_trimmed`), value]),
   ];
   for (const [label, value] of shown) {
     values.append(
@@ -288,7 +313,7 @@ function setUpHasher(onReady) {
     const total = hasher.entries.length;
     $("progress-area").hidden = false;
     $("progress").max = Math.max(total, 1);
-    $("progress").value = hasher.done;
+    $("progress").value = hasher.progress;
     if (hasher.busy) {
       $("progress-text").textContent = say("progress", { done: hasher.done, total });
       $("send-summary").textContent = "";
@@ -455,6 +480,17 @@ function statusPage() {
           ? counts.map(([algorithm, count]) => element("li", { textContent: `${say(`alg_${algorithm}`)}: ${numbers.format(count)}` }))
           : [element("li", { textContent: say("none") })]),
       );
+      $("status-timeline").replaceChildren(
+        ...status.timeline.map((event) =>
+          element(
+            "li",
+            {},
+            element("time", { dateTime: event.at, textContent: dates.format(new Date(event.at)) }),
+            " ",
+            element("span", { textContent: timelineText(event) }),
+          ),
+        ),
+      );
       $("case-status").hidden = false;
       $("case-status").focus();
     } catch (error) {
@@ -463,6 +499,23 @@ function statusPage() {
   });
   // The button stays disabled in the HTML until this handler exists, so an early click is not lost.
   $("send").disabled = false;
+}
+
+// One timeline event in the page's language, from its kind and params (casework/timeline.py);
+// the service's English text when this page has no words for it (a kind added later).
+function timelineText({ kind, params, text }) {
+  let key = `tl_${kind}`;
+  if (kind === "found" && params.confirmed) key += "_confirmed";
+  if (kind === "removed" && params.hours !== undefined) key += "_after";
+  if (kind === "checked") key += `_${params.result}`;
+  const count = params.count ?? params.hours;
+  if (count === 1 && `${key}_one` in messages) key += "_one";
+  const values = { ...params };
+  for (const name of ["count", "hours"]) if (name in params) values[name] = numbers.format(params[name]);
+  if (params.since) values.since = days.format(new Date(params.since));
+  const template = messages[key];
+  const named = template ? [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]) : [];
+  return template && named.every((name) => name in values) ? say(key, values) : text;
 }
 
 function withdrawPage() {

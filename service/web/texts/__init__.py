@@ -88,6 +88,7 @@ class Texts:
     opened_at_label: str
     withdrawn_at_label: str
     fingerprints_label: str
+    timeline_title: str
 
     add_title: str
     add_intro: str

@@ -72,9 +72,12 @@ ENGLISH = Texts(
     ),
     hash_title="What a fingerprint is",
     hash_body=(
-        "A fingerprint (also called a hash) is a short code worked out from an image, a line of "
-        "64 letters and digits. A copy that was resized or saved again gets a very similar code, "
-        "so it can still be recognised. The image cannot be rebuilt from its code."
+        "A fingerprint (also called a hash) is a short code worked out from a file: a line of "
+        "letters and digits. For each image this page makes two similarity fingerprints, PDQ and "
+        "pHash: a copy that was resized or saved again gets a very similar code, so it can still "
+        "be recognised. It also makes two exact-copy fingerprints, MD5 and SHA-256, which only "
+        "match the very same file; videos get only these. The image cannot be rebuilt from its "
+        "codes."
     ),
     who_title="Who sees the fingerprints",
     who_body=(
@@ -127,6 +130,7 @@ ENGLISH = Texts(
     opened_at_label="Opened",
     withdrawn_at_label="Withdrawn",
     fingerprints_label="Fingerprints held",
+    timeline_title="What has happened",
     add_title="Add images to a case",
     add_intro=(
         "Found more images, or other copies? Add their fingerprints to your case. As before, "
@@ -146,9 +150,16 @@ ENGLISH = Texts(
         "progress_done": "Done: {total} files, {count} fingerprints ready to send.",
         "waiting": "Waiting",
         "working": "Making fingerprints…",
+        "stage_digests": "Making exact-copy fingerprints…",
+        "stage_decode": "Reading the image…",
+        "stage_pdq": "Making the PDQ similarity fingerprint…",
+        "stage_phash": "Making the pHash similarity fingerprint…",
+        "stage_trimmed": "Making fingerprints of the image without its borders…",
         "ready": "Fingerprints ready",
         "quality": "detail score {quality} of 100",
         "exact_only": "Only exact-copy fingerprints:",
+        "no_pdq": "the image has too little detail for a PDQ fingerprint; the pHash fingerprint "
+        "can still recognise copies.",
         "not_image": "this is not an image this browser can read (videos and other files get "
         "exact-copy fingerprints only).",
         "low_quality": "the image has too little detail for a similarity fingerprint.",
@@ -163,6 +174,7 @@ ENGLISH = Texts(
         "alg_md5": "Exact copy (MD5)",
         "alg_sha256": "Exact copy (SHA-256)",
         "alg_phash": "Similarity (pHash)",
+        "alg_phash_trimmed": "Similarity without borders (pHash)",
         "nothing_to_send": "Choose images first: there are no fingerprints to send yet.",
         "will_send": "{count} fingerprints ({bytes} bytes) will be sent.",
         "sending": "Sending fingerprints…",
@@ -187,5 +199,31 @@ ENGLISH = Texts(
         "err_network": "The service could not be reached. Check your connection and try again.",
         "err_other": "Something went wrong: {message}",
         "file_item": "file {n}",
+        "tl_opened": "You opened this case.",
+        "tl_fingerprints": "{count} fingerprints are in the hash bank.",
+        "tl_fingerprints_one": "1 fingerprint is in the hash bank.",
+        "tl_reported": "You reported {count} web addresses to check.",
+        "tl_reported_one": "You reported 1 web address to check.",
+        "tl_found": "A possible copy was found on {host}; a caseworker will check it.",
+        "tl_found_confirmed": "A caseworker confirmed a copy of your image on {host}.",
+        "tl_reupload": "A copy reappeared on {host} after it was removed; a caseworker will "
+        "check it.",
+        "tl_notice_sent": "A removal notice was sent to {platform}.",
+        "tl_acknowledged": "{platform} confirmed it received the notice.",
+        "tl_removed": "{platform} removed the image.",
+        "tl_removed_after": "{platform} removed the image {hours} hours after the notice; we "
+        "checked that it is gone.",
+        "tl_removed_after_one": "{platform} removed the image 1 hour after the notice; we "
+        "checked that it is gone.",
+        "tl_refused": "{platform} refused; your caseworker will escalate.",
+        "tl_no_response": "{platform} did not answer in time.",
+        "tl_checked_still_there": "We checked {platform}: the image is still there.",
+        "tl_checked_gone": "We checked {platform}: the image is gone.",
+        "tl_checked_error": "We tried to check {platform} but could not reach it; we will try "
+        "again.",
+        "tl_overdue": "{platform} missed its deadline; your caseworker is taking the next step.",
+        "tl_reupload_checked": "We checked {host} for re-uploads {count} times since {since}.",
+        "tl_reupload_checked_one": "We checked {host} for re-uploads once since {since}.",
+        "tl_withdrawn": "You withdrew this case; its fingerprints were deleted.",
     },
 )

@@ -72,10 +72,13 @@ DUTCH = Texts(
     ),
     hash_title="Wat een vingerafdruk is",
     hash_body=(
-        "Een vingerafdruk (ook wel hash genoemd) is een korte code die uit een beeld wordt "
-        "berekend: een regel van 64 letters en cijfers. Een kopie die verkleind of opnieuw "
-        "opgeslagen is, krijgt een bijna gelijke code en wordt dus toch herkend. Uit de code kan "
-        "het beeld niet worden teruggehaald."
+        "Een vingerafdruk (ook wel hash genoemd) is een korte code die uit een bestand wordt "
+        "berekend: een regel letters en cijfers. Van elk beeld maakt deze pagina twee "
+        "gelijkenis-vingerafdrukken, PDQ en pHash: een kopie die verkleind of opnieuw opgeslagen "
+        "is, krijgt een bijna gelijke code en wordt dus toch herkend. Daarnaast maakt ze twee "
+        "vingerafdrukken voor exacte kopieën, MD5 en SHA-256, die alleen bij precies hetzelfde "
+        "bestand passen; video's krijgen alleen die. Uit de codes kan het beeld niet worden "
+        "teruggehaald."
     ),
     who_title="Wie de vingerafdrukken ziet",
     who_body=(
@@ -131,6 +134,7 @@ DUTCH = Texts(
     opened_at_label="Gestart",
     withdrawn_at_label="Ingetrokken",
     fingerprints_label="Bewaarde vingerafdrukken",
+    timeline_title="Wat er is gebeurd",
     add_title="Beelden aan een melding toevoegen",
     add_intro=(
         "Meer beelden gevonden, of andere kopieën? Voeg hun vingerafdrukken toe aan je melding. "
@@ -150,9 +154,16 @@ DUTCH = Texts(
         "progress_done": "Klaar: {total} bestanden, {count} vingerafdrukken klaar om te versturen.",
         "waiting": "Wacht",
         "working": "Vingerafdrukken maken…",
+        "stage_digests": "Vingerafdrukken voor exacte kopieën maken…",
+        "stage_decode": "Het beeld lezen…",
+        "stage_pdq": "De PDQ-gelijkenis-vingerafdruk maken…",
+        "stage_phash": "De pHash-gelijkenis-vingerafdruk maken…",
+        "stage_trimmed": "Vingerafdrukken maken van het beeld zonder randen…",
         "ready": "Vingerafdrukken klaar",
         "quality": "detailscore {quality} van 100",
         "exact_only": "Alleen vingerafdrukken voor exacte kopieën:",
+        "no_pdq": "het beeld heeft te weinig details voor een PDQ-vingerafdruk; de "
+        "pHash-vingerafdruk kan kopieën nog wel herkennen.",
         "not_image": "dit is geen beeld dat deze browser kan lezen (video's en andere bestanden "
         "krijgen alleen vingerafdrukken voor exacte kopieën).",
         "low_quality": "het beeld heeft te weinig details voor een gelijkenis-vingerafdruk.",
@@ -167,6 +178,7 @@ DUTCH = Texts(
         "alg_md5": "Exacte kopie (MD5)",
         "alg_sha256": "Exacte kopie (SHA-256)",
         "alg_phash": "Gelijkenis (pHash)",
+        "alg_phash_trimmed": "Gelijkenis zonder randen (pHash)",
         "nothing_to_send": "Kies eerst beelden: er zijn nog geen vingerafdrukken om te versturen.",
         "will_send": "{count} vingerafdrukken ({bytes} bytes) worden verstuurd.",
         "sending": "Vingerafdrukken versturen…",
@@ -196,5 +208,35 @@ DUTCH = Texts(
         "opnieuw.",
         "err_other": "Er ging iets mis: {message}",
         "file_item": "bestand {n}",
+        "tl_opened": "Je hebt deze melding gestart.",
+        "tl_fingerprints": "{count} vingerafdrukken staan in de hashbank.",
+        "tl_fingerprints_one": "1 vingerafdruk staat in de hashbank.",
+        "tl_reported": "Je hebt {count} webadressen gemeld om te controleren.",
+        "tl_reported_one": "Je hebt 1 webadres gemeld om te controleren.",
+        "tl_found": "Op {host} is mogelijk een kopie gevonden; een medewerker gaat die bekijken.",
+        "tl_found_confirmed": "Een medewerker heeft bevestigd dat er een kopie van je beeld op "
+        "{host} staat.",
+        "tl_reupload": "Er is opnieuw een kopie op {host} verschenen nadat die was verwijderd; "
+        "een medewerker gaat die bekijken.",
+        "tl_notice_sent": "Er is een verwijderverzoek naar {platform} gestuurd.",
+        "tl_acknowledged": "{platform} heeft bevestigd dat het verzoek is ontvangen.",
+        "tl_removed": "{platform} heeft het beeld verwijderd.",
+        "tl_removed_after": "{platform} heeft het beeld {hours} uur na het verzoek verwijderd; "
+        "we hebben gecontroleerd dat het weg is.",
+        "tl_removed_after_one": "{platform} heeft het beeld 1 uur na het verzoek verwijderd; "
+        "we hebben gecontroleerd dat het weg is.",
+        "tl_refused": "{platform} weigerde; je medewerker gaat verdere stappen zetten.",
+        "tl_no_response": "{platform} heeft niet op tijd gereageerd.",
+        "tl_checked_still_there": "We hebben {platform} gecontroleerd: het beeld staat er nog.",
+        "tl_checked_gone": "We hebben {platform} gecontroleerd: het beeld is weg.",
+        "tl_checked_error": "We probeerden {platform} te controleren maar konden het niet "
+        "bereiken; we proberen het opnieuw.",
+        "tl_overdue": "{platform} heeft de termijn niet gehaald; je medewerker zet de volgende "
+        "stap.",
+        "tl_reupload_checked": "We hebben {host} sinds {since} {count} keer gecontroleerd op "
+        "nieuwe uploads.",
+        "tl_reupload_checked_one": "We hebben {host} sinds {since} één keer gecontroleerd op "
+        "nieuwe uploads.",
+        "tl_withdrawn": "Je hebt deze melding ingetrokken; de vingerafdrukken zijn verwijderd.",
     },
 )
