@@ -56,6 +56,8 @@ class Action(StrEnum):
     TAKEDOWN_EXPORTED = "takedown_exported"
     TAKEDOWN_CHECKED = "takedown_checked"
     REUPLOAD_FOUND = "reupload_found"
+    WATCH_ADDED = "watch_added"
+    WATCH_REMOVED = "watch_removed"
     EVIDENCE_EXPORTED = "evidence_exported"
     TAKEDOWN_ANSWERED = "takedown_answered"
     FINGERPRINT_QUARANTINED = "fingerprint_quarantined"

@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 
 from casework import audit
 from casework.db import utcnow
+from casework.errors import InvalidInput, NotFound
 from casework.models import (
+    Case,
+    CaseStatus,
     CheckOutcome,
     Match,
     OutcomeKind,
@@ -34,7 +37,7 @@ from casework.models import (
     TakedownStatus,
     WatchedUrl,
 )
-from casework.reports import FoundMatch, record_matches
+from casework.reports import FoundMatch, record_matches, url_problem
 from casework.takedowns import AWAITING, TRANSITIONS
 from casework.vault import Vault
 from hashing.fingerprint import Fingerprint
@@ -372,6 +375,77 @@ def watch_url(
     session.add(watched)
     session.flush()
     return watched
+
+
+def add_watch(
+    session: Session,
+    *,
+    case: Case,
+    url: str,
+    scope: str,
+    actor: audit.Actor,
+    takedown_reference: str | None = None,
+) -> WatchedUrl:
+    """A caseworker's (or operator's) watch on a page or a whole site, checked from now on."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise InvalidInput(problem)
+    if scope not in (WatchScope.PAGE, WatchScope.SITE):
+        raise InvalidInput("Watch a page or a whole site.")
+    if case.status != CaseStatus.ACTIVE:
+        raise InvalidInput("A withdrawn case is not watched.")
+    takedown_id = None
+    if takedown_reference:
+        takedown_id = session.scalars(
+            select(Takedown.id).where(
+                Takedown.reference == takedown_reference, Takedown.case_id == case.id
+            )
+        ).one_or_none()
+        if takedown_id is None:
+            raise InvalidInput("This case has no notice with that reference.")
+    watched = watch_url(
+        session,
+        case_id=case.id,
+        url=url,
+        source=WatchSource.CASEWORKER,
+        takedown_id=takedown_id,
+        scope=scope,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=audit.Action.WATCH_ADDED,
+        object_type="case",
+        object_id=case.id,
+        details={"watch": watched.id, "scope": watched.scope, "host": watched.host},
+    )
+    return watched
+
+
+def remove_watch(session: Session, *, case: Case, watched_id: int, actor: audit.Actor) -> None:
+    """Stop watching; the evidence of earlier checks stays with the case."""
+    watched = session.get(WatchedUrl, watched_id)
+    if watched is None or watched.case_id != case.id:
+        raise NotFound("No such watch on this case.")
+    session.delete(watched)
+    audit.record(
+        session,
+        actor=actor,
+        action=audit.Action.WATCH_REMOVED,
+        object_type="case",
+        object_id=case.id,
+        details={"watch": watched_id, "host": watched.host},
+    )
+    session.flush()
+
+
+def watches_of_case(session: Session, *, case_id: int) -> list[WatchedUrl]:
+    """A case's watch list, oldest first."""
+    return list(
+        session.scalars(
+            select(WatchedUrl).where(WatchedUrl.case_id == case_id).order_by(WatchedUrl.id)
+        )
+    )
 
 
 def due_watches(session: Session, *, now: datetime | None = None, limit: int = 500) -> list[int]:

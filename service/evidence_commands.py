@@ -112,15 +112,15 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
 
 
 def command_watch_add(args: argparse.Namespace) -> int:
-    """Add a URL to a case's watch list and queue its first check."""
+    """Add a URL (or a whole site) to a case's watch list and queue its first check."""
     from redis.exceptions import RedisError
     from sqlalchemy import select
 
-    from casework import followup
+    from casework import audit, followup
     from casework.credentials import normalise_case_id
     from casework.db import make_engine, make_sessions, transaction
-    from casework.models import Case, Takedown
-    from casework.reports import url_problem
+    from casework.errors import CaseworkError
+    from casework.models import Case
     from casework.settings import get_settings
     from workers.queues import connect, enqueue_watch_check
 
@@ -128,34 +128,22 @@ def command_watch_add(args: argparse.Namespace) -> int:
     public_id = normalise_case_id(args.case)
     if public_id is None:
         raise CliError("that is not a case ID")
-    problem = url_problem(args.url)
-    if problem is not None:
-        raise CliError(problem)
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessions(engine)) as session:
             case = session.scalars(select(Case).where(Case.public_id == public_id)).one_or_none()
             if case is None:
                 raise CliError("there is no case with this ID")
-            takedown_id = None
-            if args.takedown:
-                takedown = session.scalars(
-                    select(Takedown).where(
-                        Takedown.reference == args.takedown, Takedown.case_id == case.id
-                    )
-                ).one_or_none()
-                if takedown is None:
-                    raise CliError("this case has no notice with that reference")
-                takedown_id = takedown.id
-            watched = followup.watch_url(
+            watched_id = followup.add_watch(
                 session,
-                case_id=case.id,
+                case=case,
                 url=args.url,
-                source=followup.WatchSource.CASEWORKER,
-                takedown_id=takedown_id,
                 scope=followup.WatchScope.SITE if args.site else followup.WatchScope.PAGE,
-            )
-            watched_id = watched.id
+                actor=audit.OPERATOR,
+                takedown_reference=args.takedown,
+            ).id
+    except CaseworkError as error:
+        raise CliError(str(error)) from None
     finally:
         engine.dispose()
     try:

@@ -60,6 +60,14 @@ def schedule_removal_checks(
         logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
 
 
+def schedule_watch_check(redis: Redis, *, watched_id: int) -> None:
+    """Check a newly watched URL now; the reconciler queues it if Redis is away."""
+    try:
+        enqueue_watch_check(redis, watched_id, at=None)
+    except RedisError as error:
+        logger.warning("first check of watch %d not queued: %s", watched_id, error)
+
+
 def request_removal_check(redis: Redis, *, takedown_id: int) -> None:
     """Check a notice's URLs now because its platform answered; the reconciler covers an outage."""
     try:

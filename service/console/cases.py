@@ -1,20 +1,21 @@
-"""Cases: the list, the case file, the under-18 flag, assignment, and drafting notices."""
+"""Cases: the list, the case file, the under-18 flag, assignment, notices and the watch list."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 
-from casework import accounts, casefiles, takedowns
+from casework import accounts, casefiles, followup, takedowns
 from casework.credentials import format_case_id
 from casework.errors import InvalidInput
 from casework.regimes import SPECS, Regime
 from service.console.i18n import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
-from service.deps import SessionDep
+from service.deps import QueueDep, SessionDep
+from workers.followup import schedule_watch_check
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -102,6 +103,7 @@ def case_file(
         channels=CHILD_PROTECTION,
         organisations=accounts.list_organisations(session) if desk.is_admin else [],
         is_overdue=takedowns.is_overdue,
+        watches=followup.watches_of_case(session, case_id=case.id),
     )
 
 
@@ -147,3 +149,43 @@ def draft(
     if len(drafts) == 1:
         return go(visit, f"/console/takedowns/{drafts[0].id}")
     return go(visit, f"/console/cases/{case.id}#notices")
+
+
+@router.post("/cases/{case_id}/watches")
+def watch(
+    case_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+    redis: QueueDep,
+    background: BackgroundTasks,
+) -> Response:
+    """Watch a page, or a whole site from a page, for re-uploads; the first check runs now."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    watched = followup.add_watch(
+        session,
+        case=case,
+        url=text(form, "url").strip(),
+        scope=text(form, "scope") or followup.WatchScope.PAGE,
+        actor=desk.actor,
+        takedown_reference=text(form, "takedown") or None,
+    )
+    # After the commit, so the worker finds the row.
+    background.add_task(schedule_watch_check, redis, watched_id=watched.id)
+    return go(visit, f"/console/cases/{case.id}#watch")
+
+
+@router.post("/cases/{case_id}/watches/{watched_id}/remove")
+def unwatch(
+    case_id: int,
+    watched_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+) -> Response:
+    """Stop watching a URL."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    followup.remove_watch(session, case=case, watched_id=watched_id, actor=desk.actor)
+    return go(visit, f"/console/cases/{case.id}#watch")

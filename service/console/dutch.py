@@ -445,6 +445,32 @@ DUTCH: dict[str, str] = {
     "Release: it is the victim's image": "Vrijgeven: het is de afbeelding van het slachtoffer",
     "Confirm removal: not an intimate image": "Verwijdering bevestigen: geen intieme afbeelding",
     "Release after all": "Toch vrijgeven",
+    # The watch list of a case
+    "Watched for re-uploads": "Bewaakt op nieuwe uploads",
+    "Removed URLs are watched on their own. Add a page, or a whole site starting from a page; "
+    "each check follows the site's own links a few pages deep.": (
+        "Verwijderde URL's worden vanzelf bewaakt. Voeg een pagina toe, of een hele site vanaf "
+        "een pagina; elke controle volgt de eigen links van de site een paar pagina's diep."
+    ),
+    "Scope": "Bereik",
+    "Added because": "Toegevoegd omdat",
+    "Last check": "Laatste controle",
+    "Next check": "Volgende controle",
+    "whole site": "hele site",
+    "page": "pagina",
+    "a caseworker added it": "een casemanager het toevoegde",
+    "not yet": "nog niet",
+    "Stop watching": "Niet meer bewaken",
+    "Nothing is watched for this case yet.": "Voor deze zaak wordt nog niets bewaakt.",
+    "URL to watch": "Te bewaken URL",
+    "This page only": "Alleen deze pagina",
+    "The whole site, starting from this page": "De hele site, vanaf deze pagina",
+    "Linked notice (optional)": "Gekoppelde melding (optioneel)",
+    "None": "Geen",
+    "Watch": "Bewaken",
+    "gone": "weg",
+    "still_there": "nog online",
+    "error": "fout",
     # Domain errors shown as they are
     "That e-mail address and password do not match an active account.": (
         "Dit e-mailadres en wachtwoord horen niet bij een actief account."

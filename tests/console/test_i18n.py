@@ -42,7 +42,7 @@ def shown_domain_texts() -> set[str]:
     texts |= {field.label for field in FIELDS.values()}
     texts |= {"caseworker", "admin", "active", "withdrawn", "pending", "confirmed", "rejected"}
     texts |= {"draft", "approved", "sent", "acknowledged", "removed", "refused", "no_response"}
-    texts |= {"victim", "flagger"}
+    texts |= {"victim", "flagger", "gone", "still_there", "error"}
     texts |= {str(LoginFailed()), str(RequestForgery()), str(AdultRouteBlocked())}
     return texts - {""}
 

@@ -1,5 +1,5 @@
-"""The console's personas and world, for the hook that queues removal checks."""
+"""The console's personas and world, for the follow-through pages and hooks."""
 
-from tests.console.conftest import carol, settings, world
+from tests.console.conftest import carol, mallory, settings, world
 
-__all__ = ["carol", "settings", "world"]
+__all__ = ["carol", "mallory", "settings", "world"]
