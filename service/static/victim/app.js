@@ -493,12 +493,79 @@ function statusPage() {
       );
       $("case-status").hidden = false;
       $("case-status").focus();
+      if (status.status === "active") await showNotifications(credentials);
+      else $("notify").hidden = true;
     } catch (error) {
       showMessage(explain(error));
     }
   });
+  $("notify-form").addEventListener("submit", saveNotifications);
+  for (const choice of document.querySelectorAll('input[name="notify-channel"]')) {
+    choice.addEventListener("change", () => {
+      $("notify-address-row").hidden = choice.value === "off";
+    });
+  }
   // The button stays disabled in the HTML until this handler exists, so an early click is not lost.
   $("send").disabled = false;
+}
+
+// --- Notifications (status page) ----------------------------------------------------------
+
+let notifyCredentials = null;
+
+function notifyMessage(text, kind = "error") {
+  const box = $("notify-message");
+  box.textContent = text;
+  box.className = `message ${kind}`;
+  box.hidden = !text;
+}
+
+function showChannel(shown) {
+  const state = shown.channel === null
+    ? say("notify_state_off")
+    : say(`notify_state_${shown.channel}`, { address: shown.address });
+  $("notify-state").textContent = shown.failing ? `${state} ${say("notify_failing")}` : state;
+  $(`notify-${shown.channel ?? "off"}`).checked = true;
+  $("notify-address-row").hidden = shown.channel === null;
+  $("notify-address").value = "";
+  $("notify-email-choice").hidden = !shown.email_available && shown.channel !== "email";
+}
+
+async function showNotifications(credentials) {
+  notifyCredentials = credentials;
+  $("notify-secret-row").hidden = true;
+  notifyMessage("");
+  showChannel(await callApi("GET", "/v1/case/notifications", { credentials }));
+  $("notify").hidden = false;
+}
+
+async function saveNotifications(event) {
+  event.preventDefault();
+  if (!notifyCredentials) return;
+  const channel = document.querySelector('input[name="notify-channel"]:checked')?.value ?? "off";
+  const address = $("notify-address").value.trim();
+  if (channel !== "off" && !address) {
+    notifyMessage(say("notify_need_address"));
+    $("notify-address").focus();
+    return;
+  }
+  $("notify-save").disabled = true;
+  try {
+    const shown = channel === "off"
+      ? await callApi("DELETE", "/v1/case/notifications", { credentials: notifyCredentials })
+      : await callApi("PUT", "/v1/case/notifications", {
+        credentials: notifyCredentials,
+        body: { [channel]: address },
+      });
+    showChannel(shown);
+    $("notify-secret").textContent = shown.secret ?? "";
+    $("notify-secret-row").hidden = !shown.secret;
+    notifyMessage(say("notify_saved"), "success");
+  } catch (error) {
+    notifyMessage(explain(error));
+  } finally {
+    $("notify-save").disabled = false;
+  }
 }
 
 // One timeline event in the page's language, from its kind and params (casework/timeline.py);

@@ -89,6 +89,14 @@ class Texts:
     withdrawn_at_label: str
     fingerprints_label: str
     timeline_title: str
+    notify_title: str
+    notify_intro: str
+    notify_off: str
+    notify_email: str
+    notify_webhook: str
+    notify_address: str
+    notify_save: str
+    notify_secret: str
 
     add_title: str
     add_intro: str

@@ -131,6 +131,18 @@ ENGLISH = Texts(
     withdrawn_at_label="Withdrawn",
     fingerprints_label="Fingerprints held",
     timeline_title="What has happened",
+    notify_title="Tell me when there is news",
+    notify_intro=(
+        "Off unless you choose. We then send a short note when something happens, such as a "
+        "copy found or removed. It says only that there is news: never a website, an address "
+        "or your case ID, in case someone else reads your messages. You read the news here."
+    ),
+    notify_off="No notes (off)",
+    notify_email="By e-mail",
+    notify_webhook="To a webhook (for example a chat bot you run)",
+    notify_address="E-mail address or https web address",
+    notify_save="Save",
+    notify_secret="Secret to check the webhook's signature (shown only now):",
     add_title="Add images to a case",
     add_intro=(
         "Found more images, or other copies? Add their fingerprints to your case. As before, "
@@ -225,5 +237,11 @@ ENGLISH = Texts(
         "tl_reupload_checked": "We checked {host} for re-uploads {count} times since {since}.",
         "tl_reupload_checked_one": "We checked {host} for re-uploads once since {since}.",
         "tl_withdrawn": "You withdrew this case; its fingerprints were deleted.",
+        "notify_state_off": "Notes are off.",
+        "notify_state_email": "Notes go by e-mail to {address}.",
+        "notify_state_webhook": "Notes go to the webhook at {address}.",
+        "notify_failing": "The last note could not be delivered. Check the address.",
+        "notify_need_address": "Enter the e-mail address or web address first.",
+        "notify_saved": "Saved.",
     },
 )

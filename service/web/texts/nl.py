@@ -135,6 +135,19 @@ DUTCH = Texts(
     withdrawn_at_label="Ingetrokken",
     fingerprints_label="Bewaarde vingerafdrukken",
     timeline_title="Wat er is gebeurd",
+    notify_title="Laat me weten als er nieuws is",
+    notify_intro=(
+        "Staat uit, tenzij je het kiest. We sturen dan een kort bericht als er iets gebeurt, "
+        "zoals een kopie die gevonden of verwijderd is. Er staat alleen in dat er nieuws is: "
+        "nooit een website, een adres of je meldingsnummer, voor het geval iemand anders je "
+        "berichten leest. Het nieuws lees je hier."
+    ),
+    notify_off="Geen berichten (uit)",
+    notify_email="Per e-mail",
+    notify_webhook="Naar een webhook (bijvoorbeeld een chatbot van jezelf)",
+    notify_address="E-mailadres of https-webadres",
+    notify_save="Opslaan",
+    notify_secret="Geheim om de handtekening van de webhook te controleren (alleen nu zichtbaar):",
     add_title="Beelden aan een melding toevoegen",
     add_intro=(
         "Meer beelden gevonden, of andere kopieën? Voeg hun vingerafdrukken toe aan je melding. "
@@ -238,5 +251,11 @@ DUTCH = Texts(
         "tl_reupload_checked_one": "We hebben {host} sinds {since} één keer gecontroleerd op "
         "nieuwe uploads.",
         "tl_withdrawn": "Je hebt deze melding ingetrokken; de vingerafdrukken zijn verwijderd.",
+        "notify_state_off": "Berichten staan uit.",
+        "notify_state_email": "Berichten gaan per e-mail naar {address}.",
+        "notify_state_webhook": "Berichten gaan naar de webhook op {address}.",
+        "notify_failing": "Het laatste bericht kon niet worden bezorgd. Controleer het adres.",
+        "notify_need_address": "Vul eerst het e-mailadres of webadres in.",
+        "notify_saved": "Opgeslagen.",
     },
 )
