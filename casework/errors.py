@@ -4,7 +4,8 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 ├── NotAuthenticated           401: no console session, or it expired (the console asks to log in)
 │   └── LoginFailed            wrong e-mail or password, or a disabled account: never says which
 ├── NotFound                   404: the object does not exist, or the caller may not know it does
-│   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which
+│   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which (401:
+│                              they are the victim's credentials)
 ├── InvalidInput               422: a request the domain refuses as it stands
 │   ├── InvalidItems           some items of a list were refused; ``problems`` lists them
 │   │   ├── InvalidFingerprints    malformed or unusable fingerprints

@@ -114,7 +114,7 @@ def get_current_case(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Case:
-    """The case named by the Basic credentials; a wrong ID or PIN answers 404, a key 403."""
+    """The case named by the Basic credentials; a wrong ID or PIN answers 401, a key 403."""
     return verify_pin_attempt(
         request,
         runtime,
@@ -201,8 +201,7 @@ class PlatformAuth:
                 session, vault=runtime.vault, token=credentials.credentials, scope=self.scope
             )
         except InvalidApiKey:
-            # Flaggers' report route answers 404 (one answer for every failure); a key-only
-            # API answers 401, as RFC 6750 has it, with the same message for every failure.
+            # One answer for every failure (RFC 6750's 401), worded for platforms.
             raise NotAuthenticated("the API key is not valid") from None
         get_rate_limiter(request).spend(
             key=caller.key.key_id,

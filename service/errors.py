@@ -8,9 +8,13 @@ from collections.abc import Callable, Mapping
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException
 
+from casework.apikeys import InvalidApiKey
 from casework.errors import (
+    CaseNotFound,
     CaseworkError,
     Conflict,
     InvalidInput,
@@ -27,6 +31,9 @@ from casework.outcomes import UnknownTargets
 logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
+    # Refused credentials: one answer for an unknown case or key, a wrong PIN and a locked case.
+    (CaseNotFound, 401),
+    (InvalidApiKey, 401),
     (NotAuthenticated, 401),
     (NotFound, 404),
     (TooManyFingerprints, 413),
@@ -37,6 +44,23 @@ STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
     (RateLimited, 429),
 ]
 RETRY_AFTER_SECONDS = 5
+#: The WWW-Authenticate challenge of a refused case ID and PIN; every other 401 asks for a key.
+CASE_CHALLENGE = 'Basic realm="takedown case"'
+#: Codes of the errors the framework raises itself (no credentials, no such path or method).
+HTTP_ERROR_CODES = {401: "not_authenticated", 404: "not_found", 405: "method_not_allowed"}
+#: What each error status means, for the OpenAPI entry of every route that can answer it.
+ERROR_MEANINGS: dict[int, str] = {
+    401: "no credentials, or refused ones: one answer for an unknown case or key, a wrong PIN "
+    "and a paused case",
+    403: "the credentials may not use this route (an API key without its scope, or an API key "
+    "on a victim's route)",
+    404: "the object does not exist, or is not yours: one answer for both",
+    409: "the object's state forbids it (the case was withdrawn)",
+    413: "the body is too large, or there are too many fingerprints",
+    422: "the request is malformed, or refused as it stands; details say where",
+    429: "over the caller's budget; Retry-After says when to try again",
+    503: "the service is not ready (database, index or credential checks); retry shortly",
+}
 #: Renders a domain error as an HTML page for browser-facing paths (the console); the status
 #: still comes from STATUS_BY_ERROR, so the mapping stays here.
 HtmlErrorPage = Callable[[Request, CaseworkError, int], Response]
@@ -50,6 +74,28 @@ def error_body(
     if details:
         error["details"] = details
     return {"error": error}
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, for programs (code) and people (message)."""
+
+    code: str
+    message: str
+    details: list[dict[str, object]] | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error of the JSON API has this shape."""
+
+    error: ErrorDetail
+
+
+def error_responses(
+    *statuses: int, meanings: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the errors a route can answer, with route-specific meanings."""
+    described = {**ERROR_MEANINGS, **(meanings or {})}
+    return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}
 
 
 def status_of(error: CaseworkError) -> int:
@@ -68,9 +114,21 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
     if status == 401:
-        # JSON routes that raise it take API keys (the console renders its own login page).
-        headers = {"WWW-Authenticate": "Bearer"}
+        # The console renders its own login page; JSON routes take a case ID and PIN or a key.
+        challenge = CASE_CHALLENGE if isinstance(error, CaseNotFound) else "Bearer"
+        headers = {"WWW-Authenticate": challenge}
     return JSONResponse(error_body(error.code, str(error), details), status, headers=headers)
+
+
+def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, HTTPException):
+        raise error
+    # Missing Basic credentials, an unknown path or method: the framework's own refusals, in the
+    # shape of every other error and with their headers (WWW-Authenticate, Allow).
+    code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(error.detail)), error.status_code, headers=error.headers
+    )
 
 
 def _validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -110,6 +168,7 @@ def install_error_handlers(
         return _casework_error(request, error)
 
     app.add_exception_handler(CaseworkError, casework_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(DBAPIError, _database_down)

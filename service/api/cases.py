@@ -26,12 +26,17 @@ from service.deps import (
     spend_client_budget,
     verify_pin_attempt,
 )
+from service.errors import error_responses
 
 # Victims act with their case ID and PIN only: a platform's key never opens or reads a case.
 router = APIRouter(prefix="/v1", tags=["cases"], dependencies=[Depends(refuse_api_keys)])
 
 
-@router.post("/cases", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/cases",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(403, 413, 422, 429, 503),
+)
 def open_case(
     request: Request, body: FingerprintsIn, session: SessionDep, runtime: RuntimeDep
 ) -> CaseOpened:
@@ -71,7 +76,7 @@ def _spend_fingerprints(request: Request, runtime: Runtime, count: int) -> None:
     )
 
 
-@router.get("/case")
+@router.get("/case", responses=error_responses(401, 403, 429, 503))
 def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
     """The status of the case named by the credentials."""
     summary = cases.case_status(session, case=case)
@@ -89,7 +94,7 @@ def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
     )
 
 
-@router.post("/case/recover")
+@router.post("/case/recover", responses=error_responses(401, 403, 413, 422, 429, 503))
 def recover_case(
     request: Request, body: RecoverIn, session: SessionDep, runtime: RuntimeDep
 ) -> CaseRecovered:
@@ -113,7 +118,7 @@ def recover_case(
     )
 
 
-@router.post("/case/fingerprints")
+@router.post("/case/fingerprints", responses=error_responses(401, 403, 409, 413, 422, 429, 503))
 def add_fingerprints(
     request: Request,
     body: FingerprintsIn,
@@ -133,7 +138,7 @@ def add_fingerprints(
     return FingerprintsAdded(added=result.added, duplicates=result.duplicates)
 
 
-@router.post("/case/withdraw")
+@router.post("/case/withdraw", responses=error_responses(401, 403, 429, 503))
 def withdraw_case(case: CurrentCase, session: SessionDep) -> CaseWithdrawnOut:
     """Withdraw the case: its fingerprints are deleted and stop matching everywhere."""
     deleted = cases.withdraw_case(session, case=case)

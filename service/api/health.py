@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,13 +15,28 @@ from service.deps import RuntimeDep
 router = APIRouter(tags=["health"])
 
 
+class Readiness(BaseModel):
+    """Whether this process can answer: ready with its index version, or why not."""
+
+    status: Literal["ready", "starting", "unavailable"]
+    index_version: int | None = None
+    reason: str | None = None
+
+
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses={
+        200: {"model": Readiness, "description": "ready"},
+        503: {"model": Readiness, "description": "the database or the index is not ready"},
+    },
+)
 def readyz(runtime: RuntimeDep) -> dict[str, object] | JSONResponse:
     """Ready once the bank index is loaded and the database answers."""
     try:

@@ -229,35 +229,9 @@ class OutcomesOut(BaseModel):
     outcomes: list[OutcomeOut]
 
 
-class ErrorDetail(BaseModel):
-    """What went wrong, for programs (code) and people (message)."""
-
-    code: str
-    message: str
-    details: list[dict[str, object]] | None = None
-
-
-class ErrorOut(BaseModel):
-    """Every error but a missing key has this shape."""
-
-    error: ErrorDetail
-
-
-def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI entries for the errors a platform route can answer."""
-    described = {
-        401: "no key was sent, or it is unknown, revoked or wrong (one answer for all)",
-        403: "the key lacks this route's scope",
-        404: "a match token, notice reference or outcome id that is not yours (or does not exist)",
-        413: "the body is too large",
-        422: "the request is malformed; details say where",
-        429: "over the key's budget; Retry-After says when to retry",
-        503: "the index is still loading; retry shortly",
-    }
-    return {
-        status: {
-            "model": ErrorOut,
-            "description": described[status],
-        }
-        for status in statuses
-    }
+#: What errors mean on the platform routes, where the only credentials are platform keys.
+PLATFORM_ERRORS = {
+    401: "no key was sent, or it is unknown, revoked or wrong (one answer for all)",
+    403: "the key lacks this route's scope",
+    404: "a match token, notice reference or outcome id that is not yours (or does not exist)",
+}

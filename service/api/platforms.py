@@ -23,6 +23,7 @@ from casework.platforms import algorithms_of
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
 from service.api.platform_schemas import (
+    PLATFORM_ERRORS,
     CheckIn,
     CheckOut,
     CheckResult,
@@ -32,7 +33,6 @@ from service.api.platform_schemas import (
     OutcomeOut,
     OutcomesIn,
     OutcomesOut,
-    error_responses,
 )
 from service.deps import (
     CheckingPlatform,
@@ -43,6 +43,7 @@ from service.deps import (
     RuntimeDep,
     SessionDep,
 )
+from service.errors import error_responses
 from workers.followup import request_removal_check
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
@@ -54,7 +55,9 @@ LOOKUP_ON_LOOP_MAX = 16
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("/check", responses=error_responses(401, 403, 404, 413, 422, 429, 503))
+@router.post(
+    "/check", responses=error_responses(401, 403, 404, 413, 422, 429, 503, meanings=PLATFORM_ERRORS)
+)
 async def check(
     body: CheckIn,
     caller: CheckingPlatform,
@@ -97,7 +100,7 @@ async def check(
 
 @router.post(
     "/check/image",
-    responses=error_responses(401, 403, 404, 413, 429, 503),
+    responses=error_responses(401, 403, 404, 413, 429, 503, meanings=PLATFORM_ERRORS),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -144,7 +147,9 @@ async def check_image(
     return ImageCheckOut.of(checks.best_answer(answers, unusable))
 
 
-@router.get("/feed", responses=error_responses(401, 403, 404, 422, 429))
+@router.get(
+    "/feed", responses=error_responses(401, 403, 404, 422, 429, 503, meanings=PLATFORM_ERRORS)
+)
 def read_feed(
     caller: FeedPlatform,
     session: SessionDep,
@@ -179,7 +184,7 @@ def read_feed(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
-        **error_responses(401, 403, 404, 429),
+        **error_responses(401, 403, 404, 429, 503, meanings=PLATFORM_ERRORS),
     },
 )
 def export_threatexchange(caller: FeedPlatform, runtime: RuntimeDep) -> StreamingResponse:
@@ -206,7 +211,7 @@ def _export_lines(runtime: Runtime, algorithms: list[Algorithm]) -> Iterator[str
 @router.post(
     "/outcomes",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422, 429),
+    responses=error_responses(401, 403, 404, 413, 422, 429, 503, meanings=PLATFORM_ERRORS),
 )
 def report_outcomes(
     body: OutcomesIn,
@@ -236,7 +241,10 @@ def report_outcomes(
     return OutcomesOut(outcomes=[OutcomeOut.of(row) for row in recorded.outcomes])
 
 
-@router.get("/outcomes", responses=error_responses(401, 403, 404, 422, 429))
+@router.get(
+    "/outcomes",
+    responses=error_responses(401, 403, 404, 422, 429, 503, meanings=PLATFORM_ERRORS),
+)
 def list_outcomes(
     caller: ReportingPlatform,
     session: SessionDep,

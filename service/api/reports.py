@@ -14,6 +14,7 @@ from casework import reports
 from casework.models import Match, Report
 from service.api.schemas import ReportIn, ReportItemOut, ReportOut
 from service.deps import CurrentReporter, QueueDep, RuntimeDep, SessionDep
+from service.errors import error_responses
 from workers.queues import enqueue_items
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,11 @@ def _enqueue_after_commit(redis: Redis, item_ids: list[int]) -> None:
         logger.warning("enqueue failed, left to the reconciler: %s", type(error).__name__)
 
 
-@router.post("/reports", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/reports",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(401, 403, 409, 413, 422, 429, 503),
+)
 def create_report(
     body: ReportIn,
     reporter: CurrentReporter,
@@ -46,7 +51,7 @@ def create_report(
     return _report_out(session, report, reporter)
 
 
-@router.get("/reports/{report_id}")
+@router.get("/reports/{report_id}", responses=error_responses(401, 403, 404, 429, 503))
 def read_report(report_id: str, reporter: CurrentReporter, session: SessionDep) -> ReportOut:
     """The state of each URL of a report you made."""
     report = reports.require_report(session, public_id=report_id, reporter=reporter)

@@ -31,7 +31,7 @@ class FingerprintsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    fingerprints: list[FingerprintIn] = Field(max_length=MAX_WIRE_FINGERPRINTS)
+    fingerprints: list[FingerprintIn] = Field(min_length=1, max_length=MAX_WIRE_FINGERPRINTS)
 
     def to_domain(self) -> list[SubmittedFingerprint]:
         """The domain's view of the batch."""

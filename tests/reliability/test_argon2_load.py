@@ -86,7 +86,7 @@ def test_l2_a_burst_of_wrong_pins_gets_busy_answers_not_timeouts_and_counts_only
 
     codes = [answer.json()["error"]["code"] for answer in answers]
     assert {(a.status_code, code) for a, code in zip(answers, codes, strict=True)} <= {
-        (404, "case_not_found"),
+        (401, "case_not_found"),
         (503, "busy"),
     }
     busy = [a for a in answers if a.status_code == 503]
@@ -97,7 +97,7 @@ def test_l2_a_burst_of_wrong_pins_gets_busy_answers_not_timeouts_and_counts_only
     with runtime.sessions() as session:
         counted = {case.public_id: case.failed_attempts for case in session.query(Case).all()}
     assert [counted[case_id] for case_id, _ in opened] == [
-        int(a.status_code == 404) for a in answers
+        int(a.status_code == 401) for a in answers
     ]
     with httpx.Client(base_url=live_server, timeout=60) as client:
         for case_id, pin in opened:

@@ -56,12 +56,13 @@ def test_withdrawal_deletes_fingerprints_and_is_visible_in_status(
 
 
 @pytest.mark.battery("A2")
-def test_a_wrong_pin_and_an_unknown_case_answer_the_same_404(client: TestClient) -> None:
+def test_a_wrong_pin_and_an_unknown_case_answer_the_same_401(client: TestClient) -> None:
     opened = open_case(client, seed=5)
     wrong_pin = client.get("/v1/case", auth=(opened["case_id"], "11111111"))
     unknown = client.get("/v1/case", auth=("ABCDEFGHJKMN", opened["pin"]))
-    assert wrong_pin.status_code == unknown.status_code == 404
+    assert wrong_pin.status_code == unknown.status_code == 401
     assert wrong_pin.json() == unknown.json()
+    assert wrong_pin.headers["www-authenticate"] == unknown.headers["www-authenticate"]
 
 
 def test_missing_credentials_ask_for_basic_auth(client: TestClient) -> None:
@@ -74,8 +75,8 @@ def test_missing_credentials_ask_for_basic_auth(client: TestClient) -> None:
 def test_repeated_wrong_pins_lock_the_case_out(client: TestClient, runtime: Runtime) -> None:
     opened = open_case(client, seed=6)
     for _ in range(runtime.lockout.failures):
-        assert client.get("/v1/case", auth=(opened["case_id"], "99999999")).status_code == 404
-    assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 404
+        assert client.get("/v1/case", auth=(opened["case_id"], "99999999")).status_code == 401
+    assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 401
 
 
 @pytest.mark.battery("A7")

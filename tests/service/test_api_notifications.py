@@ -82,7 +82,7 @@ def test_an_unusable_channel_is_refused_with_the_reason_and_nothing_stored(
 def test_notifications_need_the_case_id_and_pin(client: TestClient) -> None:
     auth = open_case(client)
     wrong = (auth[0], "00000000" if auth[1] != "00000000" else "11111111")
-    assert client.get("/v1/case/notifications", auth=wrong).status_code == 404
+    assert client.get("/v1/case/notifications", auth=wrong).status_code == 401
     assert client.get("/v1/case/notifications").status_code == 401
 
 

@@ -29,8 +29,8 @@ def test_a_recovery_code_resets_the_pin_once_and_never_again(client: TestClient)
     assert first.status_code == 200
     new_pin = first.json()["pin"]
     assert new_pin != opened["pin"] and first.json()["recovery_codes_left"] == 5
-    assert client.post("/v1/case/recover", json=body).status_code == 404
-    assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 404
+    assert client.post("/v1/case/recover", json=body).status_code == 401
+    assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 401
     assert client.get("/v1/case", auth=(opened["case_id"], new_pin)).status_code == 200
 
 
@@ -40,9 +40,9 @@ def test_a_wrong_recovery_code_counts_like_a_wrong_pin(
     opened = open_case(client)
     for _ in range(runtime.lockout.failures):
         wrong = {"case_id": opened["case_id"], "recovery_code": "0000-0000-0000-0000"}
-        assert client.post("/v1/case/recover", json=wrong).status_code == 404
+        assert client.post("/v1/case/recover", json=wrong).status_code == 401
     right = {"case_id": opened["case_id"], "recovery_code": opened["recovery_codes"][1]}  # type: ignore[index]
-    assert client.post("/v1/case/recover", json=right).status_code == 404
+    assert client.post("/v1/case/recover", json=right).status_code == 401
 
 
 def test_the_timeline_tells_each_event_in_plain_words(client: TestClient, runtime: Runtime) -> None:

@@ -89,8 +89,9 @@ def test_a_wrong_key_and_missing_credentials_are_refused(client: TestClient) -> 
     wrong = client.post(
         "/v1/reports", json={"urls": [LEAK]}, headers={"Authorization": "Bearer td_0000_nope"}
     )
-    assert wrong.status_code == 404
-    assert client.post("/v1/reports", json={"urls": [LEAK]}).status_code == 401
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    missing = client.post("/v1/reports", json={"urls": [LEAK]})
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "not_authenticated"
 
 
 def test_unusable_urls_are_refused_per_item_and_nothing_is_stored(
