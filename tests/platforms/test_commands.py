@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from casework import checks, outcomes, platforms, quarantine
+from casework.db import transaction
+from casework.models import AuditEvent, CaseFingerprint
+from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
+from hashing.fingerprint import Algorithm
 from service.cli import main
-from tests.platforms.conftest import bearer
+from tests.factories import random_fingerprint
+from tests.platforms.conftest import bank_case, bearer
 
 
 @pytest.fixture
@@ -86,3 +94,49 @@ def test_a_webhook_secret_is_shown_once_and_webhooks_can_be_turned_off(
     assert takedown("platforms", "webhook", "hooked", "--off")[0] == 0
     status, out, _ = takedown("platforms", "disable", "hooked")
     assert status == 0 and "disabled" in out
+
+
+def test_an_operator_confirms_a_quarantine_and_can_still_release_it(
+    takedown: Callable[..., tuple[int, str, str]], runtime: Runtime
+) -> None:
+    fingerprint = random_fingerprint(Algorithm.PDQ, random.Random(21))
+    case = bank_case(runtime, [fingerprint])
+    with transaction(runtime.sessions) as session:
+        platform = platforms.create_platform(
+            session, name="solo", domains=[], algorithms=platforms.parse_algorithms(None)
+        )
+        stored = session.execute(
+            select(CaseFingerprint.id).where(CaseFingerprint.case_id == case.id)
+        ).scalar_one()
+        token, _row = checks.issue_token(
+            session,
+            platform_id=platform.id,
+            fingerprint_id=stored,
+            algorithm=Algorithm.PDQ,
+            distance=0,
+        )
+        session.flush()
+        outcomes.record_outcomes(
+            session,
+            platform_id=platform.id,
+            outcomes=[
+                outcomes.SubmittedOutcome(
+                    "not_violating", match_token=token, reason="not_intimate_imagery"
+                )
+            ],
+            quarantine_threshold=1,
+        )
+        quarantine_id = quarantine.list_quarantines(session)[0].id
+    status, out, _ = takedown("quarantine", "list")
+    assert status == 0 and out.startswith(f"{quarantine_id}\theld\t1 platform(s)")
+    status, out, _ = takedown("quarantine", "remove", str(quarantine_id))
+    assert status == 0 and "stays out of the bank" in out
+    assert takedown("quarantine", "list")[1] == ""
+    assert f"{quarantine_id}\tremoved " in takedown("quarantine", "list", "--all")[1]
+    status, out, _ = takedown("quarantine", "release", str(quarantine_id))
+    assert status == 0 and "back in the bank" in out
+    with runtime.sessions() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor_type == "operator")
+        ).all()
+        assert actions == ["quarantine_removed", "quarantine_released"]
