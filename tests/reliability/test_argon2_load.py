@@ -68,7 +68,7 @@ def memory_mib(field: str) -> int:
 
 @pytest.mark.battery("L2")
 def test_l2_a_burst_of_wrong_pins_gets_busy_answers_not_timeouts_and_counts_only_real_checks(
-    live_server: str, runtime: Runtime
+    live_server: str, runtime: Runtime, capsys: pytest.CaptureFixture[str]
 ) -> None:
     opened = open_cases(runtime, BURST)
     start = threading.Barrier(BURST)
@@ -90,6 +90,8 @@ def test_l2_a_burst_of_wrong_pins_gets_busy_answers_not_timeouts_and_counts_only
         (503, "busy"),
     }
     busy = [a for a in answers if a.status_code == 503]
+    with capsys.disabled():
+        print(f"\nargon2 burst: {len(busy)} of {BURST} busy, peak RSS +{peak} MiB")
     assert busy and len(busy) < BURST
     assert all(int(a.headers["retry-after"]) > 0 for a in busy)
     # Every argon2 run holds its memory; unbounded, the burst would take BURST times as much.
