@@ -27,7 +27,7 @@ def test_a1_guessing_pins_across_many_cases_from_one_client_is_throttled(
         client.get("/v1/case", auth=(f"ABCD-EFGH-{n:04d}", "12345678")).status_code
         for n in range(budget + 3)
     ]
-    assert answers[:budget] == [404] * budget
+    assert answers[:budget] == [401] * budget
     assert answers[budget:] == [429] * 3
     limited = client.get("/v1/case", auth=("ABCD-EFGH-0000", "12345678"))
     assert int(limited.headers["retry-after"]) > 0
