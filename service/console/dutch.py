@@ -472,6 +472,9 @@ DUTCH: dict[str, str] = {
     "still_there": "nog online",
     "error": "fout",
     # Domain errors shown as they are
+    "too many sign-in checks are running right now; try again shortly": (
+        "er lopen nu te veel aanmeldcontroles; probeer het zo meteen opnieuw"
+    ),
     "That e-mail address and password do not match an active account.": (
         "Dit e-mailadres en wachtwoord horen niet bij een actief account."
     ),

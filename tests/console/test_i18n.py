@@ -8,6 +8,7 @@ from pathlib import Path
 
 from casework.errors import (
     AdultRouteBlocked,
+    CredentialChecksBusy,
     LoginFailed,
     RequestForgery,
 )
@@ -44,6 +45,7 @@ def shown_domain_texts() -> set[str]:
     texts |= {"draft", "approved", "sent", "acknowledged", "removed", "refused", "no_response"}
     texts |= {"victim", "flagger", "gone", "still_there", "error"}
     texts |= {str(LoginFailed()), str(RequestForgery()), str(AdultRouteBlocked())}
+    texts.add(str(CredentialChecksBusy()))
     return texts - {""}
 
 
