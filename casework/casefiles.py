@@ -19,6 +19,8 @@ from casework.models import (
     Match,
     MatchReview,
     MatchStatus,
+    MatchToken,
+    PlatformAccount,
     PlatformOutcome,
     Report,
     ReportItem,
@@ -59,6 +61,21 @@ class CaseFile:
     matches: list[tuple[Match, ReportItem, MatchReview | None]]
     takedowns: list[Takedown]
     timeline: list[Moment]
+    #: What platforms said about their upload checks' hits on this case's fingerprints.
+    check_answers: list[CheckAnswer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """A platform's outcome for a hit its upload check got on one of the case's fingerprints."""
+
+    at: datetime
+    platform: str
+    outcome: str
+    reason: str | None
+    algorithm: str
+    distance: int
+    match_id: int | None
 
 
 def list_cases(session: Session, *, desk: Desk) -> list[CaseRow]:
@@ -126,6 +143,25 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
         ).scalars()
     )
     answers = answers_to(session, takedown_ids=[takedown.id for takedown in takedowns])
+    check_answers = [
+        CheckAnswer(
+            at=outcome.created_at,
+            platform=platform,
+            outcome=outcome.outcome,
+            reason=outcome.reason,
+            algorithm=token.algorithm,
+            distance=token.distance,
+            match_id=token.match_id,
+        )
+        for outcome, token, platform in session.execute(
+            select(PlatformOutcome, MatchToken, PlatformAccount.name)
+            .join(MatchToken, MatchToken.id == PlatformOutcome.match_token_id)
+            .join(CaseFingerprint, CaseFingerprint.id == MatchToken.fingerprint_id)
+            .join(PlatformAccount, PlatformAccount.id == PlatformOutcome.platform_id)
+            .where(CaseFingerprint.case_id == case.id)
+            .order_by(PlatformOutcome.created_at, PlatformOutcome.id)
+        ).all()
+    ]
     audit.record(
         session,
         actor=desk.actor,
@@ -140,6 +176,7 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
         matches=matches,
         takedowns=takedowns,
         timeline=_timeline(case, reports, matches, takedowns, answers),
+        check_answers=check_answers,
     )
 
 

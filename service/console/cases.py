@@ -14,6 +14,7 @@ from casework.regimes import SPECS, Regime
 from service.console.i18n import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
+from service.console.takedowns import OUTCOME_LABELS, REASON_LABELS
 from service.deps import QueueDep, SessionDep
 from workers.followup import schedule_watch_check
 
@@ -104,6 +105,8 @@ def case_file(
         organisations=accounts.list_organisations(session) if desk.is_admin else [],
         is_overdue=takedowns.is_overdue,
         watches=followup.watches_of_case(session, case_id=case.id),
+        outcome_labels=OUTCOME_LABELS,
+        reason_labels=REASON_LABELS,
     )
 
 

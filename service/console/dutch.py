@@ -445,6 +445,14 @@ DUTCH: dict[str, str] = {
     "Release: it is the victim's image": "Vrijgeven: het is de afbeelding van het slachtoffer",
     "Confirm removal: not an intimate image": "Verwijdering bevestigen: geen intieme afbeelding",
     "Release after all": "Toch vrijgeven",
+    # Upload checks' outcomes on a case
+    "Platforms' upload checks": "Uploadcontroles van platforms",
+    "Outcome": "Uitkomst",
+    "Hits a platform's upload check got on this case's fingerprints, and what the platform then "
+    "did.": (
+        "Treffers die de uploadcontrole van een platform had op de vingerafdrukken van deze zaak, "
+        "en wat het platform daarna deed."
+    ),
     # The watch list of a case
     "Watched for re-uploads": "Bewaakt op nieuwe uploads",
     "Removed URLs are watched on their own. Add a page, or a whole site starting from a page; "

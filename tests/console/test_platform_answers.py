@@ -299,3 +299,19 @@ def test_a_check_a_platforms_answer_asked_for_is_found_again_if_its_job_was_lost
     with runtime.sessions() as session:
         assert followup.unchecked_takedowns(session, grace=grace, now=later) == []
         assert session.get_one(Takedown, takedown_id).status == TakedownStatus.ACKNOWLEDGED
+
+
+def test_what_a_platform_did_with_an_upload_check_hit_shows_on_the_case(
+    carol: Console, mallory: Console, world: World, runtime: Runtime
+) -> None:
+    other = platform_key(runtime, "other", "other.example")
+    banked = Fingerprint.parse("pdq", world.fingerprint_hexes[0])
+    refresh_index(runtime)
+    hit = check(carol, other, banked)
+    assert hit["verdict"] == "match"
+    said = answer(carol, other, match_token=str(hit["match_token"]), outcome="removed")
+    assert said.status_code == 201, said.text
+    page = carol.client.get(f"/console/cases/{world.case_id}").text
+    section = page[page.index('id="upload-checks"') :]
+    assert "<td>other</td><td>Removed</td><td>pdq</td><td>0</td>" in section
+    assert world.fingerprint_hexes[0][:12] not in page
