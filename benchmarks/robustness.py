@@ -268,13 +268,14 @@ def main() -> None:
     )
     parser.add_argument("--name", default="robustness", help="results file name")
     parser.add_argument("--only", help="comma-separated transforms (default: all)")
+    parser.add_argument("--limit", type=int, help="an even sample of this many corpus images")
     parser.add_argument(
         "--tables-only",
         action="store_true",
         help="re-summarise the distances saved by the last run of this --name",
     )
     cfg = parser.parse_args()
-    paths = corpus_paths(limit=6 if cfg.smoke else None)
+    paths = corpus_paths(limit=6 if cfg.smoke else cfg.limit)
     names = ["jpeg_q50", "mirror", "crop_5"] if cfg.smoke else list(TRANSFORMS)
     if cfg.only:
         names = cfg.only.split(",")

@@ -17,6 +17,7 @@ import pdqhash
 from PIL import Image
 
 from hashing.bands import trim_bands
+from hashing.edits import capped, caption_crops, edit_crops, small_rotations
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import (
     ALLOWED_FORMATS,
@@ -135,15 +136,38 @@ def hash_file(
 
 
 def hash_query_image(img: Image.Image) -> list[Fingerprint]:
-    """Usable PDQ and pHash of all 8 flips and rotations of an image and of its band-trimmed copy.
+    """Usable PDQ and pHash of an image as found and as it was before likely edits.
 
-    Deduplicated. Trimming undoes borders, letterboxing and caption bars (hashing/bands.py).
+    Deduplicated. All 8 flips and rotations of the image, of its band-trimmed copies
+    (hashing/bands.py, as the victim's client trims) and of the crops that undo bars, pads and
+    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops); and the
+    image turned back by a few small angles, as it is and mirrored (a leak is rarely both
+    tilted and turned on its side).
     """
-    sources = [img, *trim_bands(img)]
-    found: dict[Fingerprint, None] = {}
-    for source in sources:
-        for variant in dihedral_variants(source):
+    small = capped(img)
+    # Band trimming and the edit crops often cut the same box: hash each distinct crop once.
+    sources = {(s.size, s.tobytes()): s for s in [img, *trim_bands(img), *edit_crops(small)]}
+    as_found = _usable_perceptual(img)
+    found = dict.fromkeys(as_found)
+    for source in sources.values():
+        # The image as found is its own first dihedral variant, hashed just above.
+        first = 1 if source is img else 0
+        for variant in dihedral_variants(source)[first:]:
             found.update(dict.fromkeys(_usable_perceptual(variant)))
+    # A crop that leaves part of a frame is an unnatural picture, and the 64 bits of pHash let
+    # such a crop of a screenshot come within 6 bits of an unrelated photo on the dev corpus:
+    # caption crops count on PDQ only, whose distinct pairs there are >= 74 bits apart.
+    for source in caption_crops(small):
+        for variant in dihedral_variants(source):
+            pdq_only = [fp for fp in _usable_perceptual(variant) if fp.algorithm is Algorithm.PDQ]
+            found.update(dict.fromkeys(pdq_only))
+    # The black corners of a turned copy give a flat image the detail it lacks: only hashes
+    # usable on the upright image are taken from its turned copies.
+    upright = {fp.algorithm for fp in (as_found if small is img else _usable_perceptual(small))}
+    for turned in small_rotations(small) if upright else []:
+        for variant in (turned, turned.transpose(Image.Transpose.FLIP_LEFT_RIGHT)):
+            usable = [fp for fp in _usable_perceptual(variant) if fp.algorithm in upright]
+            found.update(dict.fromkeys(usable))
     return list(found)
 
 

@@ -1,0 +1,82 @@
+"""Query-side guesses undo bars, frames and tilts that band trimming cannot, and leave photos be."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageOps
+
+from hashing.algorithms import hash_query_image, phash
+from hashing.bands import trim_bands
+from hashing.edits import EDIT_MAX_SIDE, capped, caption_crops, edit_crops, small_rotations
+from hashing.fingerprint import Algorithm
+from hashing.images import decode_image
+from tests.hashing.conftest import read_vector, textured
+
+
+def on_white(size: tuple[int, int] = (240, 160), seed: int = 1) -> Image.Image:
+    """A product shot: a textured object on a white background, touching the bottom edge."""
+    canvas = Image.new("RGB", size, "white")
+    subject = textured((size[0] // 2, size[1] * 2 // 3), seed=seed)
+    canvas.paste(subject, (size[0] // 4, size[1] - subject.height))
+    return canvas
+
+
+def with_caption(picture: Image.Image, bar: int, colour: str = "white") -> Image.Image:
+    """A bar on top with a block of text-like strokes centred in it."""
+    canvas = Image.new("RGB", (picture.width, picture.height + bar), colour)
+    canvas.paste(picture, (0, bar))
+    draw = ImageDraw.Draw(canvas)
+    for x in range(8, picture.width - 30, 12):
+        draw.rectangle((x, bar // 3, x + 5, bar - bar // 3 - 1), fill="black")
+    return canvas
+
+
+def test_a_photo_without_flat_edges_gives_no_crops() -> None:
+    assert edit_crops(textured((240, 160))) == []
+
+
+def test_a_white_caption_bar_over_a_picture_on_white_is_cut_where_the_bar_ends() -> None:
+    original = on_white()
+    leak = with_caption(original, bar=30)
+    assert all(crop.size != original.size for crop in trim_bands(leak))
+    assert any(crop.tobytes() == original.tobytes() for crop in caption_crops(leak))
+
+
+def test_a_white_frame_around_a_picture_on_white_is_removed_but_its_own_margin_is_kept() -> None:
+    original = on_white(seed=2)
+    pixels = np.asarray(original).copy()
+    pixels[:8, :, 0] = 252  # a photographed background is never exactly one colour
+    original = Image.fromarray(pixels)
+    leak = ImageOps.expand(original, border=24, fill="white")
+    assert all(crop.size != original.size for crop in trim_bands(leak))
+    assert any(crop.tobytes() == original.tobytes() for crop in edit_crops(leak))
+    assert edit_crops(original) == []
+
+
+def test_a_bar_of_another_colour_but_the_same_grey_stops_at_the_picture() -> None:
+    # Red (255, 0, 0) and this green have the same grey level: trim_bands runs on into the
+    # picture's green top, the colour comparison stops at the bar's crisp end.
+    pixels = np.asarray(textured((240, 200), seed=3)).copy()
+    pixels[:40] = (0, 130, 0)
+    original = Image.fromarray(pixels)
+    leak = Image.new("RGB", (240, 220), (255, 0, 0))
+    leak.paste(original, (0, 20))
+    assert all(crop.size != original.size for crop in trim_bands(leak))
+    assert any(crop.tobytes() == original.tobytes() for crop in edit_crops(leak))
+
+
+def test_guesses_are_cut_from_a_copy_of_bounded_size() -> None:
+    big = textured((2 * EDIT_MAX_SIDE, EDIT_MAX_SIDE))
+    assert max(capped(big).size) == EDIT_MAX_SIDE
+    assert all(
+        turned.size == (EDIT_MAX_SIDE, EDIT_MAX_SIDE // 2)
+        for turned in small_rotations(capped(big))
+    )
+
+
+def test_a_slightly_tilted_copy_is_found_through_a_turned_back_hash() -> None:
+    original = decode_image(read_vector("aaa-orig.jpg"))
+    tilted = original.rotate(5, Image.Resampling.BICUBIC, fillcolor="black")
+    assert phash(tilted).distance(phash(original)) > 8
+    query = hash_query_image(tilted)
+    assert min(fp.distance(phash(original)) for fp in query if fp.algorithm is Algorithm.PHASH) <= 8
