@@ -3,8 +3,9 @@
 Victim side: each corpus file goes through ``hashing.hash_file`` (what the CLI sends: PDQ with
 quality >= 50, pHash, MD5, SHA-256 and band-trimmed variants, degenerate hashes refused). Leak
 side: each leaked copy is encoded to bytes and hashed by ``workers.reports._hash``, the worker's
-own function (reduced JPEG decode, 8 flips/rotations of the image and of its band-trimmed copy,
-MD5/SHA-256). Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
+own function (reduced JPEG decode, 8 flips/rotations of the image, of its band-trimmed copies and
+of its edit crops, turned-back copies; see ``hashing.algorithms.hash_query_image``; MD5/SHA-256).
+Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
 image when any of its fingerprints is within ``casework.bank.MATCH_RADIUS_BITS`` of one of that
 image's fingerprints (MD5/SHA-256 equal). The allow-list and quarantine only remove matches a
 caseworker rejected or a fingerprint under review; both are empty here.
@@ -13,7 +14,7 @@ Recall = share of images whose leaked copy matches the image itself. False match
 original of A, bank entry of B != A) pairs that match; the corpus holds no near-duplicates, so
 every such pair is a false match. The pHash radius is chosen from the same data (see README).
 
-  python -m benchmarks.robustness [--smoke] [--workers 2]
+  python -m benchmarks.robustness [--smoke] [--workers 2] [--limit 60]
 """
 
 from __future__ import annotations
