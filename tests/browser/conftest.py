@@ -91,7 +91,6 @@ def open_page(browser: Browser, network: Network, viewport: dict[str, int]) -> P
     return page
 
 
-
 @pytest.fixture
 def page(browser: Browser, network: Network) -> Iterator[Page]:
     opened = open_page(browser, network, DESKTOP)

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_notifications")),
     )
     with op.batch_alter_table("case_notifications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_case_notifications_case_id"), ["case_id"], unique=True
-        )
+        batch_op.create_index(batch_op.f("ix_case_notifications_case_id"), ["case_id"], unique=True)
     with op.batch_alter_table("watched_urls", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("scope", sa.String(length=8), server_default="page", nullable=False)

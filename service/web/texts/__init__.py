@@ -96,7 +96,7 @@ class Texts:
     notify_webhook: str
     notify_address: str
     notify_save: str
-    notify_secret: str
+    webhook_signing_key_label: str
 
     add_title: str
     add_intro: str

@@ -142,7 +142,7 @@ ENGLISH = Texts(
     notify_webhook="To a webhook (for example a chat bot you run)",
     notify_address="E-mail address or https web address",
     notify_save="Save",
-    notify_secret="Secret to check the webhook's signature (shown only now):",
+    webhook_signing_key_label="Secret to check the webhook's signature (shown only now):",
     add_title="Add images to a case",
     add_intro=(
         "Found more images, or other copies? Add their fingerprints to your case. As before, "

@@ -147,7 +147,9 @@ DUTCH = Texts(
     notify_webhook="Naar een webhook (bijvoorbeeld een chatbot van jezelf)",
     notify_address="E-mailadres of https-webadres",
     notify_save="Opslaan",
-    notify_secret="Geheim om de handtekening van de webhook te controleren (alleen nu zichtbaar):",
+    webhook_signing_key_label=(
+        "Geheim om de handtekening van de webhook te controleren (alleen nu zichtbaar):"
+    ),
     add_title="Beelden aan een melding toevoegen",
     add_intro=(
         "Meer beelden gevonden, of andere kopieën? Voeg hun vingerafdrukken toe aan je melding. "
