@@ -98,8 +98,7 @@ def subscribe(
             raise InvalidInput("that does not look like an e-mail address")
         channel = NotificationChannel.EMAIL
     else:
-        assert webhook is not None  # noqa: S101 - one of the two, checked above
-        address = webhook.strip()
+        address = (webhook or "").strip()
         problem = url_problem(address)
         if problem is not None:
             raise InvalidInput(problem)
@@ -134,9 +133,9 @@ def unsubscribe(session: Session, *, case: Case) -> bool:
     return True
 
 
-def masked(address: str) -> str:
+def masked(channel: str, address: str) -> str:
     """Enough of an address for its owner to recognise it, and not much more."""
-    if "@" in address and not address.startswith("https://"):
+    if channel == NotificationChannel.EMAIL:
         local, domain = address.rsplit("@", 1)
         return f"{local[:1]}•••@{domain}"
     host = address.removeprefix("https://").split("/", 1)[0]
@@ -162,7 +161,7 @@ def describe(session: Session, *, case: Case, vault: Vault) -> Channel | None:
         return None
     return Channel(
         channel=row.channel,
-        address=masked(vault.open_text(row.address_sealed)),
+        address=masked(row.channel, vault.open_text(row.address_sealed)),
         last_sent_at=row.last_sent_at,
         failing=row.failures > 0,
     )

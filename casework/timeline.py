@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework.followup import Purpose
 from casework.models import (
     Case,
     CaseFingerprint,
@@ -27,10 +28,6 @@ from casework.models import (
     TakedownCheck,
     WatchedUrl,
 )
-
-#: Purposes of evidence rows (casework.followup.Purpose, which imports this module's peers).
-_REMOVAL = "removal"
-_WATCH = "watch"
 
 Params = dict[str, str | int]
 
@@ -186,7 +183,7 @@ def _removal_checks(session: Session, case: Case) -> Iterator[Event]:
         select(TakedownCheck)
         .where(
             TakedownCheck.case_id == case.id,
-            TakedownCheck.purpose == _REMOVAL,
+            TakedownCheck.purpose == Purpose.REMOVAL,
             TakedownCheck.takedown_id.is_not(None),
         )
         .order_by(TakedownCheck.checked_at, TakedownCheck.id)
@@ -243,7 +240,7 @@ def _watch_checks(session: Session, case: Case) -> Iterator[Event]:
             func.max(TakedownCheck.checked_at),
         )
         .join(TakedownCheck, TakedownCheck.watched_id == WatchedUrl.id)
-        .where(WatchedUrl.case_id == case.id, TakedownCheck.purpose == _WATCH)
+        .where(WatchedUrl.case_id == case.id, TakedownCheck.purpose == Purpose.WATCH)
         .group_by(WatchedUrl.host)
     ):
         times = _plural(checks, "once", f"{checks} times")

@@ -1,6 +1,6 @@
 """Notification jobs: tell a victim who opted in that their case has news (casework.notifications).
 
-``dispatch_notifications`` runs in the worker's dispatcher thread: it finds cases with untold
+``dispatch_notifications`` runs in the worker's reconciler thread: it finds cases with untold
 news and queues one job per case. ``notify_victim`` is the job: it sends the note by e-mail
 (SMTP) or to the victim's webhook (through the safe fetcher, signed like platform webhooks),
 and RQ retries it with backoff while delivery fails. Logs name the case id, never an address.

@@ -30,8 +30,7 @@ WORKER_TTL_SECONDS = 30
 JOB_MONITORING_INTERVAL_SECONDS = 5
 MAINTENANCE_INTERVAL_SECONDS = 5
 RECONCILE_INTERVAL_SECONDS = 30
-#: New matches and feed changes reach platforms' webhooks, and news victims' channels, within
-#: about this long.
+#: New matches and feed changes reach platforms' webhooks within about this long.
 WEBHOOK_SCAN_SECONDS = 5
 
 
@@ -115,6 +114,9 @@ def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:
         try:
             reconcile_reports(context)
             reconcile_followup(context)
+            # News is gathered for an hour per note: this cadence is soon enough, and each round
+            # reads every subscribed case's timeline.
+            dispatch_notifications(context)
         except (RedisError, SQLAlchemyError) as error:
             logger.warning("reconciler round failed: %s", type(error).__name__)
         # Jitter keeps several workers from reconciling in lockstep.
@@ -126,7 +128,6 @@ def _dispatch_until(context: WorkerContext, stop: threading.Event) -> None:
     while True:
         try:
             dispatch_webhooks(context)
-            dispatch_notifications(context)
         except (RedisError, SQLAlchemyError) as error:
             logger.warning("webhook dispatch round failed: %s", type(error).__name__)
         if stop.wait(WEBHOOK_SCAN_SECONDS * random.uniform(0.8, 1.0)):  # noqa: S311
