@@ -8,7 +8,9 @@ the top-left cell of imagehash's 8x8 boolean array, read row by row, as in ``str
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Literal
 
 import imagehash
@@ -75,9 +77,15 @@ def sha256_of(data: bytes) -> Fingerprint:
     return Fingerprint.from_bytes(Algorithm.SHA256, hashlib.sha256(data).digest())
 
 
-def dihedral_variants(img: Image.Image) -> list[Image.Image]:
-    """The image in its 8 flips and rotations: identity first, then the 7 pixel transposes."""
-    return [img] + [img.transpose(t) for t in _TRANSPOSES]
+def dihedral_variants(img: Image.Image) -> Iterator[Image.Image]:
+    """The image in its 8 flips and rotations: identity first, then the 7 pixel transposes.
+
+    One at a time: a transposed copy costs as much memory as the image, and a leak at the pixel
+    cap would otherwise hold eight of them at once.
+    """
+    yield img
+    for transpose in _TRANSPOSES:
+        yield img.transpose(transpose)
 
 
 def degeneracy(fp: Fingerprint) -> str | None:
@@ -146,13 +154,13 @@ def hash_query_image(img: Image.Image) -> list[Fingerprint]:
     """
     small = capped(img)
     # Band trimming and the edit crops often cut the same box: hash each distinct crop once.
-    sources = {(s.size, s.tobytes()): s for s in [img, *trim_bands(img), *edit_crops(small)]}
+    sources = {_pixels_digest(s): s for s in [img, *trim_bands(img), *edit_crops(small)]}
     as_found = _usable_perceptual(img)
     found = dict.fromkeys(as_found)
     for source in sources.values():
         # The image as found is its own first dihedral variant, hashed just above.
         first = 1 if source is img else 0
-        for variant in dihedral_variants(source)[first:]:
+        for variant in islice(dihedral_variants(source), first, None):
             found.update(dict.fromkeys(_usable_perceptual(variant)))
     # A crop that leaves part of a frame is an unnatural picture, and the 64 bits of pHash let
     # such a crop of a screenshot come within 6 bits of an unrelated photo on the dev corpus:
@@ -169,6 +177,11 @@ def hash_query_image(img: Image.Image) -> list[Fingerprint]:
             usable = [fp for fp in _usable_perceptual(variant) if fp.algorithm in upright]
             found.update(dict.fromkeys(usable))
     return list(found)
+
+
+def _pixels_digest(img: Image.Image) -> tuple[tuple[int, int], bytes]:
+    """Equal for equal pixels; a digest, because a leak's raw pixels can be hundreds of MB."""
+    return img.size, hashlib.blake2b(img.tobytes(), digest_size=16).digest()
 
 
 def _usable_perceptual(img: Image.Image) -> list[Fingerprint]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pytest
@@ -167,9 +168,19 @@ def test_digests_of_real_content_are_never_degenerate() -> None:
     assert degeneracy(sha256_of(b"x")) is None
 
 
+def test_dihedral_variants_are_made_one_at_a_time_so_a_big_leak_is_not_held_eight_times() -> None:
+    img = textured((64, 48))
+    made: list[weakref.ref[Image.Image]] = []
+    for variant in dihedral_variants(img):
+        made.append(weakref.ref(variant))
+        # The original and the variant in hand; earlier transposes are already freed.
+        assert sum(ref() is not None for ref in made) <= 2
+    assert len(made) == 8
+
+
 def test_the_eight_dihedral_variants_are_the_distinct_pixel_transposes() -> None:
     img = textured((64, 48))
-    variants = dihedral_variants(img)
+    variants = list(dihedral_variants(img))
     assert variants[0] is img
     assert [v.size for v in variants] == [(64, 48), (48, 64), (64, 48), (48, 64)] + [
         (64, 48),
