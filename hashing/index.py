@@ -53,13 +53,16 @@ class _Tables:
     """The chunk layout and CSR tables of the merged rows.
 
     ``perm`` holds, table after table, row numbers in chunk-value order; ``offsets`` holds, table
-    after table, 2**width + 1 positions into ``perm`` (already shifted by the table's start), so
-    one gather at ``base[j] + value`` and one at the next entry delimit a bucket.
+    after table, 2**width positions into ``perm`` (already shifted by the table's start) and one
+    final end, so entries ``base[j] + value`` and the next delimit a bucket (the entry after a
+    table's last bucket is the next table's start). Tables lie widest first, so every ``base[j]``
+    is a multiple of ``2**widths[j]`` and ``base[j] + value == base[j] | value``: a probe is
+    one XOR of the chunk value with a precomputed ``flip | base``.
     """
 
     shifts: tuple[int, ...]
     widths: tuple[int, ...]
-    base: npt.NDArray[np.int64]
+    base: tuple[int, ...]
     offsets: npt.NDArray[np.integer[Any]]
     perm: npt.NDArray[np.integer[Any]]
     #: For one-word codes, the codes in ``perm`` order: 8 more bytes per row and table buy
@@ -207,43 +210,52 @@ class HammingIndex:
         """(query, row, distance) of live merged rows within radius via the chunk tables.
 
         None when the buckets hold so many rows that a scan is cheaper (a bank full of codes
-        that share chunk values).
+        that share chunk values). A row found through several chunks may come back more than
+        once, always with the same query and distance.
         """
         tables = self._tables
         assert tables is not None
-        chunk_of_probe, masks = _probe_plan(tables.widths, radius)
-        n = len(self._ids)
-        probes = (keys[:, chunk_of_probe] ^ masks) + tables.base[chunk_of_probe]
+        chunk_of_probe, xor_masks = _probe_plan(tables.widths, tables.base, radius)
+        count = len(queries)
+        probes = keys.take(chunk_of_probe, axis=1).ravel()
+        probes ^= np.tile(xor_masks, count) if count > 1 else xor_masks
         # take() rather than fancy indexing: the same gather at a fraction of the cost.
-        starts = tables.offsets.take(probes).astype(np.int64).ravel()
-        lengths = tables.offsets.take(probes + 1).astype(np.int64).ravel() - starts
-        total = int(lengths.sum())
-        if len(chunk_of_probe) + _CANDIDATE_COST * total / len(queries) >= n:
+        starts = tables.offsets.take(probes)
+        probes += 1
+        ends = tables.offsets.take(probes)
+        lengths = ends - starts
+        # int64 sums: one bucket fits the offsets' type, a batch's candidates may not.
+        cumulative = np.cumsum(lengths, dtype=np.int64)
+        total = int(cumulative[-1])
+        if len(chunk_of_probe) + _CANDIDATE_COST * total / count >= len(self._ids):
             return None
-        positions = _concat_ranges(starts, lengths, total)
-        if len(queries) == 1:
+        # Slot j of the concatenated buckets, in the bucket ending at cumulative[i], reads
+        # position ends[i] - cumulative[i] + j.
+        positions = np.repeat(ends - cumulative, lengths)
+        positions += np.arange(total)
+        if count == 1:
             of_query = np.zeros(total, np.int64)
         else:
-            per_probe = np.repeat(np.arange(len(queries)), len(chunk_of_probe))
-            of_query = np.repeat(per_probe, lengths)
+            per_query = cumulative[len(chunk_of_probe) - 1 :: len(chunk_of_probe)]
+            of_query = np.repeat(np.arange(count), np.diff(per_query, prepend=0))
         if tables.sorted_codes is not None:
             # One-word codes: the buckets hold the codes themselves, read in sequence.
             flat = tables.sorted_codes.take(positions)
-            flat ^= queries[0, 0] if len(queries) == 1 else queries[:, 0].take(of_query)
-            dists = np.bitwise_count(flat).astype(np.int64)
+            flat ^= queries[0, 0] if count == 1 else queries[:, 0].take(of_query)
+            dists: npt.NDArray[np.integer[Any]] = np.bitwise_count(flat)
             hit = np.flatnonzero(dists <= radius)
-            rows = tables.perm.take(positions.take(hit)).astype(np.int64)
+            rows = tables.perm.take(positions.take(hit))
         else:
-            candidates = tables.perm.take(positions).astype(np.int64)
+            candidates = tables.perm.take(positions)
             dists = _distances(self._codes, candidates, queries, of_query)
             hit = np.flatnonzero(dists <= radius)
             rows = candidates.take(hit)
-        of_query, dists = of_query.take(hit), dists.take(hit)
-        live = ~self._dead.take(rows)
-        of_query, rows, dists = of_query[live], rows[live], dists[live]
-        # A code can be found through several chunks; keep each (query, row) once.
-        first: Rows = np.unique(of_query * n + rows, return_index=True)[1]
-        return of_query[first], rows[first], dists[first]
+        of_query = of_query.take(hit)
+        dists = dists.take(hit)
+        if self._n_dead:
+            live = ~self._dead.take(rows)
+            of_query, rows, dists = of_query[live], rows[live], dists[live]
+        return of_query, rows.astype(np.int64), dists.astype(np.int64)
 
     def _scan_merged(self, queries: Codes, radius: int) -> tuple[Rows, Rows, Dists]:
         """(query, row, distance) of live merged rows within radius by brute force, in blocks."""
@@ -259,9 +271,13 @@ class HammingIndex:
     def _finish(
         self, queries: Codes, radius: int, found: tuple[Rows, Rows, Dists]
     ) -> list[list[tuple[int, int]]]:
-        """Add buffer hits to merged hits and group them per query, by distance then id."""
+        """Add buffer hits to merged hits and group them per query, by distance then id.
+
+        ``found`` may list a (query, row) pair more than once (the chunk tables find a close
+        code through each chunk it shares); each comes back once.
+        """
         of_query, rows, dists = found
-        ids = self._ids[rows]
+        ids = self._ids.take(rows)
         if self._buf_len:
             buf = self._buf_codes[: self._buf_len]
             parts = [(of_query, rows, dists)]
@@ -273,9 +289,18 @@ class HammingIndex:
             of_query = np.concatenate((of_query, buf_query))
             ids = np.concatenate((ids, self._buf_ids[buf_rows]))
             dists = np.concatenate((dists, buf_found))
+        if len(queries) == 1:
+            # A query matches a handful of items: sorting them in Python beats numpy's calls.
+            unique = set(zip(ids.tolist(), dists.tolist(), strict=True))
+            return [sorted(unique, key=lambda pair: (pair[1], pair[0]))]
         order = np.lexsort((ids, dists, of_query))
-        bounds = np.searchsorted(of_query[order], np.arange(len(queries) + 1))
-        pairs = list(zip(ids[order].tolist(), dists[order].tolist(), strict=True))
+        of_query, ids, dists = of_query[order], ids[order], dists[order]
+        # Duplicates sit next to each other once sorted: keep the first of each run.
+        keep = np.ones(len(ids), bool)
+        keep[1:] = (ids[1:] != ids[:-1]) | (of_query[1:] != of_query[:-1])
+        of_query, ids, dists = of_query[keep], ids[keep], dists[keep]
+        bounds = np.searchsorted(of_query, np.arange(len(queries) + 1))
+        pairs = list(zip(ids.tolist(), dists.tolist(), strict=True))
         return [pairs[a:b] for a, b in itertools.pairwise(bounds.tolist())]
 
     def _first_present(self, ids: Ids) -> int | None:
@@ -358,13 +383,17 @@ def _stack(parts: list[tuple[Rows, Rows, Dists]]) -> tuple[Rows, Rows, Dists]:
     )
 
 
-def _distances(codes: Codes, rows: Rows, queries: Codes, of_query: Rows) -> Dists:
+def _distances(
+    codes: Codes, rows: npt.NDArray[np.integer[Any]], queries: Codes, of_query: Rows
+) -> npt.NDArray[np.uint16]:
     """Hamming distance between codes[rows[i]] and queries[of_query[i]] for every i."""
     gathered = codes.take(rows, axis=0)
-    gathered ^= queries[0] if len(queries) == 1 else queries.take(of_query, axis=0)
+    # A gather of query rows, even all of one row, then a plain XOR: numpy broadcasts a short
+    # row over a long array several times slower.
+    gathered ^= queries.take(of_query, axis=0)
     counts = np.bitwise_count(gathered)
     # Column by column: numpy sums a short axis far slower than it adds a few columns.
-    total = counts[:, 0].astype(np.int64)
+    total = counts[:, 0].astype(np.uint16)
     for word in range(1, counts.shape[1]):
         total += counts[:, word]
     return total
@@ -414,20 +443,27 @@ def _chunk_values(
 def _build_tables(codes: Codes, bits: int) -> _Tables:
     rows = len(codes)
     shifts, widths = _chunk_layout(bits, rows)
-    sizes = [(1 << w) + 1 for w in widths]
-    base = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    # Widest tables first, so that each table starts at a multiple of its own size.
+    order = sorted(range(len(widths)), key=lambda c: -widths[c])
+    base_of: dict[int, int] = {}
+    start = 0
+    for c in order:
+        base_of[c] = start
+        start += 1 << widths[c]
+    base = tuple(base_of[c] for c in range(len(widths)))
     # uint32 halves the tables whenever positions fit; a bank that large needs int64.
     position: type[np.integer[Any]] = np.uint32 if rows * len(widths) < (1 << 32) else np.int64
-    offsets: npt.NDArray[np.integer[Any]] = np.empty(sum(sizes), position)
+    offsets: npt.NDArray[np.integer[Any]] = np.empty(start + 1, position)
+    offsets[-1] = rows * len(widths)
     row_type: type[np.integer[Any]] = np.uint32 if rows < (1 << 32) else np.int64
     perm: npt.NDArray[np.integer[Any]] = np.empty(rows * len(widths), row_type)
-    for c, width in enumerate(widths):
+    for slot, c in enumerate(order):
         keys = _chunk_values(codes, shifts[c : c + 1], widths[c : c + 1])[:, 0].astype(np.int32)
-        perm[c * rows : (c + 1) * rows] = np.argsort(keys, kind="stable")
-        counts = np.bincount(keys, minlength=1 << width)
-        table = offsets[base[c] : base[c] + sizes[c]]
-        table[0] = c * rows
-        table[1:] = np.cumsum(counts) + c * rows
+        perm[slot * rows : (slot + 1) * rows] = np.argsort(keys, kind="stable")
+        counts = np.bincount(keys, minlength=1 << widths[c])
+        table = offsets[base[c] : base[c] + (1 << widths[c])]
+        table[0] = slot * rows
+        table[1:] = np.cumsum(counts[:-1]) + slot * rows
     sorted_codes = codes.ravel().take(perm) if codes.shape[1] == 1 else None
     return _Tables(shifts, widths, base, offsets, perm, sorted_codes)
 
@@ -463,18 +499,10 @@ def _flip_masks(width: int, flips: int) -> npt.NDArray[np.int64]:
 
 @lru_cache(maxsize=64)
 def _probe_plan(
-    widths: tuple[int, ...], radius: int
+    widths: tuple[int, ...], base: tuple[int, ...], radius: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """For one radius: the chunk of every probe and the XOR mask it applies."""
+    """For one radius: the chunk of every probe and the mask it XORs in (flips | table base)."""
     radii = _chunk_radii(widths, radius)
-    masks = [_flip_masks(w, r) for w, r in zip(widths, radii, strict=True)]
+    masks = [_flip_masks(w, r) | b for w, r, b in zip(widths, radii, base, strict=True)]
     chunk_of_probe = np.repeat(np.arange(len(widths), dtype=np.int64), [len(m) for m in masks])
     return chunk_of_probe, np.concatenate(masks)
-
-
-def _concat_ranges(
-    starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64], total: int
-) -> npt.NDArray[np.int64]:
-    """Concatenation of range(start, start + length) for each pair, vectorised."""
-    ends = np.cumsum(lengths)
-    return np.repeat(starts - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)

@@ -287,3 +287,39 @@ def test_arrays_load_like_python_ints() -> None:
     assert index.nbytes >= 2000 * 32
     with pytest.raises(ValueError, match="codes"):
         index.add_codes(np.array([1, 2], np.int64), np.zeros((1, 4), np.uint64))
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+def test_single_queries_are_exact_beside_removed_rows_and_buffered_additions(bits: int) -> None:
+    bank = random_bank(bits, 3000, seed=16)
+    index = build(bits, bank)
+    rng = random.Random(bits)
+    for victim in rng.sample(sorted(bank), 100):
+        assert index.remove(victim)
+        del bank[victim]
+    # Near copies of bank codes: each is found through several chunks and must come back once.
+    for new_id, value in enumerate(rng.sample(sorted(bank.values()), 50), start=50_000):
+        near = flip(value, bits, rng.randint(0, 3), rng)
+        index.add(new_id, near)
+        bank[new_id] = near
+    assert index._tables is not None and index._n_dead == 100 and index._buf_len == 50
+    for radius in (0, 6, 10, 31):
+        for query in probes_around(bank, bits, radius, rng, 10):
+            assert index.query(query, radius) == oracle(bank, query, radius)
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+def test_tables_of_mixed_widths_start_at_multiples_of_their_size(
+    bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing.index, "_MIN_CHUNK_BITS", 21)
+    index = build(bits, random_bank(bits, 3000, seed=17))
+    tables = index._tables
+    assert tables is not None and len(set(tables.widths)) == 2
+    for base, width in zip(tables.base, tables.widths, strict=True):
+        assert base % (1 << width) == 0
+        # A table's buckets hold every row once, and the entry past its last bucket is its end.
+        first, end = tables.offsets[base], tables.offsets[base + (1 << width)]
+        assert end - first == 3000
+        assert sorted(tables.perm[first:end].tolist()) == list(range(3000))
+    assert tables.offsets[-1] == 3000 * len(tables.widths)
