@@ -29,8 +29,10 @@ run: install
 	$(BIN)/takedown up
 
 # Accuracy and speed against the references, one script after another (~20 min on 2 cores);
-# tables in benchmarks/results/*.md, copied into benchmarks/README.md. Needs wrk (Debian).
+# tables in benchmarks/results/*.md, copied into benchmarks/README.md. Needs wrk (Debian); the
+# service benchmark fills a PostgreSQL database of its own and drops it afterwards.
 bench: install
+	bash .ci/services
 	$(BIN)/python -m benchmarks.robustness
 	$(BIN)/python -m benchmarks.index_speed
 	$(BIN)/python -m benchmarks.hashing_speed

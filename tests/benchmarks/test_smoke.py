@@ -7,6 +7,7 @@ current code, every index agrees with brute force, and each writes its result fi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,14 +15,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import POSTGRES_ADMIN_URL, TEST_REDIS_URL
+
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
 
 
 def run_smoke(module: str) -> dict[str, object]:
+    # The service benchmark uses this test session's PostgreSQL server and Redis database.
+    env = {
+        **os.environ,
+        "TAKEDOWN_BENCH_POSTGRES": POSTGRES_ADMIN_URL,
+        "TAKEDOWN_BENCH_REDIS": TEST_REDIS_URL,
+    }
     done = subprocess.run(
         [sys.executable, "-m", f"benchmarks.{module}", "--smoke"],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=900,
@@ -56,4 +66,7 @@ def test_hashing_speed_smoke_measures_every_path() -> None:
 )
 def test_service_speed_smoke_serves_checks_and_hashes_reports() -> None:
     result = run_smoke("service_speed")
-    assert result["http"] and result["worker"]
+    const, check = result["http"]  # type: ignore[misc]
+    assert check[0].startswith("POST /v1/check") and check[-1] == 0 and const[-1] == 0
+    assert result["costs"]["lookup_cpu_ms_per_batch"] > 0  # type: ignore[index]
+    assert result["worker"]
