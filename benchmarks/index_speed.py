@@ -3,8 +3,10 @@
 For each bank (bits, size, uniform random or realistic = hashes of corpus crops/tiles), every
 method answers the same queries: query i is a bank code with i % (rmax + 2) bits flipped, so
 near-duplicates sit at every distance up to rmax + 1 (those at rmax + 1 must not come back).
-Latency is one call per query (p50, p99), each method's queries run back to back so that each
-sees its own steady state; batch is one call with every query (queries/s). Times are the
+Latency is one call per query (p50, p99), in interleaved blocks: each block runs a slice of
+every method's queries back to back (after a short warm-up, so each sees its own steady state),
+methods in an order rotated per block, and a speed ratio is the median of the per-block ratios;
+batch is one call with every query (queries/s). Times are the
 thread's CPU time (time.thread_time; every method runs on the calling thread): on a machine
 whose other tenants keep both cores busy, wall time mostly measures how often a query was
 preempted, which punishes the long brute-force scans far more than a 300 µs probe. Exactness: every
@@ -29,6 +31,9 @@ import psutil
 from benchmarks.corpus import code_to_int, random_codes, realistic_codes
 from benchmarks.report import median, percentile, save, table
 from hashing.index import HammingIndex
+
+# Untimed queries a method runs at the start of each block, to bring its tables back into cache.
+WARM_UP_QUERIES = 3
 
 Search = Callable[[np.ndarray, int], set[int]]
 BatchSearch = Callable[[np.ndarray, int], list[set[int]]]
@@ -106,6 +111,14 @@ def faiss_index(bank: np.ndarray, bits: int, kind: str) -> tuple[Search, BatchSe
     return (lambda q, r: search(q[np.newaxis], r)[0]), search
 
 
+def block_ratio(block_p50: dict[str, list[float]], reference: str, name: str) -> float | None:
+    """Median over blocks of the reference's p50 over this method's p50 (None without it)."""
+    if reference not in block_p50:
+        return None
+    pairs = zip(block_p50[reference], block_p50[name], strict=True)
+    return round(median([ref / this for ref, this in pairs]), 1)
+
+
 def planted_queries(bank: np.ndarray, bits: int, count: int, rmax: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     queries = bank[rng.integers(0, len(bank), count)].copy()
@@ -145,21 +158,33 @@ def run_bank(
         methods.append(Method(name, f_single, f_batch, time.thread_time() - t0, rss_mb() - before))
     rows = []
     for r in radii:
-        # Single queries, one method at a time (each in its own steady state: interleaving
-        # would let every 80-320 MB scan evict the index's tables before each of its queries).
-        # Brute force runs first and is the ground truth for the sample.
-        truth: list[set[int]] = []
+        # Single queries in interleaved blocks: each block runs every method's share of the
+        # sample back to back (so each method still sees its own steady state, after a short
+        # warm-up), in an order rotated from block to block; a ratio is the median of the
+        # per-block ratios, so one noisy stretch of the shared machine sways one block only.
+        # Brute force is the ground truth for the sample.
+        truth: dict[int, set[int]] = {}
+        block_p50: dict[str, list[float]] = {m.name: [] for m in methods}
         for m in methods:
             m.times[r] = []
-            count = bf_single if m.name == "numpy brute force" else cfg.single
-            for i, q in enumerate(queries[:count]):
-                t0 = time.thread_time()
-                got = m.single(q, r)
-                m.times[r].append(time.thread_time() - t0)
-                if m.name == "numpy brute force":
-                    truth.append(got)
-                elif i < len(truth):
-                    m.exact[r] = m.exact.get(r, True) and got == truth[i]
+        for block in range(cfg.blocks):
+            for m in methods[block % len(methods) :] + methods[: block % len(methods)]:
+                count = bf_single if m.name == "numpy brute force" else cfg.single
+                sample = range(block, count, cfg.blocks)
+                if m.name != "numpy brute force":
+                    for i in sample[:WARM_UP_QUERIES]:
+                        m.single(queries[i], r)
+                times = []
+                for i in sample:
+                    t0 = time.thread_time()
+                    got = m.single(queries[i], r)
+                    times.append(time.thread_time() - t0)
+                    if m.name == "numpy brute force":
+                        truth[i] = got
+                    elif i in truth:
+                        m.exact[r] = m.exact.get(r, True) and got == truth[i]
+                m.times[r] += times
+                block_p50[m.name].append(median(times))
         # Batch: all queries in one call; result sets checked against brute force on the sample
         # and against each other on every query. (Brute force has no batch path here: one call
         # per query is what numpy does anyway.)
@@ -172,9 +197,9 @@ def run_bank(
             m.batch_qps[r] = len(queries) / (time.thread_time() - t0)
             if not matches:
                 matches = found
-            agrees = found == matches and found[: len(truth)] == truth
+            agrees = found == matches and all(found[i] == hits for i, hits in truth.items())
             m.exact[r] = m.exact.get(r, True) and agrees
-        reference = {m.name: median(m.times[r]) for m in methods}
+
         for m in methods:
             p50 = median(m.times[r])
             rows.append(
@@ -188,15 +213,12 @@ def run_bank(
                     "memory_mb": None if m.memory_mb is None else round(m.memory_mb),
                     "p50_us": round(p50 * 1e6),
                     "p99_us": round(percentile(m.times[r], 99) * 1e6),
+                    "block_p50_us": [round(t * 1e6) for t in block_p50[m.name]],
                     "batch_qps": round(m.batch_qps[r]) if r in m.batch_qps else None,
                     "exact": m.exact.get(r, True),
-                    "bf_over_this": round(reference["numpy brute force"] / p50, 1),
-                    "flat_over_this": round(reference["faiss IndexBinaryFlat"] / p50, 1)
-                    if "faiss IndexBinaryFlat" in reference
-                    else None,
-                    "mh_over_this": round(reference["faiss MultiHash 16x16"] / p50, 1)
-                    if "faiss MultiHash 16x16" in reference
-                    else None,
+                    "bf_over_this": block_ratio(block_p50, "numpy brute force", m.name),
+                    "flat_over_this": block_ratio(block_p50, "faiss IndexBinaryFlat", m.name),
+                    "mh_over_this": block_ratio(block_p50, "faiss MultiHash 16x16", m.name),
                     "mean_matches": round(float(np.mean([len(s) for s in matches])), 2),
                     "chunk_widths": list(widths),
                 }
@@ -212,6 +234,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny banks, exactness only")
     parser.add_argument("--queries", type=int, default=1000, help="batch size")
     parser.add_argument("--single", type=int, default=200, help="single-query sample")
+    parser.add_argument("--blocks", type=int, default=5, help="interleaved blocks per radius")
     cfg = parser.parse_args()
     if cfg.smoke:
         cfg.queries, cfg.single = 60, 30
