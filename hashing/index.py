@@ -47,6 +47,9 @@ Ids = npt.NDArray[np.int64]
 Rows = npt.NDArray[np.int64]
 Dists = npt.NDArray[np.int64]
 
+_COUNTING: npt.NDArray[np.int64] = np.arange(1 << 16, dtype=np.int64)
+_COUNTING.flags.writeable = False
+
 
 @dataclass(frozen=True)
 class _Tables:
@@ -206,7 +209,7 @@ class HammingIndex:
 
     def _probe_tables(
         self, queries: Codes, keys: npt.NDArray[np.int64], radius: int
-    ) -> tuple[Rows, Rows, Dists] | None:
+    ) -> tuple[Rows, npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]] | None:
         """(query, row, distance) of live merged rows within radius via the chunk tables.
 
         None when the buckets hold so many rows that a scan is cheaper (a bank full of codes
@@ -232,7 +235,7 @@ class HammingIndex:
         # Slot j of the concatenated buckets, in the bucket ending at cumulative[i], reads
         # position ends[i] - cumulative[i] + j.
         positions = np.repeat(ends - cumulative, lengths)
-        positions += np.arange(total)
+        positions += _counting(total)
         if count == 1:
             of_query = np.zeros(total, np.int64)
         else:
@@ -255,7 +258,7 @@ class HammingIndex:
         if self._n_dead:
             live = ~self._dead.take(rows)
             of_query, rows, dists = of_query[live], rows[live], dists[live]
-        return of_query, rows.astype(np.int64), dists.astype(np.int64)
+        return of_query, rows, dists
 
     def _scan_merged(self, queries: Codes, radius: int) -> tuple[Rows, Rows, Dists]:
         """(query, row, distance) of live merged rows within radius by brute force, in blocks."""
@@ -269,7 +272,10 @@ class HammingIndex:
         return _stack(parts)
 
     def _finish(
-        self, queries: Codes, radius: int, found: tuple[Rows, Rows, Dists]
+        self,
+        queries: Codes,
+        radius: int,
+        found: tuple[Rows, npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]],
     ) -> list[list[tuple[int, int]]]:
         """Add buffer hits to merged hits and group them per query, by distance then id.
 
@@ -280,12 +286,12 @@ class HammingIndex:
         ids = self._ids.take(rows)
         if self._buf_len:
             buf = self._buf_codes[: self._buf_len]
-            parts = [(of_query, rows, dists)]
+            parts: list[tuple[Rows, Rows, Dists]] = []
             for i, q in enumerate(queries):
                 buf_dists = np.bitwise_count(buf ^ q).sum(axis=1, dtype=np.int64)
                 hits = np.flatnonzero(buf_dists <= radius)
                 parts.append((np.full(len(hits), i), hits, buf_dists[hits]))
-            buf_query, buf_rows, buf_found = _stack(parts[1:])
+            buf_query, buf_rows, buf_found = _stack(parts)
             of_query = np.concatenate((of_query, buf_query))
             ids = np.concatenate((ids, self._buf_ids[buf_rows]))
             dists = np.concatenate((dists, buf_found))
@@ -381,6 +387,16 @@ def _stack(parts: list[tuple[Rows, Rows, Dists]]) -> tuple[Rows, Rows, Dists]:
         np.concatenate(rows).astype(np.int64),
         np.concatenate(dists).astype(np.int64),
     )
+
+
+def _counting(size: int) -> Rows:
+    """0, 1, ..., size - 1 as a read-only view of one shared array (grown when too short)."""
+    global _COUNTING
+    if len(_COUNTING) < size:
+        grown = np.arange(max(size, 2 * len(_COUNTING)), dtype=np.int64)
+        grown.flags.writeable = False
+        _COUNTING = grown
+    return _COUNTING[:size]
 
 
 def _distances(
