@@ -15,9 +15,6 @@ from urllib.parse import urlsplit
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.serializers import JSONSerializer
 
 from casework import followup
 from casework.db import transaction, utcnow
@@ -35,10 +32,11 @@ from workers.queues import (
     enqueue_removal_check,
     enqueue_removal_checks,
     enqueue_watch_check,
+    job_alive,
     removal_job_id,
     watch_job_id,
 )
-from workers.reports import _ALIVE, IMAGE_REASONS, _collect
+from workers.reports import IMAGE_REASONS, _collect
 
 logger = logging.getLogger(__name__)
 
@@ -223,14 +221,6 @@ def check_watched(watched_id: int) -> None:
     enqueue_watch_check(context.redis, watched_id, at=later)
 
 
-def _alive(redis: Redis, job_id: str) -> bool:
-    try:
-        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in _ALIVE
-
-
 def reconcile_followup(context: WorkerContext) -> int:
     """Re-queue removal checks and watch checks whose jobs were lost; returns how many."""
     runtime = context.runtime
@@ -240,11 +230,11 @@ def reconcile_followup(context: WorkerContext) -> int:
         watch_ids = followup.due_watches(session, now=utcnow() - grace)
     queued = 0
     for takedown_id in takedown_ids:
-        if not _alive(context.redis, removal_job_id(takedown_id, "reconciled")):
+        if not job_alive(context.redis, removal_job_id(takedown_id, "reconciled")):
             enqueue_removal_check(context.redis, takedown_id, when="reconciled")
             queued += 1
     for watched_id in watch_ids:
-        if not _alive(context.redis, watch_job_id(watched_id)):
+        if not job_alive(context.redis, watch_job_id(watched_id)):
             enqueue_watch_check(context.redis, watched_id, at=None)
             queued += 1
     if queued:

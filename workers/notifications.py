@@ -15,10 +15,6 @@ import ssl
 import time
 from datetime import timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
-
 from casework import notifications
 from casework.db import transaction
 from casework.models import NotificationChannel
@@ -27,12 +23,11 @@ from casework.settings import Settings, SmtpSecurity
 from casework.webhooks import sign
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetcher, FetchFailed
-from workers.queues import enqueue_notification, notify_job_id
+from workers.queues import enqueue_notification, forget_job, job_alive, notify_job_id
 
 logger = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 20
-_ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 class NotificationFailed(Exception):
@@ -116,8 +111,10 @@ def dispatch_notifications(context: WorkerContext) -> int:
         due = notifications.due(session, min_interval=interval)
     queued = 0
     for case_id in due:
-        if _job_alive(context, case_id):
+        if job_alive(context.redis, notify_job_id(case_id)):
             continue
+        # A failed job of an earlier round keeps its id; it must not block the next round.
+        forget_job(context.redis, notify_job_id(case_id))
         enqueue_notification(
             context.redis,
             case_id,
@@ -128,15 +125,3 @@ def dispatch_notifications(context: WorkerContext) -> int:
     if queued:
         logger.info("queued %d victim notifications", queued)
     return queued
-
-
-def _job_alive(context: WorkerContext, case_id: int) -> bool:
-    try:
-        job = Job.fetch(notify_job_id(case_id), connection=context.redis, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return False
-    if job.get_status(refresh=False) in _ALIVE:
-        return True
-    # A failed job of an earlier round keeps its id; it must not block the next round.
-    job.delete()
-    return False

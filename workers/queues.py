@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 #: Named by purpose, most urgent first: a worker drains them in this order.
@@ -22,6 +24,32 @@ FAILURE_TTL_SECONDS = 7 * 24 * 3600
 def connect(redis_url: str) -> Redis:
     """A Redis connection from a redis:// or unix:// URL."""
     return Redis.from_url(redis_url, health_check_interval=30, socket_connect_timeout=5)
+
+
+#: A job in one of these states will still run: the reconcilers leave it alone.
+_WILL_RUN = frozenset(
+    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+)
+
+
+def job_alive(connection: Redis, job_id: str) -> bool:
+    """True while the job is queued, scheduled, deferred or running."""
+    job = _fetch(connection, job_id)
+    return job is not None and job.get_status(refresh=False) in _WILL_RUN
+
+
+def forget_job(connection: Redis, job_id: str) -> None:
+    """Delete the job's record, if any: RQ will not enqueue a job id it still holds."""
+    job = _fetch(connection, job_id)
+    if job is not None:
+        job.delete()
+
+
+def _fetch(connection: Redis, job_id: str) -> Job | None:
+    try:
+        return Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return None
 
 
 def make_queue(name: str, connection: Redis) -> Queue:

@@ -7,11 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from redis import Redis
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
-
 from casework import reports
 from casework.db import transaction
 from casework.matching import find_matches
@@ -23,7 +18,7 @@ from hashing.images import ImageRejected
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetched, Fetcher, FetchFailed, MediaType
 from workers.pages import extract_image_urls
-from workers.queues import REPORT_ATTEMPTS, enqueue_items, job_id
+from workers.queues import REPORT_ATTEMPTS, enqueue_items, forget_job, job_alive, job_id
 
 logger = logging.getLogger(__name__)
 
@@ -149,32 +144,16 @@ def reconcile_reports(context: WorkerContext) -> int:
     runtime = context.runtime
     with transaction(runtime.sessions) as session:
         stale = [
-            item for item in reports.stale_items(session) if not _job_alive(context.redis, item.id)
+            item
+            for item in reports.stale_items(session)
+            if not job_alive(context.redis, job_id(item.id))
         ]
         if not stale:
             return 0
         reports.mark_enqueued(session, items=stale)
         ids = [item.id for item in stale]
     for item_id in ids:
-        _forget_job(context.redis, item_id)
+        forget_job(context.redis, job_id(item_id))
     enqueue_items(context.redis, ids)
     logger.info("reconciler re-enqueued %d report items", len(ids))
     return len(ids)
-
-
-_ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-
-
-def _job_alive(redis: Redis, item_id: int) -> bool:
-    try:
-        job = Job.fetch(job_id(item_id), connection=redis, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in _ALIVE
-
-
-def _forget_job(redis: Redis, item_id: int) -> None:
-    try:
-        Job.fetch(job_id(item_id), connection=redis, serializer=JSONSerializer).delete()
-    except NoSuchJobError:
-        return

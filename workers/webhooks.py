@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from redis import Redis
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
-
 from casework import webhooks
 from casework.db import transaction, utcnow
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetcher, FetchFailed
-from workers.queues import enqueue_deliveries, webhook_job_id
+from workers.queues import enqueue_deliveries, forget_job, job_alive, webhook_job_id
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +55,13 @@ def dispatch_webhooks(context: WorkerContext) -> int:
     lost: list[int] = []
     with transaction(runtime.sessions) as session:
         for delivery in webhooks.stale_deliveries(session):
-            if delivery.id in created or _job_alive(context.redis, delivery.id):
+            if delivery.id in created or job_alive(context.redis, webhook_job_id(delivery.id)):
                 continue
             delivery.enqueued_at = utcnow()
             lost.append(delivery.id)
     queued = created + lost
     for delivery_id in lost:
-        _forget_job(context.redis, delivery_id)
+        forget_job(context.redis, webhook_job_id(delivery_id))
     if queued:
         enqueue_deliveries(
             context.redis,
@@ -76,21 +71,3 @@ def dispatch_webhooks(context: WorkerContext) -> int:
         )
         logger.info("queued %d webhook deliveries (%d re-queued)", len(queued), len(lost))
     return len(queued)
-
-
-_ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-
-
-def _job_alive(redis: Redis, delivery_id: int) -> bool:
-    try:
-        job = Job.fetch(webhook_job_id(delivery_id), connection=redis, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in _ALIVE
-
-
-def _forget_job(redis: Redis, delivery_id: int) -> None:
-    try:
-        Job.fetch(webhook_job_id(delivery_id), connection=redis, serializer=JSONSerializer).delete()
-    except NoSuchJobError:
-        return
