@@ -167,8 +167,7 @@ def hash_query_image(img: Image.Image) -> list[Fingerprint]:
     # caption crops count on PDQ only, whose distinct pairs there are >= 74 bits apart.
     for source in caption_crops(small):
         for variant in dihedral_variants(source):
-            pdq_only = [fp for fp in _usable_perceptual(variant) if fp.algorithm is Algorithm.PDQ]
-            found.update(dict.fromkeys(pdq_only))
+            found.update(dict.fromkeys(_usable_pdq(variant)))
     # The black corners of a turned copy give a flat image the detail it lacks: only hashes
     # usable on the upright image are taken from its turned copies.
     upright = {fp.algorithm for fp in (as_found if small is img else _usable_perceptual(small))}
@@ -184,12 +183,15 @@ def _pixels_digest(img: Image.Image) -> tuple[tuple[int, int], bytes]:
     return img.size, hashlib.blake2b(img.tobytes(), digest_size=16).digest()
 
 
+def _usable_pdq(img: Image.Image) -> list[Fingerprint]:
+    """PDQ of one image if its quality suffices and it is not degenerate."""
+    pdq_fp, quality = pdq(img)
+    return [pdq_fp] if quality >= PDQ_QUALITY_MIN and degeneracy(pdq_fp) is None else []
+
+
 def _usable_perceptual(img: Image.Image) -> list[Fingerprint]:
     """PDQ (if its quality suffices) and pHash of one image, leaving out degenerate ones."""
-    usable = []
-    pdq_fp, quality = pdq(img)
-    if quality >= PDQ_QUALITY_MIN and degeneracy(pdq_fp) is None:
-        usable.append(pdq_fp)
+    usable = _usable_pdq(img)
     phash_fp = phash(img)
     if degeneracy(phash_fp) is None:
         usable.append(phash_fp)

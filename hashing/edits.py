@@ -33,6 +33,10 @@ FRAME_TOLERANCE_LEVELS = 1
 PLAIN_LINE_SHARE = 0.98
 #: An added band ends at a crisp line: at most this share of it has the band's colour.
 CRISP_LINE_SHARE = 0.25
+#: A caption's text lines are set in one font: a run of non-plain lines under them taller than
+#: this many times the tallest of them is the picture (x-height-only words against a line with
+#: ascenders and descenders stay under 2).
+TEXT_LINE_HEIGHT_RATIO = 2.0
 #: An added band covers at most this share of the leak's side.
 MAX_EDIT_FRACTION = 0.5
 #: Bands peeled from one edge by the crisp rule (a caption bar on a letterboxed picture is two).
@@ -173,10 +177,14 @@ def _first(mask: np.ndarray, start: int, value: bool) -> int:
 def _caption_cuts(lines: np.ndarray, limit: int) -> list[int]:
     """Where a caption bar starting at the first line may end: none when there is no bar.
 
-    A bar is plain lines, a block of text lines (gaps between them no taller than the margin
-    above the text), then plain lines again. It ends at a crisp line when the picture's edge
-    differs from the bar, else where the margin below the text equals the margin above it,
-    as in a caption centred in its bar.
+    A bar is plain lines, a block of text lines, then plain lines again. A further run of
+    non-plain lines is one more text line when the gap before it is no taller than the margin
+    above the text and the run no taller than TEXT_LINE_HEIGHT_RATIO times the tallest text
+    line so far; a taller run is the picture, and the bar ends where it starts, whatever the
+    picture's colour (the margin under a caption is often no taller than the one above it).
+    Otherwise the bar ends at a crisp line, or where the margin below the text equals the
+    margin above it, as in a caption centred in its bar (the only guess when the picture's
+    edge has the bar's colour).
     """
     colour = np.median(lines[0], axis=0)
     if limit < 2 or _shares(lines[:1], colour)[0] < PLAIN_LINE_SHARE:
@@ -187,11 +195,18 @@ def _caption_cuts(lines: np.ndarray, limit: int) -> list[int]:
     if margin == 0 or margin >= limit:
         return []
     end = _first(plain, margin, True)
+    tallest = end - margin
+    picture = False
     while end < limit:
         resume = _first(plain, end, False)
         if resume >= limit or resume - end > margin:
             break
-        end = _first(plain, resume, True)
+        stop = _first(plain, resume, True)
+        if stop - resume > TEXT_LINE_HEIGHT_RATIO * tallest:
+            picture = True
+            break
+        tallest = max(tallest, stop - resume)
+        end = stop
     if end >= limit:
         return []
     cuts = []
@@ -199,7 +214,7 @@ def _caption_cuts(lines: np.ndarray, limit: int) -> list[int]:
     if centred < limit and plain[end:centred].all():
         cuts.append(centred)
     after = _first(plain, end, False)
-    if after < limit and share[after] <= CRISP_LINE_SHARE:
+    if picture or (after < limit and share[after] <= CRISP_LINE_SHARE):
         cuts.append(after)
     return cuts
 

@@ -31,6 +31,28 @@ def with_caption(picture: Image.Image, bar: int, colour: str = "white") -> Image
     return canvas
 
 
+def under_pale_sky(size: tuple[int, int] = (240, 200), seed: int = 4) -> Image.Image:
+    """A landscape: a pale blue sky, slightly noisy and never exactly one colour, over ground."""
+    rng = np.random.default_rng(seed)
+    pixels = np.asarray(textured(size, seed=seed)).astype(np.int16)
+    sky = size[1] // 3
+    pixels[:sky] = (196, 214, 238) + rng.integers(-3, 4, (sky, size[0], 3))
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+
+
+def with_meme_caption(picture: Image.Image, lines: list[tuple[int, int]]) -> Image.Image:
+    """A white bar on top holding text lines (top, bottom rows of strokes), as meme makers
+    draw it: the text starts a fixed share down the bar and is not centred in it."""
+    bar = max(bottom for _, bottom in lines) + 10
+    canvas = Image.new("RGB", (picture.width, picture.height + bar), "white")
+    canvas.paste(picture, (0, bar))
+    draw = ImageDraw.Draw(canvas)
+    for top, bottom in lines:
+        for x in range(8, picture.width - 30, 11):
+            draw.rectangle((x, top, x + 4, bottom), fill="black")
+    return canvas
+
+
 def test_a_photo_without_flat_edges_gives_no_crops() -> None:
     assert edit_crops(textured((240, 160))) == []
 
@@ -40,6 +62,26 @@ def test_a_white_caption_bar_over_a_picture_on_white_is_cut_where_the_bar_ends()
     leak = with_caption(original, bar=30)
     assert all(crop.size != original.size for crop in trim_bands(leak))
     assert any(crop.tobytes() == original.tobytes() for crop in caption_crops(leak))
+
+
+def test_a_caption_bar_over_a_pale_sky_is_cut_where_the_picture_starts() -> None:
+    # 12 plain lines above the text, 10 under it: the sky's first lines, no taller than a text
+    # line's gap, used to pass for one more line of text and the bar had no end.
+    original = under_pale_sky()
+    leak = with_meme_caption(original, [(12, 27)])
+    assert any(crop.tobytes() == original.tobytes() for crop in caption_crops(leak))
+
+
+def test_caption_lines_of_different_heights_are_all_taken_for_text() -> None:
+    # A line of x-height letters over one with ascenders and descenders, on the bottom edge.
+    original = under_pale_sky(seed=5)
+    leak = with_meme_caption(original.rotate(180), [(12, 20), (24, 39)]).rotate(180)
+    assert any(crop.tobytes() == original.tobytes() for crop in caption_crops(leak))
+
+
+def test_a_photo_under_a_pale_sky_or_without_a_bar_gives_no_caption_crops() -> None:
+    assert caption_crops(under_pale_sky()) == []
+    assert caption_crops(textured((240, 160))) == []
 
 
 def test_a_white_frame_around_a_picture_on_white_is_removed_but_its_own_margin_is_kept() -> None:
