@@ -66,7 +66,8 @@ def test_hashing_speed_smoke_measures_every_path() -> None:
 )
 def test_service_speed_smoke_serves_checks_and_hashes_reports() -> None:
     result = run_smoke("service_speed")
-    const, check = result["http"]  # type: ignore[misc]
-    assert check[0].startswith("POST /v1/check") and check[-1] == 0 and const[-1] == 0
+    const, batch, upload = result["http"]  # type: ignore[misc]
+    assert batch[0].startswith("POST /v1/check") and upload[0].startswith("POST /v1/check")
+    assert const[-1] == batch[-1] == upload[-1] == 0
     assert result["costs"]["lookup_cpu_ms_per_batch"] > 0  # type: ignore[index]
     assert result["worker"]
