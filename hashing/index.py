@@ -71,6 +71,8 @@ class _Tables:
     #: For one-word codes, the codes in ``perm`` order: 8 more bytes per row and table buy
     #: verification by sequential reads instead of a random gather per candidate.
     sorted_codes: Codes | None
+    #: (shift, mask) of each chunk, for cutting chunk values out of a Python int.
+    key_layout: tuple[tuple[int, int], ...]
 
 
 class HammingIndex:
@@ -200,7 +202,7 @@ class HammingIndex:
         step = max(1, _BATCH_PROBES // probes)
         for start in range(0, len(queries), step):
             block = queries[start : start + step]
-            keys = _query_keys(values[start : start + step], tables.shifts, tables.widths)
+            keys = _query_keys(values[start : start + step], tables.key_layout)
             found = self._probe_tables(block, keys, radius)
             if found is None:
                 found = self._scan_merged(block, radius)
@@ -415,13 +417,9 @@ def _distances(
     return total
 
 
-def _query_keys(
-    values: Sequence[int], shifts: Sequence[int], widths: Sequence[int]
-) -> npt.NDArray[np.int64]:
-    """_chunk_values of Python ints, computed on the ints: cheaper for a few queries."""
-    layout = [(shift, (1 << width) - 1) for shift, width in zip(shifts, widths, strict=True)]
-    keys = [(v >> shift) & mask for v in values for shift, mask in layout]
-    return np.array(keys, dtype=np.int64).reshape(len(values), len(layout))
+def _query_keys(values: Sequence[int], layout: Sequence[tuple[int, int]]) -> npt.NDArray[np.int64]:
+    """_chunk_values of Python ints from (shift, mask) pairs: cheaper for a few queries."""
+    return np.array([[(v >> shift) & mask for shift, mask in layout] for v in values], np.int64)
 
 
 def _chunk_layout(bits: int, rows: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -481,7 +479,8 @@ def _build_tables(codes: Codes, bits: int) -> _Tables:
         table[0] = slot * rows
         table[1:] = np.cumsum(counts[:-1]) + slot * rows
     sorted_codes = codes.ravel().take(perm) if codes.shape[1] == 1 else None
-    return _Tables(shifts, widths, base, offsets, perm, sorted_codes)
+    key_layout = tuple((shift, (1 << w) - 1) for shift, w in zip(shifts, widths, strict=True))
+    return _Tables(shifts, widths, base, offsets, perm, sorted_codes, key_layout)
 
 
 def _chunk_radii(widths: Sequence[int], radius: int) -> list[int]:
