@@ -5,10 +5,10 @@ it fails where the picture's own edge has the colour of the added band: a white 
 frame on a product shot on white, a black pad on a dark photo. The worker knows more than the
 victim's client: it only has to find the picture inside the leak, so it may try a few more
 guesses, each hashed in addition to what it already hashes. Three guesses find where an added
-band ends: the band stops at a crisp line (almost no pixel of the band's colour), a caption's
-text block sits in the middle of its bar, or a frame of one exact colour is equally wide on
-every side. A small
-rotation is undone by turning the leak back by a few fixed angles.
+band ends: the band stops at a crisp line (almost no pixel of the band's colour), a caption bar
+stops where the picture starts under its text lines (or, over a picture of the bar's colour,
+where a caption centred in it would), or a frame of one exact colour is equally wide on every
+side. A small rotation is undone by turning the leak back by a few fixed angles.
 
 Everything here works on a copy capped at EDIT_MAX_SIDE px, so the extra cost per image is
 bounded whatever the leak's size (pHash does not move with size; PDQ moves a few bits).
@@ -177,11 +177,11 @@ def _first(mask: np.ndarray, start: int, value: bool) -> int:
 def _caption_cuts(lines: np.ndarray, limit: int) -> list[int]:
     """Where a caption bar starting at the first line may end: none when there is no bar.
 
-    A bar is plain lines, a block of text lines, then plain lines again. A further run of
-    non-plain lines is one more text line when the gap before it is no taller than the margin
-    above the text and the run no taller than TEXT_LINE_HEIGHT_RATIO times the tallest text
-    line so far; a taller run is the picture, and the bar ends where it starts, whatever the
-    picture's colour (the margin under a caption is often no taller than the one above it).
+    A bar is plain lines, a block of text lines, then plain lines again. The next run of
+    non-plain lines is the picture when it is taller than TEXT_LINE_HEIGHT_RATIO times the
+    tallest text line so far, and the bar ends where it starts, whatever the picture's colour
+    and whatever the margins (meme makers do not centre their text). A shorter run is one
+    more text line when the gap before it is no taller than the margin above the text.
     Otherwise the bar ends at a crisp line, or where the margin below the text equals the
     margin above it, as in a caption centred in its bar (the only guess when the picture's
     edge has the bar's colour).
@@ -199,11 +199,13 @@ def _caption_cuts(lines: np.ndarray, limit: int) -> list[int]:
     picture = False
     while end < limit:
         resume = _first(plain, end, False)
-        if resume >= limit or resume - end > margin:
+        if resume >= limit:
             break
         stop = _first(plain, resume, True)
         if stop - resume > TEXT_LINE_HEIGHT_RATIO * tallest:
             picture = True
+            break
+        if resume - end > margin:
             break
         tallest = max(tallest, stop - resume)
         end = stop

@@ -40,10 +40,12 @@ def under_pale_sky(size: tuple[int, int] = (240, 200), seed: int = 4) -> Image.I
     return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
 
 
-def with_meme_caption(picture: Image.Image, lines: list[tuple[int, int]]) -> Image.Image:
-    """A white bar on top holding text lines (top, bottom rows of strokes), as meme makers
-    draw it: the text starts a fixed share down the bar and is not centred in it."""
-    bar = max(bottom for _, bottom in lines) + 10
+def with_meme_caption(
+    picture: Image.Image, lines: list[tuple[int, int]], below: int = 10
+) -> Image.Image:
+    """A white bar on top holding text lines (top, bottom rows of strokes) and ``below`` plain
+    lines under them, as meme makers draw it: the text is not centred in the bar."""
+    bar = max(bottom for _, bottom in lines) + 1 + below
     canvas = Image.new("RGB", (picture.width, picture.height + bar), "white")
     canvas.paste(picture, (0, bar))
     draw = ImageDraw.Draw(canvas)
@@ -69,6 +71,16 @@ def test_a_caption_bar_over_a_pale_sky_is_cut_where_the_picture_starts() -> None
     # line's gap, used to pass for one more line of text and the bar had no end.
     original = under_pale_sky()
     leak = with_meme_caption(original, [(12, 27)])
+    assert any(crop.tobytes() == original.tobytes() for crop in caption_crops(leak))
+
+
+def test_a_caption_set_high_in_its_bar_is_cut_where_a_partly_white_picture_starts() -> None:
+    # 6 plain lines above the text, 14 under it, and a picture whose top is half white: the
+    # bar ends neither at a crisp line nor where a centred caption's bar would.
+    pixels = np.asarray(under_pale_sky(seed=6)).copy()
+    pixels[:30, :120] = 250
+    original = Image.fromarray(pixels)
+    leak = with_meme_caption(original, [(6, 17)], below=14)
     assert any(crop.tobytes() == original.tobytes() for crop in caption_crops(leak))
 
 
