@@ -112,16 +112,13 @@ def _misses(
 ) -> list[Fingerprint]:
     """PDQ and pHash of ``uploads`` tiles that no bank code is within the match radius of."""
     found: list[Fingerprint] = []
-    for row in range(len(pdq)):
-        pair = [
-            Fingerprint(Algorithm.PDQ, code_to_int(pdq[row])),
-            Fingerprint(Algorithm.PHASH, code_to_int(phash[row])),
-        ]
-        if any(degeneracy(fp) for fp in pair):
-            continue
-        if _nearest(bank[Algorithm.PDQ], pdq[row]) <= MATCH_RADIUS_BITS[Algorithm.PDQ]:
-            continue
-        if _nearest(bank[Algorithm.PHASH], phash[row]) <= MATCH_RADIUS_BITS[Algorithm.PHASH]:
+    for tile in zip(pdq, phash, strict=True):
+        codes = dict(zip((Algorithm.PDQ, Algorithm.PHASH), tile, strict=True))
+        pair = [Fingerprint(algorithm, code_to_int(code)) for algorithm, code in codes.items()]
+        if any(degeneracy(fp) for fp in pair) or any(
+            _nearest(bank[algorithm], code) <= MATCH_RADIUS_BITS[algorithm]
+            for algorithm, code in codes.items()
+        ):
             continue
         found += pair
         if len(found) == 2 * uploads:
