@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from casework.cases import SubmittedFingerprint
+from casework.reports import MAX_URLS_PER_REPORT
 
 # Generous bounds on the wire; the domain applies the real, configurable limits with a clear error.
 MAX_WIRE_FINGERPRINTS = 10_000
@@ -110,7 +111,7 @@ class ReportIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    urls: list[str] = Field(min_length=1, max_length=1000)
+    urls: list[str] = Field(min_length=1, max_length=MAX_URLS_PER_REPORT)
     note: str | None = Field(default=None, max_length=10_000)
 
 

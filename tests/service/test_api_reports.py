@@ -12,6 +12,7 @@ from redis import Redis
 
 from casework.apikeys import KeyKind, Scope, issue_key
 from casework.db import transaction
+from casework.reports import MAX_URLS_PER_REPORT
 from casework.runtime import Runtime
 from tests.conftest import table_counts
 from tests.factories import image_set, wire
@@ -117,3 +118,16 @@ def test_a_withdrawn_case_cannot_report(client: TestClient) -> None:
     auth = open_case(client, 6)
     client.post("/v1/case/withdraw", auth=auth)
     assert client.post("/v1/reports", json={"urls": [LEAK]}, auth=auth).status_code == 409
+
+
+def test_the_openapi_url_limit_is_the_one_the_server_enforces(
+    client: TestClient, runtime: Runtime
+) -> None:
+    report_in = client.get("/openapi.json").json()["components"]["schemas"]["ReportIn"]
+    assert report_in["properties"]["urls"]["maxItems"] == MAX_URLS_PER_REPORT
+    auth = open_case(client, 7)
+    too_many = [f"{LEAK}/{n}" for n in range(MAX_URLS_PER_REPORT + 1)]
+    assert client.post("/v1/reports", json={"urls": too_many}, auth=auth).status_code == 422
+    assert table_counts(runtime)["reports"] == 0
+    at_limit = too_many[:MAX_URLS_PER_REPORT]
+    assert client.post("/v1/reports", json={"urls": at_limit}, auth=auth).status_code == 202
