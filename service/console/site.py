@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from casework.runtime import Runtime
@@ -23,5 +24,13 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
     """
     app.state.console = ConsoleConfig.build(runtime.settings, passwords=runtime.pins)
     for module in (auth, matches, cases, takedowns, quarantine, admin):
+        _answer_head(module.router)
         app.include_router(module.router, dependencies=[Depends(refuse_api_keys)])
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+
+
+def _answer_head(router: APIRouter) -> None:
+    """Let HEAD reach the router's GET pages, as it reaches the victim pages and static files."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            route.methods.add("HEAD")

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from casework.reports import MAX_NOTE_CHARS, MAX_URLS_PER_REPORT
 from service.deps import RuntimeDep
 from service.web.texts import Texts
 from service.web.texts.en import ENGLISH
@@ -67,6 +68,8 @@ def _add_page(prefix: str, texts: Texts, page: Page) -> None:
             "page": page.name.lower(),
             "lang": texts.lang,
             "maxPerRequest": runtime.settings.max_fingerprints_per_request,
+            "maxUrlsPerReport": MAX_URLS_PER_REPORT,
+            "maxNoteChars": MAX_NOTE_CHARS,
             "messages": texts.script,
         }
         return templates.TemplateResponse(
@@ -88,7 +91,8 @@ def _add_page(prefix: str, texts: Texts, page: Page) -> None:
     router.add_api_route(
         page_url(prefix, page),
         render,
-        methods=["GET"],
+        # HEAD too, as uptime checks and link previews send it (static files answer it already).
+        methods=["GET", "HEAD"],
         response_class=HTMLResponse,
         name=f"victim_{texts.lang}_{page.name.lower()}",
     )

@@ -116,3 +116,13 @@ def test_https_responses_tell_browsers_to_stay_on_https(client: TestClient) -> N
     assert "strict-transport-security" not in client.get("/").headers
     secure = TestClient(client.app, base_url="https://testserver")
     assert secure.get("/").headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("path", [*ALL_PAGES, "/console/login", *STATIC])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+    assert head.content == b""
