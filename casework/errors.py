@@ -11,7 +11,8 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   │   ├── InvalidFingerprints    malformed or unusable fingerprints
 │   │   └── InvalidUrls            reported URLs that cannot be fetched at all
 │   ├── IncompleteNotice       a takedown notice lacks fields its legal regime requires
-│   └── TooManyFingerprints    over the per-request or per-case limit
+│   ├── TooManyFingerprints    over the per-request or per-case limit
+│   └── UploadAsForm           an upload sent as a form instead of as the body itself (415)
 ├── Conflict                   409: the object's state forbids the operation
 │   ├── CaseWithdrawn          the case was withdrawn; nothing can be added to it
 │   └── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
@@ -152,6 +153,18 @@ class LoginFailed(NotAuthenticated):
 
     def __init__(self) -> None:
         super().__init__("That e-mail address and password do not match an active account.")
+
+
+class UploadAsForm(InvalidInput):
+    """A file to check sent as a form (multipart or urlencoded) instead of as the body itself."""
+
+    code = "upload_as_form"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "send the file's bytes as the request body (Content-Type: application/octet-stream "
+            "or the image's type), not as a form: multipart is not accepted"
+        )
 
 
 class IncompleteNotice(InvalidInput):

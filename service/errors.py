@@ -25,6 +25,7 @@ from casework.errors import (
     RateLimited,
     TooManyFingerprints,
     Unavailable,
+    UploadAsForm,
 )
 from casework.outcomes import UnknownTargets
 
@@ -37,6 +38,7 @@ STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
     (NotAuthenticated, 401),
     (NotFound, 404),
     (TooManyFingerprints, 413),
+    (UploadAsForm, 415),
     (InvalidInput, 422),
     (Conflict, 409),
     (NotAllowed, 403),
@@ -57,6 +59,7 @@ ERROR_MEANINGS: dict[int, str] = {
     404: "the object does not exist, or is not yours: one answer for both",
     409: "the object's state forbids it (the case was withdrawn)",
     413: "the body is too large, or there are too many fingerprints",
+    415: "the body is a form (multipart or urlencoded): send the file's bytes as the body",
     422: "the request is malformed, or refused as it stands; details say where",
     429: "over the caller's budget; Retry-After says when to try again",
     503: "the service is not ready (database, index or credential checks); retry shortly",

@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from casework import checks, feed, outcomes
-from casework.errors import NotFound
+from casework.errors import NotFound, UploadAsForm
 from casework.models import PlatformOutcome
 from casework.platforms import algorithms_of
 from casework.runtime import Runtime
@@ -51,6 +51,8 @@ router = APIRouter(prefix="/v1", tags=["platforms"])
 CHECK_IMAGE_PATH = "/v1/check/image"
 #: Batches up to this size are looked up on the event loop (well under a millisecond each).
 LOOKUP_ON_LOOP_MAX = 16
+#: A form's parts are not the file: hashing one would answer "unusable" for the wrong reason.
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: Sensitive lists must not sit in shared caches.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -100,7 +102,7 @@ async def check(
 
 @router.post(
     "/check/image",
-    responses=error_responses(401, 403, 404, 413, 429, 503, meanings=PLATFORM_ERRORS),
+    responses=error_responses(401, 403, 404, 413, 415, 429, 503, meanings=PLATFORM_ERRORS),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -125,6 +127,9 @@ async def check_image(
     SHA-256, and PDQ and pHash in all 8 flips and rotations and with flat borders trimmed; other
     files get MD5 and SHA-256 only. The answer is the closest match.
     """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in FORM_MEDIA_TYPES:
+        raise UploadAsForm
     data = await request.body()
     await run_in_threadpool(
         limiter.spend,

@@ -81,3 +81,16 @@ def test_uploads_over_the_cap_are_refused_but_other_routes_keep_2_mib(
     assert post_image(client, keys.alpha, three_mib).status_code == 200
     big_json = client.post("/v1/check", content=b"{" + three_mib + b"}", headers=bearer(keys.alpha))
     assert big_json.status_code == 413
+
+
+def test_a_multipart_upload_is_refused_with_415_saying_to_send_the_bytes(
+    client: TestClient, keys: PlatformKeys
+) -> None:
+    files = {"file": ("leak.jpg", photo(0).read_bytes(), "image/jpeg")}
+    response = client.post("/v1/check/image", files=files, headers=bearer(keys.alpha))
+    assert response.status_code == 415
+    error = response.json()["error"]
+    assert error["code"] == "upload_as_form"
+    assert "bytes as the request body" in error["message"]
+    documented = client.get("/openapi.json").json()["paths"]["/v1/check/image"]["post"]
+    assert "415" in documented["responses"]
