@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -62,12 +62,34 @@ class Limits:
     per_case: int
 
 
+#: A pause doubles with each round of wrong PINs up to this many times, so that the refusal can
+#: name a time by which every paused case opens again (15, 30, then 60 minutes by default).
+LOCKOUT_DOUBLINGS_MAX = 2
+#: The time a refusal names is rounded up to this grid, so that two refusals a moment apart
+#: read the same.
+RETRY_GRID_MINUTES = 5
+
+
 @dataclass(frozen=True)
 class LockoutPolicy:
-    """After ``failures`` wrong PINs a case pauses for ``minutes``, doubling each time."""
+    """After ``failures`` wrong PINs a case pauses for ``minutes``, doubling up to 4 times that."""
 
     failures: int
     minutes: int
+
+    def pause(self, rounds: int) -> timedelta:
+        """How long the case pauses after its ``rounds``-th round of wrong PINs."""
+        return timedelta(minutes=self.minutes * 2 ** min(rounds - 1, LOCKOUT_DOUBLINGS_MAX))
+
+    def refusal(self, now: datetime) -> CaseNotFound:
+        """The one refusal for an unknown case, a wrong PIN and a paused case.
+
+        It names a time by which any case paused now opens again, from the clock alone.
+        """
+        latest = now + timedelta(minutes=self.minutes * 2**LOCKOUT_DOUBLINGS_MAX)
+        grid = RETRY_GRID_MINUTES * 60
+        seconds = -(-int(latest.timestamp()) // grid) * grid
+        return CaseNotFound(retry_at=datetime.fromtimestamp(seconds, UTC))
 
 
 @dataclass(frozen=True)
@@ -108,7 +130,8 @@ def validate_fingerprints(
         raise TooManyFingerprints("send at least one fingerprint")
     if len(submitted) > limits.per_request:
         raise TooManyFingerprints(
-            f"{len(submitted)} fingerprints in one request; the limit is {limits.per_request}"
+            f"{len(submitted)} fingerprints in one request; the limit is {limits.per_request}",
+            per_request=limits.per_request,
         )
     parsed: list[tuple[Fingerprint, int | None]] = []
     problems: list[ItemProblem] = []
@@ -186,7 +209,7 @@ def recover_case(
             select(Case).where(Case.public_id == canonical).with_for_update()
         ).scalar_one_or_none()
     if case is None or (case.locked_until is not None and now < case.locked_until):
-        raise CaseNotFound()
+        raise lockout.refusal(now)
     digest = vault.key_digest(normalise_recovery_code(code))
     recovery = session.execute(
         select(RecoveryCode).where(
@@ -198,7 +221,7 @@ def recover_case(
     if recovery is None:
         _count_failure(case, lockout, now)
         session.flush()
-        raise CaseNotFound()
+        raise lockout.refusal(now)
     recovery.used_at = now
     pin = new_pin()
     case.pin_hash = pins.hash(pin)
@@ -239,14 +262,14 @@ def authenticate_case(
         ).scalar_one_or_none()
     if case is None:
         pins.verify(None, pin)
-        raise CaseNotFound()
+        raise lockout.refusal(now)
     if case.locked_until is not None and now < case.locked_until:
         pins.verify(None, pin)
-        raise CaseNotFound()
+        raise lockout.refusal(now)
     if not pins.verify(case.pin_hash, pin):
         _count_failure(case, lockout, now)
         session.flush()
-        raise CaseNotFound()
+        raise lockout.refusal(now)
     if case.failed_attempts or case.locked_until:
         case.failed_attempts = 0
         case.locked_until = None
@@ -257,8 +280,7 @@ def authenticate_case(
 def _count_failure(case: Case, lockout: LockoutPolicy, now: datetime) -> None:
     case.failed_attempts += 1
     if case.failed_attempts % lockout.failures == 0:
-        rounds = case.failed_attempts // lockout.failures
-        case.locked_until = now + timedelta(minutes=lockout.minutes * 2 ** (rounds - 1))
+        case.locked_until = now + lockout.pause(case.failed_attempts // lockout.failures)
 
 
 def add_fingerprints(

@@ -27,6 +27,7 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class CaseworkError(Exception):
@@ -44,15 +45,20 @@ class NotFound(CaseworkError):
 
 
 class CaseNotFound(NotFound):
-    """Unknown case, wrong PIN or locked case; one message for all three."""
+    """Unknown case, wrong PIN or paused case; one message for all three.
+
+    ``retry_at`` must come from the request time and the lockout policy alone (never from the
+    case), so that it is true for a paused case and tells nothing about an unknown one.
+    """
 
     code = "case_not_found"
     persist = True
 
-    def __init__(self) -> None:
+    def __init__(self, retry_at: datetime) -> None:
+        self.retry_at = retry_at
         super().__init__(
-            "No case matches this case ID and PIN. After several wrong PINs a case is paused "
-            "for a while; check both and try again later."
+            "No case matches this case ID and PIN, or the case is paused after too many wrong "
+            f"PINs. Check both; if it is paused, try again after {retry_at:%H:%M} UTC."
         )
 
 
@@ -90,9 +96,13 @@ class InvalidFingerprints(InvalidItems):
 
 
 class TooManyFingerprints(InvalidInput):
-    """Over the per-request or per-case limit."""
+    """Over the per-request or per-case limit; ``per_request`` is the request limit, if broken."""
 
     code = "too_many_fingerprints"
+
+    def __init__(self, message: str, *, per_request: int | None = None) -> None:
+        self.per_request = per_request
+        super().__init__(message)
 
 
 class Conflict(CaseworkError):

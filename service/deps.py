@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from casework.apikeys import InvalidApiKey, Scope, authenticate_key
 from casework.cases import authenticate_case
-from casework.db import transaction
+from casework.db import transaction, utcnow
 from casework.errors import ApiKeyRefused, CaseNotFound, NotAuthenticated
 from casework.models import Case
 from casework.platforms import PlatformCaller, authenticate_platform
@@ -143,7 +143,7 @@ def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
         try:
             username, _, password = b64decode(value, validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
-            raise CaseNotFound() from None
+            raise runtime.lockout.refusal(utcnow()) from None
         case = verify_pin_attempt(
             request,
             runtime,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
@@ -70,10 +71,13 @@ HtmlErrorPage = Callable[[Request, CaseworkError, int], Response]
 
 
 def error_body(
-    code: str, message: str, details: list[dict[str, object]] | None = None
+    code: str,
+    message: str,
+    details: list[dict[str, object]] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
     """The JSON shape of every error response."""
-    error: dict[str, object] = {"code": code, "message": message}
+    error: dict[str, object] = {"code": code, "message": message, **(extra or {})}
     if details:
         error["details"] = details
     return {"error": error}
@@ -85,6 +89,14 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     details: list[dict[str, object]] | None = None
+    retry_at: datetime | None = Field(
+        default=None,
+        description="case_not_found: a time by which a paused case opens again (the same for "
+        "every refusal at that moment, so it tells nothing about the case)",
+    )
+    per_request: int | None = Field(
+        default=None, description="too_many_fingerprints: the most one request may carry"
+    )
 
 
 class ErrorOut(BaseModel):
@@ -113,6 +125,12 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
     details: list[dict[str, object]] | None = None
     if isinstance(error, InvalidItems | UnknownTargets):
         details = [{"index": p.index, "reason": p.reason} for p in error.problems]
+    # Machine-readable parts of the message, so that clients can say it in their own words.
+    extra: dict[str, object] = {}
+    if isinstance(error, CaseNotFound):
+        extra["retry_at"] = error.retry_at.isoformat()
+    if isinstance(error, TooManyFingerprints) and error.per_request is not None:
+        extra["per_request"] = error.per_request
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
@@ -120,7 +138,7 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
         # The console renders its own login page; JSON routes take a case ID and PIN or a key.
         challenge = CASE_CHALLENGE if isinstance(error, CaseNotFound) else "Bearer"
         headers = {"WWW-Authenticate": challenge}
-    return JSONResponse(error_body(error.code, str(error), details), status, headers=headers)
+    return JSONResponse(error_body(error.code, str(error), details, extra), status, headers=headers)
 
 
 def _http_error(_request: Request, error: Exception) -> JSONResponse:

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, BackgroundTasks, status
-from redis import Redis
-from redis.exceptions import RedisError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework import reports
-from casework.models import Match, Report
+from casework import progress, reports
+from casework.models import Report
 from service.api.schemas import ReportIn, ReportItemOut, ReportOut
 from service.deps import CurrentReporter, QueueDep, RuntimeDep, SessionDep
 from service.errors import error_responses
-from workers.queues import enqueue_items
-
-logger = logging.getLogger(__name__)
+from workers.reports import schedule_items
 
 router = APIRouter(prefix="/v1", tags=["reports"])
-
-
-def _enqueue_after_commit(redis: Redis, item_ids: list[int]) -> None:
-    # Runs after the response, so after the commit; if Redis is down the reconciler re-enqueues.
-    try:
-        enqueue_items(redis, item_ids)
-    except RedisError as error:
-        logger.warning("enqueue failed, left to the reconciler: %s", type(error).__name__)
 
 
 @router.post(
@@ -47,7 +32,8 @@ def create_report(
     report = reports.create_report(
         session, reporter=reporter, urls=body.urls, note=body.note, vault=runtime.vault
     )
-    background.add_task(_enqueue_after_commit, redis, [item.id for item in report.items])
+    # Runs after the response, so after the commit.
+    background.add_task(schedule_items, redis, [item.id for item in report.items])
     return _report_out(session, report, reporter)
 
 
@@ -60,16 +46,12 @@ def read_report(report_id: str, reporter: CurrentReporter, session: SessionDep) 
 
 def _report_out(session: Session, report: Report, reporter: reports.Reporter) -> ReportOut:
     # A victim sees matches with their own case only; a flagger sees that something matched.
-    query = select(Match.item_id, func.count()).where(
-        Match.item_id.in_([item.id for item in report.items])
-    )
-    if reporter.case is not None:
-        query = query.where(Match.case_id == reporter.case.id)
-    counts = dict(session.execute(query.group_by(Match.item_id)).all())
-    return ReportOut(
-        report_id=report.public_id,
-        created_at=report.created_at,
-        items=[
+    case_id = reporter.case.id if reporter.case is not None else None
+    matching = progress.images_matching(session, items=report.items, case_id=case_id)
+    items = []
+    for item in report.items:
+        said = progress.item_progress(item, matching=matching.get(item.id, 0))
+        items.append(
             ReportItemOut(
                 url=item.url,
                 state=item.status,
@@ -78,8 +60,10 @@ def _report_out(session: Session, report: Report, reporter: reports.Reporter) ->
                 attempts=item.attempts,
                 images_found=item.images_found,
                 images_checked=item.images_hashed,
-                matches=counts.get(item.id, 0),
+                matches=matching.get(item.id, 0),
+                progress=said.kind.value,
+                finished=said.finished,
+                text=said.text,
             )
-            for item in report.items
-        ],
-    )
+        )
+    return ReportOut(report_id=report.public_id, created_at=report.created_at, items=items)

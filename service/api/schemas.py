@@ -125,7 +125,16 @@ class ReportItemOut(BaseModel):
     attempts: int
     images_found: int
     images_checked: int
-    matches: int
+    matches: int = Field(
+        description="images found here that match; one image counts once, however many of "
+        "its hashes matched"
+    )
+    progress: str = Field(
+        description="queued, checking, retrying, found, nothing_found, no_images, unreadable "
+        "or failed: what `text` says"
+    )
+    finished: bool = Field(description="false while the URL is still waiting or being checked")
+    text: str = Field(description="where this URL stands, in a plain English sentence")
 
 
 class ReportOut(BaseModel):

@@ -181,6 +181,27 @@ def test_wrong_pins_lock_the_case_even_for_the_right_pin(runtime: Runtime) -> No
     assert authenticate(runtime, case_id, opened.pin, now=later) == opened.case.id
 
 
+def test_the_refusal_names_a_time_by_which_a_case_paused_again_and_again_opens(
+    runtime: Runtime,
+) -> None:
+    opened = open_alices_case(runtime, image_set(random.Random(19), images=1))
+    case_id = opened.case.public_id
+    now = utcnow()
+    for _round in range(4):
+        for _ in range(runtime.lockout.failures):
+            with pytest.raises(CaseNotFound) as refused:
+                authenticate(runtime, case_id, "00000000", now=now)
+        with pytest.raises(CaseNotFound) as unknown:
+            authenticate(runtime, "ZZZZZZZZZZZZ", "00000000", now=now)
+        assert str(refused.value) == str(unknown.value)
+        assert f"try again after {refused.value.retry_at:%H:%M} UTC" in str(refused.value)
+        with transaction(runtime.sessions) as session:
+            paused_until = session.scalars(select(Case.locked_until)).one()
+        assert paused_until is not None and now < paused_until <= refused.value.retry_at
+        now = paused_until
+    assert authenticate(runtime, case_id, opened.pin, now=now) == opened.case.id
+
+
 def test_unknown_case_and_wrong_pin_raise_the_same_error(runtime: Runtime) -> None:
     opened = open_alices_case(runtime, image_set(random.Random(10), images=1))
     with pytest.raises(CaseNotFound) as unknown:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -65,6 +66,25 @@ def test_a_wrong_pin_and_an_unknown_case_answer_the_same_401(client: TestClient)
     assert wrong_pin.headers["www-authenticate"] == unknown.headers["www-authenticate"]
 
 
+def test_a_paused_case_answers_exactly_like_an_unknown_one_and_names_a_time(
+    client: TestClient, runtime: Runtime
+) -> None:
+    opened = open_case(client, seed=9)
+    for _ in range(runtime.lockout.failures):
+        client.get("/v1/case", auth=(opened["case_id"], "99999999"))
+    paused = client.get("/v1/case", auth=(opened["case_id"], opened["pin"]))
+    unknown = client.get("/v1/case", auth=("ABCDEFGHJKMN", opened["pin"]))
+    assert paused.status_code == unknown.status_code == 401
+    assert paused.json() == unknown.json()
+    error = paused.json()["error"]
+    retry_at = datetime.fromisoformat(error["retry_at"])
+    assert retry_at >= datetime.now(UTC) + timedelta(minutes=runtime.lockout.minutes)
+    assert error["message"] == (
+        "No case matches this case ID and PIN, or the case is paused after too many wrong PINs. "
+        f"Check both; if it is paused, try again after {retry_at:%H:%M} UTC."
+    )
+
+
 def test_missing_credentials_ask_for_basic_auth(client: TestClient) -> None:
     response = client.get("/v1/case")
     assert response.status_code == 401
@@ -120,6 +140,7 @@ def test_too_many_fingerprints_in_one_request_answer_413(
     response = client.post("/v1/cases", json=wire(fingerprints))
     assert response.status_code == 413
     assert "limit is 500" in response.json()["error"]["message"]
+    assert response.json()["error"]["per_request"] == 500
     assert table_counts(runtime)["cases"] == 0
 
 

@@ -97,6 +97,14 @@ class Texts:
     notify_address: str
     notify_save: str
     webhook_signing_key_label: str
+    report_title: str
+    report_intro: str
+    report_urls_label: str
+    report_urls_hint: str
+    report_note_label: str
+    report_note_hint: str
+    report_button: str
+    report_progress_title: str
 
     add_title: str
     add_intro: str

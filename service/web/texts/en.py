@@ -143,6 +143,21 @@ ENGLISH = Texts(
     notify_address="E-mail address or https web address",
     notify_save="Save",
     webhook_signing_key_label="Secret to check the webhook's signature (shown only now):",
+    report_title="Report where you found your images",
+    report_intro=(
+        "Give the web addresses where you saw your images: the page, or the image itself. We "
+        "visit each one, make fingerprints of the images there without keeping them, and compare "
+        "them with yours. A caseworker looks at every possible copy before anything is sent."
+    ),
+    report_urls_label="Web addresses",
+    report_urls_hint="One per line, starting with https:// or http://, at most {max} at a time.",
+    report_note_label="Note for the caseworker (optional)",
+    report_note_hint=(
+        "For example who posted them or when. It is stored encrypted and only caseworkers of "
+        "your case can open it."
+    ),
+    report_button="Report these addresses",
+    report_progress_title="What we found at each address",
     add_title="Add images to a case",
     add_intro=(
         "Found more images, or other copies? Add their fingerprints to your case. As before, "
@@ -227,6 +242,8 @@ ENGLISH = Texts(
         "checked that it is gone.",
         "tl_removed_after_one": "{platform} removed the image 1 hour after the notice; we "
         "checked that it is gone.",
+        "tl_reported_removed": "A caseworker reported that {platform} removed the image; we are "
+        "checking that it is gone.",
         "tl_refused": "{platform} refused; your caseworker will escalate.",
         "tl_no_response": "{platform} did not answer in time.",
         "tl_checked_still_there": "We checked {platform}: the image is still there.",
@@ -243,5 +260,47 @@ ENGLISH = Texts(
         "notify_failing": "The last note could not be delivered. Check the address.",
         "notify_need_address": "Enter the e-mail address or web address first.",
         "notify_saved": "Saved.",
+        "report_need_urls": "Enter at least one web address.",
+        "report_too_many": "That is {count} addresses; at most {max} can be sent at a time. "
+        "Send the rest in a second report.",
+        "report_bad_lines": "These lines are not web addresses starting with https:// or "
+        "http://: {lines}.",
+        "report_refused": "The service cannot check some addresses:",
+        "report_line": "line {n}",
+        "report_sending": "Sending the addresses…",
+        "report_sent": "Sent. This list updates by itself until every address is checked.",
+        "report_all_done": "Every address has been checked.",
+        "report_stalled": "Checking takes longer than usual. Check your case again later to "
+        "see the results.",
+        "rp_queued": "Waiting to be checked.",
+        "rp_checking": "Being checked now.",
+        "rp_retrying": "Not checked yet because {why}; we will try again.",
+        "rp_found": "Checked: {count} images matching yours found.",
+        "rp_found_one": "Checked: 1 image matching yours found.",
+        "rp_nothing_found": "Checked: nothing of yours found ({checked} images compared).",
+        "rp_nothing_found_one": "Checked: nothing of yours found (1 image compared).",
+        "rp_unreadable": "Checked: {found} images found there, but none could be read.",
+        "rp_unreadable_one": "Checked: 1 image found there, but it could not be read.",
+        "rp_no_images": "Checked: no images found at this address.",
+        "rp_failed": "Could not be checked because {why}.",
+        "why_invalid_url": "the address is not valid",
+        "why_unsupported_scheme": "only http and https addresses can be checked",
+        "why_blocked_address": "it leads to a private or internal network, which we never visit",
+        "why_blocked_port": "it uses a port we do not visit (only the usual web ports 80 and 443)",
+        "why_dns_error": "no website by that name exists",
+        "why_dns_timeout": "looking up the website's name took too long",
+        "why_connect_error": "the website could not be reached",
+        "why_timeout": "the website did not answer in time",
+        "why_too_large": "the file there is too large to check",
+        "why_too_many_redirects": "the address sends us on to other addresses too many times",
+        "why_http_error": "the website answered with an error instead of the page",
+        "why_not_an_image": "what is there is not an image we can read",
+        "why_unsupported_content": "what is there is neither a web page nor an image",
+        "why_unsupported_encoding": "the website sent it in a form we cannot read",
+        "why_image_too_large": "the image is too large to check safely",
+        "why_image_too_small": "the image is too small to compare",
+        "why_decode_error": "the image there is damaged or cannot be read",
+        "why_worker_crashed": "checking it failed several times, so we stopped trying",
+        "why_other": "something went wrong on our side",
     },
 )

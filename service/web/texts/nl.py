@@ -150,6 +150,22 @@ DUTCH = Texts(
     webhook_signing_key_label=(
         "Geheim om de handtekening van de webhook te controleren (alleen nu zichtbaar):"
     ),
+    report_title="Meld waar je je beelden hebt gevonden",
+    report_intro=(
+        "Geef de webadressen waar je je beelden zag: de pagina, of het beeld zelf. We bezoeken "
+        "elk adres, maken vingerafdrukken van de beelden daar zonder ze te bewaren, en vergelijken "
+        "die met de jouwe. Een medewerker bekijkt elke mogelijke kopie voordat er iets wordt "
+        "verstuurd."
+    ),
+    report_urls_label="Webadressen",
+    report_urls_hint="Eén per regel, beginnend met https:// of http://, hoogstens {max} tegelijk.",
+    report_note_label="Toelichting voor de medewerker (niet verplicht)",
+    report_note_hint=(
+        "Bijvoorbeeld wie ze plaatste of wanneer. Dit wordt versleuteld bewaard en alleen "
+        "medewerkers van je zaak kunnen het openen."
+    ),
+    report_button="Deze adressen melden",
+    report_progress_title="Wat we op elk adres vonden",
     add_title="Beelden aan een melding toevoegen",
     add_intro=(
         "Meer beelden gevonden, of andere kopieën? Voeg hun vingerafdrukken toe aan je melding. "
@@ -240,6 +256,8 @@ DUTCH = Texts(
         "we hebben gecontroleerd dat het weg is.",
         "tl_removed_after_one": "{platform} heeft het beeld 1 uur na het verzoek verwijderd; "
         "we hebben gecontroleerd dat het weg is.",
+        "tl_reported_removed": "Een medewerker meldde dat {platform} het beeld heeft verwijderd; "
+        "we controleren of het echt weg is.",
         "tl_refused": "{platform} weigerde; je medewerker gaat verdere stappen zetten.",
         "tl_no_response": "{platform} heeft niet op tijd gereageerd.",
         "tl_checked_still_there": "We hebben {platform} gecontroleerd: het beeld staat er nog.",
@@ -259,5 +277,50 @@ DUTCH = Texts(
         "notify_failing": "Het laatste bericht kon niet worden bezorgd. Controleer het adres.",
         "notify_need_address": "Vul eerst het e-mailadres of webadres in.",
         "notify_saved": "Opgeslagen.",
+        "report_need_urls": "Vul minstens één webadres in.",
+        "report_too_many": "Dat zijn {count} adressen; er kunnen er hoogstens {max} tegelijk "
+        "worden verstuurd. Stuur de rest in een tweede melding.",
+        "report_bad_lines": "Deze regels zijn geen webadressen die met https:// of http:// "
+        "beginnen: {lines}.",
+        "report_refused": "De dienst kan een aantal adressen niet controleren:",
+        "report_line": "regel {n}",
+        "report_sending": "De adressen worden verstuurd…",
+        "report_sent": "Verstuurd. Deze lijst werkt zichzelf bij tot elk adres is gecontroleerd.",
+        "report_all_done": "Elk adres is gecontroleerd.",
+        "report_stalled": "Het controleren duurt langer dan gewoonlijk. Bekijk je zaak later "
+        "opnieuw voor de uitkomst.",
+        "rp_queued": "Wacht op controle.",
+        "rp_checking": "Wordt nu gecontroleerd.",
+        "rp_retrying": "Nog niet gecontroleerd omdat {why}; we proberen het opnieuw.",
+        "rp_found": "Gecontroleerd: {count} beelden gevonden die op de jouwe lijken.",
+        "rp_found_one": "Gecontroleerd: 1 beeld gevonden dat op de jouwe lijkt.",
+        "rp_nothing_found": "Gecontroleerd: niets van jou gevonden ({checked} beelden vergeleken).",
+        "rp_nothing_found_one": "Gecontroleerd: niets van jou gevonden (1 beeld vergeleken).",
+        "rp_unreadable": "Gecontroleerd: daar staan {found} beelden, maar geen ervan kon worden "
+        "gelezen.",
+        "rp_unreadable_one": "Gecontroleerd: daar staat 1 beeld, maar het kon niet worden gelezen.",
+        "rp_no_images": "Gecontroleerd: op dit adres staan geen beelden.",
+        "rp_failed": "Kon niet worden gecontroleerd omdat {why}.",
+        "why_invalid_url": "het adres niet geldig is",
+        "why_unsupported_scheme": "alleen http- en https-adressen kunnen worden gecontroleerd",
+        "why_blocked_address": "het naar een privé- of intern netwerk leidt, en daar komen we "
+        "nooit",
+        "why_blocked_port": "het een poort gebruikt die we niet bezoeken (alleen de gewone "
+        "webpoorten 80 en 443)",
+        "why_dns_error": "er geen website met die naam bestaat",
+        "why_dns_timeout": "het opzoeken van de naam van de website te lang duurde",
+        "why_connect_error": "de website niet bereikbaar was",
+        "why_timeout": "de website niet op tijd antwoordde",
+        "why_too_large": "het bestand daar te groot is om te controleren",
+        "why_too_many_redirects": "het adres ons te vaak naar andere adressen doorstuurt",
+        "why_http_error": "de website met een foutmelding antwoordde in plaats van de pagina",
+        "why_not_an_image": "wat daar staat geen beeld is dat we kunnen lezen",
+        "why_unsupported_content": "wat daar staat geen webpagina en geen beeld is",
+        "why_unsupported_encoding": "de website het in een vorm stuurde die we niet kunnen lezen",
+        "why_image_too_large": "het beeld te groot is om veilig te controleren",
+        "why_image_too_small": "het beeld te klein is om te vergelijken",
+        "why_decode_error": "het beeld daar beschadigd is of niet kan worden gelezen",
+        "why_worker_crashed": "het controleren een paar keer mislukte, en we daarom zijn gestopt",
+        "why_other": "er bij ons iets misging",
     },
 )

@@ -1,0 +1,123 @@
+"""What a victim is told about each reported URL: counted per image found, reasons in words."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+
+from casework.db import transaction
+from casework.models import Match, MatchStatus, ReportItem
+from casework.progress import REASON_TEXTS, Progress
+from casework.runtime import Runtime
+from hashing.images import decode_image
+from service.web.texts.en import ENGLISH
+from service.web.texts.nl import DUTCH
+from tests.harness import ContentServer, encode
+from tests.reports.test_report_jobs import loopback_context
+from tests.reports.test_report_matching import open_case, usable_corpus_images
+from workers.context import WorkerContext
+from workers.fetcher import Reason
+from workers.reports import IMAGE_REASONS, fetch_and_match
+
+__all__ = ["loopback_context"]
+
+
+def run_jobs(runtime: Runtime) -> None:
+    """Process every queued item in this process, as the worker's job does."""
+    with runtime.sessions() as session:
+        ids = list(session.scalars(select(ReportItem.id).where(ReportItem.status == "queued")))
+    for item_id in ids:
+        fetch_and_match(item_id)
+
+
+def test_one_image_matched_by_pdq_and_phash_counts_once_in_the_api_and_the_timeline(
+    client: TestClient,
+    runtime: Runtime,
+    loopback_context: WorkerContext,
+    content_server: ContentServer,
+) -> None:
+    first, second = usable_corpus_images(2)
+    auth = open_case(client, [first, second])  # type: ignore[arg-type]
+    photo = decode_image(first.read_bytes())
+    other = decode_image(second.read_bytes())
+    copy = content_server.add("/leak.jpg", "image/jpeg", encode(photo, "JPEG", quality=80))
+    content_server.add("/a.jpg", "image/jpeg", encode(photo, "JPEG", quality=60))
+    content_server.add("/b.png", "image/png", encode(other.resize((300, 300)), "PNG"))
+    content_server.add("/c.png", "image/png", encode(Image.new("RGB", (200, 200)), "PNG"))
+    page = content_server.add(
+        "/page.html",
+        "text/html",
+        b'<html><body><img src="/a.jpg"><img src="/b.png"><img src="/c.png"></body></html>',
+    )
+    report = client.post("/v1/reports", json={"urls": [copy, page]}, auth=auth).json()
+    run_jobs(runtime)
+
+    with runtime.sessions() as session:
+        hits = session.execute(select(Match.image_url, Match.algorithm)).all()
+    algorithms_at_copy = {algorithm for url, algorithm in hits if url == copy}
+    assert {"pdq", "phash"} <= algorithms_at_copy
+    assert len([url for url, _ in hits if url == copy]) >= 2
+
+    items = client.get(f"/v1/reports/{report['report_id']}", auth=auth).json()["items"]
+    assert [(i["matches"], i["progress"], i["finished"]) for i in items] == [
+        (1, "found", True),
+        (2, "found", True),
+    ]
+    assert items[0]["text"] == "Checked: 1 image matching yours found."
+    assert items[1]["text"] == "Checked: 2 images matching yours found."
+    timeline = client.get("/v1/case", auth=auth).json()["timeline"]
+    assert [event["kind"] for event in timeline].count("found") == 3
+
+    # A match a caseworker rejected is no longer an image of theirs.
+    with transaction(runtime.sessions) as session:
+        for match in session.scalars(select(Match).where(Match.image_url.endswith("/b.png"))):
+            match.status = MatchStatus.REJECTED.value
+    items = client.get(f"/v1/reports/{report['report_id']}", auth=auth).json()["items"]
+    assert items[1]["matches"] == 1
+    assert items[1]["text"] == "Checked: 1 image matching yours found."
+
+
+def test_failures_and_empty_results_are_told_in_words_never_as_a_code(
+    client: TestClient,
+    runtime: Runtime,
+    loopback_context: WorkerContext,
+    content_server: ContentServer,
+) -> None:
+    auth = open_case(client, usable_corpus_images(1))
+    blank = content_server.add(
+        "/blank.png", "image/png", encode(Image.effect_noise((128, 128), 50), "PNG")
+    )
+    empty = content_server.add("/empty.html", "text/html", b"<html><body>hi</body></html>")
+    gone = content_server.base + "/gone"
+    urls = [blank, empty, gone, "http://10.1.2.3/"]
+    report = client.post("/v1/reports", json={"urls": urls}, auth=auth).json()
+    assert [item["text"] for item in report["items"]] == ["Waiting to be checked."] * 4
+    assert {item["progress"] for item in report["items"]} == {"queued"}
+    run_jobs(runtime)
+
+    items = client.get(f"/v1/reports/{report['report_id']}", auth=auth).json()["items"]
+    assert [(item["progress"], item["text"]) for item in items] == [
+        ("nothing_found", "Checked: nothing of yours found (1 image compared)."),
+        ("no_images", "Checked: no images found at this address."),
+        (
+            "failed",
+            "Could not be checked because the website answered with an error instead of the page.",
+        ),
+        (
+            "failed",
+            "Could not be checked because it leads to a private or internal network, which we "
+            "never visit.",
+        ),
+    ]
+    assert all(item["finished"] for item in items)
+
+
+def test_every_reason_and_progress_has_words_in_the_api_and_both_page_languages() -> None:
+    reasons = {reason.value for reason in Reason} | set(IMAGE_REASONS.values())
+    reasons.add("worker_crashed")
+    assert reasons <= set(REASON_TEXTS)
+    for texts in (ENGLISH, DUTCH):
+        assert {f"why_{reason}" for reason in REASON_TEXTS} <= set(texts.script), texts.lang
+        assert {f"rp_{kind.value}" for kind in Progress} <= set(texts.script), texts.lang
+        assert "why_other" in texts.script
