@@ -36,6 +36,7 @@ WEBHOOK_SCAN_SECONDS = 5
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     """Serve jobs until stopped (or until the queues are empty, with burst)."""
+    logging.getLogger("rq.worker").addFilter(quiet_maintenance)
     context = configure(settings)
     worker = MatchingWorker(
         [make_queue(name, context.redis) for name in QUEUE_NAMES],
@@ -58,6 +59,15 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         return bool(worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=True))
     finally:
         stop.set()
+
+
+def quiet_maintenance(record: logging.LogRecord) -> bool:
+    """Keep RQ's "cleaning registries" lines out of the log unless it is at debug level."""
+    # RQ logs them at INFO after every idle dequeue (15 s here), with the job lines; they say
+    # nothing an operator needs, and would bury the lines that do.
+    if "registries" in str(record.msg):
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+    return True
 
 
 class MatchingWorker(Worker):
