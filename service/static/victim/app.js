@@ -480,19 +480,10 @@ function statusPage() {
           ? counts.map(([algorithm, count]) => element("li", { textContent: `${say(`alg_${algorithm}`)}: ${numbers.format(count)}` }))
           : [element("li", { textContent: say("none") })]),
       );
-      $("status-timeline").replaceChildren(
-        ...status.timeline.map((event) =>
-          element(
-            "li",
-            {},
-            element("time", { dateTime: event.at, textContent: dates.format(new Date(event.at)) }),
-            " ",
-            element("span", { textContent: timelineText(event) }),
-          ),
-        ),
-      );
+      renderTimeline(status);
       $("case-status").hidden = false;
       $("case-status").focus();
+      showReportForm(status.status === "active" ? credentials : null);
       if (status.status === "active") await showNotifications(credentials);
       else $("notify").hidden = true;
     } catch (error) {
@@ -500,6 +491,7 @@ function statusPage() {
     }
   });
   $("notify-form").addEventListener("submit", saveNotifications);
+  $("report-form").addEventListener("submit", sendReport);
   for (const choice of document.querySelectorAll('input[name="notify-channel"]')) {
     choice.addEventListener("change", () => {
       $("notify-address-row").hidden = choice.value === "off";
@@ -507,6 +499,181 @@ function statusPage() {
   }
   // The button stays disabled in the HTML until this handler exists, so an early click is not lost.
   $("send").disabled = false;
+}
+
+function renderTimeline(status) {
+  $("status-timeline").replaceChildren(
+    ...status.timeline.map((event) =>
+      element(
+        "li",
+        {},
+        element("time", { dateTime: event.at, textContent: dates.format(new Date(event.at)) }),
+        " ",
+        element("span", { textContent: timelineText(event) }),
+      ),
+    ),
+  );
+}
+
+// --- Reporting where the images are (status page) -----------------------------------------
+
+let reportCredentials = null;
+// Bumped when another case is opened on the page, so an older report stops being followed.
+let reportGeneration = 0;
+const FIRST_POLL_MS = 2000;
+const LONGEST_POLL_MS = 15_000;
+const FOLLOW_REPORT_MS = 30 * 60 * 1000;
+
+function reportMessage(text, kind = "error") {
+  const box = $("report-message");
+  box.textContent = text;
+  box.className = `message ${kind}`;
+  box.hidden = !text;
+}
+
+function showReportForm(credentials) {
+  const sameCase = credentials && reportCredentials && credentials.caseId === reportCredentials.caseId;
+  if (!sameCase) {
+    reportGeneration++;
+    $("report-progress").replaceChildren();
+    $("report-progress-area").hidden = true;
+    reportMessage("");
+  }
+  reportCredentials = credentials;
+  $("report").hidden = !credentials;
+}
+
+// The distinct web addresses typed, one per line, and the numbers of lines that are not one.
+function readUrls() {
+  const urls = new Map();
+  const bad = [];
+  $("report-urls").value.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line) return;
+    let parsed = null;
+    try {
+      parsed = new URL(line);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) bad.push(index + 1);
+    else if (!urls.has(line)) urls.set(line, index + 1);
+  });
+  return { urls: [...urls.keys()], lines: [...urls.values()], bad };
+}
+
+async function sendReport(event) {
+  event.preventDefault();
+  if (!reportCredentials) return;
+  const { urls, lines, bad } = readUrls();
+  if (bad.length) {
+    reportMessage(say("report_bad_lines", { lines: bad.map((n) => say("report_line", { n })).join(", ") }));
+    $("report-urls").focus();
+    return;
+  }
+  if (!urls.length) {
+    reportMessage(say("report_need_urls"));
+    $("report-urls").focus();
+    return;
+  }
+  if (urls.length > config.maxUrlsPerReport) {
+    reportMessage(say("report_too_many", { count: numbers.format(urls.length), max: config.maxUrlsPerReport }));
+    $("report-urls").focus();
+    return;
+  }
+  const note = $("report-note").value.trim();
+  const credentials = reportCredentials;
+  $("report-send").disabled = true;
+  reportMessage(say("report_sending"), "info");
+  try {
+    const report = await callApi("POST", "/v1/reports", {
+      credentials,
+      body: note ? { urls, note } : { urls },
+    });
+    $("report-urls").value = "";
+    $("report-note").value = "";
+    reportMessage(say("report_sent"), "info");
+    renderReport(report);
+    refreshTimeline(credentials);
+    followReport(report, credentials, reportGeneration);
+  } catch (error) {
+    if (error.code === "invalid_urls") {
+      const refused = error.details.map((item) => `${say("report_line", { n: lines[item.index] })}: ${item.reason}`);
+      reportMessage(`${say("report_refused")} ${refused.join("; ")}`);
+    } else {
+      reportMessage(explain(error));
+    }
+  } finally {
+    $("report-send").disabled = false;
+  }
+}
+
+// One URL's progress in the page's language, from its kind, reason and counts
+// (casework/progress.py); the service's English sentence for a kind this page does not know.
+function progressText(item) {
+  let key = `rp_${item.progress}`;
+  const counted = { found: item.matches, nothing_found: item.images_checked, unreadable: item.images_found };
+  if (counted[item.progress] === 1 && `${key}_one` in messages) key += "_one";
+  if (!(key in messages)) return item.text;
+  const why = `why_${item.reason}`;
+  return say(key, {
+    count: numbers.format(item.matches),
+    checked: numbers.format(item.images_checked),
+    found: numbers.format(item.images_found),
+    why: say(why in messages ? why : "why_other"),
+  });
+}
+
+function renderReport(report) {
+  $("report-progress").replaceChildren(
+    ...report.items.map((item) =>
+      element(
+        "li",
+        { className: item.progress },
+        element("span", { className: "url", textContent: item.url }),
+        element("span", { className: "said", textContent: progressText(item) }),
+      ),
+    ),
+  );
+  $("report-progress-area").hidden = false;
+}
+
+async function refreshTimeline(credentials) {
+  try {
+    renderTimeline(await callApi("GET", "/v1/case", { credentials }));
+  } catch {
+    // The timeline stays as it was; the report's own progress is what is being shown.
+  }
+}
+
+// Ask again while any URL is unfinished, less often as time goes on; a failed poll
+// (network, rate limit) is simply tried again later.
+async function followReport(report, credentials, generation) {
+  const started = Date.now();
+  let delay = FIRST_POLL_MS;
+  let current = report;
+  while (current.items.some((item) => !item.finished)) {
+    if (Date.now() - started > FOLLOW_REPORT_MS) {
+      reportMessage(say("report_stalled"), "info");
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 1.5, LONGEST_POLL_MS);
+    if (generation !== reportGeneration) return;
+    try {
+      current = await callApi("GET", `/v1/reports/${encodeURIComponent(report.report_id)}`, { credentials });
+    } catch (error) {
+      if (error.code === "case_not_found" || error.code === "report_not_found") {
+        reportMessage(explain(error));
+        return;
+      }
+      continue;
+    }
+    if (generation !== reportGeneration) return;
+    renderReport(current);
+  }
+  reportMessage(say("report_all_done"), "success");
+  refreshTimeline(credentials);
 }
 
 // --- Notifications (status page) ----------------------------------------------------------
