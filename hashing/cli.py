@@ -345,6 +345,10 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except EOFError:
+        # Ctrl-D, or no input at all, at a question or a PIN or password prompt.
+        print("\ntakedown: the input ended before an answer; stopped there", file=sys.stderr)
+        return 1
     return result
 
 
