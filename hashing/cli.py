@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from base64 import b64encode
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -198,16 +199,21 @@ def command_status(args: argparse.Namespace) -> int:
     """Show the case's status."""
     status = Client(_server(args)).call("GET", "/v1/case", auth=_credentials(args))
     print(f"Case {status['case_id']}: {status['status']}")
-    print(f"Opened: {status['created_at']}")
+    print(f"Opened: {local_time(status['created_at'])}")
     if status.get("withdrawn_at"):
-        print(f"Withdrawn: {status['withdrawn_at']}")
+        print(f"Withdrawn: {local_time(status['withdrawn_at'])}")
     counts = ", ".join(f"{n} {algorithm}" for algorithm, n in status["fingerprints"].items())
     print(f"Fingerprints: {counts or 'none'}")
     print(f"Recovery codes left: {status['recovery_codes_left']}")
     print("Timeline:")
     for event in status["timeline"]:
-        print(f"  {event['at'][:16].replace('T', ' ')}  {event['text']}")
+        print(f"  {local_time(event['at'])}  {event['text']}")
     return 0
+
+
+def local_time(iso: str) -> str:
+    """A time the API sends (ISO 8601, UTC) in this computer's zone: "2026-12-06 19:04 CET"."""
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def command_recover(args: argparse.Namespace) -> int:
