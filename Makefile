@@ -28,6 +28,15 @@ web: $(WEB_DEPS)
 run: install
 	$(BIN)/takedown up
 
+# Texts people read (docs/glossary.md): the messages the code marks go into every catalogue,
+# then each .po (what a translator edits) is compiled to the .mo that is shipped beside it.
+.PHONY: translations
+translations: install
+	pot=$$(mktemp) && $(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
+	  -o $$pot . && $(BIN)/pybabel --quiet update -i $$pot -d hashing/locales -D takedown \
+	  --ignore-obsolete; status=$$?; rm -f $$pot; exit $$status
+	$(BIN)/pybabel compile --statistics -d hashing/locales -D takedown
+
 # Accuracy and speed against the references, one script after another (~20 min on 2 cores);
 # tables in benchmarks/results/*.md, copied into benchmarks/README.md. Needs wrk (Debian); the
 # service benchmark fills a PostgreSQL database of its own and drops it afterwards.
