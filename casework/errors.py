@@ -202,7 +202,7 @@ class AdultRouteBlocked(Conflict):
         super().__init__(
             "This case is flagged as concerning someone under 18. Adult notice routes are "
             "blocked: use the child-protection channels shown on the case (NCMEC Take It Down "
-            "and CyberTipline, IWF)."
+            "and CyberTipline, IWF; in the Netherlands Offlimits and Helpwanted.nl)."
         )
 
 

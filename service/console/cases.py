@@ -55,6 +55,35 @@ CHILD_PROTECTION = (
         ),
         "https://report.iwf.org.uk/",
     ),
+    Channel(
+        "Offlimits: Meldpunt Kinderporno",
+        N_(
+            "The Netherlands: the Dutch hotline for child sexual abuse material; it assesses "
+            "reports and has such images taken offline."
+        ),
+        "https://www.offlimits.nl/",
+    ),
+    Channel(
+        "Helpwanted.nl",
+        N_(
+            "The Netherlands: advice and help with getting sexual images removed, for young "
+            "people under 18 too."
+        ),
+        "https://www.helpwanted.nl/",
+    ),
+    Channel(
+        "Fier",
+        N_("The Netherlands: help for young people facing sexual violence or exploitation."),
+        "https://www.fier.nl/",
+    ),
+    Channel(
+        "De Kindertelefoon",
+        N_(
+            "The Netherlands: children and young people under 18 can call or chat about "
+            "anything, free and anonymously."
+        ),
+        "https://www.kindertelefoon.nl/",
+    ),
 )
 
 TIMELINE = {

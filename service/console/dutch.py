@@ -194,6 +194,24 @@ DUTCH: dict[str, str] = {
         "Beoordeelt en verwijdert beeldmateriaal van seksueel kindermisbruik wereldwijd; met "
         "Childline biedt het Report Remove voor jongeren in het VK."
     ),
+    "The Netherlands: the Dutch hotline for child sexual abuse material; it assesses reports "
+    "and has such images taken offline.": (
+        "Nederland: het Nederlandse meldpunt voor beeldmateriaal van seksueel kindermisbruik; het "
+        "beoordeelt meldingen en laat zulke beelden offline halen."
+    ),
+    "The Netherlands: advice and help with getting sexual images removed, for young people "
+    "under 18 too.": (
+        "Nederland: advies en hulp bij het laten verwijderen van seksuele beelden, ook voor "
+        "jongeren onder de 18."
+    ),
+    "The Netherlands: help for young people facing sexual violence or exploitation.": (
+        "Nederland: hulp voor jongeren die te maken hebben met seksueel geweld of uitbuiting."
+    ),
+    "The Netherlands: children and young people under 18 can call or chat about anything, free "
+    "and anonymously.": (
+        "Nederland: kinderen en jongeren onder de 18 kunnen er gratis en anoniem over alles "
+        "bellen of chatten."
+    ),
     # Notices
     "Notices waiting on a platform come first, the nearest deadline first. Overdue ones are "
     "highlighted.": (
@@ -493,9 +511,9 @@ DUTCH: dict[str, str] = {
     ),
     "This case is flagged as concerning someone under 18. Adult notice routes are blocked: use "
     "the child-protection channels shown on the case (NCMEC Take It Down and CyberTipline, "
-    "IWF).": (
+    "IWF; in the Netherlands Offlimits and Helpwanted.nl).": (
         "Deze zaak is gemarkeerd als betreffende iemand onder de 18. Meldroutes voor volwassenen "
         "zijn geblokkeerd: gebruik de kanalen voor kinderbescherming die bij de zaak staan "
-        "(NCMEC Take It Down en CyberTipline, IWF)."
+        "(NCMEC Take It Down en CyberTipline, IWF; in Nederland Offlimits en Helpwanted.nl)."
     ),
 }

@@ -126,3 +126,19 @@ def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> 
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
     assert head.content == b""
+
+
+def test_the_dutch_under_18_routing_names_the_dutch_channels_and_take_it_down(
+    client: TestClient,
+) -> None:
+    html = client.get("/nl/").text
+    [section] = re.findall(r'<aside class="notice under18-short".*?</aside>', html, flags=re.S)
+    for url in (
+        "https://takeitdown.ncmec.org",
+        "https://www.helpwanted.nl",
+        "https://www.offlimits.nl",
+        "https://www.kindertelefoon.nl",
+        "https://www.fier.nl",
+    ):
+        assert f'href="{url}"' in section
+    assert "Meldpunt Kinderporno" in section

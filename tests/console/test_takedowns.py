@@ -142,5 +142,7 @@ def test_an_under_18_case_blocks_the_adult_route_and_shows_child_protection_chan
     page = carol.client.get(f"/console/cases/{world.case_id}").text
     for channel in ("NCMEC Take It Down", "NCMEC CyberTipline", "Internet Watch Foundation"):
         assert channel in page
+    for dutch in ("Meldpunt Kinderporno", "offlimits.nl", "helpwanted.nl", "kindertelefoon.nl"):
+        assert dutch in page
     assert carol.post(f"/console/matches/{world.match_ids[1]}/confirm").status_code == 303
     assert carol.post(f"/console/cases/{world.case_id}/takedowns").status_code == 409

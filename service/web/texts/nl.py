@@ -26,7 +26,13 @@ DUTCH = Texts(
         'Gebruik dan <a href="https://takeitdown.ncmec.org" rel="noopener noreferrer">'
         "Take It Down</a>. Dat is een gratis dienst van NCMEC, het Amerikaanse National Center "
         "for Missing &amp; Exploited Children, speciaal voor beelden van voor je 18e. Het werkt "
-        "op dezelfde manier: je beelden blijven op je apparaat."
+        "op dezelfde manier: je beelden blijven op je apparaat. In Nederland helpen ook "
+        '<a href="https://www.helpwanted.nl" rel="noopener noreferrer">Helpwanted.nl</a> '
+        "(ook als je jonger bent dan 18) en het Meldpunt Kinderporno van "
+        '<a href="https://www.offlimits.nl" rel="noopener noreferrer">Offlimits</a> om beelden '
+        "offline te laten halen. Wil je met iemand praten, dan kan dat gratis en anoniem bij "
+        '<a href="https://www.kindertelefoon.nl" rel="noopener noreferrer">De Kindertelefoon</a>'
+        ', of bij <a href="https://www.fier.nl" rel="noopener noreferrer">Fier</a>.'
     ),
     support_title="Je staat er niet alleen voor",
     support_intro=(
