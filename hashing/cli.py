@@ -1,16 +1,19 @@
 """The victim CLI: hash images on this device and talk to the service with fingerprints only.
 
-Nothing here uploads a file: the only bytes sent are the JSON bodies built by
-``fingerprint_payload``, which ``--dry-run`` prints verbatim.
+Nothing here uploads a file: the only bytes sent are the JSON bodies of fingerprints built by
+``fingerprint_entries``, which ``--dry-run`` prints verbatim.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import http.client
 import json
 import os
+import shlex
 import sys
+import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
@@ -20,11 +23,24 @@ from pathlib import Path
 from typing import Any
 
 from hashing.algorithms import HashedFile, hash_file
+from hashing.batches import (
+    DEFAULT_PER_REQUEST,
+    Photo,
+    PhotoTooLarge,
+    entry_keys,
+    kind_of,
+    next_batch,
+    summary,
+)
 from hashing.images import victim_formats
+from hashing.ledger import Ledger, ledger_path, write_private
 from hashing.progress import ProgressBar
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_SECONDS = 60
+#: A 429 or 503 that asks to wait at most this long is waited out, up to WAIT_RETRIES times.
+LONGEST_WAIT_SECONDS = 120
+WAIT_RETRIES = 3
 
 
 class CliError(Exception):
@@ -66,13 +82,44 @@ def fingerprint_entries(hashed: HashedFile) -> list[dict[str, Any]]:
     return entries
 
 
-def fingerprint_payload(paths: Sequence[str]) -> dict[str, Any]:
-    """The request body for submit/add: fingerprints only, no names, no bytes."""
-    fingerprints: list[dict[str, Any]] = []
-    for path, hashed in hash_paths(paths):
-        _warn_refusals(path, hashed)
-        fingerprints.extend(fingerprint_entries(hashed))
-    return {"fingerprints": fingerprints}
+def hash_photos(paths: Sequence[str], ledger: Ledger) -> tuple[list[Photo], int]:
+    """Hash every file the ledger does not list as sent; returns them and how many were skipped.
+
+    A listed file is only read for its keyed digest, which is much cheaper than hashing it.
+    """
+    files = list(iter_files(paths))
+    if not files:
+        raise CliError("no files to hash")
+    progress = ProgressBar(len(files), "hashing")
+    photos: list[Photo] = []
+    for path in files:
+        data = path.read_bytes()
+        digest = ledger.digest(data)
+        if digest not in ledger.sent:
+            hashed = hash_file(data, formats=victim_formats())
+            _warn_refusals(path, hashed)
+            entries = tuple(fingerprint_entries(hashed))
+            photos.append(Photo(str(path), digest, entries, kind_of(hashed)))
+        progress.advance()
+    return photos, len(files) - len(photos)
+
+
+def _print_bodies(photos: list[Photo]) -> None:
+    seen: set[str] = set()
+    while photos:
+        batch, entries = _plan(photos, DEFAULT_PER_REQUEST, seen)
+        print(json.dumps({"fingerprints": entries}, indent=2))
+        seen |= entry_keys(entries)
+        photos = photos[len(batch) :]
+
+
+def _plan(
+    photos: list[Photo], per_request: int, seen: set[str]
+) -> tuple[list[Photo], list[dict[str, Any]]]:
+    try:
+        return next_batch(photos, per_request, seen)
+    except PhotoTooLarge as error:
+        raise CliError(str(error)) from None
 
 
 def _warn_refusals(path: Path, hashed: HashedFile) -> None:
@@ -95,6 +142,15 @@ def command_hash(args: argparse.Namespace) -> int:
     return 0
 
 
+class Refused(CliError):
+    """The service answered with an error; ``status`` and ``error`` (its JSON) say which."""
+
+    def __init__(self, message: str, status: int, error: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+
+
 class Client:
     """A minimal JSON client for the service's victim endpoints (stdlib only)."""
 
@@ -104,7 +160,19 @@ class Client:
     def call(
         self, method: str, path: str, body: Any = None, auth: tuple[str, str] | None = None
     ) -> Any:
-        """Send one request; return its JSON or raise CliError with the server's words."""
+        """Send one request, waiting out a short 429 or 503; return its JSON or raise CliError."""
+        for _attempt in range(WAIT_RETRIES):
+            try:
+                return self._call_once(method, path, body, auth)
+            except Refused as refused:
+                wait = refused.error.get("retry_after_seconds")
+                if not isinstance(wait, int):
+                    raise
+                print(f"The service asks to wait {wait} s; waiting.", file=sys.stderr)
+                time.sleep(wait)
+        return self._call_once(method, path, body, auth)
+
+    def _call_once(self, method: str, path: str, body: Any, auth: tuple[str, str] | None) -> Any:
         if not self.server.startswith(("http://", "https://")):
             raise CliError(f"--server must be an http or https URL, got {self.server!r}")
         data = None if body is None else json.dumps(body).encode()
@@ -119,28 +187,61 @@ class Client:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
-            raise CliError(_server_message(error)) from None
+            raise _refusal(error) from None
         except urllib.error.URLError as error:
             raise CliError(f"cannot reach {self.server}: {error.reason}") from None
+        except (OSError, http.client.HTTPException) as error:
+            # A connection dropped after the request went out: urllib does not wrap these.
+            raise CliError(f"lost the connection to {self.server}: {error!r}") from None
 
 
-def _server_message(error: urllib.error.HTTPError) -> str:
+def _refusal(error: urllib.error.HTTPError) -> Refused:
     try:
         detail = json.loads(error.read())["error"]
+        if not isinstance(detail, dict):
+            raise TypeError(detail)
     except (ValueError, KeyError, TypeError):
-        return f"the server answered {error.code}"
-    lines = [f"{detail.get('message', 'request refused')} (HTTP {error.code})"]
+        return Refused(f"the server answered {error.code}", error.code, {})
+    retry_after = (error.headers.get("Retry-After") or "").strip()
+    if error.code in (429, 503) and retry_after.isdigit():
+        if int(retry_after) <= LONGEST_WAIT_SECONDS:
+            detail["retry_after_seconds"] = int(retry_after)
+    return Refused(_server_message(error.code, detail), error.code, detail)
+
+
+def _server_message(code: int, detail: dict[str, Any]) -> str:
+    if detail.get("code") == "case_not_found" and detail.get("retry_at"):
+        # The service's sentence, with its time told in this device's time zone.
+        retry_at = datetime.fromisoformat(detail["retry_at"]).astimezone()
+        return (
+            "No case matches this case ID and PIN, or the case is paused after too many wrong "
+            f"PINs. Check both; if it is paused, try again after {retry_at:%H:%M}. "
+            f"(HTTP {code})"
+        )
+    lines = [f"{detail.get('message', 'request refused')} (HTTP {code})"]
+    # Reported URLs are numbered from 1, as the user listed them; fingerprints by their index.
+    urls = detail.get("code") == "invalid_urls"
     lines += [
-        f"  fingerprint {d['index']}: {d['reason']}"
+        f"  URL {d['index'] + 1}: {d['reason']}"
+        if urls
+        else f"  fingerprint {d['index']}: {d['reason']}"
         for d in detail.get("details", [])
         if "index" in d
     ]
     return "\n".join(lines)
 
 
+def _saved(path: str) -> dict[str, str]:
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {key: str(saved[key]) for key in ("case_id", "pin", "server") if key in saved}
+    except (OSError, ValueError, AttributeError, TypeError):
+        raise CliError(f"{path}: not a credentials file saved by `takedown submit`") from None
+
+
 def _credentials(args: argparse.Namespace) -> tuple[str, str]:
     if args.credentials:
-        saved = json.loads(Path(args.credentials).read_text(encoding="utf-8"))
+        saved = _saved(args.credentials)
         return saved["case_id"], saved["pin"]
     case_id = args.case or os.environ.get("TAKEDOWN_CASE_ID")
     if not case_id:
@@ -159,40 +260,122 @@ def _server(args: argparse.Namespace) -> str:
     return os.environ.get("TAKEDOWN_SERVER", DEFAULT_SERVER)
 
 
-def save_credentials(path: Path, server: str, case_id: str, pin: str) -> None:
-    """Write the case ID and PIN to a file only this user can read."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"server": server, "case_id": case_id, "pin": pin}, handle)
-        handle.write("\n")
+def save_credentials(
+    path: Path, server: str, case_id: str, pin: str, *, replace: bool = False
+) -> None:
+    """Write the case ID and PIN to a file only this user can read (a new file, unless replace)."""
+    text = json.dumps({"server": server, "case_id": case_id, "pin": pin}) + "\n"
+    try:
+        write_private(path, text, replace=replace)
+    except FileExistsError:
+        raise CliError(f"{path} exists; choose another file name") from None
 
 
 def command_submit(args: argparse.Namespace) -> int:
-    """Hash locally, open a case with the fingerprints, print the case ID and PIN once."""
-    payload = fingerprint_payload(args.paths)
+    """Hash locally, open a case with the first request and add the rest; print ID and PIN once."""
+    if args.save and Path(args.save).exists():
+        raise CliError(f"{args.save} exists; choose another file name for the case ID and PIN")
+    ledger = Ledger.new()
+    photos, _ = hash_photos(args.paths, ledger)
     if args.dry_run:
-        print(json.dumps(payload, indent=2))
+        _print_bodies(photos)
         return 0
+    print(summary(photos))
+    if not any(photo.entries for photo in photos):
+        raise CliError("none of these files gives a fingerprint to send")
     server = _server(args)
-    opened = Client(server).call("POST", "/v1/cases", payload)
-    print(f"Case ID: {opened['case_id']}")
-    print(f"PIN:     {opened['pin']}")
-    print(
-        f"{opened['added']} fingerprints stored. Keep the case ID and PIN safe: the PIN is shown "
-        "only now."
-    )
+    client = Client(server)
+    sending = Sending(photos)
+    opened = sending.send(lambda body: client.call("POST", "/v1/cases", body), ledger, first=True)
+    case_id, pin = opened["case_id"], opened["pin"]
+    print(f"Case ID: {case_id}")
+    print(f"PIN:     {pin}")
+    print("Keep the case ID and PIN safe: the PIN is shown only now.")
     print("Recovery codes (each resets a lost PIN once; write them down and keep them apart):")
     for code in opened.get("recovery_codes", []):
         print(f"  {code}")
-    target = args.save
-    if target is None and sys.stdin.isatty():
-        answer = input("Save the case ID and PIN to a file on this device? [y/N] ").strip().lower()
-        if answer in ("y", "yes"):
-            target = input("File name [takedown-case.json]: ").strip() or "takedown-case.json"
+    # On screen (or in the caller's log) before anything else can fail or be interrupted.
+    sys.stdout.flush()
+    target = args.save or _ask_where_to_save()
     if target:
-        save_credentials(Path(target), server, opened["case_id"], opened["pin"])
+        save_credentials(Path(target), server, case_id, pin)
+        ledger.attach(ledger_path(Path(target)), case_id)
+        ledger.record(sending.done_digests)
         print(f"Saved to {target} (readable only by you).")
+    resume = ["--credentials", target] if target else ["--case", case_id]
+    sending.send_rest(
+        lambda body: client.call("POST", "/v1/case/fingerprints", body, (case_id, pin)),
+        ledger,
+        resume=shlex.join(["takedown", "add", *args.paths, *resume]),
+    )
+    print(f"Done: all {len(photos)} photos are in case {case_id}.")
     return 0
+
+
+def _ask_where_to_save() -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    answer = input("Save the case ID and PIN to a file on this device? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        return None
+    while True:
+        target = input("File name [takedown-case.json]: ").strip() or "takedown-case.json"
+        if not Path(target).exists():
+            return target
+        print(f"{target} exists; choose another name.")
+
+
+class Sending:
+    """A run's photos on their way to a case, request by request, under the service's limit."""
+
+    def __init__(self, photos: list[Photo]) -> None:
+        self.remaining = list(photos)
+        self.total = len(photos)
+        self.per_request = DEFAULT_PER_REQUEST
+        self.seen: set[str] = set()
+        self.done_digests: list[str] = []
+        self.progress = ProgressBar(self.total, "sending")
+
+    def send(self, post: Any, ledger: Ledger, *, first: bool = False) -> Any:
+        """Send the next request (all of it, if not ``first``); the service's answer to the last."""
+        answer = None
+        while self.remaining:
+            batch, entries = _plan(self.remaining, self.per_request, self.seen)
+            if not entries and not first:
+                # Photos whose every fingerprint went out with an identical copy: nothing to send.
+                self._done(batch, ledger)
+                continue
+            try:
+                answer = post({"fingerprints": entries})
+            except Refused as refused:
+                limit = refused.error.get("per_request")
+                if refused.status == 413 and isinstance(limit, int) and limit < self.per_request:
+                    self.per_request = limit
+                    continue
+                raise
+            self.seen |= entry_keys(entries)
+            self._done(batch, ledger)
+            if first:
+                break
+        return answer
+
+    def send_rest(self, post: Any, ledger: Ledger, *, resume: str) -> None:
+        """Send every remaining photo; if stopped, say how to resume."""
+        try:
+            self.send(post, ledger)
+        except (CliError, KeyboardInterrupt):
+            print(
+                f"Stopped after {self.total - len(self.remaining)} of {self.total} photos; the "
+                f"case is open. Send the rest with:\n  {resume}",
+                file=sys.stderr,
+            )
+            raise
+
+    def _done(self, batch: list[Photo], ledger: Ledger) -> None:
+        del self.remaining[: len(batch)]
+        self.done_digests += [photo.digest for photo in batch]
+        ledger.record(photo.digest for photo in batch)
+        self.progress.advance(len(batch))
 
 
 def command_status(args: argparse.Namespace) -> int:
@@ -217,26 +400,50 @@ def local_time(iso: str) -> str:
 
 
 def command_recover(args: argparse.Namespace) -> int:
-    """Set a new PIN with a recovery code printed when the case was opened."""
-    if not args.case:
-        raise CliError("give --case ID")
+    """Set a new PIN with a recovery code; a credentials file gets the new PIN."""
+    case_id = _saved(args.credentials)["case_id"] if args.credentials else args.case
+    if not case_id:
+        raise CliError("give --credentials FILE (saved by submit) or --case ID")
     code = args.code or getpass.getpass("Recovery code: ")
-    body = {"case_id": args.case, "recovery_code": code}
-    result = Client(_server(args)).call("POST", "/v1/case/recover", body)
-    print(f"New PIN for case {result['case_id']}: {result['pin']}")
+    body = {"case_id": case_id, "recovery_code": code}
+    server = _server(args)
+    result = Client(server).call("POST", "/v1/case/recover", body)
+    if args.credentials:
+        save_credentials(
+            Path(args.credentials), server, result["case_id"], result["pin"], replace=True
+        )
+        print(f"New PIN for case {result['case_id']} saved to {args.credentials}.")
+    else:
+        print(f"New PIN for case {result['case_id']}: {result['pin']}")
     print(f"That recovery code is now used up; {result['recovery_codes_left']} left.")
     return 0
 
 
 def command_add(args: argparse.Namespace) -> int:
-    """Hash more images locally and add their fingerprints to the case."""
+    """Hash more images locally and add them to the case, skipping photos it already has."""
     credentials = _credentials(args)
-    payload = fingerprint_payload(args.paths)
+    ledger = (
+        Ledger.beside(Path(args.credentials), credentials[0]) if args.credentials else Ledger.new()
+    )
+    photos, skipped = hash_photos(args.paths, ledger)
+    if skipped:
+        print(f"{skipped} photos were sent to this case before (listed in {ledger.path}).")
     if args.dry_run:
-        print(json.dumps(payload, indent=2))
+        _print_bodies(photos)
         return 0
-    result = Client(_server(args)).call("POST", "/v1/case/fingerprints", payload, credentials)
-    print(f"{result['added']} fingerprints added ({result['duplicates']} were already there).")
+    if not photos:
+        print("Nothing new to add.")
+        return 0
+    print(summary(photos))
+    client = Client(_server(args))
+    sending = Sending(photos)
+    resume = ["--credentials", args.credentials] if args.credentials else ["--case", credentials[0]]
+    sending.send_rest(
+        lambda body: client.call("POST", "/v1/case/fingerprints", body, credentials),
+        ledger,
+        resume=shlex.join(["takedown", "add", *args.paths, *resume]),
+    )
+    print(f"Done: {len(photos)} photos added to case {credentials[0]}.")
     return 0
 
 

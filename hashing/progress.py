@@ -19,9 +19,9 @@ class ProgressBar:
         self._tty = self.stream.isatty()
         self._last_tenth = -1
 
-    def advance(self) -> None:
-        """Count one item done and redraw if needed."""
-        self.done += 1
+    def advance(self, count: int = 1) -> None:
+        """Count items done and redraw if needed."""
+        self.done += count
         if self._tty:
             filled = _WIDTH * self.done // max(self.total, 1)
             bar = "#" * filled + "-" * (_WIDTH - filled)

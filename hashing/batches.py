@@ -1,0 +1,99 @@
+"""A folder's photos as the CLI sends them: what each one gives, in requests under a limit.
+
+All of one photo's fingerprints travel in the same request, so a photo is either wholly in the
+case or not at all, and the ledger (hashing/ledger.py) can list it once its request succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hashing.algorithms import HashedFile
+
+#: The per-request limit assumed until the service names its own (in a 413 answer).
+DEFAULT_PER_REQUEST = 500
+
+#: What a photo gave, in the order summaries list them, with the words they use.
+KINDS = {
+    "protected": "protected",
+    "too_plain": "too plain to match (exact copies only)",
+    "unreadable": "not readable as images (exact copies only)",
+    "too_small": "too small to match (exact copies only)",
+    "too_large": "too large to read (exact copies only)",
+    "empty": "empty (nothing to send)",
+}
+_KIND_OF_REASON = {
+    "too_large": "too_large",
+    "too_small": "too_small",
+    "unsupported_format": "unreadable",
+    "decode_error": "unreadable",
+}
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One file's wire fingerprints, what they protect, and its ledger digest."""
+
+    name: str
+    digest: str
+    entries: tuple[dict[str, Any], ...]
+    kind: str
+
+
+def kind_of(hashed: HashedFile) -> str:
+    """Which KINDS entry a hashed file falls under."""
+    if any(fp.algorithm.perceptual for fp in (*hashed.fingerprints, *hashed.variants)):
+        return "protected"
+    if not hashed.fingerprints:
+        return "empty"
+    reasons = [r.reason for r in hashed.refused if r.algorithm.perceptual]
+    return next((_KIND_OF_REASON[r] for r in reasons if r in _KIND_OF_REASON), "too_plain")
+
+
+def summary(photos: Sequence[Photo]) -> str:
+    """``3 photos: 2 protected, 1 too plain to match (exact copies only)``."""
+    counts = {kind: sum(p.kind == kind for p in photos) for kind in KINDS}
+    parts = [f"{count} {KINDS[kind]}" for kind, count in counts.items() if count]
+    noun = "photo" if len(photos) == 1 else "photos"
+    return f"{len(photos)} {noun}: {', '.join(parts)}" if parts else f"0 {noun}"
+
+
+class PhotoTooLarge(Exception):
+    """One photo has more fingerprints than a request may carry."""
+
+
+def next_batch(
+    photos: Sequence[Photo], per_request: int, seen: set[str]
+) -> tuple[list[Photo], list[dict[str, Any]]]:
+    """The photos that start ``photos`` and fit one request, and the entries to send for them.
+
+    Entries already in ``seen`` (sent earlier in this run, as an identical copy of a photo) are
+    left out and not counted; the chosen photos' entries are added to it by the caller.
+    """
+    chosen: list[Photo] = []
+    entries: list[dict[str, Any]] = []
+    keys: set[str] = set()
+    for photo in photos:
+        fresh = [e for e in photo.entries if (key := _key(e)) not in seen and key not in keys]
+        if len(fresh) > per_request:
+            raise PhotoTooLarge(
+                f"{photo.name}: {len(fresh)} fingerprints, more than the {per_request} one "
+                "request may carry"
+            )
+        if chosen and len(entries) + len(fresh) > per_request:
+            break
+        chosen.append(photo)
+        entries += fresh
+        keys.update(_key(e) for e in fresh)
+    return chosen, entries
+
+
+def entry_keys(entries: Sequence[dict[str, Any]]) -> set[str]:
+    """The identities of wire entries (algorithm and value), to skip repeats."""
+    return {_key(e) for e in entries}
+
+
+def _key(entry: dict[str, Any]) -> str:
+    return f"{entry['algorithm']}:{entry['value']}"
