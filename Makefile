@@ -51,8 +51,11 @@ bench: install
 bench-smoke: install
 	$(BIN)/python -m pytest tests/benchmarks -q
 
+# Installs Debian's Chromium for the browser tests when it is missing (as root; otherwise it says
+# loudly that they will be skipped, and so does pytest's last line).
 test: install web
 	bash .ci/services
+	bash .ci/chromium
 	$(BIN)/python -m pytest
 
 # The reliability battery of reliability.md section 5 (SSRF, hostile content, faults, abuse,
@@ -68,6 +71,7 @@ audit: install
 
 test-browser: install web
 	bash .ci/services
+	bash .ci/chromium
 	$(BIN)/python -m pytest -m browser
 
 lint: install

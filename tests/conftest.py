@@ -33,7 +33,7 @@ from service.app import create_app
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-pytest_plugins = ["tests.battery"]
+pytest_plugins = ["tests.battery", "tests.skips"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
