@@ -4,16 +4,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+PORT ?= 8000
 
-.PHONY: install run test test-browser web lint format bench bench-smoke battery audit clean
+.PHONY: install install-run run test test-browser web lint format bench bench-smoke battery audit clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[service,dev,bench]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
+
+# What running needs, without the test and benchmark tools: `make run` on a fresh clone.
+$(RUN_STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[service]'
+	touch $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
 
 # The pages' scripts are plain ES modules served as they are in service/static: no bundler, so
 # nothing is built. npm only brings test tools, pinned by web/package-lock.json.
@@ -25,8 +36,8 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 
 web: $(WEB_DEPS)
 
-run: install
-	$(BIN)/takedown up
+run: install-run
+	$(BIN)/takedown up --port $(PORT)
 
 # Texts people read (docs/glossary.md): the messages the code marks go into every catalogue,
 # then each .po (what a translator edits) is compiled to the .mo that is shipped beside it.

@@ -20,8 +20,9 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   ├── RequestForgery         a console form without its CSRF token, or from another origin
 │   └── ApiKeyRefused          an API key on a route for victims or caseworkers
 ├── RateLimited                429: over the caller's request budget; retry after the time given
-└── Unavailable                503: a dependency (database, index) is not ready; retry later
-    └── CredentialChecksBusy   every argon2 slot stayed taken: the PIN was not checked at all
+├── Unavailable                503: a dependency (database, index) is not ready; retry later
+│   └── CredentialChecksBusy   every argon2 slot stayed taken: the PIN was not checked at all
+└── SealedDataUnreadable       500: sealed data does not open with this process's secret key
 """
 
 from __future__ import annotations
@@ -238,3 +239,18 @@ class RateLimited(CaseworkError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, retry_after)
         super().__init__(f"too many requests for this key; retry in {self.retry_after} s")
+
+
+class SealedDataUnreadable(CaseworkError):
+    """Sealed data does not open with this process's secret key: another installation's key."""
+
+    code = "sealed_data_unreadable"
+
+    def __init__(self, key_id: str, source: str) -> None:
+        self.key_id = key_id
+        super().__init__(
+            f"the stored data was sealed with another secret key than the one used here "
+            f"({source}, key id {key_id}); run the command from the folder where `takedown up` "
+            "keeps its data, or set TAKEDOWN_DATA_DIR (or TAKEDOWN_SECRET_KEY) to that "
+            "installation's"
+        )

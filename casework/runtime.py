@@ -32,7 +32,7 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         """Construct everything; opens no connection until first use."""
         engine = make_engine(settings.database_url)
-        vault = Vault(settings.secret_key.get_secret_value())
+        vault = Vault(settings.secret_key.get_secret_value(), source=settings.secret_source)
         return cls(
             settings=settings,
             engine=engine,

@@ -8,8 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr, model_validator
+from pydantic import PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from casework import installation
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
 
@@ -78,15 +80,24 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     mail_from: str = ""
     notify_min_interval_minutes: int = 60
+    #: Where secret_key came from, in words; get_settings() fills it in for error messages.
+    _secret_source: str = PrivateAttr(default="the secret key given to this process")
+
+    @property
+    def secret_source(self) -> str:
+        """Where the secret key came from, for a message that says which key was used."""
+        return self._secret_source
 
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
         # Docker and Kubernetes hand secrets over as files: TAKEDOWN_SECRET_KEY_FILE wins.
+        # settings.env (written by `takedown up`) names its secret key file the same way.
         if not isinstance(data, dict):
             return data
         for name in ("secret_key", "database_url", "redis_url", "smtp_password"):
-            path = os.environ.get(f"TAKEDOWN_{name.upper()}_FILE")
+            local = data.pop(f"takedown_{name}_file", None)
+            path = os.environ.get(f"TAKEDOWN_{name.upper()}_FILE") or local
             if path and name not in data:
                 data[name] = Path(path).read_text(encoding="utf-8").strip()
         return data
@@ -113,5 +124,7 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """Settings from the environment, read once per process."""
-    return Settings()
+    """Settings from TAKEDOWN_* variables, then the data folder's settings.env; once a process."""
+    settings = Settings(_env_file=installation.settings_file())  # type: ignore[call-arg]
+    settings._secret_source = installation.secret_source()
+    return settings

@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from casework.errors import SealedDataUnreadable
 from hashing.fingerprint import Algorithm, Fingerprint
 
 _FORMAT_V1 = b"\x01"
@@ -28,11 +30,15 @@ class Vault:
     HMACs that cannot be inverted or compared with hashes computed elsewhere.
     """
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, source: str = "the configured secret key") -> None:
         raw = secret.encode("utf-8")
+        #: Where the secret came from, in words, for the error when sealed data will not open.
+        self.source = source
         self._aead = AESGCM(_derive(raw, b"takedown fingerprint seal v1"))
         self._mac_key = _derive(raw, b"takedown fingerprint mac v1")
         self._pepper = _derive(raw, b"takedown api key pepper v1")
+        #: Names the key in error messages without revealing anything about it.
+        self.key_id = _derive(raw, b"takedown key id v1").hex()[:12]
 
     def _seal(self, raw: bytes, context: bytes) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
@@ -42,14 +48,17 @@ class Vault:
         if sealed[:1] != _FORMAT_V1:
             raise ValueError("unknown sealed-value format")
         nonce = sealed[1 : 1 + _NONCE_BYTES]
-        return self._aead.decrypt(nonce, sealed[1 + _NONCE_BYTES :], context)
+        try:
+            return self._aead.decrypt(nonce, sealed[1 + _NONCE_BYTES :], context)
+        except InvalidTag:
+            raise SealedDataUnreadable(self.key_id, self.source) from None
 
     def seal(self, fingerprint: Fingerprint) -> bytes:
         """Encrypt a fingerprint; the algorithm is bound as associated data."""
         return self._seal(fingerprint.to_bytes(), fingerprint.algorithm.value.encode())
 
     def open(self, algorithm: Algorithm, sealed: bytes) -> Fingerprint:
-        """Decrypt a sealed fingerprint, failing loudly if it was tampered with."""
+        """Decrypt a sealed fingerprint; SealedDataUnreadable if tampered with or another key's."""
         return Fingerprint.from_bytes(algorithm, self._open(sealed, algorithm.value.encode()))
 
     def seal_text(self, text: str) -> bytes:

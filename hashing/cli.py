@@ -257,7 +257,9 @@ def _server(args: argparse.Namespace) -> str:
         saved = json.loads(Path(args.credentials).read_text(encoding="utf-8"))
         if saved.get("server"):
             return str(saved["server"])
-    return os.environ.get("TAKEDOWN_SERVER", DEFAULT_SERVER)
+    # The full `takedown` command knows the service `takedown up` runs from this folder.
+    local = getattr(args, "local_server", None)
+    return os.environ.get("TAKEDOWN_SERVER") or local or DEFAULT_SERVER
 
 
 def save_credentials(
@@ -499,13 +501,19 @@ def add_victim_commands(commands: Any) -> None:
     hash_cmd.set_defaults(func=command_hash)
 
     def case_options(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--server", help=f"service URL (default {DEFAULT_SERVER})")
+        parser.add_argument(
+            "--server",
+            help=f"service URL (default: the one `takedown up` runs here, else {DEFAULT_SERVER})",
+        )
         parser.add_argument("--case", help="case ID (the PIN is asked for)")
         parser.add_argument("--credentials", metavar="FILE", help="file saved by submit")
 
     submit = commands.add_parser("submit", help="hash images here and open a case")
     submit.add_argument("paths", nargs="+", metavar="PATH")
-    submit.add_argument("--server", help=f"service URL (default {DEFAULT_SERVER})")
+    submit.add_argument(
+        "--server",
+        help=f"service URL (default: the one `takedown up` runs here, else {DEFAULT_SERVER})",
+    )
     submit.add_argument("--dry-run", action="store_true", help="print the exact request body")
     submit.add_argument("--save", metavar="FILE", help="save the case ID and PIN to FILE")
     submit.set_defaults(func=command_submit)

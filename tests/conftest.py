@@ -35,9 +35,13 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.battery", "tests.skips"]
 
+NO_DATA_DIR = Path(__file__).resolve().parent / "no-data-folder"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+# A `make run` in this checkout leaves takedown-data/settings.env, which every takedown process
+# started from here would read: tests and their subprocesses look for a data folder elsewhere.
+os.environ["TAKEDOWN_DATA_DIR"] = str(NO_DATA_DIR)
 # Each test flushes this database: point concurrent test sessions at different ones.
 TEST_REDIS_URL = os.environ.get("TAKEDOWN_TEST_REDIS", "redis://127.0.0.1:6379/9")
 BACKENDS = os.environ.get("TAKEDOWN_TEST_BACKENDS", "sqlite,postgresql").split(",")

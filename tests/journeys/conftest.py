@@ -1,0 +1,125 @@
+"""A project folder running `takedown up` on its shipped defaults, driven as a user drives it.
+
+Commands run as subprocesses from the project folder with no TAKEDOWN_* variable, as the README
+says to run them. The one exception is TAKEDOWN_FETCH_ALLOW_LOOPBACK for `up`, which the README's
+"First hour" names for trying a leak site on this machine: the worker refuses loopback otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+TAKEDOWN = str(Path(sys.executable).parent / "takedown")
+STARTUP_SECONDS = 120
+COMMAND_SECONDS = 120
+
+
+def user_environment() -> dict[str, str]:
+    """This shell's environment without any TAKEDOWN_* setting."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("TAKEDOWN_")}
+
+
+class Installation:
+    """`takedown up` running in a project folder, and the commands a user types there."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        env = user_environment() | {"TAKEDOWN_FETCH_ALLOW_LOOPBACK": "true"}
+        self.process = subprocess.Popen(
+            [TAKEDOWN, "up", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def wait_running(self) -> str:
+        """The line that says takedown is running, once it is printed."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    raise AssertionError("takedown up exited:\n" + "".join(self.output)) from None
+                continue
+            if line.startswith("takedown is running"):
+                return line
+        raise AssertionError("takedown up never said it was running:\n" + "".join(self.output))
+
+    def takedown(
+        self, *args: str, input: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one takedown command from the project folder, as the README shows it."""
+        done = subprocess.run(
+            [TAKEDOWN, *args],
+            cwd=self.folder,
+            env=user_environment(),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_SECONDS,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"takedown {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+            )
+        return done
+
+    def get(self, path: str) -> int:
+        """The HTTP status of a GET on the running service."""
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+
+    def stop(self) -> int:
+        """Ctrl-C, as a user stops it; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(timeout=10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return int(self.process.returncode)
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
+    """A fresh project folder with `takedown up` running in it."""
+    running = Installation(tmp_path_factory.mktemp("project"), free_port())
+    try:
+        running.wait_running()
+        yield running
+    finally:
+        stopped = running.stop()
+    assert stopped == 0, "".join(running.output)
+    assert "takedown stopped." in "".join(running.output)
