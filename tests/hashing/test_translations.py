@@ -29,6 +29,7 @@ GLOSSARY = REPO / "docs" / "glossary.md"
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
 PLACEHOLDER = re.compile(r"\{\w*\}|%(?:\(\w+\))?[sd]")
 TAG = re.compile(r"<[^>]+>")
+SAFE_LINK = re.compile(r'<a href="https://[^"<>]+" rel="noopener noreferrer">')
 # A translator comment that says a glossary word is not meant in its domain sense here, e.g.
 # "glossary-exempt: match" above "No case matches this case ID and PIN."
 EXEMPT = re.compile(r"glossary-exempt:\s*(.+)")
@@ -45,6 +46,11 @@ def catalogue(locale: str) -> Catalog:
 
 def entries(locale: str) -> list[Message]:
     return [message for message in catalogue(locale) if message.id]
+
+
+def markup(text: str) -> list[str]:
+    """The tags of a text other than links, in order."""
+    return [tag for tag in TAG.findall(text) if not re.match(r"</?a\b", tag)]
 
 
 def forms(message: Message) -> tuple[list[str], list[str]]:
@@ -132,7 +138,11 @@ def test_translations_keep_the_placeholders_and_markup_of_the_english(locale: st
             # A singular may say "1" or "één" instead of its count; every other form keeps all.
             singular = len(english) == 2 and text is translated[0]
             assert got == wanted or (singular and set(got) < set(wanted)), message.id
-            assert TAG.findall(text) == TAG.findall(english[0]), message.id
+            assert markup(text) == markup(english[0]), message.id
+            assert set(TAG.findall(english[0])) <= set(TAG.findall(text)), message.id
+            # A language may add a link to a local organisation, and nothing else.
+            for added in set(TAG.findall(text)) - set(TAG.findall(english[0])) - {"</a>"}:
+                assert SAFE_LINK.fullmatch(added), (message.id, added)
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
