@@ -570,6 +570,10 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         # Ctrl-D, or no input at all, at a question or a PIN or password prompt.
         print("\ntakedown: the input ended before an answer; stopped there", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`takedown hash photos/ | head`): stop quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return result
 
 
