@@ -21,6 +21,7 @@ from service.console.site import install_console
 from service.errors import install_error_handlers
 from service.ratelimits import RateLimiter
 from service.web import pages
+from service.web.docs import install_docs
 from service.web.headers import SecurityHeaders
 from workers.queues import connect
 
@@ -54,6 +55,9 @@ def create_app(
         version="0.1.0",
         summary="Hash-only matching and takedown requests for non-consensual intimate imagery",
         lifespan=lifespan,
+        # /docs is served from this origin by install_docs; ReDoc would load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.redis = redis
@@ -73,6 +77,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(platforms.router)
     app.include_router(pages.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app
 

@@ -32,5 +32,5 @@ def install_console(app: FastAPI, runtime: Runtime) -> None:
 def _answer_head(router: APIRouter) -> None:
     """Let HEAD reach the router's GET pages, as it reaches the victim pages and static files."""
     for route in router.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods:
+        if isinstance(route, APIRoute) and route.methods and "GET" in route.methods:
             route.methods.add("HEAD")

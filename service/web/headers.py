@@ -39,13 +39,9 @@ SECURITY_HEADERS = {
 # Sent only over HTTPS (a browser ignores it over HTTP, and a local `make run` stays usable).
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
-# FastAPI's interactive API docs load Swagger UI and ReDoc from a CDN with inline script; they
-# hold no victim data, so they keep working under the other headers but without our policy.
-DOCS_PATHS = ("/docs", "/redoc")
-
 
 class SecurityHeaders:
-    """Add SECURITY_HEADERS to every HTTP response and the CSP to all but the API docs."""
+    """Add SECURITY_HEADERS and the CSP to every HTTP response (a route may set its own CSP)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,7 +50,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with_policy = not scope["path"].startswith(DOCS_PATHS)
         over_https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
@@ -62,8 +57,7 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if with_policy:
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 if over_https:
                     headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
             await send(message)

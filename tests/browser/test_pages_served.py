@@ -53,12 +53,6 @@ def test_responses_carry_the_strict_policy_and_security_headers(
     assert response.headers["x-frame-options"] == "DENY"
 
 
-def test_the_api_docs_are_left_without_the_page_policy(client: TestClient) -> None:
-    response = client.get("/docs")
-    assert "content-security-policy" not in response.headers
-    assert response.headers["x-content-type-options"] == "nosniff"
-
-
 @pytest.mark.parametrize("path", ALL_PAGES)
 def test_pages_load_nothing_from_another_origin_and_run_no_inline_code(
     client: TestClient, path: str
