@@ -60,6 +60,7 @@ class Action(StrEnum):
     WATCH_REMOVED = "watch_removed"
     EVIDENCE_EXPORTED = "evidence_exported"
     TAKEDOWN_ANSWERED = "takedown_answered"
+    TAKEDOWN_REPORTED_REMOVED = "takedown_reported_removed"
     FINGERPRINT_QUARANTINED = "fingerprint_quarantined"
     QUARANTINE_RELEASED = "quarantine_released"
     QUARANTINE_REMOVED = "quarantine_removed"

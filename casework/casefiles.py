@@ -28,6 +28,7 @@ from casework.models import (
     TakedownStatus,
 )
 from casework.outcomes import answers_to
+from casework.reviews import closest_distances
 from casework.takedowns import is_overdue
 
 
@@ -52,6 +53,42 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class ImageFound:
+    """One image found on a reported page, with its matches (one per bank fingerprint it is near).
+
+    Review decides on all of an image's matches at once, so they share one decision.
+    """
+
+    item: ReportItem
+    matches: tuple[tuple[Match, MatchReview | None], ...]
+
+    @property
+    def first(self) -> Match:
+        """The image's first recorded match: its URL, when it was found, its decision."""
+        return self.matches[0][0]
+
+    @property
+    def review(self) -> MatchReview | None:
+        """The decision on the image, if one was taken."""
+        return next((review for _match, review in self.matches if review is not None), None)
+
+    @property
+    def distances(self) -> dict[str, int]:
+        """The closest distance per algorithm."""
+        return closest_distances([match for match, _review in self.matches])
+
+
+def found_images(
+    matches: list[tuple[Match, ReportItem, MatchReview | None]],
+) -> list[ImageFound]:
+    """Matches grouped per image found (its page's report item and its image URL), in order."""
+    groups: dict[tuple[int, bytes], tuple[ReportItem, list[tuple[Match, MatchReview | None]]]] = {}
+    for match, item, review in matches:
+        groups.setdefault((item.id, match.image_url_digest), (item, []))[1].append((match, review))
+    return [ImageFound(item, tuple(members)) for item, members in groups.values()]
+
+
+@dataclass(frozen=True)
 class CaseFile:
     """Everything the case view shows."""
 
@@ -59,6 +96,7 @@ class CaseFile:
     fingerprints: dict[str, int]
     reports: list[Report]
     matches: list[tuple[Match, ReportItem, MatchReview | None]]
+    images: list[ImageFound]
     takedowns: list[Takedown]
     timeline: list[Moment]
     #: What platforms said about their upload checks' hits on this case's fingerprints.
@@ -162,6 +200,7 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
             .order_by(PlatformOutcome.created_at, PlatformOutcome.id)
         ).all()
     ]
+    images = found_images(matches)
     audit.record(
         session,
         actor=desk.actor,
@@ -174,8 +213,9 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
         fingerprints=fingerprints,
         reports=reports,
         matches=matches,
+        images=images,
         takedowns=takedowns,
-        timeline=_timeline(case, reports, matches, takedowns, answers),
+        timeline=_timeline(case, reports, images, takedowns, answers),
         check_answers=check_answers,
     )
 
@@ -183,7 +223,7 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
 def _timeline(
     case: Case,
     reports: list[Report],
-    matches: list[tuple[Match, ReportItem, MatchReview | None]],
+    images: list[ImageFound],
     takedowns: list[Takedown],
     answers: list[tuple[PlatformOutcome, str]],
 ) -> list[Moment]:
@@ -192,8 +232,9 @@ def _timeline(
         moments.append(Moment(case.withdrawn_at, "case_withdrawn"))
     for report in reports:
         moments.append(Moment(report.created_at, "report_received", {"urls": len(report.items)}))
-    for match, item, review in matches:
-        host = (item.url.split("/")[2] if "//" in item.url else item.url)[:80]
+    for image in images:
+        match, review, url = image.first, image.review, image.item.url
+        host = (url.split("/")[2] if "//" in url else url)[:80]
         moments.append(Moment(match.created_at, "match_found", {"id": match.id, "host": host}))
         if review is not None:
             moments.append(Moment(review.decided_at, f"match_{review.decision}", {"id": match.id}))

@@ -35,9 +35,11 @@ from casework import audit
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import NotFound
+from casework.followup import Purpose
 from casework.models import (
     AuditEvent,
     Case,
+    CheckOutcome,
     Match,
     Organisation,
     ReportItem,
@@ -138,7 +140,7 @@ def build_bundle(
             }
             for match, page_url in matches
         ],
-        "notices": [_notice(session, takedown, outcomes) for takedown in takedowns],
+        "notices": [_notice(session, takedown, outcomes, checks) for takedown in takedowns],
         "checks": [
             {
                 "takedown": by_id.get(check.takedown_id) if check.takedown_id else None,
@@ -166,7 +168,26 @@ def build_bundle(
     }
 
 
-def _notice(session: Session, takedown: Takedown, outcomes: Any) -> dict[str, Any]:
+def proven_status(takedown: Takedown, checks: list[TakedownCheck]) -> str:
+    """The notice's status, where "removed" stands only on a check that found every URL gone.
+
+    A notice marked removed by hand (before removal needed a check) whose last removal check
+    found the content still there, or that was never checked, is "removal_unproven".
+    """
+    if takedown.status != TakedownStatus.REMOVED:
+        return takedown.status
+    rounds: dict[datetime, set[str]] = {}
+    for check in checks:
+        if check.takedown_id == takedown.id and check.purpose == Purpose.REMOVAL:
+            rounds.setdefault(check.checked_at, set()).add(check.outcome)
+    if rounds and rounds[max(rounds)] == {CheckOutcome.GONE.value}:
+        return takedown.status
+    return "removal_unproven"
+
+
+def _notice(
+    session: Session, takedown: Takedown, outcomes: Any, checks: list[TakedownCheck]
+) -> dict[str, Any]:
     letter = None
     organisation = (
         session.get(Organisation, takedown.organisation_id) if takedown.organisation_id else None
@@ -180,7 +201,12 @@ def _notice(session: Session, takedown: Takedown, outcomes: Any) -> dict[str, An
         "host": takedown.host,
         "channel": takedown.channel,
         "regime": takedown.regime,
-        "status": takedown.status,
+        "status": proven_status(takedown, checks),
+        "reported_removed": (
+            {"at": _at(takedown.reported_removed_at), "caseworker_id": takedown.reported_removed_by}
+            if takedown.reported_removed_at is not None
+            else None
+        ),
         "match_ids": sorted(item.match_id for item in takedown.items),
         "fields": notice_fields(takedown),
         "letter": letter,

@@ -14,6 +14,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -324,6 +325,45 @@ def next_escalation(session: Session, *, takedown: Takedown) -> str:
     return ESCALATION_LADDER[min(int(follow_ups), len(ESCALATION_LADDER) - 1)]
 
 
+class Claim(StrEnum):
+    """Where a caseworker's report that a notice's content is gone stands."""
+
+    CHECKING = "checking"
+    STILL_THERE = "still_there"
+    UNREACHABLE = "unreachable"
+    PROVEN = "proven"
+
+
+def claim_state(session: Session, *, takedown: Takedown) -> Claim | None:
+    """What removal checks since a caseworker reported the content gone showed; None if never."""
+    if takedown.reported_removed_at is None:
+        return None
+    if takedown.status == TakedownStatus.REMOVED:
+        return Claim.PROVEN
+    since = [
+        check
+        for check in checks_of_takedown(session, takedown_id=takedown.id)
+        if check.purpose == Purpose.REMOVAL and check.checked_at >= takedown.reported_removed_at
+    ]
+    if not since:
+        return Claim.CHECKING
+    latest = [check.outcome for check in since if check.checked_at == since[-1].checked_at]
+    if CheckOutcome.STILL_THERE in latest:
+        return Claim.STILL_THERE
+    return Claim.UNREACHABLE
+
+
+def checks_of_takedown(session: Session, *, takedown_id: int) -> list[TakedownCheck]:
+    """A notice's evidence rows (removal and watch checks), oldest first."""
+    return list(
+        session.scalars(
+            select(TakedownCheck)
+            .where(TakedownCheck.takedown_id == takedown_id)
+            .order_by(TakedownCheck.checked_at, TakedownCheck.id)
+        )
+    )
+
+
 def checks_of_case(session: Session, *, case_id: int) -> list[TakedownCheck]:
     """Every evidence row of a case, oldest first."""
     return list(
@@ -586,7 +626,7 @@ def unchecked_takedowns(
     session: Session, *, grace: timedelta, now: datetime | None = None, limit: int = 200
 ) -> list[int]:
     """Notices whose removal check is missing: after sending, after the deadline, or after
-    their platform said the content is gone.
+    their platform or a caseworker said the content is gone.
 
     The jobs are queued at those moments; this finds the ones a Redis outage lost.
     """
@@ -615,12 +655,15 @@ def unchecked_takedowns(
             Takedown.deadline_at,
             last_check,
             last_claim,
+            Takedown.reported_removed_at,
         )
         .where(Takedown.status.in_([s.value for s in CHECKABLE]))
         .order_by(Takedown.id)
     ).all()
     due: list[int] = []
-    for takedown_id, status, sent_at, deadline_at, checked_at, claimed_at in rows:
+    for takedown_id, status, sent_at, deadline_at, checked_at, answered_at, reported_at in rows:
+        claims = [at for at in (answered_at, reported_at) if at is not None]
+        claimed_at = max(claims) if claims else None
         awaiting = TakedownStatus(status) in AWAITING
         never = awaiting and checked_at is None and sent_at is not None and now > sent_at + grace
         deadline_missed = (

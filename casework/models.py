@@ -360,6 +360,11 @@ class Takedown(Base):
     refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     no_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: A caseworker's word that the content is gone: told as theirs until a check proves it.
+    reported_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reported_removed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="SET NULL"), default=None
+    )
 
     items: Mapped[list[TakedownItem]] = relationship(
         back_populates="takedown",

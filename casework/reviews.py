@@ -7,6 +7,7 @@ fingerprint it came near (PDQ and pHash of one photo, say).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -46,6 +47,19 @@ class FoundImage:
     def closeness(self) -> float:
         """Distance as a share of the hash length, so PDQ and pHash sort together."""
         return self.match.distance / Algorithm(self.match.algorithm).bits
+
+    @property
+    def distances(self) -> dict[str, int]:
+        """The closest distance per algorithm over all the image's matches."""
+        return closest_distances([self.match, *self.others])
+
+
+def closest_distances(matches: Sequence[Match]) -> dict[str, int]:
+    """The closest distance per algorithm (PDQ, pHash, exact digests) among one image's matches."""
+    closest: dict[str, int] = {}
+    for match in matches:
+        closest[match.algorithm] = min(match.distance, closest.get(match.algorithm, match.distance))
+    return closest
 
 
 def _image_key(match: Match) -> tuple[int, bytes, int]:

@@ -316,6 +316,10 @@ def change_status(
     current = TakedownStatus(takedown.status)
     if status not in TRANSITIONS[current]:
         raise Conflict(f"A notice that is {current.value} cannot become {status.value}.")
+    if status is TakedownStatus.REMOVED:
+        raise Conflict(
+            "Only a removal check marks a notice removed: report it removed to have one run."
+        )
     if status in (TakedownStatus.APPROVED, TakedownStatus.SENT):
         _ensure_adult_route(case)
     if status is TakedownStatus.APPROVED:
@@ -338,6 +342,33 @@ def change_status(
         object_type="takedown",
         object_id=takedown.id,
         details={"from": current.value, "to": status.value},
+    )
+    return takedown
+
+
+def report_removed(
+    session: Session, *, desk: Desk, takedown: Takedown, now: datetime | None = None
+) -> Takedown:
+    """Record a caseworker's word that the content is gone; the caller queues a removal check.
+
+    The notice keeps its status: like a platform's answer, the word is kept and told as the
+    caseworker's, and only a check that finds every URL gone marks the notice removed.
+    """
+    now = now or utcnow()
+    current = TakedownStatus(takedown.status)
+    if TakedownStatus.REMOVED not in TRANSITIONS[current]:
+        raise Conflict(f"A notice that is {current.value} cannot be reported removed.")
+    takedown.reported_removed_at = now
+    takedown.reported_removed_by = desk.caseworker.id
+    takedown.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=desk.actor,
+        action=audit.Action.TAKEDOWN_REPORTED_REMOVED,
+        object_type="takedown",
+        object_id=takedown.id,
+        details={"status": current.value},
     )
     return takedown
 

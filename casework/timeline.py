@@ -152,6 +152,14 @@ def _takedown(takedown: Takedown) -> Iterator[Event]:
             f"{where} confirmed it received the notice.",
             said,
         )
+    if takedown.reported_removed_at:
+        yield Event(
+            takedown.reported_removed_at,
+            "reported_removed",
+            f"A caseworker reported that {where} removed the image; we are checking that it is"
+            " gone.",
+            said,
+        )
     if takedown.removed_at:
         text = f"{where} removed the image."
         params: Params = dict(said)

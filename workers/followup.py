@@ -66,10 +66,11 @@ def schedule_watch_check(redis: Redis, *, watched_id: int) -> None:
         logger.warning("first check of watch %d not queued: %s", watched_id, error)
 
 
-def request_removal_check(redis: Redis, *, takedown_id: int) -> None:
-    """Check a notice's URLs now because its platform answered; the reconciler covers an outage."""
+def request_removal_check(redis: Redis, *, takedown_id: int, when: str = "answered") -> None:
+    """Check a notice's URLs now because its platform answered (or a caseworker reported it
+    removed); the reconciler covers an outage."""
     try:
-        enqueue_removal_check(redis, takedown_id, when="answered")
+        enqueue_removal_check(redis, takedown_id, when=when)
     except RedisError as error:
         logger.warning("removal check of takedown %d not queued: %s", takedown_id, error)
 

@@ -147,8 +147,8 @@ FOLLOWUP_JOB_TIMEOUT_SECONDS = 600
 
 
 def removal_job_id(takedown_id: int, when: str) -> str:
-    """One job per notice and moment ("sent", "deadline", "answered" by its platform, or
-    "reconciled"), so none is queued twice."""
+    """One job per notice and moment ("sent", "deadline", "answered" by its platform,
+    "reported" removed by a caseworker, or "reconciled"), so none is queued twice."""
     return f"removal-{takedown_id}-{when}"
 
 

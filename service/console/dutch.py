@@ -49,7 +49,6 @@ DUTCH: dict[str, str] = {
     "Algorithm": "Algoritme",
     "Distance": "Afstand",
     "bits": "bits",
-    "Also matched": "Ook overeenkomend",
     "Confirm: it is the victim's image": "Bevestigen: het is de afbeelding van het slachtoffer",
     "Reason": "Reden",
     "Choose…": "Kies…",
@@ -134,15 +133,12 @@ DUTCH: dict[str, str] = {
     "Reports": "Meldingen van URL's",
     "No URLs reported for this case.": "Voor deze zaak zijn geen URL's gemeld.",
     "Report": "Melding",
-    "victim": "slachtoffer",
-    "flagger": "melder",
     "URL": "URL",
     "State": "Stand",
     "Images checked": "Gecontroleerde afbeeldingen",
     "Matches": "Overeenkomsten",
     "No matches yet.": "Nog geen overeenkomsten.",
     "Decision": "Besluit",
-    "pending": "open",
     "confirmed": "bevestigd",
     "rejected": "afgewezen",
     "Reference": "Kenmerk",
@@ -266,7 +262,6 @@ DUTCH: dict[str, str] = {
     "acknowledged": "ontvangst bevestigd",
     "removed": "verwijderd",
     "refused": "geweigerd",
-    "no_response": "geen reactie",
     "Back to draft (to edit)": "Terug naar concept (om te bewerken)",
     "Approve": "Goedkeuren",
     "Mark as sent": "Markeren als verstuurd",
@@ -495,8 +490,6 @@ DUTCH: dict[str, str] = {
     "None": "Geen",
     "Watch": "Bewaken",
     "gone": "weg",
-    "still_there": "nog online",
-    "error": "fout",
     # Domain errors shown as they are
     "too many sign-in checks are running right now; try again shortly": (
         "er lopen nu te veel aanmeldcontroles; probeer het zo meteen opnieuw"
@@ -515,5 +508,102 @@ DUTCH: dict[str, str] = {
         "Deze zaak is gemarkeerd als betreffende iemand onder de 18. Meldroutes voor volwassenen "
         "zijn geblokkeerd: gebruik de kanalen voor kinderbescherming die bij de zaak staan "
         "(NCMEC Take It Down en CyberTipline, IWF; in Nederland Offlimits en Helpwanted.nl)."
+    ),
+    # States and reason codes in words (service/console/states.py)
+    "no response": "geen reactie",
+    "awaiting review": "wacht op beoordeling",
+    "queued": "in de wachtrij",
+    "being fetched": "wordt opgehaald",
+    "waiting to retry": "wacht op een nieuwe poging",
+    "checked": "gecontroleerd",
+    "failed": "mislukt",
+    "found: still online": "gevonden: nog online",
+    "the victim": "het slachtoffer",
+    "a trusted flagger": "een vertrouwde melder",
+    "a caseworker": "een casemanager",
+    "a different image": "een andere afbeelding",
+    "a common or stock image": "een veelvoorkomende of stockafbeelding",
+    "not an intimate image of this person": "geen intieme afbeelding van deze persoon",
+    "not a valid web address": "geen geldig webadres",
+    "not an http or https address": "geen http- of https-adres",
+    "the address is private or reserved, so it is never fetched": (
+        "het adres is privé of gereserveerd en wordt dus nooit opgehaald"
+    ),
+    "a port other than 80 or 443, so it is never fetched": (
+        "een andere poort dan 80 of 443, en wordt dus nooit opgehaald"
+    ),
+    "the site's name does not exist": "de naam van de site bestaat niet",
+    "the site's name could not be looked up in time": (
+        "de naam van de site kon niet op tijd worden opgezocht"
+    ),
+    "the site could not be reached": "de site was niet bereikbaar",
+    "the site took too long to answer": "de site deed te lang over het antwoord",
+    "the answer was too large": "het antwoord was te groot",
+    "too many redirects": "te veel doorverwijzingen",
+    "the site answered with an error": "de site antwoordde met een foutmelding",
+    "no image was found there": "daar is geen afbeelding gevonden",
+    "the content is of a kind that is not checked": (
+        "de inhoud is van een soort die niet wordt gecontroleerd"
+    ),
+    "the content's encoding is not supported": "de codering van de inhoud wordt niet ondersteund",
+    "the image was too large to check": "de afbeelding was te groot om te controleren",
+    "the image was too small to check": "de afbeelding was te klein om te controleren",
+    "the image could not be read": "de afbeelding kon niet worden gelezen",
+    "checking it failed every time": "de controle mislukte elke keer",
+    "the page no longer shows a matching image": (
+        "de pagina toont geen overeenkomende afbeelding meer"
+    ),
+    # A notice's evidence, and a caseworker's report that its content was removed
+    "Evidence": "Bewijs",
+    "Checked": "Gecontroleerd",
+    "Why": "Waarom",
+    "HTTP status": "HTTP-status",
+    "Result": "Resultaat",
+    "removal check": "verwijdercontrole",
+    "re-upload watch": "bewaking op nieuwe uploads",
+    "Each row is one fetch of a URL the notice named: no fetched byte is kept, only the status, "
+    "a few headers and, for an image still found, its distance and SHA-256.": (
+        "Elke rij is één keer ophalen van een URL uit het verwijderverzoek: er wordt geen "
+        "opgehaalde byte bewaard, alleen de status, enkele headers en, voor een afbeelding die er "
+        "nog staat, de afstand en SHA-256."
+    ),
+    "No URL of this notice has been checked yet: checks start when it is marked sent.": (
+        "Nog geen URL van dit verwijderverzoek is gecontroleerd: controles beginnen zodra het "
+        "als verstuurd is gemarkeerd."
+    ),
+    "A caseworker": "Een casemanager",
+    "{name} reported the content removed on {at}; a removal check is queued or running. The "
+    "notice is marked removed only when the check finds every URL gone.": (
+        "{name} meldde op {at} dat de inhoud is verwijderd; een verwijdercontrole staat in de "
+        "wachtrij of loopt. Het verwijderverzoek wordt pas als verwijderd gemarkeerd als de "
+        "controle elke URL weg vindt."
+    ),
+    "{name} reported the content removed on {at}, but the check after it found it still there: "
+    "the notice is not removed.": (
+        "{name} meldde op {at} dat de inhoud is verwijderd, maar de controle daarna vond hem nog "
+        "online: het verwijderverzoek is niet afgehandeld."
+    ),
+    "{name} reported the content removed on {at}, but the check after it could not reach every "
+    "URL: removal is not proven. Report it removed again to check again.": (
+        "{name} meldde op {at} dat de inhoud is verwijderd, maar de controle daarna kon niet elke "
+        "URL bereiken: verwijdering is niet bewezen. Meld het opnieuw als verwijderd om opnieuw "
+        "te controleren."
+    ),
+    "{name} reported the content removed on {at}; a check then found every URL gone.": (
+        "{name} meldde op {at} dat de inhoud is verwijderd; een controle vond daarna elke URL weg."
+    ),
+    # Matches grouped per image found
+    "One row per image found: its closest distance for each kind of hash it matched.": (
+        "Eén rij per gevonden afbeelding: de kleinste afstand voor elk soort hash waarmee ze "
+        "overeenkwam."
+    ),
+    "Exact copy": "Exacte kopie",
+    "yes": "ja",
+    "on the page": "op de pagina",
+    "Closest": "Dichtstbij",
+    "no PDQ match": "geen PDQ-overeenkomst",
+    "no pHash match": "geen pHash-overeenkomst",
+    "(decided together: confirm or reject applies to every match of this image)": (
+        "(samen beslist: bevestigen of afwijzen geldt voor elke overeenkomst van deze afbeelding)"
     ),
 }

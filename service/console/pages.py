@@ -15,6 +15,7 @@ from casework.accounts import Desk
 from casework.errors import CaseworkError, IncompleteNotice, LoginFailed, NotAuthenticated
 from service.console.i18n import N_, Translator, translator
 from service.console.sessions import Visit
+from service.console.states import reason, state
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -66,7 +67,12 @@ def render_page(
 ) -> HTMLResponse:
     """A console page in the visitor's language, with the security headers set."""
     html = _environment.get_template(f"console/{template}").render(
-        _=translator(locale), lang=locale, when=when, **{"desk": None, "csrf": "", **context}
+        _=translator(locale),
+        lang=locale,
+        when=when,
+        state_words=state,
+        reason_words=reason,
+        **{"desk": None, "csrf": "", **context},
     )
     response = HTMLResponse(html, status)
     secure(response)

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from casework import outcomes, takedowns
+from casework import followup, outcomes, takedowns
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import InvalidInput
-from casework.models import OutcomeKind, Takedown, TakedownStatus
+from casework.models import Caseworker, OutcomeKind, Takedown, TakedownStatus
 from casework.notices import (
     notice_address,
     notice_fields,
@@ -26,7 +27,7 @@ from service.console.i18n import N_
 from service.console.pages import go, secure, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
 from service.deps import QueueDep, RuntimeDep, SessionDep
-from workers.followup import schedule_removal_checks
+from workers.followup import request_removal_check, schedule_removal_checks
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -58,6 +59,28 @@ OUTCOME_LABELS = {
 REASON_LABELS = {
     NOT_INTIMATE_IMAGERY: N_("not intimate imagery"),
     "other": N_("another reason"),
+}
+#: A caseworker's "removed", told as theirs until a check agrees.
+CLAIM_TEXTS = {
+    followup.Claim.CHECKING: N_(
+        "{name} reported the content removed on {at}; a removal check is queued or running. "
+        "The notice is marked removed only when the check finds every URL gone."
+    ),
+    followup.Claim.STILL_THERE: N_(
+        "{name} reported the content removed on {at}, but the check after it found it still "
+        "there: the notice is not removed."
+    ),
+    followup.Claim.UNREACHABLE: N_(
+        "{name} reported the content removed on {at}, but the check after it could not reach "
+        "every URL: removal is not proven. Report it removed again to check again."
+    ),
+    followup.Claim.PROVEN: N_(
+        "{name} reported the content removed on {at}; a check then found every URL gone."
+    ),
+}
+PURPOSE_LABELS = {
+    followup.Purpose.REMOVAL: N_("removal check"),
+    followup.Purpose.WATCH: N_("re-upload watch"),
 }
 REGULATORS = {
     Regime.TAKE_IT_DOWN: N_(
@@ -167,7 +190,23 @@ def takedown_page(
         answers=outcomes.answers_to(session, takedown_ids=[takedown.id]),
         outcome_labels=OUTCOME_LABELS,
         reason_labels=REASON_LABELS,
+        claim=_claim_text(session, takedown),
+        reporter=_reporter(session, takedown),
+        checks=followup.checks_of_takedown(session, takedown_id=takedown.id),
+        purposes=PURPOSE_LABELS,
     )
+
+
+def _claim_text(session: Session, takedown: Takedown) -> str:
+    claim = followup.claim_state(session, takedown=takedown)
+    return CLAIM_TEXTS[claim] if claim is not None else ""
+
+
+def _reporter(session: Session, takedown: Takedown) -> str:
+    if takedown.reported_removed_by is None:
+        return ""
+    caseworker = session.get(Caseworker, takedown.reported_removed_by)
+    return caseworker.display_name if caseworker else ""
 
 
 def _hours_left(takedown: Takedown) -> int | None:
@@ -210,6 +249,11 @@ def change_status(
         status = TakedownStatus(text(form, "status"))
     except ValueError:
         raise InvalidInput("Choose a status from the list.") from None
+    if status is TakedownStatus.REMOVED:
+        takedowns.report_removed(session, desk=desk, takedown=takedown)
+        # After the commit: the caseworker's word is checked before anyone is told it is gone.
+        background.add_task(request_removal_check, redis, takedown_id=takedown.id, when="reported")
+        return go(visit, f"/console/takedowns/{takedown.id}")
     takedowns.change_status(session, desk=desk, takedown=takedown, case=case, status=status)
     if status is TakedownStatus.SENT:
         # After the commit: the worker re-fetches the URLs now and again at the deadline.

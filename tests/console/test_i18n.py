@@ -38,12 +38,14 @@ def marked_texts() -> set[str]:
 
 
 def shown_domain_texts() -> set[str]:
-    """Texts from casework that the console shows: regimes, fields, statuses, errors."""
+    """Texts from casework that the console shows: regimes, fields, roles, errors.
+
+    States and reason codes are shown as words (service/console/states.py, tests/console/
+    test_states.py).
+    """
     texts = {spec.title for spec in SPECS.values()} | {spec.warning for spec in SPECS.values()}
     texts |= {field.label for field in FIELDS.values()}
-    texts |= {"caseworker", "admin", "active", "withdrawn", "pending", "confirmed", "rejected"}
-    texts |= {"draft", "approved", "sent", "acknowledged", "removed", "refused", "no_response"}
-    texts |= {"victim", "flagger", "gone", "still_there", "error"}
+    texts |= {"caseworker", "admin"}
     texts |= {str(LoginFailed()), str(RequestForgery()), str(AdultRouteBlocked())}
     texts.add(str(CredentialChecksBusy()))
     return texts - {""}
