@@ -35,6 +35,7 @@ class Page(StrEnum):
     STATUS = "/status"
     ADD = "/add"
     WITHDRAW = "/withdraw"
+    RECOVER = "/recover"
 
 
 _TEMPLATE = {
@@ -42,6 +43,7 @@ _TEMPLATE = {
     Page.STATUS: "victim/status.html",
     Page.ADD: "victim/add.html",
     Page.WITHDRAW: "victim/withdraw.html",
+    Page.RECOVER: "victim/recover.html",
 }
 
 templates = Jinja2Templates(

@@ -15,7 +15,7 @@ from service.web.headers import CONTENT_SECURITY_POLICY
 from service.web.texts.en import ENGLISH
 from service.web.texts.nl import DUTCH
 
-PAGES = ["/", "/status", "/add", "/withdraw"]
+PAGES = ["/", "/status", "/add", "/withdraw", "/recover"]
 ALL_PAGES = PAGES + [f"/nl{path}" for path in PAGES]
 STATIC = ["/static/victim/app.js", "/static/hasher/worker.js", "/static/victim/site.css"]
 

@@ -318,7 +318,12 @@ def test_a_wrong_pin_gets_the_same_answer_as_an_unknown_case(page: Page, live_se
     page.get_by_label("Case ID").fill("ABCD-EFGH-JKMN")
     page.get_by_label("PIN").fill("12345678")
     page.get_by_role("button", name="Check the case").click()
-    expect(page.get_by_role("alert")).to_contain_text("No case matches this case ID and PIN.")
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(
+            r"No case matches this case ID and PIN, or the case is paused after too many wrong "
+            r"PINs\. Check both; if it is paused, try again after \d{1,2}:\d\d( [AP]M)?\."
+        )
+    )
     expect(page.locator("#case-status")).to_be_hidden()
 
 

@@ -40,8 +40,12 @@ class ApiError extends Error {
     this.status = status;
     this.code = body?.error?.code ?? null;
     this.details = body?.error?.details ?? [];
+    // A refused case ID and PIN names a time from the clock alone, the same for every case.
+    this.retryAt = body?.error?.retry_at ? new Date(body.error.retry_at) : null;
   }
 }
+
+const clock = new Intl.DateTimeFormat(config.lang, { timeStyle: "short" });
 
 function basicAuth(caseId, pin) {
   const bytes = new TextEncoder().encode(`${caseId}:${pin}`);
@@ -76,7 +80,7 @@ function explain(error, sent = []) {
     case "network":
       return say("err_network");
     case "case_not_found":
-      return say("err_case_not_found");
+      return say("err_case_not_found", { time: error.retryAt ? clock.format(error.retryAt) : "?" });
     case "case_withdrawn":
       return say("err_case_withdrawn");
     case "too_many_fingerprints":
@@ -403,35 +407,83 @@ function startPage() {
   });
 }
 
+// Shows a case ID and PIN once (a new case, or a new PIN from the recover page), and on the
+// start page the recovery codes, each with its own copy and download.
 function showOpened(opened, note) {
   $("opened-case-id").textContent = opened.case_id;
   $("opened-pin").textContent = opened.pin;
   $("opened-result").textContent = note;
-  for (const id of ["choose-files", "choose-folder"]) $(id).disabled = true;
+  for (const id of ["choose-files", "choose-folder"]) if ($(id)) $(id).disabled = true;
   const section = $("opened");
   section.hidden = false;
   section.focus();
   const text = `${$("opened-case-id").closest("div").querySelector("dt").textContent}: ${opened.case_id}\n` +
     `${$("opened-pin").closest("div").querySelector("dt").textContent}: ${opened.pin}\n`;
-  $("copy-credentials").addEventListener("click", async () => {
+  offerCopy($("copy-credentials"), text, section.querySelector("dl"), $("copy-message"), "copy_failed");
+  // The file `takedown status --credentials FILE` reads, as `takedown submit --save` writes it:
+  // the case ID and PIN only. The recovery codes are a file of their own, to be kept apart.
+  const saved = { server: window.location.origin, case_id: opened.case_id, pin: opened.pin };
+  $("download-credentials").addEventListener("click", () => {
+    download(`takedown-case-${opened.case_id}.json`, `${JSON.stringify(saved)}\n`, "application/json");
+  });
+  const codes = opened.recovery_codes ?? [];
+  if (!$("recovery-codes") || !codes.length) return;
+  $("recovery-codes").replaceChildren(...codes.map((code) => element("li", {}, element("code", { textContent: code }))));
+  const recoverUrl = new URL("recover", window.location.href).href;
+  const codesText = `${say("codes_file", { case_id: opened.case_id, url: recoverUrl })}\n\n${codes.join("\n")}\n`;
+  offerCopy($("copy-codes"), codesText, $("recovery-codes"), $("codes-message"), "codes_copy_failed");
+  $("download-codes").addEventListener("click", () => {
+    download(`takedown-recovery-codes-${opened.case_id}.txt`, codesText, "text/plain");
+  });
+}
+
+function offerCopy(button, text, shown, message, failed) {
+  button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
-      $("copy-message").textContent = say("copied");
+      message.textContent = say("copied");
     } catch {
-      window.getSelection()?.selectAllChildren(section.querySelector("dl"));
-      $("copy-message").textContent = say("copy_failed");
+      window.getSelection()?.selectAllChildren(shown);
+      message.textContent = say(failed);
     }
   });
-  $("download-credentials").addEventListener("click", () => {
-    // The same shape `takedown status --credentials FILE` reads.
-    const saved = { server: window.location.origin, case_id: opened.case_id, pin: opened.pin };
-    const url = URL.createObjectURL(new Blob([`${JSON.stringify(saved, null, 2)}\n`], { type: "application/json" }));
-    const link = element("a", { href: url, download: `takedown-case-${opened.case_id}.json` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = element("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function recoverPage() {
+  $("case-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const caseId = $("case-id").value.trim();
+    const code = $("recovery-code").value.trim();
+    if (!caseId || !code) {
+      showMessage(say("need_recovery"));
+      (caseId ? $("recovery-code") : $("case-id")).focus();
+      return;
+    }
+    $("send").disabled = true;
+    showMessage(say("checking"), "info");
+    try {
+      const body = { case_id: caseId, recovery_code: code };
+      const recovered = await callApi("POST", "/v1/case/recover", { body });
+      showMessage("");
+      $("case-form").hidden = true;
+      showOpened(recovered, say("codes_left", { count: numbers.format(recovered.recovery_codes_left) }));
+    } catch (error) {
+      $("send").disabled = false;
+      showMessage(error.code === "case_not_found"
+        ? say("err_recover_refused", { time: error.retryAt ? clock.format(error.retryAt) : "?" })
+        : explain(error));
+    }
   });
+  $("send").disabled = false;
 }
 
 function addPage() {
@@ -775,4 +827,4 @@ function withdrawPage() {
   $("send").disabled = false;
 }
 
-({ start: startPage, add: addPage, status: statusPage, withdraw: withdrawPage })[config.page]();
+({ start: startPage, add: addPage, status: statusPage, withdraw: withdrawPage, recover: recoverPage })[config.page]();

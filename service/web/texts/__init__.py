@@ -35,6 +35,7 @@ class Texts:
     nav_status: str
     nav_add: str
     nav_withdraw: str
+    nav_recover: str
     language_label: str
     noscript: str
     under18_title: str
@@ -74,6 +75,10 @@ class Texts:
     copy_button: str
     download_button: str
     opened_next: Markup
+    codes_title: str
+    codes_help: str
+    copy_codes_button: str
+    download_codes_button: str
 
     credentials_legend: str
     case_id_field: str
@@ -114,5 +119,13 @@ class Texts:
     withdraw_intro: tuple[str, ...]
     withdraw_confirm: str
     withdraw_button: str
+
+    recover_title: str
+    recover_intro: tuple[str, ...]
+    recovery_code_field: str
+    recovery_code_hint: str
+    recover_button: str
+    recovered_title: str
+    recovered_warning: str
 
     script: dict[str, str]

@@ -16,6 +16,7 @@ ENGLISH = Texts(
     nav_status="Check a case",
     nav_add="Add images",
     nav_withdraw="Withdraw a case",
+    nav_recover="Lost your PIN?",
     language_label="Language",
     noscript=(
         "This page needs JavaScript to make fingerprints of your images on your own device. "
@@ -90,7 +91,8 @@ ENGLISH = Texts(
         "We cannot delete images from the whole internet. We ask websites to remove them, and "
         "not every website does.",
         "A heavily edited or cropped copy may not be recognised.",
-        "We cannot recover a lost PIN. You can always open a new case.",
+        "We do not know who you are, so only a recovery code can set a new PIN if you lose it. "
+        "Without one you can always open a new case.",
     ),
     pick_title="1. Choose your images",
     pick_help=(
@@ -110,14 +112,22 @@ ENGLISH = Texts(
     send_button="Send fingerprints and open a case",
     opened_title="Your case is open",
     opened_warning=(
-        "Save the case ID and PIN now. This is the only time the PIN is shown, and nobody can "
-        "recover it. With them you can check your case, add images or withdraw it."
+        "Save the case ID and PIN now: this is the only time the PIN is shown. With them you can "
+        "check your case, add images or withdraw it."
     ),
     case_id_label="Case ID",
     pin_label="PIN",
     copy_button="Copy case ID and PIN",
     download_button="Download as a file",
     opened_next=Markup('Next: <a href="status">check your case</a> at any time.'),
+    codes_title="Recovery codes",
+    codes_help=(
+        "If you lose the PIN, one of these codes sets a new one; each code works once. This is "
+        "the only time they are shown. Keep them apart from the PIN, for example written on "
+        "paper, so that whoever finds one does not find the other."
+    ),
+    copy_codes_button="Copy the recovery codes",
+    download_codes_button="Download the recovery codes",
     credentials_legend="Your case",
     case_id_field="Case ID",
     case_id_hint="12 letters and digits, for example ABCD‑EFGH‑JKMN",
@@ -172,6 +182,20 @@ ENGLISH = Texts(
     ),
     withdraw_confirm="I understand that all fingerprints in my case will be deleted.",
     withdraw_button="Withdraw my case",
+    recover_title="Set a new PIN",
+    recover_intro=(
+        "Lost the PIN of your case? Enter the case ID and one of the recovery codes you got when "
+        "you opened it. You get a new PIN, shown once; the old PIN and that code stop working.",
+        "Without a recovery code nobody can set a new PIN, because we do not know who you are. "
+        "You can always open a new case.",
+    ),
+    recovery_code_field="Recovery code",
+    recovery_code_hint="16 letters and digits, for example ABCD‑EFGH‑JKMN‑PQRS",
+    recover_button="Set a new PIN",
+    recovered_title="Your new PIN",
+    recovered_warning=(
+        "Save the new PIN now: this is the only time it is shown. The old PIN no longer works."
+    ),
     script={
         "progress": "Making fingerprints: {done} of {total}",
         "progress_done": "Done: {total} files, {count} fingerprints ready to send.",
@@ -215,8 +239,16 @@ ENGLISH = Texts(
         "status_active": "Active: we are looking for your images.",
         "status_withdrawn": "Withdrawn: the fingerprints were deleted.",
         "none": "none",
-        "err_case_not_found": "No case matches this case ID and PIN. Check both. After several "
-        "wrong tries a case is locked for a while.",
+        "err_case_not_found": "No case matches this case ID and PIN, or the case is paused "
+        "after too many wrong PINs. Check both; if it is paused, try again after {time}.",
+        "err_recover_refused": "No case matches this case ID and recovery code, or the case is "
+        "paused after too many wrong tries. Check both (each code works only once); if it is "
+        "paused, try again after {time}.",
+        "codes_left": "That recovery code is now used up; {count} left.",
+        "codes_copy_failed": "Copying did not work. Select the codes and copy them yourself.",
+        "need_recovery": "Enter your case ID and a recovery code.",
+        "codes_file": "Recovery codes for takedown case {case_id}. Each sets a new PIN once, at "
+        "{url}. Keep them apart from the PIN.",
         "err_case_withdrawn": "This case was withdrawn, so nothing can be added to it. You can "
         "open a new case.",
         "err_invalid_fingerprints": "The service refused some fingerprints:",

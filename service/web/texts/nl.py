@@ -16,6 +16,7 @@ DUTCH = Texts(
     nav_status="Melding bekijken",
     nav_add="Beelden toevoegen",
     nav_withdraw="Melding intrekken",
+    nav_recover="Pincode kwijt?",
     language_label="Taal",
     noscript=(
         "Deze pagina heeft JavaScript nodig om op je eigen apparaat vingerafdrukken van je "
@@ -98,8 +99,8 @@ DUTCH = Texts(
         "We kunnen beelden niet van het hele internet verwijderen. We vragen websites om ze weg "
         "te halen, en niet elke website doet dat.",
         "Een sterk bewerkte of bijgesneden kopie wordt misschien niet herkend.",
-        "Een kwijtgeraakte pincode kunnen we niet terughalen. Je kunt altijd een nieuwe melding "
-        "starten.",
+        "We weten niet wie je bent, dus alleen een herstelcode kan een nieuwe pincode instellen "
+        "als je de pincode kwijt bent. Zonder herstelcode kun je altijd een nieuwe zaak starten.",
     ),
     pick_title="1. Kies je beelden",
     pick_help=(
@@ -119,15 +120,22 @@ DUTCH = Texts(
     send_button="Vingerafdrukken versturen en melding starten",
     opened_title="Je melding is gestart",
     opened_warning=(
-        "Bewaar het meldingsnummer en de pincode nu. De pincode wordt alleen deze keer getoond en "
-        "niemand kan hem terughalen. Hiermee kun je je melding bekijken, beelden toevoegen of de "
-        "melding intrekken."
+        "Bewaar het zaaknummer en de pincode nu: de pincode wordt alleen deze keer getoond. "
+        "Hiermee kun je je zaak bekijken, beelden toevoegen of de zaak intrekken."
     ),
     case_id_label="Meldingsnummer",
     pin_label="Pincode",
     copy_button="Meldingsnummer en pincode kopiëren",
     download_button="Downloaden als bestand",
     opened_next=Markup('Daarna: <a href="status">bekijk je melding</a> wanneer je wilt.'),
+    codes_title="Herstelcodes",
+    codes_help=(
+        "Ben je de pincode kwijt, dan stelt een van deze codes een nieuwe in; elke code werkt één "
+        "keer. Ze worden alleen nu getoond. Bewaar ze apart van de pincode, bijvoorbeeld op "
+        "papier, zodat wie de ene vindt niet ook de andere vindt."
+    ),
+    copy_codes_button="Herstelcodes kopiëren",
+    download_codes_button="Herstelcodes downloaden",
     credentials_legend="Je melding",
     case_id_field="Meldingsnummer",
     case_id_hint="12 letters en cijfers, bijvoorbeeld ABCD‑EFGH‑JKMN",
@@ -186,6 +194,22 @@ DUTCH = Texts(
     ),
     withdraw_confirm="Ik begrijp dat alle vingerafdrukken van mijn melding worden verwijderd.",
     withdraw_button="Mijn melding intrekken",
+    recover_title="Nieuwe pincode instellen",
+    recover_intro=(
+        "Ben je de pincode van je zaak kwijt? Vul het zaaknummer in en een van de herstelcodes "
+        "die je kreeg toen je de zaak startte. Je krijgt een nieuwe pincode, die één keer wordt "
+        "getoond; de oude pincode en die code werken daarna niet meer.",
+        "Zonder herstelcode kan niemand een nieuwe pincode instellen, want we weten niet wie je "
+        "bent. Je kunt altijd een nieuwe zaak starten.",
+    ),
+    recovery_code_field="Herstelcode",
+    recovery_code_hint="16 letters en cijfers, bijvoorbeeld ABCD‑EFGH‑JKMN‑PQRS",
+    recover_button="Nieuwe pincode instellen",
+    recovered_title="Je nieuwe pincode",
+    recovered_warning=(
+        "Bewaar de nieuwe pincode nu: hij wordt alleen deze keer getoond. De oude pincode werkt "
+        "niet meer."
+    ),
     script={
         "progress": "Vingerafdrukken maken: {done} van {total}",
         "progress_done": "Klaar: {total} bestanden, {count} vingerafdrukken klaar om te versturen.",
@@ -231,9 +255,17 @@ DUTCH = Texts(
         "status_active": "Actief: we zoeken naar je beelden.",
         "status_withdrawn": "Ingetrokken: de vingerafdrukken zijn verwijderd.",
         "none": "geen",
-        "err_case_not_found": "Er is geen melding met dit meldingsnummer en deze pincode. "
-        "Controleer ze allebei. Na een aantal foute pogingen wordt een melding een tijdje "
-        "geblokkeerd.",
+        "err_case_not_found": "Er is geen zaak met dit zaaknummer en deze pincode, of de zaak is "
+        "gepauzeerd na te veel foute pincodes. Controleer ze allebei; is de zaak gepauzeerd, "
+        "probeer het dan opnieuw na {time}.",
+        "err_recover_refused": "Er is geen zaak met dit zaaknummer en deze herstelcode, of de "
+        "zaak is gepauzeerd na te veel foute pogingen. Controleer ze allebei (elke code werkt "
+        "maar één keer); is de zaak gepauzeerd, probeer het dan opnieuw na {time}.",
+        "codes_left": "Die herstelcode is nu gebruikt; er zijn er nog {count}.",
+        "codes_copy_failed": "Kopiëren lukte niet. Selecteer de codes en kopieer ze zelf.",
+        "need_recovery": "Vul je zaaknummer en een herstelcode in.",
+        "codes_file": "Herstelcodes voor takedown-zaak {case_id}. Elke code stelt één keer een "
+        "nieuwe pincode in, op {url}. Bewaar ze apart van de pincode.",
         "err_case_withdrawn": "Deze melding is ingetrokken, dus er kan niets meer aan worden "
         "toegevoegd. Je kunt een nieuwe melding starten.",
         "err_invalid_fingerprints": "De dienst weigerde een aantal vingerafdrukken:",
