@@ -43,6 +43,18 @@ const latin1 = new TextDecoder("latin1");
 /** Thrown when the bytes are not an image this browser can decode. */
 export class NotAnImage extends Error {}
 
+// Major brands of HEIF files holding HEVC-coded images (ISO/IEC 23008-12), iPhone photos among them.
+const HEIC_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"]);
+
+/**
+ * Whether a file's first 12 bytes start a HEIC file: an ISO-BMFF `ftyp` box with a HEIC brand.
+ * @param {Uint8Array} header
+ */
+export function isHeic(header) {
+  const text = (start, end) => latin1.decode(header.subarray(start, end));
+  return header.length >= 12 && text(4, 8) === "ftyp" && HEIC_BRANDS.has(text(8, 12));
+}
+
 /** Which container a file is, from its first bytes; null for anything else. */
 function sniffFormat(bytes) {
   const at = (offset, text) => [...text].every((c, i) => bytes[offset + i] === c.charCodeAt(0));

@@ -11,7 +11,7 @@
 // still matches.
 
 import { bandBoxes, crop } from "./bands.js";
-import { decodeImage, NotAnImage } from "./decode.js";
+import { decodeImage, isHeic, NotAnImage } from "./decode.js";
 import { fileDigests } from "./digests.js";
 import { luma } from "./luma.js";
 import { pdqHash } from "./pdq.js";
@@ -68,9 +68,11 @@ export async function fingerprintFile(file, onStage = () => {}) {
       decodeImage(new Uint8Array(await file.arrayBuffer()), { maxPixels: MAX_IMAGE_PIXELS }),
     );
   } catch (error) {
-    const refused = error?.code === "too_many_pixels" ? "too_many_pixels" : "not_image";
-    if (!(error instanceof NotAnImage) && refused === "not_image") console.warn("decode failed", error);
-    return { ...result, fingerprints: exact, refused };
+    if (error?.code === "too_many_pixels") return { ...result, fingerprints: exact, refused: "too_many_pixels" };
+    if (!(error instanceof NotAnImage)) console.warn("decode failed", error);
+    // Chromium cannot decode HEIC, what iPhones save photos as; the page says the CLI can.
+    const heic = isHeic(new Uint8Array(await file.slice(0, 12).arrayBuffer()));
+    return { ...result, fingerprints: exact, refused: heic ? "heic" : "not_image" };
   }
   const { width, height } = image;
   if (Math.min(width, height) < MIN_IMAGE_SIDE) {

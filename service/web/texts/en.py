@@ -213,6 +213,9 @@ ENGLISH = Texts(
         "can still recognise copies.",
         "not_image": "this is not an image this browser can read (videos and other files get "
         "exact-copy fingerprints only).",
+        "heic": "this browser cannot read HEIC photos, so only exact copies of this file are "
+        "protected. The takedown program for your computer reads HEIC and makes its full "
+        "fingerprints: takedown submit PHOTOS.",
         "low_quality": "the image has too little detail for a similarity fingerprint.",
         "too_small": "the image is smaller than {min} pixels on a side.",
         "too_many_pixels": "the image has more than {max} million pixels.",

@@ -227,6 +227,9 @@ DUTCH = Texts(
         "pHash-vingerafdruk kan kopieën nog wel herkennen.",
         "not_image": "dit is geen beeld dat deze browser kan lezen (video's en andere bestanden "
         "krijgen alleen vingerafdrukken voor exacte kopieën).",
+        "heic": "deze browser kan geen HEIC-foto's lezen, dus alleen exacte kopieën van dit "
+        "bestand zijn beschermd. Het takedown-programma voor je computer leest HEIC wel en maakt "
+        "er volledige vingerafdrukken van: takedown submit FOTO'S.",
         "low_quality": "het beeld heeft te weinig details voor een gelijkenis-vingerafdruk.",
         "too_small": "het beeld is kleiner dan {min} pixels aan een kant.",
         "too_many_pixels": "het beeld heeft meer dan {max} miljoen pixels.",
