@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from hashing.algorithms import hash_file
 from hashing.images import victim_formats
+from service.web.texts import Texts
 from service.web.texts.en import ENGLISH
 from service.web.texts.nl import DUTCH
 from tests.browser.conftest import Network, screenshot
@@ -32,9 +33,9 @@ def heic_photo(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("prefix", "texts"), [("", ENGLISH), ("/nl", DUTCH)])
 def test_a_heic_photo_gets_exact_copy_fingerprints_and_a_pointer_to_the_cli(
-    page: Page, live_server: str, network: Network, heic_photo: Path, prefix: str, texts: object
+    page: Page, live_server: str, network: Network, heic_photo: Path, prefix: str, texts: Texts
 ) -> None:
-    messages: dict[str, str] = texts.script  # type: ignore[attr-defined]
+    messages = texts.script
     page.goto(f"{live_server}{prefix}/")
     page.set_input_files("#files", [str(heic_photo)])
     item = page.locator("#file-list li.partial")
@@ -46,7 +47,8 @@ def test_a_heic_photo_gets_exact_copy_fingerprints_and_a_pointer_to_the_cli(
     assert network.api_calls() == [] and network.blocked == []
     assert page.evaluate("window.__cspViolations") == []
     # What the sentence promises: the CLI makes the full fingerprints of this very file.
-    algorithms = {fp.algorithm.value for fp in hash_file(data, formats=victim_formats()).fingerprints}
+    by_the_cli = hash_file(data, formats=victim_formats())
+    algorithms = {fingerprint.algorithm.value for fingerprint in by_the_cli.fingerprints}
     assert {"pdq", "phash", "md5", "sha256"} <= algorithms
 
 
