@@ -1,4 +1,4 @@
-"""The victim's CLI journey: a large folder, a leak reported and told per image, recovery, withdrawal."""
+"""The victim's CLI journey: a large folder, a leak told per image, recovery, withdrawal."""
 
 from __future__ import annotations
 
@@ -41,9 +41,7 @@ def leak_page(server: ContentServer, photo: Path) -> str:
     Image.effect_mandelbrot((300, 300), (-2, -1.5, 1, 1.5), 80).convert("RGB").save(other, "PNG")
     server.add("/img/leak.jpg", "image/jpeg", leaked.getvalue())
     server.add("/img/other.png", "image/png", other.getvalue())
-    html = (
-        b"<html><body><img src='/img/leak.jpg'><img src='/img/other.png'></body></html>"
-    )
+    html = b"<html><body><img src='/img/leak.jpg'><img src='/img/other.png'></body></html>"
     return server.add("/gallery.html", "text/html", html)
 
 
