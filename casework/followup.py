@@ -28,6 +28,7 @@ from casework.models import (
     CaseStatus,
     CheckOutcome,
     Match,
+    MatchStatus,
     OutcomeKind,
     PlatformOutcome,
     Report,
@@ -546,7 +547,10 @@ def record_watch_check(
 ) -> list[Match]:
     """Store a watch check (one probe per page); each matching page opens a pending match.
 
-    The new matches are linked to the watch's notice through their evidence rows.
+    The new matches are linked to the watch's notice through their evidence rows. A copy found
+    on a page an open notice of the case already names is evidence for that notice, and one
+    whose image already waits for review is linked to that match: neither opens a duplicate
+    review item.
     """
     now = now or utcnow()
     watched = session.get(WatchedUrl, watched_id)
@@ -574,20 +578,75 @@ def record_watch_check(
         row.watched_id = watched.id
         session.add(row)
         session.flush()
-        if probe.match is not None:
-            match = _open_reupload(
+        if probe.match is None:
+            continue
+        # Only the page where it was found counts: a new page showing a notified image is a
+        # new place to notify, so it is reviewed.
+        notice_id = open_notice_naming(session, case_id=watched.case_id, url=probe.url)
+        if notice_id is not None:
+            row.takedown_id = notice_id
+            audit.record(
                 session,
-                watched=watched,
-                found=probe.match,
-                page_url=probe.url,
-                vault=vault,
-                number=number,
-                now=now,
+                actor=SYSTEM,
+                action=audit.Action.REUPLOAD_FOUND,
+                object_type="takedown",
+                object_id=notice_id,
+                details={"case_id": watched.case_id, "check": row.id, "open_notice": True},
             )
-            row.match_id = match.id
-            found.append(match)
+            continue
+        waiting = _pending_match(session, case_id=watched.case_id, image_url=probe.match.image_url)
+        if waiting is not None:
+            row.match_id = waiting.id
+            continue
+        match = _open_reupload(
+            session,
+            watched=watched,
+            found=probe.match,
+            page_url=probe.url,
+            vault=vault,
+            number=number,
+            now=now,
+        )
+        row.match_id = match.id
+        found.append(match)
     session.flush()
     return found
+
+
+def open_notice_naming(session: Session, *, case_id: int, url: str) -> int | None:
+    """The case's newest notice not yet removed that names this URL (as a page or an image)."""
+    for takedown_id, page, image in session.execute(
+        select(Takedown.id, ReportItem.url, Match.image_url)
+        .join(TakedownItem, TakedownItem.takedown_id == Takedown.id)
+        .join(Match, Match.id == TakedownItem.match_id)
+        .join(ReportItem, ReportItem.id == Match.item_id)
+        .where(Takedown.case_id == case_id, Takedown.status != TakedownStatus.REMOVED.value)
+        .order_by(Takedown.id.desc())
+    ):
+        if url in (page, image):
+            return int(takedown_id)
+    return None
+
+
+def _pending_match(session: Session, *, case_id: int, image_url: str) -> Match | None:
+    """A re-upload of the case at this image URL an earlier watch check found, still waiting
+    for review."""
+    found_by_watch = select(TakedownCheck.match_id).where(
+        TakedownCheck.case_id == case_id,
+        TakedownCheck.purpose == Purpose.WATCH,
+        TakedownCheck.match_id.is_not(None),
+    )
+    return session.scalars(
+        select(Match)
+        .where(
+            Match.case_id == case_id,
+            Match.image_url_digest == url_digest(image_url),
+            Match.status == MatchStatus.PENDING.value,
+            Match.id.in_(found_by_watch),
+        )
+        .order_by(Match.id)
+        .limit(1)
+    ).first()
 
 
 def _open_reupload(

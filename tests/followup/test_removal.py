@@ -200,3 +200,49 @@ def test_watch_checks_of_one_host_wait_for_its_rate_limit_slot(
         assert session.get_one(WatchedUrl, second).last_checked_at is None
     scheduled = ScheduledJobRegistry(queue=make_queue("maintenance", redis))
     assert watch_job_id(second) in scheduled.get_job_ids()
+
+
+def test_a_reupload_at_a_url_an_open_notice_names_is_evidence_for_it_not_a_new_review_item(
+    runtime: Runtime, make_leak: MakeLeak, content_server: ContentServer
+) -> None:
+    leak = make_leak()
+    with transaction(runtime.sessions) as session:
+        watched_id = watch_url(
+            session,
+            case_id=leak.case_id,
+            url=content_server.base + leak.page_path,
+            source=WatchSource.CASEWORKER,
+        ).id
+    check_watched(watched_id)
+    with runtime.sessions() as session:
+        assert session.scalars(select(Match).where(Match.status == "pending")).all() == []
+        row = session.scalars(select(TakedownCheck).where(TakedownCheck.purpose == "watch")).one()
+        assert (row.takedown_id, row.outcome, row.match_id) == (
+            leak.takedown_id,
+            "still_there",
+            None,
+        )
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "reupload_found")
+        ).one()
+        assert (event.object_type, event.object_id) == ("takedown", str(leak.takedown_id))
+
+
+def test_a_reupload_found_again_before_review_stays_one_review_item(
+    runtime: Runtime, redis: Redis, make_leak: MakeLeak, content_server: ContentServer
+) -> None:
+    leak = make_leak(page=False)
+    del content_server.routes[leak.image_path]
+    check_removal(leak.takedown_id)
+    with runtime.sessions() as session:
+        watched_id = session.scalars(select(WatchedUrl.id)).one()
+    content_server.add(leak.image_path, "image/png", leak.body)
+    for _ in range(2):
+        redis.delete("watch-host:127.0.0.1")
+        check_watched(watched_id)
+    with runtime.sessions() as session:
+        pending = session.scalars(select(Match).where(Match.status == "pending")).all()
+        assert len({match.image_url for match in pending}) == 1
+        assert len({match.item_id for match in pending}) == 1
+        rows = session.scalars(select(TakedownCheck).where(TakedownCheck.purpose == "watch")).all()
+        assert [row.match_id for row in rows] == [pending[0].id, pending[0].id]

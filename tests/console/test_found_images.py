@@ -1,0 +1,79 @@
+"""Matches are told per image found: one row, one decision, one sentence for the victim."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from sqlalchemy import select
+
+from casework.models import Case, CaseFingerprint, Match
+from casework.runtime import Runtime
+from casework.timeline import case_timeline
+from hashing.fingerprint import Fingerprint
+from tests.console.conftest import Console, World, add_report
+from tests.factories import flip
+
+PAGE = "https://photos.example/album/7"
+IMAGE = "https://img.photos.example/7/full.jpg"
+
+
+def one_photo_matched_twice(runtime: Runtime, world: World) -> list[int]:
+    """The photo behind alice's first PDQ and pHash, found once, near both of them."""
+    rng = random.Random(11)
+    pdq = Fingerprint.parse("pdq", world.fingerprint_hexes[0])
+    phash = Fingerprint.parse("phash", world.fingerprint_hexes[1])
+    with runtime.sessions() as session:
+        ids = {
+            fp.algorithm.value: session.execute(
+                select(CaseFingerprint.id).where(CaseFingerprint.value_mac == runtime.vault.mac(fp))
+            ).scalar_one()
+            for fp in (pdq, phash)
+        }
+    return add_report(
+        runtime,
+        case_id=world.case_id,
+        page_url=PAGE,
+        image_url=IMAGE,
+        found=[(ids["pdq"], flip(pdq, 6, rng), 6), (ids["phash"], flip(phash, 3, rng), 3)],
+    )
+
+
+def rows_for(html: str, url: str) -> list[str]:
+    return [row for row in re.findall(r'<tr class="image">.*?</tr>', html, re.S) if url in row]
+
+
+def test_two_algorithms_matching_one_photo_make_one_row_on_the_case_page(
+    carol: Console, world: World, runtime: Runtime
+) -> None:
+    assert len(one_photo_matched_twice(runtime, world)) == 2
+    page = carol.client.get(f"/console/cases/{world.case_id}").text
+    [row] = rows_for(page, IMAGE)
+    assert '<td class="pdq">6 / 256</td>' in row and '<td class="phash">3 / 64</td>' in row
+    assert PAGE in row
+    assert len(re.findall(r'<tr class="image">', page)) == 3
+    assert len(re.findall(r"found on photos\.example", page)) == 1
+
+
+def test_the_queue_shows_one_card_per_photo_with_both_distances_and_confirms_them_together(
+    carol: Console, world: World, runtime: Runtime
+) -> None:
+    first, second = one_photo_matched_twice(runtime, world)
+    queue = carol.client.get("/console/queue").text
+    cards = [card for card in queue.split('<article class="card match"')[1:] if IMAGE in card]
+    assert len(cards) == 1
+    assert '<dd class="pdq">6 / 256 bits</dd>' in cards[0]
+    assert '<dd class="phash">3 / 64 bits</dd>' in cards[0]
+    assert carol.post(f"/console/matches/{second}/confirm").status_code == 303
+    with runtime.sessions() as session:
+        statuses = session.scalars(select(Match.status).where(Match.id.in_([first, second])))
+        assert set(statuses) == {"confirmed"}
+    assert IMAGE not in carol.client.get("/console/queue").text
+
+
+def test_the_victim_hears_of_one_photo_found_once(world: World, runtime: Runtime) -> None:
+    one_photo_matched_twice(runtime, world)
+    with runtime.sessions() as session:
+        events = case_timeline(session, case=session.get_one(Case, world.case_id))
+    told = [event.text for event in events if event.params.get("host") == "img.photos.example"]
+    assert told == ["A possible copy was found on img.photos.example; a caseworker will check it."]
