@@ -41,6 +41,10 @@ REQUEST_TIMEOUT_SECONDS = 60
 #: A 429 or 503 that asks to wait at most this long is waited out, up to WAIT_RETRIES times.
 LONGEST_WAIT_SECONDS = 120
 WAIT_RETRIES = 3
+DRY_RUN_HELP = (
+    f"print the exact request bodies, one JSON document a request of at most "
+    f"{DEFAULT_PER_REQUEST} fingerprints (a service with a lower limit gets smaller ones)"
+)
 
 
 class CliError(Exception):
@@ -365,7 +369,9 @@ class Sending:
         """Send every remaining photo; if stopped, say how to resume."""
         try:
             self.send(post, ledger)
-        except (CliError, KeyboardInterrupt):
+        except (CliError, KeyboardInterrupt) as error:
+            if isinstance(error, Refused) and error.status < 500 and error.status != 429:
+                raise  # refused as it stands (PIN, withdrawn case, limits): a re-run would be too
             print(
                 f"Stopped after {self.total - len(self.remaining)} of {self.total} photos; the "
                 f"case is open. Send the rest with:\n  {resume}",
@@ -514,7 +520,7 @@ def add_victim_commands(commands: Any) -> None:
         "--server",
         help=f"service URL (default: the one `takedown up` runs here, else {DEFAULT_SERVER})",
     )
-    submit.add_argument("--dry-run", action="store_true", help="print the exact request body")
+    submit.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
     submit.add_argument("--save", metavar="FILE", help="save the case ID and PIN to FILE")
     submit.set_defaults(func=command_submit)
 
@@ -525,7 +531,7 @@ def add_victim_commands(commands: Any) -> None:
     add = commands.add_parser("add", help="hash more images here and add them to a case")
     add.add_argument("paths", nargs="+", metavar="PATH")
     case_options(add)
-    add.add_argument("--dry-run", action="store_true", help="print the exact request body")
+    add.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
     add.set_defaults(func=command_add)
 
     recover = commands.add_parser("recover", help="set a new PIN with a recovery code")

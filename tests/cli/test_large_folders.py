@@ -232,6 +232,20 @@ def test_an_interrupted_submit_is_resumed_by_add_sending_only_the_missing_photos
     assert relay.passed == []
 
 
+def test_an_add_refused_as_it_stands_offers_no_resume(
+    live_server: str, folder: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "case.json"
+    photo = str(next(folder.glob("*.webp")))
+    assert takedown("submit", photo, "--server", live_server, "--save", str(saved)).returncode == 0
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({**json.loads(saved.read_text()), "pin": "00000000"}))
+    result = takedown("add", str(folder), "--credentials", str(wrong))
+    assert result.returncode == 1
+    assert "No case matches this case ID and PIN" in result.stderr
+    assert "Send the rest" not in result.stderr
+
+
 def test_ctrl_c_after_the_case_opened_leaves_the_credentials_saved(
     relay: Relay, runtime: Runtime, folder: Path, tmp_path: Path
 ) -> None:
