@@ -126,7 +126,11 @@ def test_the_dutch_recover_page_at_375_px_explains_a_refusal_and_a_pause_alike(
     phone.get_by_label("Herstelcode").fill(opened["recovery_codes"][0])
     phone.get_by_role("button", name="Nieuwe pincode instellen").click()
     expect(phone.get_by_role("alert")).to_have_text(refusal)
-    assert phone.get_by_role("alert").inner_text() in shown[:1] + shown[-1:]
+    # The same words as for the unknown case, but for a time a request later may round up.
+    masked = {
+        re.sub(CLOCK, "HH:MM", text) for text in [*shown, phone.get_by_role("alert").inner_text()]
+    }
+    assert len(masked) == 1
     screenshot(phone, "phone-nl-recover-2-paused")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     assert serious_accessibility_violations(phone) == []
