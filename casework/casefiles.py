@@ -250,6 +250,14 @@ def _timeline(
                         {"reference": takedown.reference, "platform": takedown.platform},
                     )
                 )
+        if takedown.reported_removed_at is not None:
+            moments.append(
+                Moment(
+                    takedown.reported_removed_at,
+                    "takedown_reported_removed",
+                    {"reference": takedown.reference, "platform": takedown.platform},
+                )
+            )
     for answer, platform in answers:
         moments.append(
             Moment(

@@ -97,7 +97,10 @@ TIMELINE = {
     "takedown_approved": N_("Notice {reference} approved"),
     "takedown_sent": N_("Notice {reference} sent to {platform}"),
     "takedown_acknowledged": N_("Notice {reference} acknowledged"),
-    "takedown_removed": N_("Content of notice {reference} removed"),
+    "takedown_removed": N_("Content of notice {reference} removed (a check found it gone)"),
+    "takedown_reported_removed": N_(
+        "A caseworker reported the content of notice {reference} removed; a check follows"
+    ),
     "takedown_refused": N_("Notice {reference} refused"),
     "takedown_no_response": N_("Notice {reference}: no response"),
     "platform_removed": N_("{platform} answered notice {reference}: removed"),

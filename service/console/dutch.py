@@ -173,7 +173,13 @@ DUTCH: dict[str, str] = {
     "Notice {reference} approved": "Melding {reference} goedgekeurd",
     "Notice {reference} sent to {platform}": "Melding {reference} verstuurd aan {platform}",
     "Notice {reference} acknowledged": "Ontvangst van melding {reference} bevestigd",
-    "Content of notice {reference} removed": "Inhoud van melding {reference} verwijderd",
+    "Content of notice {reference} removed (a check found it gone)": (
+        "Inhoud van verwijderverzoek {reference} verwijderd (een controle vond hem weg)"
+    ),
+    "A caseworker reported the content of notice {reference} removed; a check follows": (
+        "Een casemanager meldde de inhoud van verwijderverzoek {reference} als verwijderd; een "
+        "controle volgt"
+    ),
     "Notice {reference} refused": "Melding {reference} geweigerd",
     "Notice {reference}: no response": "Melding {reference}: geen reactie",
     "Hashes images of people under 18 on their own device and shares the hashes with "
@@ -598,6 +604,7 @@ DUTCH: dict[str, str] = {
         "overeenkwam."
     ),
     "Exact copy": "Exacte kopie",
+    "an exact copy": "een exacte kopie",
     "yes": "ja",
     "on the page": "op de pagina",
     "Closest": "Dichtstbij",

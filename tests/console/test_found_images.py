@@ -49,7 +49,8 @@ def test_two_algorithms_matching_one_photo_make_one_row_on_the_case_page(
     assert len(one_photo_matched_twice(runtime, world)) == 2
     page = carol.client.get(f"/console/cases/{world.case_id}").text
     [row] = rows_for(page, IMAGE)
-    assert '<td class="pdq">6 / 256</td>' in row and '<td class="phash">3 / 64</td>' in row
+    assert '<td class="pdq nowrap">6 / 256</td>' in row
+    assert '<td class="phash nowrap">3 / 64</td>' in row
     assert PAGE in row
     assert len(re.findall(r'<tr class="image">', page)) == 3
     assert len(re.findall(r"found on photos\.example", page)) == 1

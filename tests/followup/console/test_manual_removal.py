@@ -135,7 +135,8 @@ def test_the_notice_page_lists_its_evidence_rows_in_english_and_dutch(
     content_server.add(leak.page_path, "text/html", b"<html><body>gone</body></html>")
     check_removal(leak.takedown_id)
     english = carol.client.get(f"/console/takedowns/{leak.takedown_id}").text
-    assert "<td>404</td>" in english and "<td>200</td>" in english
+    assert '<td class="nowrap">404</td>' in english
+    assert '<td class="nowrap">200</td>' in english
     assert "gone: the page no longer shows a matching image" in english
     assert "removal check" in english
     assert carol.post("/console/language", {"lang": "nl"}).status_code == 303
