@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from casework import evidence
 from casework.db import transaction
-from casework.models import Case, CaseFingerprint
+from casework.models import Case, CaseFingerprint, Takedown, TakedownStatus
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
 from hashing.fingerprint import Algorithm
@@ -155,3 +155,18 @@ def test_another_spelling_of_the_same_signing_key_is_refused(
     respelt = key.rstrip("=")[:-1] + alphabet[alphabet.index(last) ^ 1] + "="
     with pytest.raises(evidence.BundleInvalid):
         evidence.verify_bundle(data.replace(key.encode(), respelt.encode()))
+
+
+def test_a_notice_marked_removed_by_hand_beside_a_still_there_check_is_unproven_in_the_bundle(
+    runtime: Runtime, make_leak: MakeLeak
+) -> None:
+    # Before removal needed a check, a caseworker could set "removed" over a check that found
+    # the image still online: the bundle must not repeat that beside the check.
+    leak = make_leak(page=False)
+    check_removal(leak.takedown_id)
+    with transaction(runtime.sessions) as session:
+        session.get_one(Takedown, leak.takedown_id).status = TakedownStatus.REMOVED.value
+    bundle = json.loads(export(runtime, leak))["bundle"]
+    [notice] = bundle["notices"]
+    assert [check["outcome"] for check in bundle["checks"]] == ["still_there"]
+    assert notice["status"] == "removal_unproven"
