@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from hashing.algorithms import HashedFile, hash_file
 from hashing.batches import (
@@ -38,6 +39,12 @@ from hashing.progress import ProgressBar
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_SECONDS = 60
+#: The service's limit per report; more URLs are refused here rather than split silently.
+MAX_URLS_PER_REPORT = 100
+#: How long `takedown report` follows a report before saying where to look later.
+FOLLOW_REPORT_SECONDS = 15 * 60
+FIRST_POLL_SECONDS = 2.0
+LONGEST_POLL_SECONDS = 15.0
 #: A 429 or 503 that asks to wait at most this long is waited out, up to WAIT_RETRIES times.
 LONGEST_WAIT_SECONDS = 120
 WAIT_RETRIES = 3
@@ -500,6 +507,92 @@ def command_notify(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_urls(args: argparse.Namespace) -> list[str]:
+    """The URLs given as arguments and in --file (one a line; blank lines and # comments
+    skipped), each once, in order; CliError for one that is not an http(s) address."""
+    given = [(f"argument {n}", url) for n, url in enumerate(args.urls, 1)]
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as error:
+            raise CliError(f"{args.file}: {error.strerror}") from None
+        given += [
+            (f"{args.file} line {n}", line.strip())
+            for n, line in enumerate(text.splitlines(), 1)
+            if line.strip() and not line.strip().startswith("#")
+        ]
+    for where, url in given:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise CliError(f"{where}: {url!r} is not a web address starting with http(s)://")
+    urls = list(dict.fromkeys(url for _, url in given))
+    if not urls:
+        raise CliError("give the URLs to report, as arguments or with --file")
+    if len(urls) > MAX_URLS_PER_REPORT:
+        raise CliError(
+            f"{len(urls)} URLs; one report holds at most {MAX_URLS_PER_REPORT}, so nothing was "
+            f"sent. Report them in several runs of at most {MAX_URLS_PER_REPORT} each."
+        )
+    return urls
+
+
+def command_report(args: argparse.Namespace) -> int:
+    """Report URLs where your images are (or follow an earlier report), told per URL in words."""
+    credentials = _credentials(args)
+    client = Client(_server(args))
+    if args.follow:
+        report = client.call("GET", _report_path(args.follow), None, credentials)
+    else:
+        body: dict[str, Any] = {"urls": read_urls(args)}
+        if args.note:
+            body["note"] = args.note
+        report = client.call("POST", "/v1/reports", body, credentials)
+        count = len(report["items"])
+        print(
+            f"Report {report['report_id']}: {count} {'URL' if count == 1 else 'URLs'} to check.",
+            flush=True,
+        )
+    if args.no_wait:
+        _print_items(report["items"], {})
+        print(f"See how it goes with: takedown report --follow {report['report_id']}")
+        return 0
+    return _follow(client, credentials, report)
+
+
+def _report_path(report_id: str) -> str:
+    return f"/v1/reports/{quote(report_id, safe='')}"
+
+
+def _print_items(items: list[dict[str, Any]], told: dict[str, str]) -> None:
+    """Each URL whose sentence changed since it was last told."""
+    for item in items:
+        if told.get(item["url"]) != item["text"]:
+            told[item["url"]] = item["text"]
+            print(f"{item['url']}\n  {item['text']}", flush=True)
+
+
+def _follow(client: Client, credentials: tuple[str, str], report: dict[str, Any]) -> int:
+    later = f"takedown report --follow {report['report_id']} (or takedown status)"
+    told: dict[str, str] = {}
+    give_up = time.monotonic() + FOLLOW_REPORT_SECONDS
+    delay = FIRST_POLL_SECONDS
+    try:
+        while True:
+            _print_items(report["items"], told)
+            if all(item["finished"] for item in report["items"]):
+                print("Every URL is checked.")
+                return 0
+            if time.monotonic() > give_up:
+                print(f"Still being checked. Look again later with: {later}")
+                return 0
+            time.sleep(delay)
+            delay = min(delay * 1.5, LONGEST_POLL_SECONDS)
+            report = client.call("GET", _report_path(report["report_id"]), None, credentials)
+    except KeyboardInterrupt:
+        print(f"\nStopped waiting; the report goes on. Look later with: {later}", flush=True)
+        return 130
+
+
 def add_victim_commands(commands: Any) -> None:
     """Register hash, submit, status, add, recover, withdraw and notify on a subparsers object."""
     hash_cmd = commands.add_parser("hash", help="print fingerprints of images, as JSON lines")
@@ -543,6 +636,23 @@ def add_victim_commands(commands: Any) -> None:
     case_options(withdraw)
     withdraw.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     withdraw.set_defaults(func=command_withdraw)
+
+    report = commands.add_parser(
+        "report",
+        help="report URLs where your images are; each is checked and told in words",
+        description=(
+            f"Report up to {MAX_URLS_PER_REPORT} URLs (more are refused: run it again for the "
+            "rest). Follows each URL until it is checked unless --no-wait; Ctrl-C stops "
+            "waiting, not the report."
+        ),
+    )
+    report.add_argument("urls", nargs="*", metavar="URL", help="pages or images")
+    report.add_argument("--file", metavar="F", help="more URLs, one a line (# comments skipped)")
+    report.add_argument("--note", metavar="TEXT", help="a note for the caseworker (stored sealed)")
+    report.add_argument("--no-wait", action="store_true", help="print the report ID and stop")
+    report.add_argument("--follow", metavar="REPORT_ID", help="follow an earlier report instead")
+    case_options(report)
+    report.set_defaults(func=command_report)
 
     notify = commands.add_parser(
         "notify", help="be told when your case has news (off unless you choose a channel)"

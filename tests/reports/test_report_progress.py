@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from service.web.texts.nl import DUTCH
 from tests.harness import ContentServer, encode
 from tests.reports.test_report_jobs import loopback_context
 from tests.reports.test_report_matching import open_case, usable_corpus_images
+from workers import context as worker_context
 from workers.context import WorkerContext
 from workers.fetcher import Reason
 from workers.reports import IMAGE_REASONS, fetch_and_match
@@ -25,6 +28,9 @@ __all__ = ["loopback_context"]
 
 def run_jobs(runtime: Runtime) -> None:
     """Process every queued item in this process, as the worker's job does."""
+    # The installed context is this process's own: current() must not treat it as inherited by
+    # a forked work horse and drop the pool's connections (the live server's) without closing.
+    worker_context._owner_pid = os.getpid()
     with runtime.sessions() as session:
         ids = list(session.scalars(select(ReportItem.id).where(ReportItem.status == "queued")))
     for item_id in ids:
