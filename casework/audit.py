@@ -64,6 +64,8 @@ class Action(StrEnum):
     FINGERPRINT_QUARANTINED = "fingerprint_quarantined"
     QUARANTINE_RELEASED = "quarantine_released"
     QUARANTINE_REMOVED = "quarantine_removed"
+    REPORT_ADDED = "report_added"
+    REPORT_NOTE_OPENED = "report_note_opened"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from casework import audit
 from casework.db import utcnow
 from casework.errors import CaseWithdrawn, InvalidInput, InvalidUrls, ItemProblem, NotFound
 from casework.models import ApiKey, Case, CaseStatus, ItemStatus, Match, Report, ReportItem
@@ -118,6 +119,48 @@ def create_report(
     session.add(report)
     session.flush()
     return report
+
+
+def add_case_report(
+    session: Session, *, case: Case, urls: Sequence[str], actor: audit.Actor, vault: Vault
+) -> Report:
+    """URLs a caseworker adds to a case: stored and queued as a victim's report, and audited."""
+    report = create_report(
+        session,
+        reporter=Reporter(ReporterKind.CASEWORKER, case=case),
+        urls=urls,
+        note=None,
+        vault=vault,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=audit.Action.REPORT_ADDED,
+        object_type="case",
+        object_id=case.id,
+        details={"report": report.id, "urls": len(report.items)},
+    )
+    return report
+
+
+def open_report_note(
+    session: Session, *, case: Case, report_id: int, actor: audit.Actor, vault: Vault
+) -> str:
+    """The note of one of the case's reports, once its opening is in the audit log."""
+    report = session.execute(
+        select(Report).where(Report.id == report_id, Report.case_id == case.id)
+    ).scalar_one_or_none()
+    if report is None or report.note_sealed is None:
+        raise NotFound("This case has no report with a note by that number.")
+    audit.record(
+        session,
+        actor=actor,
+        action=audit.Action.REPORT_NOTE_OPENED,
+        object_type="report",
+        object_id=report.id,
+        details={"case_id": case.id},
+    )
+    return vault.open_text(report.note_sealed)
 
 
 def require_report(session: Session, *, public_id: str, reporter: Reporter) -> Report:

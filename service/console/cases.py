@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 
-from casework import accounts, casefiles, followup, takedowns
+from casework import accounts, casefiles, followup, reports, takedowns
 from casework.credentials import format_case_id
 from casework.errors import InvalidInput
 from casework.regimes import SPECS, Regime
@@ -15,8 +15,9 @@ from service.console.i18n import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
 from service.console.takedowns import OUTCOME_LABELS, REASON_LABELS
-from service.deps import QueueDep, SessionDep
+from service.deps import QueueDep, RuntimeDep, SessionDep
 from workers.followup import schedule_watch_check
+from workers.reports import schedule_items
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -139,6 +140,7 @@ def case_file(
         watches=followup.watches_of_case(session, case_id=case.id),
         outcome_labels=OUTCOME_LABELS,
         reason_labels=REASON_LABELS,
+        max_urls=reports.MAX_URLS_PER_REPORT,
     )
 
 
@@ -224,3 +226,51 @@ def unwatch(
     case = accounts.require_case(session, desk=desk, case_id=case_id)
     followup.remove_watch(session, case=case, watched_id=watched_id, actor=desk.actor)
     return go(visit, f"/console/cases/{case.id}#watch")
+
+
+@router.post("/cases/{case_id}/reports")
+def add_urls(
+    case_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    redis: QueueDep,
+    background: BackgroundTasks,
+) -> Response:
+    """Check URLs for the case: a report queued as a victim's is, written to the audit log."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    urls = [line.strip() for line in text(form, "urls").splitlines() if line.strip()]
+    report = reports.add_case_report(
+        session, case=case, urls=urls, actor=desk.actor, vault=runtime.vault
+    )
+    # After the commit, so the worker finds the rows.
+    background.add_task(schedule_items, redis, [item.id for item in report.items])
+    return go(visit, f"/console/cases/{case.id}#reports")
+
+
+@router.post("/cases/{case_id}/reports/{report_id}/note")
+def open_note(
+    case_id: int,
+    report_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """A report's note, shown once its opening is in the audit log (a POST, so never cached
+    or prefetched by a link)."""
+    case = accounts.require_case(session, desk=desk, case_id=case_id)
+    note = reports.open_report_note(
+        session, case=case, report_id=report_id, actor=desk.actor, vault=runtime.vault
+    )
+    return show(
+        visit,
+        "report_note.html",
+        desk=desk,
+        case=case,
+        case_label=format_case_id(case.public_id),
+        note=note,
+    )

@@ -490,6 +490,19 @@ DUTCH: dict[str, str] = {
     "Stop watching": "Niet meer bewaken",
     "Nothing is watched for this case yet.": "Voor deze zaak wordt nog niets bewaakt.",
     "URL to watch": "Te bewaken URL",
+    "The reporter left a note. Opening it is written to the audit log.": (
+        "De melder liet een toelichting achter. Het openen ervan wordt in het auditlog vastgelegd."
+    ),
+    "Open note": "Toelichting openen",
+    "Add URLs to check for this case (one a line, at most {max})": (
+        "URL's toevoegen om voor deze zaak te controleren (één per regel, hoogstens {max})"
+    ),
+    "Check these URLs": "Deze URL's controleren",
+    "Note with a report": "Toelichting bij een melding",
+    "Your opening of this note was written to the audit log.": (
+        "Dat u deze toelichting opende, is in het auditlog vastgelegd."
+    ),
+    "Back to the case": "Terug naar de zaak",
     "This page only": "Alleen deze pagina",
     "The whole site, starting from this page": "De hele site, vanaf deze pagina",
     "Linked notice (optional)": "Gekoppelde melding (optioneel)",
