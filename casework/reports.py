@@ -178,6 +178,16 @@ def require_report(session: Session, *, public_id: str, reporter: Reporter) -> R
     return report
 
 
+def list_reports(session: Session, *, reporter: Reporter, limit: int) -> list[Report]:
+    """The reporter's own newest reports, newest first."""
+    query = select(Report).order_by(Report.id.desc()).limit(limit)
+    if reporter.case is not None:
+        return list(session.scalars(query.where(Report.case_id == reporter.case.id)))
+    if reporter.api_key is not None:
+        return list(session.scalars(query.where(Report.api_key_id == reporter.api_key.id)))
+    return []
+
+
 def claim_item(session: Session, *, item_id: int, max_attempts: int) -> ReportItem | None:
     """Mark an item as being fetched, or None if there is nothing to fetch.
 

@@ -7,12 +7,15 @@ from sqlalchemy.orm import Session
 
 from casework import progress, reports
 from casework.models import Report
-from service.api.schemas import ReportIn, ReportItemOut, ReportOut
+from service.api.schemas import ReportIn, ReportItemOut, ReportOut, ReportsOut
 from service.deps import CurrentReporter, QueueDep, RuntimeDep, SessionDep
 from service.errors import error_responses
 from workers.reports import schedule_items
 
 router = APIRouter(prefix="/v1", tags=["reports"])
+
+#: How many of a reporter's newest reports GET /v1/reports lists.
+RECENT_REPORTS = 5
 
 
 @router.post(
@@ -35,6 +38,13 @@ def create_report(
     # Runs after the response, so after the commit.
     background.add_task(schedule_items, redis, [item.id for item in report.items])
     return _report_out(session, report, reporter)
+
+
+@router.get("/reports", responses=error_responses(401, 403, 429, 503))
+def list_reports(reporter: CurrentReporter, session: SessionDep) -> ReportsOut:
+    """Your newest reports (at most five) and the state of each of their URLs."""
+    found = reports.list_reports(session, reporter=reporter, limit=RECENT_REPORTS)
+    return ReportsOut(reports=[_report_out(session, report, reporter) for report in found])
 
 
 @router.get("/reports/{report_id}", responses=error_responses(401, 403, 404, 429, 503))

@@ -145,6 +145,12 @@ class ReportOut(BaseModel):
     items: list[ReportItemOut]
 
 
+class ReportsOut(BaseModel):
+    """Your newest reports, newest first."""
+
+    reports: list[ReportOut]
+
+
 class NotificationsIn(BaseModel):
     """Where to hear about news on the case: an e-mail address or an https webhook, not both."""
 

@@ -94,6 +94,11 @@ def test_a_victim_reports_urls_with_a_note_and_sees_each_checked_in_words(
     expect(timeline.filter(has_text="A possible copy was found on 127.0.0.1")).to_have_count(3)
     assert serious_accessibility_violations(page) == []
     screenshot(page, "report-en-1280")
+    # Opened again later, the page tells the same progress from the case's newest reports.
+    page.reload()
+    open_status(page, live_server, "/status", auth)
+    expect(progress.locator(".url")).to_have_text(urls)
+    expect(progress.locator(".said")).to_contain_text(["Checked: 1 image matching yours found."])
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "report-en-375")
@@ -104,8 +109,8 @@ def test_a_victim_reports_urls_with_a_note_and_sees_each_checked_in_words(
     assert sent.url == live_server + "/v1/reports"
     assert json.loads(sent.body) == {"urls": urls, "note": NOTE}
     assert sent.headers["authorization"].startswith("Basic ")
-    polls = [r for r in network.api_calls() if r.url.startswith(live_server + "/v1/reports/")]
-    assert polls and all(r.method == "GET" and not r.body for r in polls)
+    polls = [r for r in network.api_calls() if r.method == "GET" and "/v1/reports" in r.url]
+    assert polls and all(r.url == sent.url and not r.body for r in polls)
     with runtime.sessions() as session:
         [report] = session.scalars(select(Report))
         assert report.note_sealed is not None and NOTE.encode() not in report.note_sealed

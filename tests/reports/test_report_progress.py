@@ -127,3 +127,26 @@ def test_every_reason_and_progress_has_words_in_the_api_and_both_page_languages(
         assert {f"why_{reason}" for reason in REASON_TEXTS} <= set(texts.script), texts.lang
         assert {f"rp_{kind.value}" for kind in Progress} <= set(texts.script), texts.lang
         assert "why_other" in texts.script
+
+
+def test_a_victim_lists_only_their_own_newest_five_reports_newest_first(
+    client: TestClient,
+) -> None:
+    alice = open_case(client, usable_corpus_images(1))
+    bob = open_case(client, usable_corpus_images(2)[1:])
+    sent = [
+        client.post("/v1/reports", json={"urls": [f"https://leaks.example/{n}"]}, auth=alice)
+        for n in range(7)
+    ]
+    assert {response.status_code for response in sent} == {202}
+    client.post("/v1/reports", json={"urls": ["https://other.example/x"]}, auth=bob)
+
+    listed = client.get("/v1/reports", auth=alice).json()["reports"]
+    assert [report["report_id"] for report in listed] == [
+        response.json()["report_id"] for response in reversed(sent[2:])
+    ]
+    assert [report["items"][0]["text"] for report in listed] == ["Waiting to be checked."] * 5
+    assert [
+        r["items"][0]["url"] for r in client.get("/v1/reports", auth=bob).json()["reports"]
+    ] == ["https://other.example/x"]
+    assert client.get("/v1/reports").status_code == 401

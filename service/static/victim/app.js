@@ -593,6 +593,8 @@ function showReportForm(credentials) {
   }
   reportCredentials = credentials;
   $("report").hidden = !credentials;
+  // Reports sent earlier (from here, the CLI or another device) are told too.
+  if (credentials && !sameCase) followReports(credentials, reportGeneration, { announce: false });
 }
 
 // The distinct web addresses typed, one per line, and the numbers of lines that are not one.
@@ -645,9 +647,10 @@ async function sendReport(event) {
     $("report-urls").value = "";
     $("report-note").value = "";
     reportMessage(say("report_sent"), "info");
-    renderReport(report);
+    renderReports([report]);
     refreshTimeline(credentials);
-    followReport(report, credentials, reportGeneration);
+    reportGeneration++;
+    followReports(credentials, reportGeneration, { announce: true });
   } catch (error) {
     if (error.code === "invalid_urls") {
       const refused = error.details.map((item) => `${say("report_line", { n: lines[item.index] })}: ${item.reason}`);
@@ -676,9 +679,11 @@ function progressText(item) {
   });
 }
 
-function renderReport(report) {
+// Every URL of the reports shown, newest report first.
+function renderReports(reports) {
+  const items = reports.flatMap((report) => report.items);
   $("report-progress").replaceChildren(
-    ...report.items.map((item) =>
+    ...items.map((item) =>
       element(
         "li",
         { className: item.progress },
@@ -687,7 +692,7 @@ function renderReport(report) {
       ),
     ),
   );
-  $("report-progress-area").hidden = false;
+  $("report-progress-area").hidden = items.length === 0;
 }
 
 async function refreshTimeline(credentials) {
@@ -698,34 +703,42 @@ async function refreshTimeline(credentials) {
   }
 }
 
-// Ask again while any URL is unfinished, less often as time goes on; a failed poll
-// (network, rate limit) is simply tried again later.
-async function followReport(report, credentials, generation) {
+// Read the case's newest reports (GET /v1/reports) and ask again while any URL is unfinished,
+// less often as time goes on; a failed read (network, rate limit) is simply tried again later.
+// A newer call (another case opened, another report sent) makes this one stop.
+async function followReports(credentials, generation, { announce }) {
   const started = Date.now();
   let delay = FIRST_POLL_MS;
-  let current = report;
-  while (current.items.some((item) => !item.finished)) {
-    if (Date.now() - started > FOLLOW_REPORT_MS) {
-      reportMessage(say("report_stalled"), "info");
-      return;
+  let first = true;
+  for (;;) {
+    if (!first) {
+      if (Date.now() - started > FOLLOW_REPORT_MS) {
+        reportMessage(say("report_stalled"), "info");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 1.5, LONGEST_POLL_MS);
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 1.5, LONGEST_POLL_MS);
+    first = false;
     if (generation !== reportGeneration) return;
+    let listed;
     try {
-      current = await callApi("GET", `/v1/reports/${encodeURIComponent(report.report_id)}`, { credentials });
+      listed = await callApi("GET", "/v1/reports", { credentials });
     } catch (error) {
-      if (error.code === "case_not_found" || error.code === "report_not_found") {
+      if (error.code === "case_not_found") {
         reportMessage(explain(error));
         return;
       }
       continue;
     }
     if (generation !== reportGeneration) return;
-    renderReport(current);
+    renderReports(listed.reports);
+    if (listed.reports.every((report) => report.items.every((item) => item.finished))) break;
   }
-  reportMessage(say("report_all_done"), "success");
-  refreshTimeline(credentials);
+  if (announce) {
+    reportMessage(say("report_all_done"), "success");
+    refreshTimeline(credentials);
+  }
 }
 
 // --- Notifications (status page) ----------------------------------------------------------
