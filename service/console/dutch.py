@@ -618,6 +618,9 @@ DUTCH: dict[str, str] = {
     ),
     "Exact copy": "Exacte kopie",
     "an exact copy": "een exacte kopie",
+    "reported removed by a caseworker, not proven by a check": (
+        "door een casemanager als verwijderd gemeld, niet bewezen door een controle"
+    ),
     "yes": "ja",
     "on the page": "op de pagina",
     "Closest": "Dichtstbij",

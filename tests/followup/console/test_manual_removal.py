@@ -83,6 +83,8 @@ def test_marking_removed_with_the_image_still_there_stays_reported_and_is_never_
     assert takedown.status == "sent" and takedown.removed_at is None
     page = carol.client.get(f"/console/takedowns/{leak.takedown_id}").text
     assert "but the check after it found it still there: the notice is not removed" in page
+    listed = carol.client.get("/console/takedowns").text
+    assert "reported removed by a caseworker, not proven by a check" in listed
     assert page.count('<tr class="check still_there">') == 2
     told = victim_sentences(runtime, leak.case_id)
     assert ("checked", "We checked 127.0.0.1: the image is still there.") in told
@@ -117,6 +119,7 @@ def test_marking_removed_with_the_image_gone_becomes_removed_after_the_check_and
     assert {(w.source, w.takedown_id) for w in watched} == {("removed", leak.takedown_id)}
     page = carol.client.get(f"/console/takedowns/{leak.takedown_id}").text
     assert "a check then found every URL gone" in page
+    assert "not proven by a check" not in carol.client.get("/console/takedowns").text
     kinds = [kind for kind, _ in victim_sentences(runtime, leak.case_id)]
     assert kinds.index("reported_removed") < kinds.index("checked") <= kinds.index("removed")
     notice, outcomes = notice_status_in_bundle(runtime, leak)
