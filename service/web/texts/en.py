@@ -279,8 +279,6 @@ ENGLISH = Texts(
         "checked that it is gone.",
         "tl_reported_removed": "A caseworker reported that {platform} removed the image; we are "
         "checking that it is gone.",
-        "tl_reported_removed": "A caseworker reported that {platform} removed the image; we are "
-        "checking that it is gone.",
         "tl_refused": "{platform} refused; your caseworker will escalate.",
         "tl_no_response": "{platform} did not answer in time.",
         "tl_checked_still_there": "We checked {platform}: the image is still there.",

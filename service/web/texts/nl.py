@@ -299,8 +299,6 @@ DUTCH = Texts(
         "we hebben gecontroleerd dat het weg is.",
         "tl_reported_removed": "Een medewerker meldde dat {platform} het beeld heeft verwijderd; "
         "we controleren of het echt weg is.",
-        "tl_reported_removed": "Een medewerker meldde dat {platform} het beeld heeft verwijderd; "
-        "we controleren of het echt weg is.",
         "tl_refused": "{platform} weigerde; je medewerker gaat verdere stappen zetten.",
         "tl_no_response": "{platform} heeft niet op tijd gereageerd.",
         "tl_checked_still_there": "We hebben {platform} gecontroleerd: het beeld staat er nog.",
