@@ -27,7 +27,7 @@ from hashing.translations import (
 REPO = Path(__file__).resolve().parents[2]
 GLOSSARY = REPO / "docs" / "glossary.md"
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
-PLACEHOLDER = re.compile(r"\{\w*\}|%(?:\(\w+\))?[sd]")
+PLACEHOLDER = re.compile(r"\{\w*(?:![rsa])?(?::[^{}]*)?\}|%(?:\(\w+\))?[sd]")
 TAG = re.compile(r"<[^>]+>")
 SAFE_LINK = re.compile(r'<a href="https://[^"<>]+" rel="noopener noreferrer">')
 # A translator comment that says a glossary word is not meant in its domain sense here, e.g.
