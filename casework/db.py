@@ -53,21 +53,37 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for SQLite (the laptop default) or PostgreSQL (production)."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_overflow: int = 10,
+    pool_timeout_seconds: float = 10.0,
+) -> Engine:
+    """An engine for SQLite (the laptop default) or PostgreSQL (production).
+
+    A request that finds every pooled connection taken waits ``pool_timeout_seconds`` and then
+    fails with SQLAlchemy's TimeoutError, which the API answers 503.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    pool = {
+        "pool_size": pool_size,
+        "max_overflow": pool_overflow,
+        "pool_timeout": pool_timeout_seconds,
+    }
     # Parameters never appear in error messages: they hold URLs and sealed hashes, and errors end
     # up in logs and in RQ's failed-job records.
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+            **pool,
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
-    )
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -31,7 +31,12 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         """Construct everything; opens no connection until first use."""
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pool_overflow=settings.database_pool_overflow,
+            pool_timeout_seconds=settings.database_pool_timeout_seconds,
+        )
         vault = Vault(settings.secret_key.get_secret_value(), source=settings.secret_source)
         return cls(
             settings=settings,

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite:///takedown-data/takedown.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    database_pool_size: int = 10
+    database_pool_overflow: int = 10
+    database_pool_timeout_seconds: float = 10.0
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     max_fingerprints_per_request: int = 500
     max_fingerprints_per_case: int = 5000

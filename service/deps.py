@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from base64 import b64decode
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
@@ -26,6 +27,8 @@ from casework.reports import Reporter, ReporterKind
 from casework.runtime import Runtime
 from service.ratelimits import RateLimiter
 
+T = TypeVar("T")
+
 
 def get_runtime(request: Request) -> Runtime:
     """The process's runtime, attached by create_app."""
@@ -37,9 +40,19 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """One transaction per request, committed here and nowhere else in the HTTP layer."""
+    """One transaction per request, committed here or in run_in_transaction, nowhere else."""
     with transaction(runtime.sessions) as session:
         yield session
+
+
+def run_in_transaction(runtime: Runtime, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a short transaction of its own, for routes that also do slow work.
+
+    A route that hashes or fetches takes no SessionDep: a transaction held through seconds of
+    work would hold its writes' locks (SQLite's one writer, a key's row) and a pooled connection.
+    """
+    with transaction(runtime.sessions) as session:
+        return work(session)
 
 
 # scope="function" commits before the response is sent: a client that sees 2xx sees committed data.
@@ -191,15 +204,20 @@ class PlatformAuth:
         self,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_platform_key)],
-        session: SessionDep,
         runtime: RuntimeDep,
     ) -> PlatformCaller:
         if credentials is None:
             raise NotAuthenticated("send a platform API key (Authorization: Bearer ...)")
+        authenticate = partial(
+            authenticate_platform,
+            vault=runtime.vault,
+            token=credentials.credentials,
+            scope=self.scope,
+        )
         try:
-            caller = authenticate_platform(
-                session, vault=runtime.vault, token=credentials.credentials, scope=self.scope
-            )
+            # Committed at once (the key's last use), so the route's own work holds no lock on
+            # the key's row: an upload being hashed does not make the key's other checks wait.
+            caller = run_in_transaction(runtime, authenticate)
         except InvalidApiKey:
             # One answer for every failure (RFC 6750's 401), worded for platforms.
             raise NotAuthenticated("the API key is not valid") from None

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from casework.apikeys import InvalidApiKey
@@ -195,3 +196,5 @@ def install_error_handlers(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(DBAPIError, _database_down)
+    # Every pooled connection taken for longer than the pool's timeout: busy, not broken.
+    app.add_exception_handler(PoolTimeout, _database_down)

@@ -42,6 +42,7 @@ from service.deps import (
     ReportingPlatform,
     RuntimeDep,
     SessionDep,
+    run_in_transaction,
 )
 from service.errors import error_responses
 from workers.followup import request_removal_check
@@ -116,7 +117,6 @@ async def check(
 async def check_image(
     request: Request,
     caller: CheckingPlatform,
-    session: SessionDep,
     runtime: RuntimeDep,
     limiter: RateLimiterDep,
 ) -> ImageCheckOut:
@@ -140,15 +140,16 @@ async def check_image(
     queries, unusable = await run_in_threadpool(checks.hash_upload, data)
     del data
     hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
-    answers = await run_in_threadpool(
+    # Hashing took its time holding no transaction; only storing match tokens takes one.
+    answer = partial(
         checks.answer_hits,
-        session,
         vault=runtime.vault,
         platform_id=caller.platform.id,
         queries=queries,
         hits=hits,
         one_upload=True,
     )
+    answers = await run_in_threadpool(run_in_transaction, runtime, answer)
     return ImageCheckOut.of(checks.best_answer(answers, unusable))
 
 
