@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case as case_when
+from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from casework.bank import record_changes
 from casework.credentials import (
@@ -18,7 +19,7 @@ from casework.credentials import (
     normalise_case_id,
     normalise_recovery_code,
 )
-from casework.db import utcnow
+from casework.db import transaction, utcnow
 from casework.errors import (
     CaseNotFound,
     CaseWithdrawn,
@@ -199,31 +200,25 @@ def recover_case(
 ) -> tuple[Case, str]:
     """Spend a recovery code to set a new PIN; the code never works again.
 
-    Failures count against the case like wrong PINs, and give the same answer.
+    Each try counts against the case like a wrong PIN, and a refused one gets the same answer.
+    An unknown or paused case runs the same statements as a wrong code, so that neither answers
+    sooner.
     """
     now = now or utcnow()
-    canonical = normalise_case_id(case_id)
-    case = None
-    if canonical is not None:
-        case = session.execute(
-            select(Case).where(Case.public_id == canonical).with_for_update()
-        ).scalar_one_or_none()
-    if case is None or (case.locked_until is not None and now < case.locked_until):
-        raise lockout.refusal(now)
+    attempt = reserve_attempt(session, case_id=case_id, lockout=lockout, now=now)
     digest = vault.key_digest(normalise_recovery_code(code))
     recovery = session.execute(
         select(RecoveryCode).where(
-            RecoveryCode.case_id == case.id,
+            RecoveryCode.case_id == (attempt.case_pk if attempt else NO_CASE_PK),
             RecoveryCode.digest == digest,
             RecoveryCode.used_at.is_(None),
         )
     ).scalar_one_or_none()
-    if recovery is None:
-        _count_failure(case, lockout, now)
-        session.flush()
+    if attempt is None or recovery is None:
         raise lockout.refusal(now)
     recovery.used_at = now
     pin = new_pin()
+    case = session.get_one(Case, attempt.case_pk)
     case.pin_hash = pins.hash(pin)
     case.failed_attempts = 0
     case.locked_until = None
@@ -244,43 +239,87 @@ def recovery_codes_left(session: Session, *, case: Case) -> int:
 
 
 def authenticate_case(
-    session: Session,
+    sessions: sessionmaker[Session],
     *,
     case_id: str,
     pin: str,
     pins: PinHasher,
     lockout: LockoutPolicy,
     now: datetime | None = None,
-) -> Case:
-    """The case for this ID and PIN, or CaseNotFound; failures are counted and lock the case."""
+) -> int:
+    """The row id of the case with this ID and PIN, or CaseNotFound.
+
+    The attempt is counted in a unit of work of its own, committed before the PIN is checked
+    (so no lock is held while argon2 runs): wrong PINs sent together are each counted, and an
+    attempt that cannot be written fails with the database's error before any PIN is checked,
+    the same for the right PIN and a wrong one. CredentialChecksBusy comes before either.
+    """
     now = now or utcnow()
-    canonical = normalise_case_id(case_id)
-    case = None
-    if canonical is not None:
-        case = session.execute(
-            select(Case).where(Case.public_id == canonical).with_for_update()
-        ).scalar_one_or_none()
-    if case is None:
-        pins.verify(None, pin)
-        raise lockout.refusal(now)
-    if case.locked_until is not None and now < case.locked_until:
-        pins.verify(None, pin)
-        raise lockout.refusal(now)
-    if not pins.verify(case.pin_hash, pin):
-        _count_failure(case, lockout, now)
-        session.flush()
-        raise lockout.refusal(now)
-    if case.failed_attempts or case.locked_until:
-        case.failed_attempts = 0
-        case.locked_until = None
-        session.flush()
-    return case
+    with pins.slot() as verify:
+        with transaction(sessions) as session:
+            attempt = reserve_attempt(session, case_id=case_id, lockout=lockout, now=now)
+        if not verify(attempt.pin_hash if attempt else None, pin) or attempt is None:
+            raise lockout.refusal(now)
+    with transaction(sessions) as session:
+        clear_failures(session, case_pk=attempt.case_pk)
+    return attempt.case_pk
 
 
-def _count_failure(case: Case, lockout: LockoutPolicy, now: datetime) -> None:
-    case.failed_attempts += 1
-    if case.failed_attempts % lockout.failures == 0:
-        case.locked_until = now + lockout.pause(case.failed_attempts // lockout.failures)
+#: No case has this row id: an unknown case looks up its recovery codes under it.
+NO_CASE_PK = 0
+
+
+@dataclass(frozen=True)
+class PinAttempt:
+    """An attempt already counted against a case, whose PIN or code is still to be checked."""
+
+    case_pk: int
+    pin_hash: str
+
+
+def reserve_attempt(
+    session: Session, *, case_id: str, lockout: LockoutPolicy, now: datetime
+) -> PinAttempt | None:
+    """Count an attempt against the case before its secret is checked; None for an unknown or
+    paused case, which is not counted.
+
+    One UPDATE counts the attempt and, if it completes a round, pauses the case at once, so
+    attempts sent together can neither share a count nor all be checked: at most
+    ``lockout.failures`` are checked a round. A right secret then clears the count.
+    """
+    count = Case.failed_attempts + 1
+    when_type = Case.locked_until.type
+    pauses = [
+        (count == lockout.failures * rounds, literal(now + lockout.pause(rounds), when_type))
+        for rounds in range(1, LOCKOUT_DOUBLINGS_MAX + 1)
+    ]
+    longest = literal(now + lockout.pause(LOCKOUT_DOUBLINGS_MAX + 1), when_type)
+    row = session.execute(
+        update(Case)
+        .where(
+            Case.public_id == (normalise_case_id(case_id) or ""),
+            or_(Case.locked_until.is_(None), Case.locked_until <= now),
+        )
+        .values(
+            failed_attempts=count,
+            locked_until=case_when(
+                *pauses, (count % lockout.failures == 0, longest), else_=Case.locked_until
+            ),
+        )
+        .returning(Case.id, Case.pin_hash)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    return None if row is None else PinAttempt(case_pk=row.id, pin_hash=row.pin_hash)
+
+
+def clear_failures(session: Session, *, case_pk: int) -> None:
+    """Forget a case's wrong PINs and pause after a right one."""
+    session.execute(
+        update(Case)
+        .where(Case.id == case_pk)
+        .values(failed_attempts=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def add_fingerprints(

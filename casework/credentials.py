@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from argon2 import PasswordHasher
@@ -90,10 +90,20 @@ class PinHasher:
     def verify(self, stored: str | None, pin: str) -> bool:
         """True when the PIN matches; always spends one verification."""
         with self._slot():
-            try:
-                return self._hasher.verify(stored or self._dummy, pin) and stored is not None
-            except (VerificationError, InvalidHashError):
-                return False
+            return self._verify(stored, pin)
+
+    @contextmanager
+    def slot(self) -> Iterator[Callable[[str | None, str], bool]]:
+        """Hold a slot for one check and yield its verify, so that what happens between taking
+        the slot and verifying (recording the attempt) happens only if the check will run."""
+        with self._slot():
+            yield self._verify
+
+    def _verify(self, stored: str | None, pin: str) -> bool:
+        try:
+            return self._hasher.verify(stored or self._dummy, pin) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
     @contextmanager
     def _slot(self) -> Iterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +60,16 @@ def make_engine(
     pool_size: int = 10,
     pool_overflow: int = 10,
     pool_timeout_seconds: float = 10.0,
+    lock_wait_seconds: float = 30.0,
 ) -> Engine:
     """An engine for SQLite (the laptop default) or PostgreSQL (production).
 
     A request that finds every pooled connection taken waits ``pool_timeout_seconds`` and then
-    fails with SQLAlchemy's TimeoutError, which the API answers 503.
+    fails with SQLAlchemy's TimeoutError, which the API answers 503. A statement waits at most
+    ``lock_wait_seconds`` for a lock another connection holds (SQLite's one writer, a row on
+    PostgreSQL) and then fails with OperationalError, also 503.
     """
+    lock_wait_ms = max(1, round(lock_wait_seconds * 1000))
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     pool = {
@@ -77,20 +82,26 @@ def make_engine(
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": lock_wait_seconds, "check_same_thread": False},
             hide_parameters=True,
             **pool,
         )
-        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", partial(_configure_sqlite, lock_wait_ms=lock_wait_ms))
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"options": f"-c lock_timeout={lock_wait_ms}"},
+        **pool,
+    )
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any, *, lock_wait_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={lock_wait_ms}")
     cursor.close()
 
 

@@ -36,6 +36,7 @@ class Runtime:
             pool_size=settings.database_pool_size,
             pool_overflow=settings.database_pool_overflow,
             pool_timeout_seconds=settings.database_pool_timeout_seconds,
+            lock_wait_seconds=settings.database_lock_wait_seconds,
         )
         vault = Vault(settings.secret_key.get_secret_value(), source=settings.secret_source)
         return cls(

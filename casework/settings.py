@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     database_pool_overflow: int = 10
     database_pool_timeout_seconds: float = 10.0
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    database_lock_wait_seconds: float = 30.0
     max_fingerprints_per_request: int = 500
     max_fingerprints_per_case: int = 5000
     victim_requests_per_minute: int = 120

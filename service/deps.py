@@ -128,11 +128,11 @@ def get_current_case(
     runtime: RuntimeDep,
 ) -> Case:
     """The case named by the Basic credentials; a wrong ID or PIN answers 401, a key 403."""
-    return verify_pin_attempt(
+    case_pk = verify_pin_attempt(
         request,
         runtime,
         lambda: authenticate_case(
-            session,
+            runtime.sessions,
             case_id=credentials.username,
             pin=credentials.password,
             pins=runtime.pins,
@@ -144,6 +144,7 @@ def get_current_case(
 CurrentCase = Annotated[Case, Depends(get_current_case)]
 
 
+    return session.get_one(Case, case_pk)
 def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> Reporter:
     """A victim (Basic: case ID and PIN) or a trusted flagger (Bearer: API key with report)."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -157,14 +158,18 @@ def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> 
             username, _, password = b64decode(value, validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             raise runtime.lockout.refusal(utcnow()) from None
-        case = verify_pin_attempt(
+        case_pk = verify_pin_attempt(
             request,
             runtime,
             lambda: authenticate_case(
-                session, case_id=username, pin=password, pins=runtime.pins, lockout=runtime.lockout
+                runtime.sessions,
+                case_id=username,
+                pin=password,
+                pins=runtime.pins,
+                lockout=runtime.lockout,
             ),
         )
-        return Reporter(kind=ReporterKind.VICTIM, case=case)
+        return Reporter(kind=ReporterKind.VICTIM, case=session.get_one(Case, case_pk))
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         "send a case ID and PIN (Basic) or an API key (Bearer)",

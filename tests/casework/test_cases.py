@@ -31,16 +31,14 @@ def open_alices_case(runtime: Runtime, fingerprints: list[Fingerprint]) -> cases
 
 
 def authenticate(runtime: Runtime, case_id: str, pin: str, **kwargs: object) -> int:
-    with transaction(runtime.sessions) as session:
-        case = cases.authenticate_case(
-            session,
-            case_id=case_id,
-            pin=pin,
-            pins=runtime.pins,
-            lockout=runtime.lockout,
-            **kwargs,  # type: ignore[arg-type]
-        )
-        return case.id
+    return cases.authenticate_case(
+        runtime.sessions,
+        case_id=case_id,
+        pin=pin,
+        pins=runtime.pins,
+        lockout=runtime.lockout,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def fresh_index(runtime: Runtime) -> BankIndex:
