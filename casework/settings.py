@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     pin_failures_per_client_per_minute: int = 20
     cases_per_client_per_minute: int = 5
     fingerprints_per_client_per_minute: int = 2000
+    trusted_proxies: str = ""
     pin_lockout_failures: int = 5
     pin_lockout_minutes: int = 15
     argon2_memory_kib: int = 19456
@@ -92,6 +94,13 @@ class Settings(BaseSettings):
         """Where the secret key came from, for a message that says which key was used."""
         return self._secret_source
 
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The reverse proxies whose X-Forwarded-For names the client (none by default)."""
+        return tuple(
+            ip_network(item.strip()) for item in self.trusted_proxies.split(",") if item.strip()
+        )
+
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
@@ -113,6 +122,10 @@ class Settings(BaseSettings):
         if self.environment is Environment.PRODUCTION and self.smtp_security is SmtpSecurity.NONE:
             if self.smtp_host not in ("", "localhost", "127.0.0.1", "::1"):
                 raise ValueError("TAKEDOWN_SMTP_SECURITY=none is only for a relay on this host")
+        try:
+            self.trusted_proxy_networks  # noqa: B018 - a typo must stop the start, not trust nobody
+        except ValueError as error:
+            raise ValueError(f"TAKEDOWN_TRUSTED_PROXIES: {error}") from None
         if self.environment is Environment.DEVELOPMENT:
             return self
         secret = self.secret_key.get_secret_value()

@@ -25,6 +25,7 @@ from casework.models import Case
 from casework.platforms import PlatformCaller, authenticate_platform
 from casework.reports import Reporter, ReporterKind
 from casework.runtime import Runtime
+from service.clients import budget_name, client_address
 from service.ratelimits import RateLimiter
 
 T = TypeVar("T")
@@ -70,8 +71,12 @@ CaseT = TypeVar("CaseT")
 
 def _client_key(request: Request, runtime: Runtime) -> str:
     # A keyed digest of the address, never the address itself: victims' IPs are sensitive.
-    address = request.client.host if request.client else "unknown"
-    return runtime.vault.key_digest(f"client:{address}").hex()[:32]
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        runtime.settings.trusted_proxy_networks,
+    )
+    return runtime.vault.key_digest(f"client:{budget_name(address)}").hex()[:32]
 
 
 def spend_client_budget(
@@ -139,12 +144,12 @@ def get_current_case(
             lockout=runtime.lockout,
         ),
     )
+    return session.get_one(Case, case_pk)
 
 
 CurrentCase = Annotated[Case, Depends(get_current_case)]
 
 
-    return session.get_one(Case, case_pk)
 def get_reporter(request: Request, session: SessionDep, runtime: RuntimeDep) -> Reporter:
     """A victim (Basic: case ID and PIN) or a trusted flagger (Bearer: API key with report)."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
