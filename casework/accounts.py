@@ -252,13 +252,14 @@ def resume_session(
 def login(
     session: Session,
     *,
-    visitor: ConsoleSession | None,
+    replacing: ConsoleSession | None,
+    locale: str,
     email: str,
     password: str,
     passwords: PinHasher,
     policy: SessionPolicy,
 ) -> tuple[ConsoleSession, str]:
-    """Check the password and start a new session (never reuse the visitor's id)."""
+    """Check the password and start a new session in ``locale`` (never reuse an old id)."""
     caseworker = session.execute(
         select(Caseworker).where(Caseworker.email == email.strip().lower())
     ).scalar_one_or_none()
@@ -273,9 +274,8 @@ def login(
             object_id=caseworker.id if caseworker else "",
         )
         raise LoginFailed()
-    locale = visitor.locale if visitor else "en"
-    if visitor is not None:
-        session.delete(visitor)
+    if replacing is not None:
+        session.delete(replacing)
     purge_expired_sessions(session, policy=policy)
     caseworker.last_login_at = utcnow()
     started = start_session(session, caseworker=caseworker, locale=locale)

@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     database_pool_overflow: int = 10
     database_pool_timeout_seconds: float = 10.0
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     database_lock_wait_seconds: float = 30.0
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     max_fingerprints_per_request: int = 500
     max_fingerprints_per_case: int = 5000
     victim_requests_per_minute: int = 120
@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     platform_registry: str = ""
     console_idle_minutes: int = 30
     console_absolute_hours: int = 12
+    console_logins_per_client_per_minute: int = 20
+    console_login_failures_per_account_per_minute: int = 10
     platform_requests_per_minute: int = 600
     platform_checks_per_minute: int = 60_000
     check_image_max_bytes: int = 10 * 1024 * 1024

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
+from service.accesslog import AccessLog
 from service.api import cases, health, notifications, platforms, reports
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
@@ -69,6 +70,8 @@ def create_app(
         per_path={platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes},
     )
     app.add_middleware(SecurityHeaders)
+    # Outermost, so that refusals by the body cap and errors are logged with their status too.
+    app.add_middleware(AccessLog)
     install_error_handlers(app, html_pages={"/console/": render_error})
     install_console(app, runtime)
     app.include_router(health.router)

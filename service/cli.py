@@ -38,8 +38,12 @@ def command_api(args: argparse.Namespace) -> int:
     """Serve the HTTP API with uvicorn; settings come from TAKEDOWN_* variables."""
     try:
         import uvicorn
+
+        from service.accesslog import LOG_CONFIG
     except ImportError:
         raise _service_modules_missing() from None
+    # The app logs requests without addresses (service/accesslog.py); uvicorn's log has them.
+    # Its proxy headers stay off: only TAKEDOWN_TRUSTED_PROXIES decides whose header is believed.
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -47,7 +51,8 @@ def command_api(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=False,
-        log_level="info",
+        access_log=False,
+        log_config=LOG_CONFIG,
     )
     return 0
 

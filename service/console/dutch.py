@@ -520,6 +520,9 @@ DUTCH: dict[str, str] = {
     "site. Reload the page and try again.": (
         "Dit formulier kon niet worden aangenomen: het beveiligingstoken ontbrak of het kwam van "
         "een andere site. Laad de pagina opnieuw en probeer het nog eens."
+    "Too many attempts in a short time. Try again in {seconds} s.": (
+        "Te veel pogingen in korte tijd. Probeer het over {seconds} s opnieuw."
+    ),
     ),
     "This case is flagged as concerning someone under 18. Adult notice routes are blocked: use "
     "the child-protection channels shown on the case (NCMEC Take It Down and CyberTipline, "

@@ -12,7 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from casework.accounts import Desk
-from casework.errors import CaseworkError, IncompleteNotice, LoginFailed, NotAuthenticated
+from casework.errors import (
+    CaseworkError,
+    IncompleteNotice,
+    LoginFailed,
+    NotAuthenticated,
+    RateLimited,
+)
 from service.console.i18n import N_, Translator, translator
 from service.console.sessions import Visit
 from service.console.states import reason, state
@@ -81,6 +87,10 @@ def render_page(
 
 def error_message(error: CaseworkError, translate: Translator) -> str:
     """The error in the visitor's language where a translation exists."""
+    if isinstance(error, RateLimited):
+        return translate(N_("Too many attempts in a short time. Try again in {seconds} s.")).format(
+            seconds=error.retry_after
+        )
     if isinstance(error, IncompleteNotice) and translate.locale != "en":
         fields = ", ".join(f"\u201c{translate(name)}\u201d" for name in error.missing)
         return translate(
@@ -96,8 +106,8 @@ def render_error(request: Request, error: CaseworkError, status: int) -> Respons
         response = Response(status_code=303, headers={"Location": "/console/login"})
         return secure(response)
     translate = translator(locale)
-    if isinstance(error, LoginFailed):
-        return render_page(
+    if isinstance(error, LoginFailed) or request.url.path == "/console/login":
+        response = render_page(
             "login.html",
             locale=locale,
             context={
@@ -107,13 +117,21 @@ def render_error(request: Request, error: CaseworkError, status: int) -> Respons
             },
             status=status,
         )
-    back = _back(request)
-    return render_page(
-        "error.html",
-        locale=locale,
-        context={"message": error_message(error, translate), "status": status, "back": back},
-        status=status,
-    )
+        # The form on it must work: a visitor whose login cookie was new gets it here.
+        visit = getattr(request.state, "console_visit", None)
+        if isinstance(visit, Visit) and visit.row is None:
+            visit.apply(response)
+    else:
+        back = _back(request)
+        response = render_page(
+            "error.html",
+            locale=locale,
+            context={"message": error_message(error, translate), "status": status, "back": back},
+            status=status,
+        )
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _back(request: Request) -> str:

@@ -6,11 +6,17 @@ development and test, and only over plain http (a laptop, the test server), it i
 
 Every form carries the session's synchronizer token, and every POST must also come from this
 origin (``Origin``, or ``Sec-Fetch-Site: same-origin`` when a browser sends no Origin).
+
+A visitor who has not logged in has no session row: anyone can load the login page, so it stores
+nothing. Its forms carry a signed token that is also in the cookie ``__Host-takedown-login``
+(``takedown-login`` where the session cookie is unprefixed), with the visitor's language: a
+double submit whose token only this service can sign.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +25,6 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from casework import accounts
@@ -28,12 +33,15 @@ from casework.credentials import PinHasher
 from casework.errors import NotAuthenticated, RequestForgery
 from casework.models import ConsoleSession
 from casework.registry import PlatformRegistry
+from casework.runtime import Runtime
 from casework.settings import Environment, Settings
-from service.console.i18n import negotiate
+from service.console.i18n import LOCALES, negotiate
 from service.deps import RuntimeDep, SessionDep
 
 SECURE_COOKIE = "__Host-takedown-console"
 PLAIN_HTTP_COOKIE = "takedown-console"
+SECURE_LOGIN_COOKIE = "__Host-takedown-login"
+PLAIN_HTTP_LOGIN_COOKIE = "takedown-login"
 
 
 @dataclass(frozen=True)
@@ -79,28 +87,41 @@ class Visit:
     cookie_secure: bool
     new_token: str | None = None
     forget: bool = False
+    #: A visitor's signed token (no row), from the login cookie or new.
+    login_token: str = ""
+    #: The login token came with the request, so a form may be checked against it.
+    login_token_sent: bool = False
+    #: The login cookie must be (re)written: a new token, or a new language.
+    remember_login: bool = False
 
     @property
     def csrf(self) -> str:
         """The synchronizer token forms must carry."""
-        return self.row.csrf_token if self.row else ""
+        return self.row.csrf_token if self.row else self.login_token
+
+    @property
+    def login_cookie_name(self) -> str:
+        """The visitor's cookie, prefixed exactly when the session cookie is."""
+        return SECURE_LOGIN_COOKIE if self.cookie_secure else PLAIN_HTTP_LOGIN_COOKIE
 
     def apply(self, response: Response) -> Response:
-        """Set or clear the cookie on the response, as the request decided."""
+        """Set or clear the cookies on the response, as the request decided."""
         if self.new_token:
-            response.set_cookie(
-                self.cookie_name,
-                self.new_token,
-                httponly=True,
-                secure=self.cookie_secure,
-                samesite="strict",
-                path="/",
-            )
+            self._set(response, self.cookie_name, self.new_token)
+            self._delete(response, self.login_cookie_name)
         elif self.forget:
-            response.delete_cookie(
-                self.cookie_name, path="/", secure=self.cookie_secure, samesite="strict"
-            )
+            self._delete(response, self.cookie_name)
+        if self.row is None and self.remember_login:
+            self._set(response, self.login_cookie_name, f"{self.locale}.{self.login_token}")
         return response
+
+    def _set(self, response: Response, name: str, value: str) -> None:
+        response.set_cookie(
+            name, value, httponly=True, secure=self.cookie_secure, samesite="strict", path="/"
+        )
+
+    def _delete(self, response: Response, name: str) -> None:
+        response.delete_cookie(name, path="/", secure=self.cookie_secure, samesite="strict")
 
 
 def cookie_policy(request: Request, settings: Settings) -> tuple[str, bool]:
@@ -121,26 +142,33 @@ def get_visit(
     locale = row.locale if row else negotiate(request.headers.get("accept-language", ""))
     visit = Visit(row=row, locale=locale, cookie_name=name, cookie_secure=secure)
     visit.forget = bool(token) and row is None
+    if row is None:
+        _resume_visitor(visit, request.cookies.get(visit.login_cookie_name, ""), runtime)
     _remember(request, visit)
     return visit
+
+
+def _resume_visitor(visit: Visit, cookie: str, runtime: Runtime) -> None:
+    locale, _, token = cookie.partition(".")
+    nonce, _, signature = token.partition(".")
+    if nonce and hmac.compare_digest(signature, _login_signature(runtime, nonce)):
+        visit.login_token, visit.login_token_sent = token, True
+        visit.locale = locale if locale in LOCALES else visit.locale
+        return
+    nonce = secrets.token_urlsafe(24)
+    visit.login_token = f"{nonce}.{_login_signature(runtime, nonce)}"
+    visit.remember_login = True
+
+
+def _login_signature(runtime: Runtime, nonce: str) -> str:
+    return runtime.vault.key_digest(f"console-login:{nonce}").hex()[:32]
 
 
 def _remember(request: Request, visit: Visit) -> None:
     # The HTML error pages (rendered after the unit of work ended) need these.
     request.state.console_locale = visit.locale
     request.state.console_csrf = visit.csrf
-
-
-def ensure_visitor(session: Session, visit: Visit, policy: SessionPolicy) -> Visit:
-    """Give an anonymous visitor a session row, so the login form has a CSRF token."""
-    if visit.row is None:
-        # Anyone can create visitor rows by loading the login page: expired ones go each time.
-        accounts.purge_expired_sessions(session, policy=policy)
-        visit.row, visit.new_token = accounts.start_session(
-            session, caseworker=None, locale=visit.locale
-        )
-        visit.forget = False
-    return visit
+    request.state.console_visit = visit
 
 
 VisitDep = Annotated[Visit, Depends(get_visit)]
@@ -176,9 +204,12 @@ async def get_checked_form(request: Request, visit: VisitDep) -> FormData:
         raise RequestForgery()
     form = await request.form()
     token = form.get("csrf_token")
-    if visit.row is None or not isinstance(token, str) or not visit.row.csrf_token:
+    expected = visit.row.csrf_token if visit.row else visit.login_token
+    if visit.row is None and not visit.login_token_sent:
         raise RequestForgery()
-    if not hmac.compare_digest(token.encode(), visit.row.csrf_token.encode()):
+    if not isinstance(token, str) or not expected:
+        raise RequestForgery()
+    if not hmac.compare_digest(token.encode(), expected.encode()):
         raise RequestForgery()
     return form
 

@@ -12,8 +12,26 @@ from fastapi.testclient import TestClient
 from casework.db import utcnow
 from casework.models import AuditEvent, Caseworker, ConsoleSession
 from casework.runtime import Runtime
-from service.console.sessions import PLAIN_HTTP_COOKIE, SECURE_COOKIE
+from casework.settings import Settings
+from service.console.sessions import (
+    PLAIN_HTTP_COOKIE,
+    PLAIN_HTTP_LOGIN_COOKIE,
+    SECURE_COOKIE,
+    SECURE_LOGIN_COOKIE,
+)
 from tests.console.conftest import ORIGIN, PASSWORD, Console, World, csrf_of
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No login budgets, so that the account lockout is what refuses here; the budgets have
+    tests of their own (test_login_limits.py)."""
+    return settings.model_copy(
+        update={
+            "console_logins_per_client_per_minute": 0,
+            "console_login_failures_per_account_per_minute": 0,
+        }
+    )
 
 
 def test_login_starts_a_new_session_and_stores_only_its_digest(
@@ -21,10 +39,11 @@ def test_login_starts_a_new_session_and_stores_only_its_digest(
 ) -> None:
     with TestClient(app) as client:
         client.get("/console/login")
-        visitor = client.cookies[PLAIN_HTTP_COOKIE]
+        visitor = client.cookies[PLAIN_HTTP_LOGIN_COOKIE]
         Console(client).login("carol@voorbeeld.example")
         token = client.cookies[PLAIN_HTTP_COOKIE]
-    assert token != visitor, "login must rotate the session id"
+        assert PLAIN_HTTP_LOGIN_COOKIE not in client.cookies
+    assert visitor.partition(".")[2] not in token
     assert len(token) >= 43  # 256 bits, URL-safe base64
     with runtime.sessions() as session:
         rows = session.query(ConsoleSession).all()
@@ -39,11 +58,23 @@ def test_the_cookie_is_host_prefixed_secure_and_strict_over_https(
 ) -> None:
     with TestClient(app, base_url="https://testserver") as client:
         page = client.get("/console/login")
-    cookie = page.headers["set-cookie"]
-    assert cookie.startswith(f"{SECURE_COOKIE}=")
-    for attribute in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
-        assert attribute.lower() in cookie.lower()
-    assert "domain" not in cookie.lower()
+        login = client.post(
+            "/console/login",
+            data={"csrf_token": csrf_of(page.text), "email": "carol@voorbeeld.example"}
+            | {"password": PASSWORD},
+            headers={"Origin": "https://testserver"},
+            follow_redirects=False,
+        )
+    assert login.status_code == 303
+    session_cookie = next(
+        c for c in login.headers.get_list("set-cookie") if c.startswith(SECURE_COOKIE)
+    )
+    for cookie in (page.headers["set-cookie"], session_cookie):
+        assert cookie.startswith((f"{SECURE_COOKIE}=", f"{SECURE_LOGIN_COOKIE}="))
+        for attribute in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
+            assert attribute.lower() in cookie.lower()
+        assert "domain" not in cookie.lower()
+    assert page.headers["set-cookie"].startswith(f"{SECURE_LOGIN_COOKIE}=")
 
 
 def test_a_wrong_password_is_refused_with_one_message_and_audited(
@@ -171,16 +202,16 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(app: FastAPI, world: Wor
     assert PASSWORD  # the persona password is only used through the form
 
 
-def test_expired_visitor_sessions_are_purged_when_the_login_page_is_loaded(
+def test_expired_sessions_are_purged_when_someone_logs_in(
     app: FastAPI, world: World, runtime: Runtime
 ) -> None:
     with TestClient(app) as first:
-        first.get("/console/login")
+        Console(first).login("carol@voorbeeld.example")
     with runtime.sessions() as session:
         session.query(ConsoleSession).update({"last_seen_at": utcnow() - timedelta(hours=1)})
         session.commit()
     with TestClient(app) as second:
-        second.get("/console/login")
+        Console(second).login("olga@voorbeeld.example")
     with runtime.sessions() as session:
         assert session.query(ConsoleSession).count() == 1
 
