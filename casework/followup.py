@@ -109,6 +109,9 @@ class Probe:
     #: The closest match of the case found at the URL, and the SHA-256 of that image.
     match: FoundMatch | None = None
     sha256: Fingerprint | None = None
+    #: Every match of the case for that same image (each algorithm), for a review item that
+    #: shows what matched rather than only the closest digest.
+    image_matches: tuple[FoundMatch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,12 @@ def judge(
             headers=selected_headers(headers),
             images_seen=images_seen,
         )
+    same_image = tuple(
+        match
+        for matches, _ in found
+        for match in matches
+        if match.case_id == case_id and match.image_url == best[0].image_url
+    )
     return Probe(
         url=url,
         http_status=http_status,
@@ -164,6 +173,7 @@ def judge(
         images_seen=images_seen,
         match=best[0],
         sha256=best[1],
+        image_matches=same_image,
     )
 
 
@@ -601,7 +611,7 @@ def record_watch_check(
         match = _open_reupload(
             session,
             watched=watched,
-            found=probe.match,
+            found=probe.image_matches or (probe.match,),
             page_url=probe.url,
             vault=vault,
             number=number,
@@ -653,7 +663,7 @@ def _open_reupload(
     session: Session,
     *,
     watched: WatchedUrl,
-    found: FoundMatch,
+    found: Sequence[FoundMatch],
     page_url: str,
     vault: Vault,
     number: int,
@@ -666,7 +676,7 @@ def _open_reupload(
     session.add(report)
     session.flush()
     item = report.items[0]
-    record_matches(session, item=item, found=[found], vault=vault)
+    record_matches(session, item=item, found=list(found), vault=vault)
     match = session.execute(
         select(Match).where(Match.item_id == item.id).order_by(Match.distance).limit(1)
     ).scalar_one()

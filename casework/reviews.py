@@ -18,7 +18,16 @@ from casework import audit
 from casework.accounts import Desk
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, NotFound
-from casework.models import AllowedMatch, Case, Match, MatchReview, MatchStatus, ReportItem
+from casework.models import (
+    AllowedMatch,
+    Case,
+    Match,
+    MatchReview,
+    MatchStatus,
+    ReportItem,
+    Takedown,
+    TakedownCheck,
+)
 from hashing.fingerprint import Algorithm
 
 MAX_NOTE_CHARS = 500
@@ -42,6 +51,8 @@ class FoundImage:
     case: Case
     item: ReportItem
     others: tuple[Match, ...]
+    #: The notice (id, reference) whose watch list found this image again, if it is a re-upload.
+    reupload_of: tuple[int, str] | None = None
 
     @property
     def closeness(self) -> float:
@@ -78,13 +89,31 @@ def list_pending(session: Session, *, desk: Desk, limit: int = QUEUE_LIMIT) -> l
     groups: dict[tuple[int, bytes, int], list[tuple[Match, Case, ReportItem]]] = {}
     for match, case, item in rows:
         groups.setdefault(_image_key(match), []).append((match, case, item))
+    notices = _reuploads_of(session, [match.id for match, _c, _i in rows])
     images = []
     for members in groups.values():
         members.sort(key=lambda row: row[0].distance / Algorithm(row[0].algorithm).bits)
         closest, case, item = members[0]
-        images.append(FoundImage(closest, case, item, tuple(m for m, _c, _i in members[1:])))
+        notice = next((notices[m.id] for m, _c, _i in members if m.id in notices), None)
+        others = tuple(m for m, _c, _i in members[1:])
+        images.append(FoundImage(closest, case, item, others, notice))
     images.sort(key=lambda image: (image.closeness, -image.match.created_at.timestamp()))
     return images[:limit]
+
+
+def _reuploads_of(session: Session, match_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """For matches a notice's watch found again: the notice's id and reference, by match id."""
+    if not match_ids:
+        return {}
+    return {
+        match_id: (takedown_id, reference)
+        for match_id, takedown_id, reference in session.execute(
+            select(TakedownCheck.match_id, Takedown.id, Takedown.reference)
+            .join(Takedown, Takedown.id == TakedownCheck.takedown_id)
+            .where(TakedownCheck.match_id.in_(match_ids))
+        )
+        if match_id is not None
+    }
 
 
 def require_match(session: Session, *, desk: Desk, match_id: int) -> tuple[Match, Case]:

@@ -26,6 +26,10 @@ DUTCH: dict[str, str] = {
     ),
     "That did not work": "Dat lukte niet",
     "Go back": "Terug",
+    "Re-upload": "Opnieuw geplaatst",
+    "Found again by the watch list of notice": (
+        "Opnieuw gevonden door de volglijst van verwijderverzoek"
+    ),
     "caseworker": "casemanager",
     "admin": "beheerder",
     # Review queue
@@ -516,13 +520,13 @@ DUTCH: dict[str, str] = {
     "That e-mail address and password do not match an active account.": (
         "Dit e-mailadres en wachtwoord horen niet bij een actief account."
     ),
+    "Too many attempts in a short time. Try again in {seconds} s.": (
+        "Te veel pogingen in korte tijd. Probeer het over {seconds} s opnieuw."
+    ),
     "This form could not be accepted: it was missing its security token or came from another "
     "site. Reload the page and try again.": (
         "Dit formulier kon niet worden aangenomen: het beveiligingstoken ontbrak of het kwam van "
         "een andere site. Laad de pagina opnieuw en probeer het nog eens."
-    "Too many attempts in a short time. Try again in {seconds} s.": (
-        "Te veel pogingen in korte tijd. Probeer het over {seconds} s opnieuw."
-    ),
     ),
     "This case is flagged as concerning someone under 18. Adult notice routes are blocked: use "
     "the child-protection channels shown on the case (NCMEC Take It Down and CyberTipline, "

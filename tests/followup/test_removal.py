@@ -166,10 +166,15 @@ def test_a_reupload_at_a_watched_url_opens_a_new_review_item_linked_to_the_taked
     redis.delete("watch-host:127.0.0.1")
     check_watched(watched_id)
     with runtime.sessions() as session:
-        [fresh] = session.scalars(select(Match).where(Match.status == MatchStatus.PENDING)).all()
-        assert fresh.case_id == leak.case_id
-        assert fresh.image_url == content_server.base + leak.image_path
-        row = session.scalars(select(TakedownCheck).where(TakedownCheck.match_id == fresh.id)).one()
+        image = session.scalars(select(Match).where(Match.status == MatchStatus.PENDING)).all()
+        # One image found again, with a match per algorithm that matched, reviewed together.
+        assert {(m.case_id, m.image_url) for m in image} == {
+            (leak.case_id, content_server.base + leak.image_path)
+        }
+        row = session.scalars(
+            select(TakedownCheck).where(TakedownCheck.match_id.in_([m.id for m in image]))
+        ).one()
+        fresh = session.get_one(Match, row.match_id)
         assert (row.purpose, row.takedown_id, row.outcome) == (
             "watch",
             leak.takedown_id,
