@@ -107,37 +107,44 @@ def _reports(session: Session, case: Case) -> Iterator[Event]:
 
 
 def _matches(session: Session, case: Case, reuploads: set[int | None]) -> Iterator[Event]:
-    """One line per image found (its several hash matches are one find), re-uploads apart."""
-    images: dict[tuple[bytes, bool], list[Match]] = {}
+    """Per reported page: the images found there (an image's several hash matches are one
+    find), confirmed ones apart from those waiting for a caseworker, re-uploads apart."""
+    pages: dict[tuple[int, bool, bool], dict[bytes, Match]] = {}
     for match in session.scalars(
         select(Match).where(Match.case_id == case.id).order_by(Match.created_at, Match.id)
     ):
-        if match.status != MatchStatus.REJECTED:
-            images.setdefault((match.image_url_digest, match.id in reuploads), []).append(match)
-    for (_, reupload), matches in images.items():
-        first = matches[0]
+        if match.status == MatchStatus.REJECTED:
+            continue
+        confirmed = match.status == MatchStatus.CONFIRMED
+        key = (match.item_id, match.id in reuploads, confirmed)
+        pages.setdefault(key, {}).setdefault(match.image_url_digest, match)
+    for (_, reupload, confirmed), images in pages.items():
+        first = min(images.values(), key=lambda match: (match.created_at, match.id))
         host = _host(first.image_url)
+        count = len(images)
+        said: Params = {"host": host, "count": count}
         if reupload:
-            yield Event(
-                first.created_at,
-                "reupload",
-                f"A copy reappeared on {host} after it was removed; a caseworker will check it.",
-                {"host": host},
+            text = (
+                f"A copy reappeared on {host} after it was removed; a caseworker will check it."
+                if count == 1
+                else f"{count} copies reappeared on {host} after removal; a caseworker will "
+                "check them."
             )
-        elif any(match.status == MatchStatus.CONFIRMED for match in matches):
-            yield Event(
-                first.created_at,
-                "found",
-                f"A caseworker confirmed a copy of your image on {host}.",
-                {"host": host, "confirmed": 1},
+            yield Event(first.created_at, "reupload", text, said)
+        elif confirmed:
+            text = (
+                f"A caseworker confirmed a copy of your image on {host}."
+                if count == 1
+                else f"A caseworker confirmed {count} copies of your images on {host}."
             )
+            yield Event(first.created_at, "found", text, {**said, "confirmed": 1})
         else:
-            yield Event(
-                first.created_at,
-                "found",
-                f"A possible copy was found on {host}; a caseworker will check it.",
-                {"host": host, "confirmed": 0},
+            text = (
+                f"A possible copy was found on {host}; a caseworker will check it."
+                if count == 1
+                else f"{count} possible copies were found on {host}; a caseworker will check them."
             )
+            yield Event(first.created_at, "found", text, {**said, "confirmed": 0})
 
 
 def _takedown(takedown: Takedown) -> Iterator[Event]:

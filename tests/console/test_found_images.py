@@ -7,7 +7,9 @@ import re
 
 from sqlalchemy import select
 
-from casework.models import Case, CaseFingerprint, Match
+from casework.db import transaction
+from casework.models import Case, CaseFingerprint, Match, Report, ReportItem
+from casework.reports import FoundMatch, record_matches
 from casework.runtime import Runtime
 from casework.timeline import case_timeline
 from hashing.fingerprint import Fingerprint
@@ -78,3 +80,38 @@ def test_the_victim_hears_of_one_photo_found_once(world: World, runtime: Runtime
         events = case_timeline(session, case=session.get_one(Case, world.case_id))
     told = [event.text for event in events if event.params.get("host") == "img.photos.example"]
     assert told == ["A possible copy was found on img.photos.example; a caseworker will check it."]
+
+
+def test_the_victim_hears_of_one_page_showing_a_photo_at_three_sizes_in_one_sentence(
+    world: World, runtime: Runtime
+) -> None:
+    rng = random.Random(12)
+    pdq = Fingerprint.parse("pdq", world.fingerprint_hexes[0])
+    with runtime.sessions() as session:
+        fingerprint_id = session.execute(
+            select(CaseFingerprint.id).where(CaseFingerprint.value_mac == runtime.vault.mac(pdq))
+        ).scalar_one()
+    sizes = ("thumb", "medium", "full")
+    with transaction(runtime.sessions) as session:
+        report = Report(public_id="three-sizes", case_id=world.case_id, reporter_kind="victim")
+        report.items = [ReportItem(url=PAGE, status="done")]
+        session.add(report)
+        session.flush()
+        found = [
+            FoundMatch(
+                image_url=f"https://img.photos.example/7/{size}.jpg",
+                fingerprint_id=fingerprint_id,
+                case_id=world.case_id,
+                found=flip(pdq, 4, rng),
+                distance=4,
+            )
+            for size in sizes
+        ]
+        record_matches(session, item=report.items[0], found=found, vault=runtime.vault)
+    with runtime.sessions() as session:
+        events = case_timeline(session, case=session.get_one(Case, world.case_id))
+    told = [event for event in events if event.params.get("host") == "img.photos.example"]
+    assert [event.text for event in told] == [
+        "3 possible copies were found on img.photos.example; a caseworker will check them."
+    ]
+    assert told[0].params["count"] == 3

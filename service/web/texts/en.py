@@ -266,9 +266,13 @@ ENGLISH = Texts(
         "tl_fingerprints_one": "1 fingerprint is in the hash bank.",
         "tl_reported": "You reported {count} web addresses to check.",
         "tl_reported_one": "You reported 1 web address to check.",
-        "tl_found": "A possible copy was found on {host}; a caseworker will check it.",
-        "tl_found_confirmed": "A caseworker confirmed a copy of your image on {host}.",
-        "tl_reupload": "A copy reappeared on {host} after it was removed; a caseworker will "
+        "tl_found": "{count} possible copies were found on {host}; a caseworker will check them.",
+        "tl_found_one": "A possible copy was found on {host}; a caseworker will check it.",
+        "tl_found_confirmed": "A caseworker confirmed {count} copies of your images on {host}.",
+        "tl_found_confirmed_one": "A caseworker confirmed a copy of your image on {host}.",
+        "tl_reupload": "{count} copies reappeared on {host} after removal; a caseworker will "
+        "check them.",
+        "tl_reupload_one": "A copy reappeared on {host} after it was removed; a caseworker will "
         "check it.",
         "tl_notice_sent": "A removal notice was sent to {platform}.",
         "tl_acknowledged": "{platform} confirmed it received the notice.",

@@ -285,11 +285,18 @@ DUTCH = Texts(
         "tl_fingerprints_one": "1 vingerafdruk staat in de hashbank.",
         "tl_reported": "Je hebt {count} webadressen gemeld om te controleren.",
         "tl_reported_one": "Je hebt 1 webadres gemeld om te controleren.",
-        "tl_found": "Op {host} is mogelijk een kopie gevonden; een medewerker gaat die bekijken.",
-        "tl_found_confirmed": "Een medewerker heeft bevestigd dat er een kopie van je beeld op "
+        "tl_found": "Op {host} zijn mogelijk {count} kopieën gevonden; een medewerker gaat ze "
+        "bekijken.",
+        "tl_found_one": "Op {host} is mogelijk een kopie gevonden; een medewerker gaat die "
+        "bekijken.",
+        "tl_found_confirmed": "Een medewerker heeft bevestigd dat er {count} kopieën van je "
+        "beelden op {host} staan.",
+        "tl_found_confirmed_one": "Een medewerker heeft bevestigd dat er een kopie van je beeld op "
         "{host} staat.",
-        "tl_reupload": "Er is opnieuw een kopie op {host} verschenen nadat die was verwijderd; "
-        "een medewerker gaat die bekijken.",
+        "tl_reupload": "Er zijn opnieuw {count} kopieën op {host} verschenen nadat ze waren "
+        "verwijderd; een medewerker gaat ze bekijken.",
+        "tl_reupload_one": "Er is opnieuw een kopie op {host} verschenen nadat die was "
+        "verwijderd; een medewerker gaat die bekijken.",
         "tl_notice_sent": "Er is een verwijderverzoek naar {platform} gestuurd.",
         "tl_acknowledged": "{platform} heeft bevestigd dat het verzoek is ontvangen.",
         "tl_removed": "{platform} heeft het beeld verwijderd.",
