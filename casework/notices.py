@@ -96,7 +96,8 @@ def to_eml(letter: Letter, *, takedown: Takedown, organisation: Organisation) ->
     message = EmailMessage()
     sender = organisation.contact_email or "notices@invalid"
     local, _, domain = sender.partition("@")
-    message["From"] = Address(organisation.name, local, domain)
+    # A line break in a header would end it (the export failed): the name goes on one line.
+    message["From"] = Address(" ".join(organisation.name.split()), local, domain)
     if notice_address(takedown):
         message["To"] = notice_address(takedown)
     message["Subject"] = letter.subject

@@ -35,27 +35,32 @@ class BodySizeLimit:
             await self._refuse(limit, scope, receive, send)
             return
         seen = 0
-        started = False
+        started = exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            # FastAPI turns any failure to read a JSON body into 400; past the cap, 413 is sent.
+            if exceeded:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await self._refuse(limit, scope, receive, send)
+            pass
+        if exceeded and not started:
+            await self._refuse(limit, scope, receive, send)
 
     async def _refuse(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         body = {

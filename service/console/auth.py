@@ -92,4 +92,11 @@ def language(visit: VisitDep, form: CheckedForm, session: SessionDep) -> Respons
     elif locale in LOCALES:
         visit.locale, visit.remember_login = locale, True
     back = text(form, "next")
-    return go(visit, back if back.startswith("/console/") and "//" not in back else "/console/")
+    return go(visit, back if _is_console_path(back) else "/console/")
+
+
+def _is_console_path(path: str) -> bool:
+    # It becomes the Location header: a line break or a non-ASCII character would break the
+    # response, and "//" or a backslash could lead a browser to another site.
+    plain = path.isascii() and path.isprintable() and " " not in path and "\\" not in path
+    return plain and path.startswith("/console/") and "//" not in path
