@@ -161,7 +161,11 @@ def create_caseworker(
     passwords: PinHasher,
     actor: audit.Actor,
 ) -> Caseworker:
-    """A new account in an organisation; the e-mail address is the login name."""
+    """A new account in an organisation; the e-mail address is the login name.
+
+    Only an account of the same organisation stops it: one elsewhere with the same address is
+    neither refused nor told, since the admin may not know of it.
+    """
     email = email.strip().lower()
     if not _EMAIL.fullmatch(email):
         raise InvalidInput("the e-mail address does not look like one")
@@ -169,7 +173,10 @@ def create_caseworker(
         raise InvalidInput("an account needs a name (it signs notices)")
     if len(password) < MIN_PASSWORD_CHARS:
         raise InvalidInput(f"passwords have at least {MIN_PASSWORD_CHARS} characters")
-    if session.execute(select(Caseworker.id).where(Caseworker.email == email)).first():
+    taken = select(Caseworker.id).where(
+        Caseworker.organisation_id == organisation.id, Caseworker.email == email
+    )
+    if session.execute(taken).first():
         raise Conflict("an account with this e-mail address exists already")
     caseworker = Caseworker(
         organisation_id=organisation.id,
@@ -259,20 +266,32 @@ def login(
     passwords: PinHasher,
     policy: SessionPolicy,
 ) -> tuple[ConsoleSession, str]:
-    """Check the password and start a new session in ``locale`` (never reuse an old id)."""
-    caseworker = session.execute(
-        select(Caseworker).where(Caseworker.email == email.strip().lower())
-    ).scalar_one_or_none()
-    # An unknown address still costs one argon2 verification, so timing does not tell.
-    valid = passwords.verify(caseworker.password_hash if caseworker else None, password)
-    if caseworker is None or not valid or not caseworker.active or _locked(session, caseworker):
-        audit.record(
-            session,
-            actor=audit.Actor(audit.ActorType.SYSTEM),
-            action=audit.Action.LOGIN_FAILED,
-            object_type="caseworker" if caseworker else "",
-            object_id=caseworker.id if caseworker else "",
-        )
+    """Check the password and start a new session in ``locale`` (never reuse an old id).
+
+    An address may hold an account in several organisations: the password says which one.
+    """
+    holders = list(
+        session.execute(
+            select(Caseworker)
+            .where(Caseworker.email == email.strip().lower())
+            .order_by(Caseworker.id)
+        ).scalars()
+    )
+    # Every holder's password is checked, and an unknown address still costs one argon2
+    # verification, so timing does not tell which account matched, or whether one exists.
+    matched = [c for c in holders if passwords.verify(c.password_hash, password)]
+    if not holders:
+        passwords.verify(None, password)
+    caseworker = matched[0] if matched else None
+    if caseworker is None or not caseworker.active or _locked(session, caseworker):
+        for failed in [caseworker] if caseworker else holders or [None]:
+            audit.record(
+                session,
+                actor=audit.Actor(audit.ActorType.SYSTEM),
+                action=audit.Action.LOGIN_FAILED,
+                object_type="caseworker" if failed else "",
+                object_id=failed.id if failed else "",
+            )
         raise LoginFailed()
     if replacing is not None:
         session.delete(replacing)

@@ -239,12 +239,15 @@ class Caseworker(Base):
     """A person who reviews matches and sends notices for one organisation."""
 
     __tablename__ = "caseworkers"
+    # An address may hold an account in each organisation: were it unique overall, an admin
+    # adding one would learn that it has an account elsewhere.
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default=Role.CASEWORKER.value)
