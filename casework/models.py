@@ -261,8 +261,8 @@ class Caseworker(Base):
 class ConsoleSession(Base):
     """A server-side console session; the cookie holds the token, this row only its SHA-256.
 
-    A row without a caseworker is a visitor on the login page: it carries the CSRF token and
-    language until login replaces it with a new row (a new id).
+    Only a login makes one (visitors of the login page have a signed cookie instead); a row
+    without a caseworker was made for a visitor by an earlier version and ends by its timeouts.
     """
 
     __tablename__ = "console_sessions"
