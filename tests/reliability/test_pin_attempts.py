@@ -20,7 +20,7 @@ from casework.db import transaction, utcnow
 from casework.models import Case
 from casework.runtime import Runtime
 from casework.settings import Settings
-from tests.factories import image_set, submitted
+from tests.factories import image_set, submitted, wire
 
 TOGETHER = 12
 
@@ -54,6 +54,11 @@ def open_case(runtime: Runtime) -> tuple[str, str]:
             pins=runtime.pins,
         )
         return opened.case.public_id, opened.pin
+
+
+def open_case_with_codes(client: TestClient) -> tuple[str, list[str]]:
+    opened = client.post("/v1/cases", json=wire(image_set(random.Random(16), 1))).json()
+    return opened["case_id"], opened["recovery_codes"]
 
 
 def stored(runtime: Runtime, case_id: str) -> Case:
@@ -123,6 +128,26 @@ def test_a14_during_a_write_stall_the_right_and_a_wrong_pin_get_the_same_answer(
     assert client.get("/v1/case", auth=(case_id, pin)).status_code == 200
     assert client.get("/v1/case", auth=(case_id, "00000000")).status_code == 401
     assert stored(runtime, case_id).failed_attempts == 1
+
+
+@pytest.mark.battery("A14")
+def test_a14_during_a_write_stall_a_right_and_a_wrong_recovery_code_get_the_same_answer(
+    client: TestClient, runtime: Runtime
+) -> None:
+    case_id, codes = open_case_with_codes(client)
+    public_id = case_id.replace("-", "")
+    with write_stall(runtime, public_id):
+        right = client.post(
+            "/v1/case/recover", json={"case_id": case_id, "recovery_code": codes[0]}
+        )
+        wrong = client.post(
+            "/v1/case/recover", json={"case_id": case_id, "recovery_code": "0000-0000-0000-0000"}
+        )
+    assert (right.status_code, right.json()) == (wrong.status_code, wrong.json())
+    assert right.status_code == 503
+    assert stored(runtime, public_id).failed_attempts == 0
+    answer = client.post("/v1/case/recover", json={"case_id": case_id, "recovery_code": codes[0]})
+    assert answer.status_code == 200
 
 
 @contextmanager
