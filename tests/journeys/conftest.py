@@ -7,6 +7,7 @@ says to run them. The one exception is TAKEDOWN_FETCH_ALLOW_LOOPBACK for `up`, w
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import signal
@@ -19,8 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page
 
+from tests.browser.conftest import DESKTOP, PHONE, Network, open_page
 from tests.conftest import free_port
+from tests.harness import ContentServer
 
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 STARTUP_SECONDS = 120
@@ -112,6 +117,19 @@ class Installation:
         return int(self.process.returncode)
 
 
+def leak_page(server: ContentServer, photo: Path) -> str:
+    """A page on a leak site showing one of the photos, re-encoded, beside an unrelated image."""
+    with Image.open(photo) as image:
+        leaked = io.BytesIO()
+        image.resize((300, 300)).save(leaked, "JPEG", quality=70)
+    other = io.BytesIO()
+    Image.effect_mandelbrot((300, 300), (-2, -1.5, 1, 1.5), 80).convert("RGB").save(other, "PNG")
+    server.add("/img/leak.jpg", "image/jpeg", leaked.getvalue())
+    server.add("/img/other.png", "image/png", other.getvalue())
+    html = b"<html><body><img src='/img/leak.jpg'><img src='/img/other.png'></body></html>"
+    return server.add("/gallery.html", "text/html", html)
+
+
 @pytest.fixture(scope="module")
 def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
     """A fresh project folder with `takedown up` running in it."""
@@ -123,3 +141,25 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installat
         stopped = running.stop()
     assert stopped == 0, "".join(running.output)
     assert "takedown stopped." in "".join(running.output)
+
+
+@pytest.fixture
+def network(installation: Installation) -> Network:
+    """What the pages ask for: only the installation's origin is reachable."""
+    return Network(origin=installation.url)
+
+
+@pytest.fixture
+def desktop(browser: Browser, network: Network) -> Iterator[Page]:
+    """A 1280 px Chromium page, network closed but for the installation."""
+    page = open_page(browser, network, DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, network: Network) -> Iterator[Page]:
+    """A 375 px Chromium page, network closed but for the installation."""
+    page = open_page(browser, network, PHONE)
+    yield page
+    page.context.close()

@@ -12,34 +12,20 @@ import email
 import email.policy
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, Network, open_page, screenshot
+from tests.browser.conftest import Network, screenshot
 from tests.harness import ContentServer
-from tests.journeys.conftest import Installation
-from tests.journeys.test_victim_cli import leak_page
+from tests.journeys.conftest import Installation, leak_page
 
 pytestmark = pytest.mark.browser
 
 IMAGE = Path(__file__).resolve().parents[1] / "vectors" / "pdq" / "images" / "aaa-orig.jpg"
 PASSWORD = "correct horse battery staple 42"
 CHECK_SECONDS = 90
-
-
-@pytest.fixture
-def network(installation: Installation) -> Network:
-    return Network(origin=installation.url)
-
-
-@pytest.fixture
-def page(browser: Browser, network: Network) -> Iterator[Page]:
-    opened = open_page(browser, network, DESKTOP)
-    yield opened
-    opened.context.close()
 
 
 def reload_until(page: Page, locator: str, text: str | re.Pattern[str]) -> None:
@@ -55,8 +41,9 @@ def reload_until(page: Page, locator: str, text: str | re.Pattern[str]) -> None:
 
 
 def test_a_caseworker_takes_a_leak_to_a_removal_a_check_proved_and_sees_the_re_upload(
-    installation: Installation, page: Page, network: Network
+    installation: Installation, desktop: Page, network: Network
 ) -> None:
+    page = desktop
     installation.takedown(
         "admin",
         "create",

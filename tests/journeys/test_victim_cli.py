@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 from PIL import Image
 
 from tests.harness import ContentServer
-from tests.journeys.conftest import Installation
+from tests.journeys.conftest import Installation, leak_page
 
 IMAGES = Path(__file__).resolve().parents[1] / "vectors" / "pdq" / "images"
 #: Detailed photos of the PDQ vectors; each gives several distinct photos by cropping.
@@ -30,19 +29,6 @@ def photo_folder(folder: Path) -> list[Path]:
             image.crop(box).resize((360, 360)).save(path, quality=90)
             made.append(path)
     return made
-
-
-def leak_page(server: ContentServer, photo: Path) -> str:
-    """A page on a leak site showing one of the photos, re-encoded, beside an unrelated image."""
-    with Image.open(photo) as image:
-        leaked = io.BytesIO()
-        image.resize((300, 300)).save(leaked, "JPEG", quality=70)
-    other = io.BytesIO()
-    Image.effect_mandelbrot((300, 300), (-2, -1.5, 1, 1.5), 80).convert("RGB").save(other, "PNG")
-    server.add("/img/leak.jpg", "image/jpeg", leaked.getvalue())
-    server.add("/img/other.png", "image/png", other.getvalue())
-    html = b"<html><body><img src='/img/leak.jpg'><img src='/img/other.png'></body></html>"
-    return server.add("/gallery.html", "text/html", html)
 
 
 def test_a_victim_protects_a_large_folder_reports_a_leak_recovers_the_pin_and_withdraws(

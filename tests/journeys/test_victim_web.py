@@ -6,17 +6,15 @@ image (English, then Dutch on a phone), recover a lost PIN with a recovery code,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Network, open_page, screenshot
+from tests.browser.conftest import Network, screenshot
 from tests.harness import ContentServer
-from tests.journeys.conftest import Installation
-from tests.journeys.test_victim_cli import leak_page
+from tests.journeys.conftest import Installation, leak_page
 
 pytestmark = pytest.mark.browser
 
@@ -34,25 +32,6 @@ def photos(tmp_path: Path) -> list[Path]:
         image.crop((step * 40, step * 30, image.width, image.height)).resize((400, 400)).save(path)
         made.append(path)
     return made
-
-
-@pytest.fixture
-def network(installation: Installation) -> Network:
-    return Network(origin=installation.url)
-
-
-@pytest.fixture
-def desktop(browser: Browser, network: Network) -> Iterator[Page]:
-    page = open_page(browser, network, DESKTOP)
-    yield page
-    page.context.close()
-
-
-@pytest.fixture
-def phone(browser: Browser, network: Network) -> Iterator[Page]:
-    page = open_page(browser, network, PHONE)
-    yield page
-    page.context.close()
 
 
 def sign_in(page: Page, case_id: str, pin: str) -> None:
