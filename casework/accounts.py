@@ -284,13 +284,16 @@ def login(
         passwords.verify(None, password)
     caseworker = matched[0] if matched else None
     if caseworker is None or not caseworker.active or _locked(session, caseworker):
-        for failed in [caseworker] if caseworker else holders or [None]:
+        # The failure counts against the account it was for, or every account of the address.
+        failed = [caseworker] if caseworker else holders
+        targets: list[tuple[str, int | str]] = [("caseworker", c.id) for c in failed]
+        for object_type, object_id in targets or [("", "")]:
             audit.record(
                 session,
                 actor=audit.Actor(audit.ActorType.SYSTEM),
                 action=audit.Action.LOGIN_FAILED,
-                object_type="caseworker" if failed else "",
-                object_id=failed.id if failed else "",
+                object_type=object_type,
+                object_id=object_id,
             )
         raise LoginFailed()
     if replacing is not None:
