@@ -55,11 +55,13 @@ def case_timeline(session: Session, *, case: Case) -> list[Event]:
     events = [Event(case.created_at, "opened", "You opened this case.")]
     events += _fingerprints(session, case)
     events += _reports(session, case)
+    # A watch's evidence row names one match of the image it found again; every match of that
+    # find (one per algorithm) is on the same report item.
     reuploads = set(
         session.scalars(
-            select(TakedownCheck.match_id).where(
-                TakedownCheck.case_id == case.id, TakedownCheck.match_id.is_not(None)
-            )
+            select(Match.item_id)
+            .join(TakedownCheck, TakedownCheck.match_id == Match.id)
+            .where(TakedownCheck.case_id == case.id)
         )
     )
     events += _matches(session, case, reuploads)
@@ -106,7 +108,7 @@ def _reports(session: Session, case: Case) -> Iterator[Event]:
         )
 
 
-def _matches(session: Session, case: Case, reuploads: set[int | None]) -> Iterator[Event]:
+def _matches(session: Session, case: Case, reuploads: set[int]) -> Iterator[Event]:
     """Per reported page: the images found there (an image's several hash matches are one
     find), confirmed ones apart from those waiting for a caseworker, re-uploads apart."""
     pages: dict[tuple[int, bool, bool], dict[bytes, Match]] = {}
@@ -116,7 +118,7 @@ def _matches(session: Session, case: Case, reuploads: set[int | None]) -> Iterat
         if match.status == MatchStatus.REJECTED:
             continue
         confirmed = match.status == MatchStatus.CONFIRMED
-        key = (match.item_id, match.id in reuploads, confirmed)
+        key = (match.item_id, match.item_id in reuploads, confirmed)
         pages.setdefault(key, {}).setdefault(match.image_url_digest, match)
     for (_, reupload, confirmed), images in pages.items():
         first = min(images.values(), key=lambda match: (match.created_at, match.id))

@@ -24,9 +24,14 @@ __all__ = ["keys"]
 #: Routes that take API keys (platforms, flaggers' reports) or serve anyone (health, the victim
 #: pages' HTML, the API description).
 KEY_MODULES = {"service.api.platforms", "service.api.reports"}
-OPEN_MODULES = {"service.api.health", "service.web.pages", "fastapi.applications"}
-#: Static files, the same for everyone.
-OPEN_MOUNTS = {"/static", "/console/static"}
+OPEN_MODULES = {
+    "service.api.health",
+    "service.web.pages",
+    "service.web.docs",
+    "fastapi.applications",
+}
+#: Static files, the same for everyone (Swagger UI's own under /docs-assets).
+OPEN_MOUNTS = {"/static", "/console/static", "/docs-assets"}
 
 
 def guarded_routes(app: FastAPI) -> list[tuple[str, str]]:

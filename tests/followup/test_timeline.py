@@ -74,7 +74,7 @@ def test_watch_checks_and_a_reupload_are_told_without_the_url(
     assert watching.params["count"] == 2
     assert watching.text.startswith("We checked 127.0.0.1 for re-uploads 2 times since ")
     [reupload] = [event for event in events if event.kind == "reupload"]
-    assert reupload.params == {"host": "127.0.0.1"}
+    assert reupload.params == {"host": "127.0.0.1", "count": 1}
     # The re-upload is told once, as a re-upload, not again as an ordinary find.
     found = [event for event in events if event.kind == "found"]
     assert len(found) == 1
