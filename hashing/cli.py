@@ -321,7 +321,11 @@ def command_submit(args: argparse.Namespace) -> int:
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
-    print(f"Done: all {len(photos)} photos are in case {case_id}.")
+    print(
+        f"Done: the photo is in case {case_id}."
+        if len(photos) == 1
+        else f"Done: all {len(photos)} photos are in case {case_id}."
+    )
     return 0
 
 
