@@ -64,7 +64,31 @@ def command_worker(args: argparse.Namespace) -> int:
         from workers.worker import run_worker
     except ImportError:
         raise _service_modules_missing() from None
-    run_worker(get_settings(), burst=args.burst)
+    settings = get_settings()
+    if args.check:
+        return _check_worker(settings.redis_url)
+    run_worker(settings, burst=args.burst)
+    return 0
+
+
+def _check_worker(redis_url: str) -> int:
+    """Exit 0 when a worker serves on this host: a container's health check."""
+    from redis.exceptions import RedisError
+
+    from workers.health import HEARTBEAT_SILENCE, live_worker
+    from workers.queues import connect
+
+    try:
+        worker = live_worker(connect(redis_url))
+    except RedisError as error:
+        raise CliError(f"Redis cannot be reached ({type(error).__name__})") from None
+    if worker is None:
+        raise CliError(
+            "no worker serves on this host: none is registered in Redis with a running process "
+            f"and a heartbeat in the last {HEARTBEAT_SILENCE.seconds} seconds"
+        )
+    age = worker.heartbeat_age.total_seconds()
+    print(f"a worker serves on this host: process {worker.pid}, last heartbeat {age:.0f} s ago")
     return 0
 
 
@@ -271,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run a queue worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 0 if a worker serves on this host (a container health check), else 1",
+    )
     worker.set_defaults(func=command_worker)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
