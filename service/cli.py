@@ -23,6 +23,7 @@ from hashing.cli import CliError, add_victim_commands, run
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
+from service.secrets_folder import SecretsExist, write_secrets
 
 DEFAULT_PORT = 8000
 SHUTDOWN_GRACE_SECONDS = 15
@@ -89,6 +90,19 @@ def _check_worker(redis_url: str) -> int:
         )
     age = worker.heartbeat_age.total_seconds()
     print(f"a worker serves on this host: process {worker.pid}, last heartbeat {age:.0f} s ago")
+    return 0
+
+
+def command_init(args: argparse.Namespace) -> int:
+    """Write the secrets docker-compose.yml reads; an existing secret is never replaced."""
+    if args.owner is not None and os.geteuid() != 0:
+        raise CliError("--owner needs root (sudo): only root can give files to another user")
+    try:
+        written = write_secrets(Path(args.dir), database_host=args.database_host, owner=args.owner)
+    except SecretsExist as error:
+        raise CliError(f"these secrets exist already, nothing was written: {error}") from None
+    for path in written:
+        print(f"wrote {path} (readable by its owner only)")
     return 0
 
 
@@ -301,6 +315,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0 if a worker serves on this host (a container health check), else 1",
     )
     worker.set_defaults(func=command_worker)
+
+    init = commands.add_parser(
+        "init", help="write the secrets docker-compose.yml reads (once, never replacing one)"
+    )
+    init.add_argument("--dir", default="secrets", help="where (default: ./secrets)")
+    init.add_argument(
+        "--database-host", default="postgres", help="PostgreSQL's host name in the database URL"
+    )
+    init.add_argument(
+        "--owner",
+        type=int,
+        help="uid the takedown containers run as (10001 in the image) to give their secrets to; "
+        "needs root",
+    )
+    init.set_defaults(func=command_init)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=command_migrate)
