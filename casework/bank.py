@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -87,6 +88,7 @@ class BankIndex:
         self._lock = threading.Lock()
         self._indexes = {algorithm: HammingIndex(algorithm.bits) for algorithm in Algorithm}
         self._version: int | None = None
+        self._load_seconds: float | None = None
 
     @property
     def vault(self) -> Vault:
@@ -103,6 +105,11 @@ class BankIndex:
         """The checkpoint version this index reflects."""
         return self._version
 
+    @property
+    def load_seconds(self) -> float | None:
+        """How long the first full load took (None until it has run)."""
+        return self._load_seconds
+
     def __len__(self) -> int:
         return sum(len(index) for index in self._indexes.values())
 
@@ -113,7 +120,9 @@ class BankIndex:
             if self._version == target:
                 return
             if self._version is None:
+                started = time.perf_counter()
                 self._load_all(session)
+                self._load_seconds = time.perf_counter() - started
             else:
                 self._apply_changes(session, self._version, target)
             self._version = target

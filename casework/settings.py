@@ -34,6 +34,14 @@ class SmtpSecurity(StrEnum):
     NONE = "none"
 
 
+class LogFormat(StrEnum):
+    """How every process writes its log lines."""
+
+    TEXT = "text"
+    #: One JSON object a line, for a log collector.
+    JSON = "json"
+
+
 class Settings(BaseSettings):
     """Every setting of the service; each one is documented in docs/configuration.md."""
 
@@ -64,6 +72,9 @@ class Settings(BaseSettings):
     fetch_allow_loopback: bool = False
     worker_job_memory_mb: int = 3072
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+    #: The bearer token /metrics asks for; empty turns the endpoint off (404).
+    metrics_token: SecretStr = SecretStr("")
     default_organisation: str = ""
     platform_registry: str = ""
     console_idle_minutes: int = 30
@@ -110,7 +121,7 @@ class Settings(BaseSettings):
         # settings.env (written by `takedown up`) names its secret key file the same way.
         if not isinstance(data, dict):
             return data
-        for name in ("secret_key", "database_url", "redis_url", "smtp_password"):
+        for name in ("secret_key", "database_url", "redis_url", "smtp_password", "metrics_token"):
             local = data.pop(f"takedown_{name}_file", None)
             path = os.environ.get(f"TAKEDOWN_{name.upper()}_FILE") or local
             if path and name not in data:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -19,35 +20,13 @@ logger = logging.getLogger(__name__)
 #: logged as, instead of the path it asked for.
 NOT_ROUTED = "(not routed)"
 
-#: uvicorn's logging with its access log replaced by ours; `takedown api` passes it to uvicorn.
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        "stderr": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "stream": "ext://sys.stderr",
-        },
-    },
-    "loggers": {
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        # uvicorn.access would print "127.0.0.1:53124 - GET /path": never attached, never shown.
-        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
-        "service": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "casework": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
-
 
 class AccessLog:
-    """Log one line per HTTP request when the app is done with it."""
+    """Log one line per HTTP request when the app is done with it, and count it in the metrics."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,11 +44,8 @@ class AccessLog:
         try:
             await self.app(scope, receive, noting_send)
         finally:
-            logger.info(
-                "%s %s %d %.0f ms",
-                scope["method"],
-                # Set by the router on this same scope: the template, not the path asked for.
-                getattr(scope.get("route"), "path", NOT_ROUTED),
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            seconds = time.perf_counter() - started
+            # Set by the router on this same scope: the template, not the path asked for.
+            route = getattr(scope.get("route"), "path", NOT_ROUTED)
+            logger.info("%s %s %d %.0f ms", scope["method"], route, status, seconds * 1000)
+            self.metrics.observe_request(scope["method"], route, status, seconds)

@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
 from service.accesslog import AccessLog
-from service.api import cases, health, notifications, platforms, reports
+from service.api import cases, health, monitoring, notifications, platforms, reports
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
 from service.console.site import install_console
 from service.errors import install_error_handlers
+from service.metrics import Metrics
 from service.ratelimits import RateLimiter
 from service.web import pages
 from service.web.docs import install_docs
@@ -37,12 +38,16 @@ def create_app(
     """Build the application; nothing is read from the environment unless both are None."""
     runtime = runtime or Runtime.build(settings or get_settings())
     redis = redis or connect(runtime.settings.redis_url)
+    metrics = Metrics(redis)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         keeper = threading.Thread(
-            target=_keep_index_current, args=(runtime, stop), name="bank-index", daemon=True
+            target=_keep_index_current,
+            args=(runtime, metrics, stop),
+            name="bank-index",
+            daemon=True,
         )
         keeper.start()
         try:
@@ -50,6 +55,7 @@ def create_app(
         finally:
             stop.set()
             keeper.join(timeout=10)
+            metrics.process_stopped()
 
     app = FastAPI(
         title="takedown",
@@ -62,6 +68,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.redis = redis
+    app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(redis)
     app.add_middleware(
         BodySizeLimit,
@@ -70,11 +77,12 @@ def create_app(
         per_path={platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes},
     )
     app.add_middleware(SecurityHeaders)
-    # Outermost, so that refusals by the body cap and errors are logged with their status too.
-    app.add_middleware(AccessLog)
+    # Outermost, so that refusals by the body cap and errors are logged and counted too.
+    app.add_middleware(AccessLog, metrics=metrics)
     install_error_handlers(app, html_pages={"/console/": render_error})
     install_console(app, runtime)
     app.include_router(health.router)
+    app.include_router(monitoring.router)
     app.include_router(cases.router)
     app.include_router(notifications.router)
     app.include_router(reports.router)
@@ -85,12 +93,13 @@ def create_app(
     return app
 
 
-def _keep_index_current(runtime: Runtime, stop: threading.Event) -> None:
+def _keep_index_current(runtime: Runtime, metrics: Metrics, stop: threading.Event) -> None:
     """Load the bank index, then follow the checkpoint until the app stops."""
     while not stop.is_set():
         try:
             with runtime.sessions() as session:
                 runtime.bank.refresh(session)
+            metrics.observe_bank(runtime.bank)
         except SQLAlchemyError as error:
             # The database may be restarting; /readyz reports it and the next round retries.
             logger.warning("bank index refresh failed: %s", type(error).__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import fcntl
+import logging.config
 import os
 import secrets
 import shutil
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -40,21 +42,29 @@ def command_api(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from service.accesslog import LOG_CONFIG
+        from casework.settings import get_settings
+        from service.logs import log_config
     except ImportError:
         raise _service_modules_missing() from None
-    # The app logs requests without addresses (service/accesslog.py); uvicorn's log has them.
-    # Its proxy headers stay off: only TAKEDOWN_TRUSTED_PROXIES decides whose header is believed.
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=False,
-        access_log=False,
-        log_config=LOG_CONFIG,
-    )
+    settings = get_settings()
+    with tempfile.TemporaryDirectory(prefix="takedown-metrics-") as shared:
+        if args.workers > 1:
+            # prometheus-client's multiprocess mode: each worker process writes its metrics
+            # here and /metrics, answered by any of them, adds them up (service/metrics.py).
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+        # The app logs requests without addresses (service/accesslog.py); uvicorn's log has
+        # them. Its proxy headers stay off: only TAKEDOWN_TRUSTED_PROXIES decides whose header
+        # is believed.
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=False,
+            access_log=False,
+            log_config=log_config(settings.log_level, settings.log_format),
+        )
     return 0
 
 
@@ -62,12 +72,14 @@ def command_worker(args: argparse.Namespace) -> int:
     """Run a queue worker; settings come from TAKEDOWN_* variables."""
     try:
         from casework.settings import get_settings
+        from service.logs import log_config
         from workers.worker import run_worker
     except ImportError:
         raise _service_modules_missing() from None
     settings = get_settings()
     if args.check:
         return _check_worker(settings.redis_url)
+    logging.config.dictConfig(log_config(settings.log_level, settings.log_format))
     run_worker(settings, burst=args.burst)
     return 0
 

@@ -26,6 +26,7 @@ from casework.platforms import PlatformCaller, authenticate_platform
 from casework.reports import Reporter, ReporterKind
 from casework.runtime import Runtime
 from service.clients import budget_name, client_address
+from service.metrics import Metrics
 from service.ratelimits import RateLimiter
 
 T = TypeVar("T")
@@ -38,6 +39,15 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_metrics(request: Request) -> Metrics:
+    """The process's metrics, attached by create_app."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:

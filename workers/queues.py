@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
+
+logger = logging.getLogger(__name__)
 
 #: Named by purpose, most urgent first: a worker drains them in this order.
 QUEUE_NAMES = ("reports", "webhooks", "maintenance")
@@ -220,3 +225,32 @@ def enqueue_notification(
         timeout=NOTIFY_JOB_TIMEOUT_SECONDS,
         retry=Retry(max=attempts - 1, interval=intervals),
     )
+
+
+#: Job outcomes counted by the workers, read by the API's /metrics (service/metrics.py): one
+#: hash for every worker process, so one scrape sees them all. Fields are "job:outcome:reason",
+#: each a fixed word, never an id or a URL.
+OUTCOMES_KEY = "takedown:job-outcomes"
+
+
+def count_outcome(connection: Redis, *, job: str, outcome: str, reason: str) -> None:
+    """Count one job's outcome; a counter lost to a Redis error is not worth failing a job for."""
+    try:
+        connection.hincrby(OUTCOMES_KEY, f"{job}:{outcome}:{reason}", 1)
+    except RedisError as error:
+        logger.warning("job outcome not counted: %s", type(error).__name__)
+
+
+def outcome_counts(connection: Redis) -> dict[tuple[str, str, str], int]:
+    """Every counted (job, outcome, reason) and its count since Redis began keeping them."""
+    counts = cast(dict[bytes, bytes], connection.hgetall(OUTCOMES_KEY))
+    found: dict[tuple[str, str, str], int] = {}
+    for field, count in counts.items():
+        job, outcome, reason = field.decode().split(":", 2)
+        found[job, outcome, reason] = int(count)
+    return found
+
+
+def queue_depths(connection: Redis) -> dict[str, int]:
+    """How many jobs wait in each queue, scheduled ones not included."""
+    return {name: make_queue(name, connection).count for name in QUEUE_NAMES}

@@ -21,7 +21,14 @@ from hashing.images import ImageRejected
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetched, Fetcher, FetchFailed, MediaType
 from workers.pages import extract_image_urls
-from workers.queues import REPORT_ATTEMPTS, enqueue_items, forget_job, job_alive, job_id
+from workers.queues import (
+    REPORT_ATTEMPTS,
+    count_outcome,
+    enqueue_items,
+    forget_job,
+    job_alive,
+    job_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,7 @@ def fetch_and_match(item_id: int) -> None:
     with transaction(runtime.sessions) as session:
         item = reports.claim_item(session, item_id=item_id, max_attempts=MAX_ATTEMPTS)
         if item is None:
+            count_outcome(context.redis, job="report", outcome="skipped", reason="not_claimable")
             return
         url, attempts = item.url, item.attempts
     try:
@@ -80,6 +88,9 @@ def fetch_and_match(item_id: int) -> None:
                 message=str(rejection),
                 final=True,
             )
+        count_outcome(
+            context.redis, job="report", outcome="failed", reason=IMAGE_REASONS[rejection.reason]
+        )
         return
     except FetchFailed as failure:
         final = not failure.transient or attempts >= MAX_ATTEMPTS
@@ -91,9 +102,12 @@ def fetch_and_match(item_id: int) -> None:
                 message=failure.message,
                 final=final,
             )
+        outcome = "failed" if final else "retrying"
+        count_outcome(context.redis, job="report", outcome=outcome, reason=failure.reason.value)
         if not final:
             raise RetryLater(failure.reason.value) from None
         return
+    matched = False
     with transaction(runtime.sessions) as session:
         runtime.bank.refresh(session)
         item = session.get_one(ReportItem, item_id)
@@ -101,8 +115,11 @@ def fetch_and_match(item_id: int) -> None:
             matches = find_matches(
                 session, bank=runtime.bank, image_url=image.url, fingerprints=image.fingerprints
             )
+            matched = matched or bool(matches)
             reports.record_matches(session, item=item, found=matches, vault=runtime.vault)
         reports.finish_item(session, item=item, images_found=images_seen, images_hashed=len(found))
+    reason = "matched" if matched else "no_match"
+    count_outcome(context.redis, job="report", outcome="done", reason=reason)
 
 
 def _collect(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 import resource
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     context = configure(settings)
     worker = MatchingWorker(
         [make_queue(name, context.redis) for name in QUEUE_NAMES],
+        # RQ's default name is a 32-digit hex UUID, in every line it logs; a log must hold no
+        # run of hex a hash could hide in. The random part keeps a restarted PID 1 unique.
+        name=f"worker-{os.getpid()}-{secrets.token_hex(4)}",
         connection=context.redis,
         serializer=JSONSerializer,
         worker_ttl=WORKER_TTL_SECONDS,

@@ -37,6 +37,7 @@ from service.api.platform_schemas import (
 from service.deps import (
     CheckingPlatform,
     FeedPlatform,
+    MetricsDep,
     QueueDep,
     RateLimiterDep,
     ReportingPlatform,
@@ -66,6 +67,7 @@ async def check(
     caller: CheckingPlatform,
     session: SessionDep,
     runtime: RuntimeDep,
+    metrics: MetricsDep,
     limiter: RateLimiterDep,
 ) -> CheckOut:
     """Check up to 1,000 fingerprints of uploads against the bank.
@@ -98,6 +100,7 @@ async def check(
         hits=hits,
     )
     answers = await run_in_threadpool(answer) if any(hits) else answer()
+    metrics.observe_checks(answers)
     return CheckOut(results=[CheckResult.of(i, answer) for i, answer in enumerate(answers)])
 
 
@@ -118,6 +121,7 @@ async def check_image(
     request: Request,
     caller: CheckingPlatform,
     runtime: RuntimeDep,
+    metrics: MetricsDep,
     limiter: RateLimiterDep,
 ) -> ImageCheckOut:
     """Check an uploaded file: it is hashed in memory, answered like /v1/check, and discarded.
@@ -150,7 +154,10 @@ async def check_image(
         one_upload=True,
     )
     answers = await run_in_threadpool(run_in_transaction, runtime, answer)
-    return ImageCheckOut.of(checks.best_answer(answers, unusable))
+    # An upload is one check, whatever number of flips and crops of it were looked up.
+    best = checks.best_answer(answers, unusable)
+    metrics.observe_checks([best])
+    return ImageCheckOut.of(best)
 
 
 @router.get(

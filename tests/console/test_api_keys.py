@@ -30,6 +30,8 @@ OPEN_MODULES = {
     "service.web.docs",
     "fastapi.applications",
 }
+#: Routes behind a token of their own, refused (404) to anyone else: /metrics.
+TOKEN_MODULES = {"service.api.monitoring"}
 #: Static files, the same for everyone (Swagger UI's own under /docs-assets).
 OPEN_MOUNTS = {"/static", "/console/static", "/docs-assets"}
 
@@ -41,7 +43,7 @@ def guarded_routes(app: FastAPI) -> list[tuple[str, str]]:
         if isinstance(context.original_route, Mount):
             assert context.path in OPEN_MOUNTS, f"{context.path} is new: who may read it?"
             continue
-        if context.endpoint.__module__ in KEY_MODULES | OPEN_MODULES:
+        if context.endpoint.__module__ in KEY_MODULES | OPEN_MODULES | TOKEN_MODULES:
             continue
         path = re.sub(r"\{[^}]+\}", "1", context.path)
         found += [(method, path) for method in sorted(context.methods - {"HEAD"})]
