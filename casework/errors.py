@@ -12,6 +12,7 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   │   └── InvalidUrls            reported URLs that cannot be fetched at all
 │   ├── IncompleteNotice       a takedown notice lacks fields its legal regime requires
 │   ├── TooManyFingerprints    over the per-request or per-case limit
+│   ├── ImageTooLarge          an upload needs more memory to decode and hash than one may use
 │   └── UploadAsForm           an upload sent as a form instead of as the body itself (415)
 ├── Conflict                   409: the object's state forbids the operation
 │   ├── CaseWithdrawn          the case was withdrawn; nothing can be added to it
@@ -21,7 +22,8 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   └── ApiKeyRefused          an API key on a route for victims or caseworkers
 ├── RateLimited                429: over the caller's request budget; retry after the time given
 ├── Unavailable                503: a dependency (database, index) is not ready; retry later
-│   └── CredentialChecksBusy   every argon2 slot stayed taken: the PIN was not checked at all
+│   ├── CredentialChecksBusy   every argon2 slot stayed taken: the PIN was not checked at all
+│   └── HashingBusy            every upload-hashing process is busy and the queue is full
 └── SealedDataUnreadable       500: sealed data does not open with this process's secret key
 """
 
@@ -140,6 +142,27 @@ class CredentialChecksBusy(Unavailable):
 
     def __init__(self) -> None:
         super().__init__("too many sign-in checks are running right now; try again shortly")
+
+
+class HashingBusy(Unavailable):
+    """Every upload-hashing slot and waiting place is taken; the upload was not read."""
+
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__("too many uploads are being checked right now; try again shortly")
+
+
+class ImageTooLarge(InvalidInput):
+    """An upload within the pixel caps that needs more memory to hash than one may use."""
+
+    code = "image_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "decoding and hashing this image needs more memory than an upload may use; "
+            "nothing was checked"
+        )
 
 
 class InvalidUrls(InvalidItems):

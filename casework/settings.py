@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     platform_requests_per_minute: int = 600
     platform_checks_per_minute: int = 60_000
     check_image_max_bytes: int = 10 * 1024 * 1024
+    check_image_processes: int = 2
+    check_image_waiting: int = 4
+    check_image_memory_mb: int = 3072
     quarantine_platforms: int = 2
     removal_check_grace_minutes: int = 10
     watch_interval_hours: float = 24.0

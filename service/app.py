@@ -22,6 +22,7 @@ from service.console.site import install_console
 from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.ratelimits import RateLimiter
+from service.uploads import UploadHasher
 from service.web import pages
 from service.web.docs import install_docs
 from service.web.headers import SecurityHeaders
@@ -39,6 +40,12 @@ def create_app(
     runtime = runtime or Runtime.build(settings or get_settings())
     redis = redis or connect(runtime.settings.redis_url)
     metrics = Metrics(redis)
+    settings = runtime.settings
+    hasher = UploadHasher(
+        processes=settings.check_image_processes,
+        waiting=settings.check_image_waiting,
+        memory_bytes=settings.check_image_memory_mb * 2**20,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +63,7 @@ def create_app(
             stop.set()
             keeper.join(timeout=10)
             metrics.process_stopped()
+            hasher.close()
 
     app = FastAPI(
         title="takedown",
@@ -70,6 +78,7 @@ def create_app(
     app.state.redis = redis
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(redis)
+    app.state.upload_hasher = hasher
     app.add_middleware(
         BodySizeLimit,
         max_bytes=MAX_BODY_BYTES,

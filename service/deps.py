@@ -28,6 +28,7 @@ from casework.runtime import Runtime
 from service.clients import budget_name, client_address
 from service.metrics import Metrics
 from service.ratelimits import RateLimiter
+from service.uploads import UploadHasher
 
 T = TypeVar("T")
 
@@ -256,6 +257,15 @@ def get_rate_limiter(request: Request) -> RateLimiter:
 
 
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+
+def get_upload_hasher(request: Request) -> UploadHasher:
+    """The process pool that hashes this app's uploads."""
+    hasher: UploadHasher = request.app.state.upload_hasher
+    return hasher
+
+
+UploadHasherDep = Annotated[UploadHasher, Depends(get_upload_hasher)]
 CheckingPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.CHECK))]
 FeedPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.FEED))]
 ReportingPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.OUTCOMES))]

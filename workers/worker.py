@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import random
-import resource
 import secrets
 import threading
-from pathlib import Path
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -17,6 +15,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework.memory import limit_address_space
 from casework.settings import Settings
 from workers.context import WorkerContext, configure, current
 from workers.followup import reconcile_followup
@@ -94,8 +93,7 @@ class MatchingWorker(Worker):
         self.job_memory_bytes = job_memory_bytes
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
-        if self.job_memory_bytes:
-            _limit_address_space(self.job_memory_bytes)
+        limit_address_space(self.job_memory_bytes)
         super().main_work_horse(job, queue)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
@@ -107,21 +105,6 @@ class MatchingWorker(Worker):
             # The horse refreshes again and reports the database error as the job's own failure.
             logger.warning("index refresh before job failed: %s", type(error).__name__)
         super().execute_job(job, queue)
-
-
-def _limit_address_space(extra_bytes: int) -> None:
-    """Cap this process's address space at its present size plus extra_bytes."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[0])
-    except OSError:
-        # No procfs (macOS laptops): the decoder's pixel caps are the only bound there.
-        logger.warning("no /proc/self/statm: the work horse runs without a memory limit")
-        return
-    limit = pages * resource.getpagesize() + extra_bytes
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:

@@ -43,6 +43,7 @@ from service.deps import (
     ReportingPlatform,
     RuntimeDep,
     SessionDep,
+    UploadHasherDep,
     run_in_transaction,
 )
 from service.errors import error_responses
@@ -57,6 +58,13 @@ LOOKUP_ON_LOOP_MAX = 16
 FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: Sensitive lists must not sit in shared caches.
 NO_STORE = {"Cache-Control": "no-store"}
+IMAGE_CHECK_ERRORS = {
+    **PLATFORM_ERRORS,
+    422: "image_too_large: decoding and hashing the image needs more memory than an upload may "
+    "use (TAKEDOWN_CHECK_IMAGE_MEMORY_MB); nothing was checked",
+    503: "busy: every hashing process is taken and the queue is full (Retry-After), or the "
+    "service is not ready",
+}
 
 
 @router.post(
@@ -106,7 +114,7 @@ async def check(
 
 @router.post(
     "/check/image",
-    responses=error_responses(401, 403, 404, 413, 415, 429, 503, meanings=PLATFORM_ERRORS),
+    responses=error_responses(401, 403, 404, 413, 415, 422, 429, 503, meanings=IMAGE_CHECK_ERRORS),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -123,26 +131,30 @@ async def check_image(
     runtime: RuntimeDep,
     metrics: MetricsDep,
     limiter: RateLimiterDep,
+    hasher: UploadHasherDep,
 ) -> ImageCheckOut:
     """Check an uploaded file: it is hashed in memory, answered like /v1/check, and discarded.
 
     The body is the file itself. Multipart is not accepted because the multipart parser spools
     large parts to a temporary file, and an upload must never touch the disk. Images get MD5,
     SHA-256, and PDQ and pHash in all 8 flips and rotations and with flat borders trimmed; other
-    files get MD5 and SHA-256 only. The answer is the closest match.
+    files get MD5 and SHA-256 only. The answer is the closest match. Uploads are hashed by a
+    few processes with a memory limit each; when they and their queue are full the answer is
+    503 with Retry-After, and an image that needs more memory than the limit is refused (422).
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type in FORM_MEDIA_TYPES:
         raise UploadAsForm
-    data = await request.body()
     await run_in_threadpool(
         limiter.spend,
         key=caller.key.key_id,
         bucket="checks",
         per_minute=runtime.settings.platform_checks_per_minute,
     )
-    queries, unusable = await run_in_threadpool(checks.hash_upload, data)
-    del data
+    with hasher.admission():
+        data = await request.body()
+        queries, unusable = await hasher.hash(data)
+        del data
     hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
     # Hashing took its time holding no transaction; only storing match tokens takes one.
     answer = partial(

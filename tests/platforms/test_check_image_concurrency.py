@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -10,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casework import checks
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
+from service.uploads import Hashed, UploadHasher
 from tests.conftest import SHARED
 from tests.factories import image_set, wire
 from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index
@@ -30,15 +31,15 @@ def test_a_case_opens_and_the_same_keys_checks_answer_while_an_upload_is_being_h
     bank_case(runtime, list(hash_file(upload).fingerprints))
     refresh_index(runtime)
     hashing, release = threading.Event(), threading.Event()
-    hash_upload = checks.hash_upload
+    hash_upload = UploadHasher.hash
 
-    def held_hashing(data: bytes) -> tuple[list[checks.Query], str | None]:
+    async def held_hashing(hasher: UploadHasher, data: bytes) -> Hashed:
         # Stands for a hostile image that takes minutes to hash; the database is the real one.
         hashing.set()
-        release.wait(60)
-        return hash_upload(data)
+        await asyncio.to_thread(release.wait, 60)
+        return await hash_upload(hasher, data)
 
-    monkeypatch.setattr(checks, "hash_upload", held_hashing)
+    monkeypatch.setattr(UploadHasher, "hash", held_hashing)
     headers = {**bearer(keys.alpha), "Content-Type": "application/octet-stream"}
     with ThreadPoolExecutor(1) as background:
         # A fresh key: its first use writes last_used_at, the write that used to be held.
