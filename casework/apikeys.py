@@ -74,6 +74,32 @@ def issue_key(
     return IssuedKey(key=key, token=f"{KEY_PREFIX}_{key_id}_{secret}")
 
 
+def issue_flagger_key(session: Session, *, vault: Vault, name: str) -> IssuedKey:
+    """A new key for a trusted flagger (a helpline, a hotline): it may report URLs, nothing else."""
+    return issue_key(session, vault=vault, kind=KeyKind.FLAGGER, name=name, scopes=[Scope.REPORT])
+
+
+def flagger_keys(session: Session) -> list[ApiKey]:
+    """Every trusted flagger's key, revoked ones too, oldest first."""
+    return list(
+        session.execute(
+            select(ApiKey).where(ApiKey.kind == KeyKind.FLAGGER.value).order_by(ApiKey.id)
+        ).scalars()
+    )
+
+
+def revoke_flagger_key(session: Session, *, key_id: str) -> ApiKey:
+    """Revoke a flagger's key by its public id; revoking twice is harmless."""
+    key = session.execute(
+        select(ApiKey).where(ApiKey.key_id == key_id, ApiKey.kind == KeyKind.FLAGGER.value)
+    ).scalar_one_or_none()
+    if key is None:
+        raise NotFound(f"no flagger key has the id {key_id[:20]!r}")
+    key.revoked_at = key.revoked_at or utcnow()
+    session.flush()
+    return key
+
+
 def authenticate_key(session: Session, *, vault: Vault, token: str, scope: Scope) -> ApiKey:
     """The active key for this token, if it carries the scope; InvalidApiKey or NotAllowed."""
     prefix, _, rest = token.partition("_")

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     console_login_failures_per_account_per_minute: int = 10
     platform_requests_per_minute: int = 600
     platform_checks_per_minute: int = 60_000
+    flagger_reports_per_minute: int = 150
+    flagger_urls_per_minute: int = 1500
     check_image_max_bytes: int = 10 * 1024 * 1024
     check_image_processes: int = 2
     check_image_waiting: int = 4

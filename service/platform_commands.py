@@ -6,6 +6,8 @@
     takedown keys issue NAME --scope check --scope feed     (prints the key once)
     takedown keys rotate NAME                                (a second key; revoke the old later)
     takedown keys list NAME | revoke KEY_ID
+    takedown flaggers issue NAME                             (a report-only key, printed once)
+    takedown flaggers list | revoke KEY_ID
     takedown quarantine list [--all] | release ID | remove ID   (the console reviews them too)
     takedown export --format threatexchange [--platform NAME] [--output FILE]
 
@@ -76,6 +78,17 @@ def add_platform_commands(commands: Any) -> None:
     revoke = key_verbs.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=_run(_keys_revoke))
+
+    flaggers = commands.add_parser("flaggers", help="keys of trusted flaggers, who report URLs")
+    f_verbs = flaggers.add_subparsers(dest="verb", required=True, metavar="VERB")
+    f_issue = f_verbs.add_parser("issue", help="a new report-only key (shown once)")
+    f_issue.add_argument("name", help="who holds it, e.g. a helpline")
+    f_issue.set_defaults(func=_run(_flaggers_issue))
+    f_list = f_verbs.add_parser("list", help="flaggers' keys (ids, never secrets)")
+    f_list.set_defaults(func=_run(_flaggers_list))
+    f_revoke = f_verbs.add_parser("revoke", help="revoke a flagger's key by its id")
+    f_revoke.add_argument("key_id")
+    f_revoke.set_defaults(func=_run(_flaggers_revoke))
 
     quarantine = commands.add_parser("quarantine", help="fingerprints held for review")
     q_verbs = quarantine.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -259,6 +272,33 @@ def _keys_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
 
     key, platform = platforms.revoke_platform_key(session, key_id=args.key_id)
     print(f"key {key.key_id} of {platform.name} revoked")
+    return 0
+
+
+def _flaggers_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import apikeys
+
+    issued = apikeys.issue_flagger_key(session, vault=runtime.vault, name=args.name)
+    print(f"key {issued.key.key_id} (report) for {args.name}, shown once:")
+    print(issued.token)
+    return 0
+
+
+def _flaggers_list(_args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import apikeys
+
+    for key in apikeys.flagger_keys(session):
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        print(f"key {key.key_id}\t{key.name}\t{state}\tlast used {used}")
+    return 0
+
+
+def _flaggers_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from casework import apikeys
+
+    key = apikeys.revoke_flagger_key(session, key_id=args.key_id)
+    print(f"key {key.key_id} of {key.name} revoked")
     return 0
 
 

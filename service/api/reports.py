@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from casework import progress, reports
 from casework.models import Report
 from service.api.schemas import ReportIn, ReportItemOut, ReportOut, ReportsOut
-from service.deps import CurrentReporter, QueueDep, RuntimeDep, SessionDep
+from service.deps import CurrentReporter, QueueDep, RateLimiterDep, RuntimeDep, SessionDep
 from service.errors import error_responses
 from workers.reports import schedule_items
 
@@ -29,9 +29,27 @@ def create_report(
     session: SessionDep,
     runtime: RuntimeDep,
     redis: QueueDep,
+    limiter: RateLimiterDep,
     background: BackgroundTasks,
 ) -> ReportOut:
-    """Report URLs where images leaked; each is fetched, hashed in memory and matched."""
+    """Report URLs where images leaked; each is fetched, hashed in memory and matched.
+
+    A trusted flagger's key spends its report and URL budgets first; past either it gets 429
+    with Retry-After and nothing is stored.
+    """
+    if reporter.api_key is not None:
+        settings = runtime.settings
+        limiter.spend(
+            key=reporter.api_key.key_id,
+            bucket="flagger-reports",
+            per_minute=settings.flagger_reports_per_minute,
+        )
+        limiter.spend(
+            key=reporter.api_key.key_id,
+            bucket="flagger-urls",
+            per_minute=settings.flagger_urls_per_minute,
+            cost=len(body.urls),
+        )
     report = reports.create_report(
         session, reporter=reporter, urls=body.urls, note=body.note, vault=runtime.vault
     )
