@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import time
@@ -31,6 +32,7 @@ HOSTILE_SIDE = 6000
 #: The API process held 1.87 GB for one such upload when it hashed in itself; the pool's
 #: processes are separate, so the API's own RSS grows by little more than the bodies it reads.
 API_GROWTH_LIMIT_MB = 200
+MB = 2**20
 
 
 @dataclass
@@ -106,11 +108,21 @@ class PeakRss:
 
 def pool_processes(api: Api) -> list[psutil.Process]:
     """The API's hashing processes (spawned children; not multiprocessing's resource tracker)."""
-    return [
-        child
-        for child in api.process.children(recursive=True)
-        if any("spawn_main" in part for part in child.cmdline())
-    ]
+    found = []
+    for child in api.process.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any("spawn_main" in part for part in child.cmdline()):
+                found.append(child)
+    return found
+
+
+def at_work(api: Api, idle: dict[int, int]) -> psutil.Process | None:
+    """A hashing process holding 50 MB more than it did idle (a 640x480 photo takes ~10 MB)."""
+    for process in pool_processes(api):
+        with contextlib.suppress(psutil.Error):
+            if process.memory_info().rss > idle.get(process.pid, 0) + 50 * MB:
+                return process
+    return None
 
 
 @pytest.mark.battery("H18")
@@ -129,7 +141,7 @@ def test_h18_eight_hostile_uploads_get_422_or_503_and_the_api_process_stays_smal
     too_large = [answer for answer in answers if answer.status_code == 422]
     assert len(too_large) >= 2, statuses
     assert {answer.json()["error"]["code"] for answer in too_large} == {"image_too_large"}
-    assert (rss.peak - rss.before) / 2**20 < API_GROWTH_LIMIT_MB
+    assert (rss.peak - rss.before) / MB < API_GROWTH_LIMIT_MB
     assert len(pool_processes(api)) <= 2
     # The processes that ran out of memory hash an ordinary photo afterwards.
     assert upload(api, keys.alpha, PHOTO.read_bytes()).status_code == 200
@@ -144,8 +156,31 @@ def test_a_killed_hashing_process_is_replaced_and_uploads_are_answered_again(
     [victim, *_] = pool_processes(api)
     victim.kill()
     victim.wait(10)
-    # The pool may learn of the death while this upload waits (503, busy) or before it is sent;
-    # either way the next pool answers, and nothing is a 500.
+    # The pool may learn of the death while this upload waits (503) or before it is sent (a new
+    # pool hashes it); either way the next upload is hashed, and nothing is a 500.
     statuses = [upload(api, keys.alpha, photo).status_code for _ in range(2)]
     assert statuses[-1] == 200 and set(statuses) <= {200, 503}, statuses
     assert victim.pid not in [process.pid for process in pool_processes(api)]
+
+
+@pytest.mark.battery("H18")
+def test_an_upload_whose_hashing_process_dies_answers_503_and_the_next_one_is_hashed(
+    api: Api, keys: PlatformKeys
+) -> None:
+    photo = PHOTO.read_bytes()
+    assert upload(api, keys.alpha, photo).status_code == 200
+    idle = {process.pid: process.memory_info().rss for process in pool_processes(api)}
+    with ThreadPoolExecutor(1) as background:
+        hashing = background.submit(upload, api, keys.alpha, hostile_png())
+        # Decoding 36 megapixels takes ~100 MB more than an idle process holds; the death of any
+        # process of the pool fails the uploads in it.
+        busy = None
+        while busy is None and not hashing.done():
+            busy = at_work(api, idle)
+            time.sleep(0.01)
+        assert busy is not None, "the upload was answered before its process was seen at work"
+        busy.kill()
+        answer = hashing.result()
+    assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit()
+    assert answer.json()["error"]["code"] == "unavailable"
+    assert upload(api, keys.alpha, photo).status_code == 200
