@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -154,6 +155,7 @@ def after(body: bytes, label: str, extra_env: dict[str, str]) -> list[object]:
     finally:
         server.terminate()
         server.wait(timeout=60)
+        shutil.rmtree(workdir)
     statuses = Counter(answer.status_code for answer in answers)
     said = ", ".join(f"{count}x {status}" for status, count in sorted(statuses.items()))
     return [f"after: {label}", start // MB, peaks["api"] // MB, peaks["pool"] // MB, said]
