@@ -32,6 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hashing.translations import N_
+
 
 class CaseworkError(Exception):
     """Base of every domain error."""
@@ -120,7 +122,7 @@ class CaseWithdrawn(Conflict):
     code = "case_withdrawn"
 
     def __init__(self) -> None:
-        super().__init__("this case was withdrawn; open a new case to submit images again")
+        super().__init__(N_("this case was withdrawn; open a new case to submit images again"))
 
 
 class NotAllowed(CaseworkError):
@@ -141,7 +143,7 @@ class CredentialChecksBusy(Unavailable):
     code = "busy"
 
     def __init__(self) -> None:
-        super().__init__("too many sign-in checks are running right now; try again shortly")
+        super().__init__(N_("too many sign-in checks are running right now; try again shortly"))
 
 
 class HashingBusy(Unavailable):
@@ -186,7 +188,7 @@ class LoginFailed(NotAuthenticated):
     persist = True
 
     def __init__(self) -> None:
-        super().__init__("That e-mail address and password do not match an active account.")
+        super().__init__(N_("That e-mail address and password do not match an active account."))
 
 
 class UploadAsForm(InvalidInput):
@@ -224,9 +226,11 @@ class AdultRouteBlocked(Conflict):
 
     def __init__(self) -> None:
         super().__init__(
-            "This case is flagged as concerning someone under 18. Adult notice routes are "
-            "blocked: use the child-protection channels shown on the case (NCMEC Take It Down "
-            "and CyberTipline, IWF; in the Netherlands Offlimits and Helpwanted.nl)."
+            N_(
+                "This case is flagged as concerning someone under 18. Adult notice routes are "
+                "blocked: use the child-protection channels shown on the case (NCMEC Take It Down "
+                "and CyberTipline, IWF; in the Netherlands Offlimits and Helpwanted.nl)."
+            )
         )
 
 
@@ -237,8 +241,10 @@ class RequestForgery(NotAllowed):
 
     def __init__(self) -> None:
         super().__init__(
-            "This form could not be accepted: it was missing its security token or came from "
-            "another site. Reload the page and try again."
+            N_(
+                "This form could not be accepted: it was missing its security token or came from "
+                "another site. Reload the page and try again."
+            )
         )
 
 

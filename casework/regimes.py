@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hashing.translations import N_
+
 
 class Regime(StrEnum):
     """Notice formats; the value names the letter templates in casework/letters/."""
@@ -33,20 +35,20 @@ class Field:
 FIELDS = {
     field.name: field
     for field in (
-        Field("locations", "Exact location of the content (URLs)", multiline=True),
-        Field("signature", "Signature"),
-        Field("contact", "Contact information", multiline=True),
-        Field("notifier_name", "Name of the notifier"),
-        Field("notifier_email", "E-mail address of the notifier"),
-        Field("good_faith", "Statement of good-faith belief", multiline=True),
-        Field("explanation", "Explanation of why the content is illegal", multiline=True),
-        Field("accuracy", "Statement that the notice is accurate and complete", multiline=True),
-        Field("declaration_intimate", "Declaration that this is intimate image content"),
-        Field("declaration_behalf", "Declaration that the report is made for the person shown"),
-        Field("declaration_truth", "Declaration of good faith and truth", multiline=True),
-        Field("copyrighted_work", "Identification of the copyrighted work", multiline=True),
-        Field("perjury", "Statement under penalty of perjury", multiline=True),
-        Field("additional", "Additional information (optional)", multiline=True),
+        Field("locations", N_("Exact location of the content (URLs)"), multiline=True),
+        Field("signature", N_("Signature")),
+        Field("contact", N_("Contact information"), multiline=True),
+        Field("notifier_name", N_("Name of the notifier")),
+        Field("notifier_email", N_("E-mail address of the notifier")),
+        Field("good_faith", N_("Statement of good-faith belief"), multiline=True),
+        Field("explanation", N_("Explanation of why the content is illegal"), multiline=True),
+        Field("accuracy", N_("Statement that the notice is accurate and complete"), multiline=True),
+        Field("declaration_intimate", N_("Declaration that this is intimate image content")),
+        Field("declaration_behalf", N_("Declaration that the report is made for the person shown")),
+        Field("declaration_truth", N_("Declaration of good faith and truth"), multiline=True),
+        Field("copyrighted_work", N_("Identification of the copyrighted work"), multiline=True),
+        Field("perjury", N_("Statement under penalty of perjury"), multiline=True),
+        Field("additional", N_("Additional information (optional)"), multiline=True),
     )
 }
 
@@ -74,20 +76,20 @@ class RegimeSpec:
 SPECS: dict[Regime, RegimeSpec] = {
     Regime.TAKE_IT_DOWN: RegimeSpec(
         Regime.TAKE_IT_DOWN,
-        "US TAKE IT DOWN Act removal request",
+        N_("US TAKE IT DOWN Act removal request"),
         "TAKE IT DOWN Act, Sec. 3(a)(1)(B) (Pub. L. 119-12)",
         ("signature", "locations", "good_faith", "contact"),
         deadline_hours=48,
     ),
     Regime.DSA: RegimeSpec(
         Regime.DSA,
-        "EU Digital Services Act notice",
+        N_("EU Digital Services Act notice"),
         "Regulation (EU) 2022/2065 (Digital Services Act), Art. 16(2)",
         ("explanation", "locations", "notifier_name", "notifier_email", "accuracy"),
     ),
     Regime.UK: RegimeSpec(
         Regime.UK,
-        "UK intimate image content report",
+        N_("UK intimate image content report"),
         "Online Safety Act 2023, intimate image content report (s.20A)",
         (
             "declaration_intimate",
@@ -100,10 +102,10 @@ SPECS: dict[Regime, RegimeSpec] = {
     ),
     Regime.DMCA: RegimeSpec(
         Regime.DMCA,
-        "DMCA notice of claimed infringement",
+        N_("DMCA notice of claimed infringement"),
         "17 U.S.C. 512(c)(3)(A) (DMCA)",
         ("signature", "copyrighted_work", "locations", "contact", "good_faith", "perjury"),
-        warning=(
+        warning=N_(
             "A DMCA notice may expose the requester: platforms often forward it to the uploader "
             "and may publish it (for example on Lumen), the uploader can counter-notify and "
             "have the content restored, and false statements carry liability. Prefer the TAKE "
@@ -113,7 +115,7 @@ SPECS: dict[Regime, RegimeSpec] = {
     ),
     Regime.GENERIC: RegimeSpec(
         Regime.GENERIC,
-        "Notice of non-consensual intimate imagery",
+        N_("Notice of non-consensual intimate imagery"),
         "No statutory format: a notice to a host, registrar or other intermediary",
         ("locations", "explanation", "contact", "signature"),
     ),

@@ -11,18 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from hashing.algorithms import HashedFile
+from hashing.translations import N_, gettext, ngettext
 
 #: The per-request limit assumed until the service names its own (in a 413 answer).
 DEFAULT_PER_REQUEST = 500
 
 #: What a photo gave, in the order summaries list them, with the words they use.
 KINDS = {
-    "protected": "protected",
-    "too_plain": "too plain to match (exact copies only)",
-    "unreadable": "not readable as images (exact copies only)",
-    "too_small": "too small to match (exact copies only)",
-    "too_large": "too large to read (exact copies only)",
-    "empty": "empty (nothing to send)",
+    "protected": N_("protected"),
+    "too_plain": N_("too plain to match (exact copies only)"),
+    "unreadable": N_("not readable as images (exact copies only)"),
+    "too_small": N_("too small to match (exact copies only)"),
+    "too_large": N_("too large to read (exact copies only)"),
+    "empty": N_("empty (nothing to send)"),
 }
 _KIND_OF_REASON = {
     "too_large": "too_large",
@@ -55,9 +56,9 @@ def kind_of(hashed: HashedFile) -> str:
 def summary(photos: Sequence[Photo]) -> str:
     """``3 photos: 2 protected, 1 too plain to match (exact copies only)``."""
     counts = {kind: sum(p.kind == kind for p in photos) for kind in KINDS}
-    parts = [f"{count} {KINDS[kind]}" for kind, count in counts.items() if count]
-    noun = "photo" if len(photos) == 1 else "photos"
-    return f"{len(photos)} {noun}: {', '.join(parts)}" if parts else f"0 {noun}"
+    parts = [f"{count} {gettext(KINDS[kind])}" for kind, count in counts.items() if count]
+    total = ngettext("{count} photo", "{count} photos", len(photos)).format(count=len(photos))
+    return f"{total}: {', '.join(parts)}" if parts else total
 
 
 class PhotoTooLarge(Exception):

@@ -36,6 +36,7 @@ from hashing.batches import (
 from hashing.images import victim_formats
 from hashing.ledger import Ledger, ledger_path, write_private
 from hashing.progress import ProgressBar
+from hashing.translations import N_, activate, gettext, locale_from_environment, ngettext
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_SECONDS = 60
@@ -48,10 +49,21 @@ LONGEST_POLL_SECONDS = 15.0
 #: A 429 or 503 that asks to wait at most this long is waited out, up to WAIT_RETRIES times.
 LONGEST_WAIT_SECONDS = 120
 WAIT_RETRIES = 3
-DRY_RUN_HELP = (
-    f"print the exact request bodies, one JSON document a request of at most "
-    f"{DEFAULT_PER_REQUEST} fingerprints (a service with a lower limit gets smaller ones)"
+DRY_RUN_HELP = N_(
+    "print the exact request bodies, one JSON document a request of at most {count} "
+    "fingerprints (a service with a lower limit gets smaller ones)"
 )
+
+
+#: The service's case states and notification channels, in words for the catalogue.
+STATES = {"active": N_("active"), "withdrawn": N_("withdrawn")}
+CHANNELS = {"email": N_("e-mail"), "webhook": N_("webhook")}
+
+
+def _yes(answer: str) -> bool:
+    """Whether an answer to a [y/N] question is yes, in English or this terminal's language."""
+    said = answer.strip().lower()
+    return said in ("y", "yes") or said in (gettext("y"), gettext("yes"))
 
 
 class CliError(Exception):
@@ -67,15 +79,15 @@ def iter_files(paths: Sequence[str]) -> Iterator[Path]:
         elif path.is_file():
             yield path
         else:
-            raise CliError(f"{raw}: no such file or folder")
+            raise CliError(gettext("{path}: no such file or folder").format(path=raw))
 
 
 def hash_paths(paths: Sequence[str], label: str = "hashing") -> Iterator[tuple[Path, HashedFile]]:
     """Hash every file on this device, showing progress on stderr."""
     files = list(iter_files(paths))
     if not files:
-        raise CliError("no files to hash")
-    progress = ProgressBar(len(files), label)
+        raise CliError(gettext("no files to hash"))
+    progress = ProgressBar(len(files), gettext(label))
     for path in files:
         yield path, hash_file(path.read_bytes(), formats=victim_formats())
         progress.advance()
@@ -100,8 +112,8 @@ def hash_photos(paths: Sequence[str], ledger: Ledger) -> tuple[list[Photo], int]
     """
     files = list(iter_files(paths))
     if not files:
-        raise CliError("no files to hash")
-    progress = ProgressBar(len(files), "hashing")
+        raise CliError(gettext("no files to hash"))
+    progress = ProgressBar(len(files), gettext("hashing"))
     photos: list[Photo] = []
     for path in files:
         data = path.read_bytes()
@@ -179,13 +191,20 @@ class Client:
                 wait = refused.error.get("retry_after_seconds")
                 if not isinstance(wait, int):
                     raise
-                print(f"The service asks to wait {wait} s; waiting.", file=sys.stderr)
+                print(
+                    gettext("The service asks to wait {seconds} s; waiting.").format(seconds=wait),
+                    file=sys.stderr,
+                )
                 time.sleep(wait)
         return self._call_once(method, path, body, auth)
 
     def _call_once(self, method: str, path: str, body: Any, auth: tuple[str, str] | None) -> Any:
         if not self.server.startswith(("http://", "https://")):
-            raise CliError(f"--server must be an http or https URL, got {self.server!r}")
+            raise CliError(
+                gettext("--server must be an http or https URL, got {server!r}").format(
+                    server=self.server
+                )
+            )
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.server + path, data=data, method=method)  # noqa: S310
         request.add_header("Accept", "application/json")
@@ -200,10 +219,18 @@ class Client:
         except urllib.error.HTTPError as error:
             raise _refusal(error) from None
         except urllib.error.URLError as error:
-            raise CliError(f"cannot reach {self.server}: {error.reason}") from None
+            raise CliError(
+                gettext("cannot reach {server}: {reason}").format(
+                    server=self.server, reason=error.reason
+                )
+            ) from None
         except (OSError, http.client.HTTPException) as error:
             # A connection dropped after the request went out: urllib does not wrap these.
-            raise CliError(f"lost the connection to {self.server}: {error!r}") from None
+            raise CliError(
+                gettext("lost the connection to {server}: {error!r}").format(
+                    server=self.server, error=error
+                )
+            ) from None
 
 
 def _refusal(error: urllib.error.HTTPError) -> Refused:
@@ -212,7 +239,9 @@ def _refusal(error: urllib.error.HTTPError) -> Refused:
         if not isinstance(detail, dict):
             raise TypeError(detail)
     except (ValueError, KeyError, TypeError):
-        return Refused(f"the server answered {error.code}", error.code, {})
+        return Refused(
+            gettext("the server answered {status}").format(status=error.code), error.code, {}
+        )
     retry_after = (error.headers.get("Retry-After") or "").strip()
     if error.code in (429, 503) and retry_after.isdigit():
         if int(retry_after) <= LONGEST_WAIT_SECONDS:
@@ -224,18 +253,21 @@ def _server_message(code: int, detail: dict[str, Any]) -> str:
     if detail.get("code") == "case_not_found" and detail.get("retry_at"):
         # The service's sentence, with its time told in this device's time zone.
         retry_at = datetime.fromisoformat(detail["retry_at"]).astimezone()
-        return (
+        sentence = gettext(
             "No case matches this case ID and PIN, or the case is paused after too many wrong "
-            f"PINs. Check both; if it is paused, try again after {retry_at:%H:%M}. "
-            f"(HTTP {code})"
-        )
-    lines = [f"{detail.get('message', 'request refused')} (HTTP {code})"]
+            "PINs. Check both; if it is paused, try again after {time}."
+        ).format(time=f"{retry_at:%H:%M}")
+        return f"{sentence} (HTTP {code})"
+    # The service's sentence, in this terminal's language when the catalogue has it.
+    message = gettext(detail["message"]) if detail.get("message") else gettext("request refused")
+    lines = [f"{message} (HTTP {code})"]
     # Reported URLs are numbered from 1, as the user listed them; fingerprints by their index.
     urls = detail.get("code") == "invalid_urls"
     lines += [
-        f"  URL {d['index'] + 1}: {d['reason']}"
+        "  " + gettext("URL {number}: {reason}").format(number=d["index"] + 1, reason=d["reason"])
         if urls
-        else f"  fingerprint {d['index']}: {d['reason']}"
+        else "  "
+        + gettext("fingerprint {number}: {reason}").format(number=d["index"], reason=d["reason"])
         for d in detail.get("details", [])
         if "index" in d
     ]
@@ -247,7 +279,9 @@ def _saved(path: str) -> dict[str, str]:
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
         return {key: str(saved[key]) for key in ("case_id", "pin", "server") if key in saved}
     except (OSError, ValueError, AttributeError, TypeError):
-        raise CliError(f"{path}: not a credentials file saved by `takedown submit`") from None
+        raise CliError(
+            gettext("{path}: not a credentials file saved by `takedown submit`").format(path=path)
+        ) from None
 
 
 def _credentials(args: argparse.Namespace) -> tuple[str, str]:
@@ -256,8 +290,8 @@ def _credentials(args: argparse.Namespace) -> tuple[str, str]:
         return saved["case_id"], saved["pin"]
     case_id = args.case or os.environ.get("TAKEDOWN_CASE_ID")
     if not case_id:
-        raise CliError("give --case ID (or --credentials FILE saved by submit)")
-    pin = os.environ.get("TAKEDOWN_PIN") or getpass.getpass("PIN: ")
+        raise CliError(gettext("give --case ID (or --credentials FILE saved by submit)"))
+    pin = os.environ.get("TAKEDOWN_PIN") or getpass.getpass(gettext("PIN: "))
     return case_id, pin
 
 
@@ -281,13 +315,19 @@ def save_credentials(
     try:
         write_private(path, text, replace=replace)
     except FileExistsError:
-        raise CliError(f"{path} exists; choose another file name") from None
+        raise CliError(
+            gettext("{path} exists; choose another file name").format(path=path)
+        ) from None
 
 
 def command_submit(args: argparse.Namespace) -> int:
     """Hash locally, open a case with the first request and add the rest; print ID and PIN once."""
     if args.save and Path(args.save).exists():
-        raise CliError(f"{args.save} exists; choose another file name for the case ID and PIN")
+        raise CliError(
+            gettext("{path} exists; choose another file name for the case ID and PIN").format(
+                path=args.save
+            )
+        )
     ledger = Ledger.new()
     photos, _ = hash_photos(args.paths, ledger)
     if args.dry_run:
@@ -295,16 +335,20 @@ def command_submit(args: argparse.Namespace) -> int:
         return 0
     print(summary(photos))
     if not any(photo.entries for photo in photos):
-        raise CliError("none of these files gives a fingerprint to send")
+        raise CliError(gettext("none of these files gives a fingerprint to send"))
     server = _server(args)
     client = Client(server)
     sending = Sending(photos)
     opened = sending.send(lambda body: client.call("POST", "/v1/cases", body), ledger, first=True)
     case_id, pin = opened["case_id"], opened["pin"]
-    print(f"Case ID: {case_id}")
-    print(f"PIN:     {pin}")
-    print("Keep the case ID and PIN safe: the PIN is shown only now.")
-    print("Recovery codes (each resets a lost PIN once; write them down and keep them apart):")
+    print(gettext("Case ID: {case_id}").format(case_id=case_id))
+    print(gettext("PIN:     {pin}").format(pin=pin))
+    print(gettext("Keep the case ID and PIN safe: the PIN is shown only now."))
+    print(
+        gettext(
+            "Recovery codes (each resets a lost PIN once; write them down and keep them apart):"
+        )
+    )
     for code in opened.get("recovery_codes", []):
         print(f"  {code}")
     # On screen (or in the caller's log) before anything else can fail or be interrupted.
@@ -314,7 +358,7 @@ def command_submit(args: argparse.Namespace) -> int:
         save_credentials(Path(target), server, case_id, pin)
         ledger.attach(ledger_path(Path(target)), case_id)
         ledger.record(sending.done_digests)
-        print(f"Saved to {target} (readable only by you).")
+        print(gettext("Saved to {path} (readable only by you).").format(path=target))
     resume = ["--credentials", target] if target else ["--case", case_id]
     sending.send_rest(
         lambda body: client.call("POST", "/v1/case/fingerprints", body, (case_id, pin)),
@@ -322,9 +366,11 @@ def command_submit(args: argparse.Namespace) -> int:
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
     print(
-        f"Done: the photo is in case {case_id}."
-        if len(photos) == 1
-        else f"Done: all {len(photos)} photos are in case {case_id}."
+        ngettext(
+            "Done: the photo is in case {case_id}.",
+            "Done: all {count} photos are in case {case_id}.",
+            len(photos),
+        ).format(count=len(photos), case_id=case_id)
     )
     return 0
 
@@ -332,14 +378,14 @@ def command_submit(args: argparse.Namespace) -> int:
 def _ask_where_to_save() -> str | None:
     if not sys.stdin.isatty():
         return None
-    answer = input("Save the case ID and PIN to a file on this device? [y/N] ").strip().lower()
-    if answer not in ("y", "yes"):
+    answer = input(gettext("Save the case ID and PIN to a file on this device? [y/N] "))
+    if not _yes(answer):
         return None
     while True:
-        target = input("File name [takedown-case.json]: ").strip() or "takedown-case.json"
+        target = input(gettext("File name [takedown-case.json]: ")).strip() or "takedown-case.json"
         if not Path(target).exists():
             return target
-        print(f"{target} exists; choose another name.")
+        print(gettext("{path} exists; choose another name.").format(path=target))
 
 
 class Sending:
@@ -351,7 +397,7 @@ class Sending:
         self.per_request = DEFAULT_PER_REQUEST
         self.seen: set[str] = set()
         self.done_digests: list[str] = []
-        self.progress = ProgressBar(self.total, "sending")
+        self.progress = ProgressBar(self.total, gettext("sending"))
 
     def send(self, post: Any, ledger: Ledger, *, first: bool = False) -> Any:
         """Send the next request (all of it, if not ``first``); the service's answer to the last."""
@@ -384,8 +430,10 @@ class Sending:
             if isinstance(error, Refused) and error.status < 500 and error.status != 429:
                 raise  # refused as it stands (PIN, withdrawn case, limits): a re-run would be too
             print(
-                f"Stopped after {self.total - len(self.remaining)} of {self.total} photos; the "
-                f"case is open. Send the rest with:\n  {resume}",
+                gettext(
+                    "Stopped after {sent} of {total} photos; the case is open. Send the rest with:"
+                ).format(sent=self.total - len(self.remaining), total=self.total)
+                + f"\n  {resume}",
                 file=sys.stderr,
             )
             raise
@@ -400,14 +448,18 @@ class Sending:
 def command_status(args: argparse.Namespace) -> int:
     """Show the case's status."""
     status = Client(_server(args)).call("GET", "/v1/case", auth=_credentials(args))
-    print(f"Case {status['case_id']}: {status['status']}")
-    print(f"Opened: {local_time(status['created_at'])}")
+    state = STATES.get(status["status"], status["status"])
+    print(
+        gettext("Case {case_id}: {state}").format(case_id=status["case_id"], state=gettext(state))
+    )
+    print(gettext("Opened: {time}").format(time=local_time(status["created_at"])))
     if status.get("withdrawn_at"):
-        print(f"Withdrawn: {local_time(status['withdrawn_at'])}")
+        print(gettext("Withdrawn: {time}").format(time=local_time(status["withdrawn_at"])))
     counts = ", ".join(f"{n} {algorithm}" for algorithm, n in status["fingerprints"].items())
-    print(f"Fingerprints: {counts or 'none'}")
-    print(f"Recovery codes left: {status['recovery_codes_left']}")
-    print("Timeline:")
+    print(gettext("Fingerprints: {counts}").format(counts=counts or gettext("none")))
+    left = status["recovery_codes_left"]
+    print(gettext("Recovery codes left: {count}").format(count=left))
+    print(gettext("Timeline:"))
     for event in status["timeline"]:
         print(f"  {local_time(event['at'])}  {event['text']}")
     return 0
@@ -422,8 +474,8 @@ def command_recover(args: argparse.Namespace) -> int:
     """Set a new PIN with a recovery code; a credentials file gets the new PIN."""
     case_id = _saved(args.credentials)["case_id"] if args.credentials else args.case
     if not case_id:
-        raise CliError("give --credentials FILE (saved by submit) or --case ID")
-    code = args.code or getpass.getpass("Recovery code: ")
+        raise CliError(gettext("give --credentials FILE (saved by submit) or --case ID"))
+    code = args.code or getpass.getpass(gettext("Recovery code: "))
     body = {"case_id": case_id, "recovery_code": code}
     server = _server(args)
     result = Client(server).call("POST", "/v1/case/recover", body)
@@ -431,10 +483,22 @@ def command_recover(args: argparse.Namespace) -> int:
         save_credentials(
             Path(args.credentials), server, result["case_id"], result["pin"], replace=True
         )
-        print(f"New PIN for case {result['case_id']} saved to {args.credentials}.")
+        print(
+            gettext("New PIN for case {case_id} saved to {path}.").format(
+                case_id=result["case_id"], path=args.credentials
+            )
+        )
     else:
-        print(f"New PIN for case {result['case_id']}: {result['pin']}")
-    print(f"That recovery code is now used up; {result['recovery_codes_left']} left.")
+        print(
+            gettext("New PIN for case {case_id}: {pin}").format(
+                case_id=result["case_id"], pin=result["pin"]
+            )
+        )
+    print(
+        gettext("That recovery code is now used up; {count} left.").format(
+            count=result["recovery_codes_left"]
+        )
+    )
     return 0
 
 
@@ -446,12 +510,18 @@ def command_add(args: argparse.Namespace) -> int:
     )
     photos, skipped = hash_photos(args.paths, ledger)
     if skipped:
-        print(f"{skipped} photos were sent to this case before (listed in {ledger.path}).")
+        print(
+            ngettext(
+                "{count} photo was sent to this case before (listed in {path}).",
+                "{count} photos were sent to this case before (listed in {path}).",
+                skipped,
+            ).format(count=skipped, path=ledger.path)
+        )
     if args.dry_run:
         _print_bodies(photos)
         return 0
     if not photos:
-        print("Nothing new to add.")
+        print(gettext("Nothing new to add."))
         return 0
     print(summary(photos))
     client = Client(_server(args))
@@ -462,7 +532,13 @@ def command_add(args: argparse.Namespace) -> int:
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
-    print(f"Done: {len(photos)} photos added to case {credentials[0]}.")
+    print(
+        ngettext(
+            "Done: {count} photo added to case {case_id}.",
+            "Done: {count} photos added to case {case_id}.",
+            len(photos),
+        ).format(count=len(photos), case_id=credentials[0])
+    )
     return 0
 
 
@@ -472,16 +548,17 @@ def command_withdraw(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError(
-                "withdrawing deletes every fingerprint of the case; add --yes to confirm"
+                gettext("withdrawing deletes every fingerprint of the case; add --yes to confirm")
             )
-        answer = input("Withdraw this case and delete its fingerprints? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
-            print("Nothing was changed.")
+        answer = input(gettext("Withdraw this case and delete its fingerprints? [y/N] "))
+        if not _yes(answer):
+            print(gettext("Nothing was changed."))
             return 0
     result = Client(_server(args)).call("POST", "/v1/case/withdraw", {}, credentials)
     print(
-        f"Case {result['case_id']} withdrawn; "
-        f"{result['fingerprints_deleted']} fingerprints deleted."
+        gettext("Case {case_id} withdrawn; {count} fingerprints deleted.").format(
+            case_id=result["case_id"], count=result["fingerprints_deleted"]
+        )
     )
     return 0
 
@@ -492,7 +569,7 @@ def command_notify(args: argparse.Namespace) -> int:
     client = Client(_server(args))
     if args.off:
         client.call("DELETE", "/v1/case/notifications", None, credentials)
-        print("Notifications are off; the address was deleted.")
+        print(gettext("Notifications are off; the address was deleted."))
         return 0
     if args.email or args.webhook:
         body = {"email": args.email} if args.email else {"webhook": args.webhook}
@@ -500,42 +577,57 @@ def command_notify(args: argparse.Namespace) -> int:
     else:
         shown = client.call("GET", "/v1/case/notifications", None, credentials)
     if shown["channel"] is None:
-        print("Notifications are off (choose one with --email or --webhook).")
+        print(gettext("Notifications are off (choose one with --email or --webhook)."))
         return 0
-    print(f"Notifications go by {shown['channel']} to {shown['address']}.")
-    print("They say only that there is news; read it with `takedown status`.")
+    print(
+        gettext("Notifications go by {channel} to {address}.").format(
+            channel=gettext(CHANNELS.get(shown["channel"], shown["channel"])),
+            address=shown["address"],
+        )
+    )
+    print(gettext("They say only that there is news; read it with `takedown status`."))
     if shown.get("secret"):
-        print(f"Webhook signing secret (shown once): {shown['secret']}")
+        print(
+            gettext("Webhook signing secret (shown once): {secret}").format(secret=shown["secret"])
+        )
     if shown["failing"]:
-        print("The last notification could not be delivered; check the address.")
+        print(gettext("The last notification could not be delivered; check the address."))
     return 0
 
 
 def read_urls(args: argparse.Namespace) -> list[str]:
     """The URLs given as arguments and in --file (one a line; blank lines and # comments
     skipped), each once, in order; CliError for one that is not an http(s) address."""
-    given = [(f"argument {n}", url) for n, url in enumerate(args.urls, 1)]
+    given = [
+        (gettext("argument {number}").format(number=n), url) for n, url in enumerate(args.urls, 1)
+    ]
     if args.file:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
         except OSError as error:
             raise CliError(f"{args.file}: {error.strerror}") from None
         given += [
-            (f"{args.file} line {n}", line.strip())
+            (gettext("{file} line {number}").format(file=args.file, number=n), line.strip())
             for n, line in enumerate(text.splitlines(), 1)
             if line.strip() and not line.strip().startswith("#")
         ]
     for where, url in given:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise CliError(f"{where}: {url!r} is not a web address starting with http(s)://")
+            raise CliError(
+                gettext("{where}: {url!r} is not a web address starting with http(s)://").format(
+                    where=where, url=url
+                )
+            )
     urls = list(dict.fromkeys(url for _, url in given))
     if not urls:
-        raise CliError("give the URLs to report, as arguments or with --file")
+        raise CliError(gettext("give the URLs to report, as arguments or with --file"))
     if len(urls) > MAX_URLS_PER_REPORT:
         raise CliError(
-            f"{len(urls)} URLs; one report holds at most {MAX_URLS_PER_REPORT}, so nothing was "
-            f"sent. Report them in several runs of at most {MAX_URLS_PER_REPORT} each."
+            gettext(
+                "{count} URLs; one report holds at most {max}, so nothing was sent. Report them "
+                "in several runs of at most {max} each."
+            ).format(count=len(urls), max=MAX_URLS_PER_REPORT)
         )
     return urls
 
@@ -553,12 +645,20 @@ def command_report(args: argparse.Namespace) -> int:
         report = client.call("POST", "/v1/reports", body, credentials)
         count = len(report["items"])
         print(
-            f"Report {report['report_id']}: {count} {'URL' if count == 1 else 'URLs'} to check.",
+            ngettext(
+                "Report {report_id}: {count} URL to check.",
+                "Report {report_id}: {count} URLs to check.",
+                count,
+            ).format(report_id=report["report_id"], count=count),
             flush=True,
         )
     if args.no_wait:
         _print_items(report["items"], {})
-        print(f"See how it goes with: takedown report --follow {report['report_id']}")
+        print(
+            gettext("See how it goes with: {command}").format(
+                command=f"takedown report --follow {report['report_id']}"
+            )
+        )
         return 0
     return _follow(client, credentials, report)
 
@@ -576,7 +676,9 @@ def _print_items(items: list[dict[str, Any]], told: dict[str, str]) -> None:
 
 
 def _follow(client: Client, credentials: tuple[str, str], report: dict[str, Any]) -> int:
-    later = f"takedown report --follow {report['report_id']} (or takedown status)"
+    later = gettext("{command} (or takedown status)").format(
+        command=f"takedown report --follow {report['report_id']}"
+    )
     told: dict[str, str] = {}
     give_up = time.monotonic() + FOLLOW_REPORT_SECONDS
     delay = FIRST_POLL_SECONDS
@@ -584,88 +686,123 @@ def _follow(client: Client, credentials: tuple[str, str], report: dict[str, Any]
         while True:
             _print_items(report["items"], told)
             if all(item["finished"] for item in report["items"]):
-                print("Every URL is checked.")
+                print(gettext("Every URL is checked."))
                 return 0
             if time.monotonic() > give_up:
-                print(f"Still being checked. Look again later with: {later}")
+                print(
+                    gettext("Still being checked. Look again later with: {command}").format(
+                        command=later
+                    )
+                )
                 return 0
             time.sleep(delay)
             delay = min(delay * 1.5, LONGEST_POLL_SECONDS)
             report = client.call("GET", _report_path(report["report_id"]), None, credentials)
     except KeyboardInterrupt:
-        print(f"\nStopped waiting; the report goes on. Look later with: {later}", flush=True)
+        print(
+            "\n"
+            + gettext("Stopped waiting; the report goes on. Look later with: {command}").format(
+                command=later
+            ),
+            flush=True,
+        )
         return 130
 
 
 def add_victim_commands(commands: Any) -> None:
     """Register hash, submit, status, add, recover, withdraw and notify on a subparsers object."""
-    hash_cmd = commands.add_parser("hash", help="print fingerprints of images, as JSON lines")
-    hash_cmd.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    hash_cmd = commands.add_parser(
+        "hash", help=gettext("print fingerprints of images, as JSON lines")
+    )
+    hash_cmd.add_argument("paths", nargs="+", metavar="PATH", help=gettext("files or folders"))
     hash_cmd.set_defaults(func=command_hash)
 
     def case_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             "--server",
-            help=f"service URL (default: the one `takedown up` runs here, else {DEFAULT_SERVER})",
+            help=gettext(
+                "service URL (default: the one `takedown up` runs here, else {server})"
+            ).format(server=DEFAULT_SERVER),
         )
-        parser.add_argument("--case", help="case ID (the PIN is asked for)")
-        parser.add_argument("--credentials", metavar="FILE", help="file saved by submit")
+        parser.add_argument("--case", help=gettext("case ID (the PIN is asked for)"))
+        parser.add_argument("--credentials", metavar="FILE", help=gettext("file saved by submit"))
 
-    submit = commands.add_parser("submit", help="hash images here and open a case")
+    submit = commands.add_parser("submit", help=gettext("hash images here and open a case"))
     submit.add_argument("paths", nargs="+", metavar="PATH")
     submit.add_argument(
         "--server",
-        help=f"service URL (default: the one `takedown up` runs here, else {DEFAULT_SERVER})",
+        help=gettext(
+            "service URL (default: the one `takedown up` runs here, else {server})"
+        ).format(server=DEFAULT_SERVER),
     )
-    submit.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
-    submit.add_argument("--save", metavar="FILE", help="save the case ID and PIN to FILE")
+    submit.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=gettext(DRY_RUN_HELP).format(count=DEFAULT_PER_REQUEST),
+    )
+    submit.add_argument("--save", metavar="FILE", help=gettext("save the case ID and PIN to FILE"))
     submit.set_defaults(func=command_submit)
 
-    status = commands.add_parser("status", help="show a case's status")
+    status = commands.add_parser("status", help=gettext("show a case's status"))
     case_options(status)
     status.set_defaults(func=command_status)
 
-    add = commands.add_parser("add", help="hash more images here and add them to a case")
+    add = commands.add_parser("add", help=gettext("hash more images here and add them to a case"))
     add.add_argument("paths", nargs="+", metavar="PATH")
     case_options(add)
-    add.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
+    add.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=gettext(DRY_RUN_HELP).format(count=DEFAULT_PER_REQUEST),
+    )
     add.set_defaults(func=command_add)
 
-    recover = commands.add_parser("recover", help="set a new PIN with a recovery code")
+    recover = commands.add_parser("recover", help=gettext("set a new PIN with a recovery code"))
     case_options(recover)
-    recover.add_argument("--code", help="the recovery code (asked for if left out)")
+    recover.add_argument("--code", help=gettext("the recovery code (asked for if left out)"))
     recover.set_defaults(func=command_recover)
 
-    withdraw = commands.add_parser("withdraw", help="withdraw a case and delete its fingerprints")
+    withdraw = commands.add_parser(
+        "withdraw", help=gettext("withdraw a case and delete its fingerprints")
+    )
     case_options(withdraw)
-    withdraw.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    withdraw.add_argument("--yes", action="store_true", help=gettext("do not ask for confirmation"))
     withdraw.set_defaults(func=command_withdraw)
 
     report = commands.add_parser(
         "report",
-        help="report URLs where your images are; each is checked and told in words",
-        description=(
-            f"Report up to {MAX_URLS_PER_REPORT} URLs (more are refused: run it again for the "
-            "rest). Follows each URL until it is checked unless --no-wait; Ctrl-C stops "
-            "waiting, not the report."
-        ),
+        help=gettext("report URLs where your images are; each is checked and told in words"),
+        description=gettext(
+            "Report up to {max} URLs (more are refused: run it again for the rest). Follows each "
+            "URL until it is checked unless --no-wait; Ctrl-C stops waiting, not the report."
+        ).format(max=MAX_URLS_PER_REPORT),
     )
-    report.add_argument("urls", nargs="*", metavar="URL", help="pages or images")
-    report.add_argument("--file", metavar="F", help="more URLs, one a line (# comments skipped)")
-    report.add_argument("--note", metavar="TEXT", help="a note for the caseworker (stored sealed)")
-    report.add_argument("--no-wait", action="store_true", help="print the report ID and stop")
-    report.add_argument("--follow", metavar="REPORT_ID", help="follow an earlier report instead")
+    report.add_argument("urls", nargs="*", metavar="URL", help=gettext("pages or images"))
+    report.add_argument(
+        "--file", metavar="F", help=gettext("more URLs, one a line (# comments skipped)")
+    )
+    report.add_argument(
+        "--note", metavar="TEXT", help=gettext("a note for the caseworker (stored sealed)")
+    )
+    report.add_argument(
+        "--no-wait", action="store_true", help=gettext("print the report ID and stop")
+    )
+    report.add_argument(
+        "--follow", metavar="REPORT_ID", help=gettext("follow an earlier report instead")
+    )
     case_options(report)
     report.set_defaults(func=command_report)
 
     notify = commands.add_parser(
-        "notify", help="be told when your case has news (off unless you choose a channel)"
+        "notify", help=gettext("be told when your case has news (off unless you choose a channel)")
     )
     case_options(notify)
     channel = notify.add_mutually_exclusive_group()
-    channel.add_argument("--email", metavar="ADDRESS", help="send a short e-mail on news")
-    channel.add_argument("--webhook", metavar="URL", help="POST a signed note to an https URL")
-    channel.add_argument("--off", action="store_true", help="stop and delete the address")
+    channel.add_argument("--email", metavar="ADDRESS", help=gettext("send a short e-mail on news"))
+    channel.add_argument(
+        "--webhook", metavar="URL", help=gettext("POST a signed note to an https URL")
+    )
+    channel.add_argument("--off", action="store_true", help=gettext("stop and delete the address"))
     notify.set_defaults(func=command_notify)
 
 
@@ -688,7 +825,10 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 130
     except EOFError:
         # Ctrl-D, or no input at all, at a question or a PIN or password prompt.
-        print("\ntakedown: the input ended before an answer; stopped there", file=sys.stderr)
+        print(
+            "\ntakedown: " + gettext("the input ended before an answer; stopped there"),
+            file=sys.stderr,
+        )
         return 1
     except BrokenPipeError:
         # The reader went away (`takedown hash photos/ | head`): stop quietly, as cat does.
@@ -699,4 +839,5 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of python -m hashing."""
+    activate(locale_from_environment(os.environ))
     return run(build_parser(), argv)

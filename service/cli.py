@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from casework import installation
 from hashing.cli import CliError, add_victim_commands, run
+from hashing.translations import activate, locale_from_environment
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
@@ -353,4 +354,5 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `takedown` console script."""
+    activate(locale_from_environment(os.environ))
     return run(build_parser(), argv)

@@ -8,50 +8,53 @@ from pathlib import Path
 from typing import Any
 
 from hashing.cli import CliError
+from hashing.translations import gettext
 
 
 def add_evidence_commands(commands: Any) -> None:
     """Register the evidence command group on the `takedown` parser."""
-    evidence = commands.add_parser("evidence", help="signed evidence bundles of cases")
+    evidence = commands.add_parser("evidence", help=gettext("signed evidence bundles of cases"))
     evidence_commands = evidence.add_subparsers(
         dest="evidence_command", required=True, metavar="COMMAND"
     )
     export = evidence_commands.add_parser(
         "export",
-        help="write a case's signed evidence bundle (JSON; never an image)",
-        description=(
+        help=gettext("write a case's signed evidence bundle (JSON; never an image)"),
+        description=gettext(
             "Write the case's URLs, fetch times, HTTP statuses and headers, SHA-256 digests, "
             "distances, notices, platform responses and audit entries as signed JSON. "
             "Settings come from TAKEDOWN_* variables."
         ),
     )
-    export.add_argument("case", metavar="CASE", help="the case ID")
-    export.add_argument("--out", required=True, type=Path, help="the file to write")
-    export.add_argument("--pdf", type=Path, help="also write a PDF summary here")
+    export.add_argument("case", metavar="CASE", help=gettext("the case ID"))
+    export.add_argument("--out", required=True, type=Path, help=gettext("the file to write"))
+    export.add_argument("--pdf", type=Path, help=gettext("also write a PDF summary here"))
     export.set_defaults(func=command_evidence_export)
     verify = evidence_commands.add_parser(
-        "verify", help="check an evidence bundle's signature and audit hashes"
+        "verify", help=gettext("check an evidence bundle's signature and audit hashes")
     )
-    verify.add_argument("file", type=Path, help="the bundle to check")
+    verify.add_argument("file", type=Path, help=gettext("the bundle to check"))
     verify.set_defaults(func=command_evidence_verify)
 
-    watch = commands.add_parser("watch", help="URLs re-checked for re-uploads")
+    watch = commands.add_parser("watch", help=gettext("URLs re-checked for re-uploads"))
     watch_commands = watch.add_subparsers(dest="watch_command", required=True, metavar="COMMAND")
     add = watch_commands.add_parser(
         "add",
-        help="watch a page or image URL of a case for re-uploads",
-        description=(
+        help=gettext("watch a page or image URL of a case for re-uploads"),
+        description=gettext(
             "Put a URL on the case's watch list: it is checked now and then every "
             "TAKEDOWN_WATCH_INTERVAL_HOURS; a matching image opens a pending match for review."
         ),
     )
-    add.add_argument("case", metavar="CASE", help="the case ID")
-    add.add_argument("url", metavar="URL", help="the page or image to watch")
-    add.add_argument("--takedown", metavar="REFERENCE", help="the notice it follows (TD-...)")
+    add.add_argument("case", metavar="CASE", help=gettext("the case ID"))
+    add.add_argument("url", metavar="URL", help=gettext("the page or image to watch"))
+    add.add_argument(
+        "--takedown", metavar="REFERENCE", help=gettext("the notice it follows (TD-...)")
+    )
     add.add_argument(
         "--site",
         action="store_true",
-        help=(
+        help=gettext(
             "watch the whole site: also follow the host's links from URL, up to "
             "TAKEDOWN_WATCH_SITE_PAGES pages per check"
         ),
@@ -71,7 +74,7 @@ def command_evidence_export(args: argparse.Namespace) -> int:
     settings = get_settings()
     public_id = normalise_case_id(args.case)
     if public_id is None:
-        raise CliError("that is not a case ID")
+        raise CliError(gettext("that is not a case ID"))
     secret = settings.secret_key.get_secret_value()
     engine = make_engine(settings.database_url)
     try:
@@ -87,10 +90,14 @@ def command_evidence_export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     args.out.write_bytes(data)
-    print(f"evidence bundle written to {args.out} (key {evidence.deployment_key_id(secret)})")
+    print(
+        gettext("evidence bundle written to {path} (key {key})").format(
+            path=args.out, key=evidence.deployment_key_id(secret)
+        )
+    )
     if args.pdf is not None:
         args.pdf.write_bytes(evidence.summary_pdf(evidence.verify_bundle(data)))
-        print(f"PDF summary written to {args.pdf}")
+        print(gettext("PDF summary written to {path}").format(path=args.pdf))
     return 0
 
 
@@ -101,15 +108,25 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
     try:
         verified = evidence.verify_bundle(args.file.read_bytes())
     except OSError as error:
-        raise CliError(f"cannot read {args.file}: {error.strerror}") from None
+        raise CliError(
+            gettext("cannot read {path}: {reason}").format(path=args.file, reason=error.strerror)
+        ) from None
     except evidence.BundleInvalid as error:
-        print(f"evidence bundle INVALID: {error}", file=sys.stderr)
+        print(gettext("evidence bundle INVALID: {reason}").format(reason=error), file=sys.stderr)
         return 1
     bundle = verified.bundle
     print(
-        f"evidence bundle verified: case {bundle['case']['id']}, generated "
-        f"{bundle['generated_at']}, {len(bundle['checks'])} checks, {len(bundle['notices'])} "
-        f"notices, {len(bundle['audit'])} audit entries, signed by key {verified.key_id}"
+        gettext(
+            "evidence bundle verified: case {case}, generated {at}, {checks} checks, {notices} "
+            "notices, {entries} audit entries, signed by key {key}"
+        ).format(
+            case=bundle["case"]["id"],
+            at=bundle["generated_at"],
+            checks=len(bundle["checks"]),
+            notices=len(bundle["notices"]),
+            entries=len(bundle["audit"]),
+            key=verified.key_id,
+        )
     )
     return 0
 
@@ -130,13 +147,13 @@ def command_watch_add(args: argparse.Namespace) -> int:
     settings = get_settings()
     public_id = normalise_case_id(args.case)
     if public_id is None:
-        raise CliError("that is not a case ID")
+        raise CliError(gettext("that is not a case ID"))
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessions(engine)) as session:
             case = session.scalars(select(Case).where(Case.public_id == public_id)).one_or_none()
             if case is None:
-                raise CliError("there is no case with this ID")
+                raise CliError(gettext("there is no case with this ID"))
             watched_id = followup.add_watch(
                 session,
                 case=case,
@@ -152,7 +169,11 @@ def command_watch_add(args: argparse.Namespace) -> int:
     try:
         enqueue_watch_check(connect(settings.redis_url), watched_id, at=None)
     except RedisError:
-        print("queued for the worker's next reconciler round (Redis did not answer)")
-    what = f"the site from {args.url}" if args.site else args.url
-    print(f"watching {what} for case {args.case} (watch {watched_id})")
+        print(gettext("queued for the worker's next reconciler round (Redis did not answer)"))
+    watching = (
+        gettext("watching the site from {url} for case {case} (watch {watch})")
+        if args.site
+        else gettext("watching {url} for case {case} (watch {watch})")
+    )
+    print(watching.format(url=args.url, case=args.case, watch=watched_id))
     return 0

@@ -26,56 +26,61 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hashing.cli import CliError
+from hashing.translations import gettext
 
 
 def add_platform_commands(commands: Any) -> None:
     """Register the platforms, keys, quarantine and export commands on the subparsers."""
-    platforms = commands.add_parser("platforms", help="manage platform accounts")
+    platforms = commands.add_parser("platforms", help=gettext("manage platform accounts"))
     verbs = platforms.add_subparsers(dest="verb", required=True, metavar="VERB")
-    add = verbs.add_parser("add", help="open an account for a vetted platform")
+    add = verbs.add_parser("add", help=gettext("open an account for a vetted platform"))
     add.add_argument("name")
-    add.add_argument("--domain", action="append", default=[], help="a host it serves (repeat)")
-    add.add_argument("--algorithms", help="what its feed carries, e.g. pdq,md5 (default: all)")
-    add.add_argument("--webhook", help="URL for signed event notifications")
+    add.add_argument(
+        "--domain", action="append", default=[], help=gettext("a host it serves (repeat)")
+    )
+    add.add_argument(
+        "--algorithms", help=gettext("what its feed carries, e.g. pdq,md5 (default: all)")
+    )
+    add.add_argument("--webhook", help=gettext("URL for signed event notifications"))
     add.set_defaults(func=_run(_platforms_add))
-    listing = verbs.add_parser("list", help="list platform accounts")
+    listing = verbs.add_parser("list", help=gettext("list platform accounts"))
     listing.set_defaults(func=_run(_platforms_list))
-    show = verbs.add_parser("show", help="one account with its domains and keys")
+    show = verbs.add_parser("show", help=gettext("one account with its domains and keys"))
     show.add_argument("name")
     show.set_defaults(func=_run(_platforms_show))
-    domains = verbs.add_parser("domains", help="replace a platform's domains")
+    domains = verbs.add_parser("domains", help=gettext("replace a platform's domains"))
     domains.add_argument("name")
     domains.add_argument("--domain", action="append", default=[], required=True)
     domains.set_defaults(func=_run(_platforms_domains))
-    webhook = verbs.add_parser("webhook", help="set the webhook URL (prints a new secret)")
+    webhook = verbs.add_parser("webhook", help=gettext("set the webhook URL (prints a new secret)"))
     webhook.add_argument("name")
     target = webhook.add_mutually_exclusive_group(required=True)
     target.add_argument("url", nargs="?")
-    target.add_argument("--off", action="store_true", help="stop sending webhooks")
+    target.add_argument("--off", action="store_true", help=gettext("stop sending webhooks"))
     webhook.set_defaults(func=_run(_platforms_webhook))
-    disable = verbs.add_parser("disable", help="refuse the platform and revoke its keys")
+    disable = verbs.add_parser("disable", help=gettext("refuse the platform and revoke its keys"))
     disable.add_argument("name")
     disable.set_defaults(func=_run(_platforms_disable))
 
-    keys = commands.add_parser("keys", help="issue, rotate and revoke platform API keys")
+    keys = commands.add_parser("keys", help=gettext("issue, rotate and revoke platform API keys"))
     key_verbs = keys.add_subparsers(dest="verb", required=True, metavar="VERB")
-    issue = key_verbs.add_parser("issue", help="a new key for a platform (shown once)")
+    issue = key_verbs.add_parser("issue", help=gettext("a new key for a platform (shown once)"))
     issue.add_argument("name")
     issue.add_argument(
         "--scope",
         action="append",
         choices=["check", "feed", "outcomes"],
         required=True,
-        help="what the key may do (repeat)",
+        help=gettext("what the key may do (repeat)"),
     )
     issue.set_defaults(func=_run(_keys_issue))
-    rotate = key_verbs.add_parser("rotate", help="a second key with the same scopes")
+    rotate = key_verbs.add_parser("rotate", help=gettext("a second key with the same scopes"))
     rotate.add_argument("name")
     rotate.set_defaults(func=_run(_keys_rotate))
-    key_list = key_verbs.add_parser("list", help="a platform's keys (ids, never secrets)")
+    key_list = key_verbs.add_parser("list", help=gettext("a platform's keys (ids, never secrets)"))
     key_list.add_argument("name")
     key_list.set_defaults(func=_run(_keys_list))
-    revoke = key_verbs.add_parser("revoke", help="revoke a key by its id")
+    revoke = key_verbs.add_parser("revoke", help=gettext("revoke a key by its id"))
     revoke.add_argument("key_id")
     revoke.set_defaults(func=_run(_keys_revoke))
 
@@ -90,22 +95,28 @@ def add_platform_commands(commands: Any) -> None:
     f_revoke.add_argument("key_id")
     f_revoke.set_defaults(func=_run(_flaggers_revoke))
 
-    quarantine = commands.add_parser("quarantine", help="fingerprints held for review")
+    quarantine = commands.add_parser("quarantine", help=gettext("fingerprints held for review"))
     q_verbs = quarantine.add_subparsers(dest="verb", required=True, metavar="VERB")
-    q_list = q_verbs.add_parser("list", help="quarantined fingerprints (never their values)")
-    q_list.add_argument("--all", action="store_true", help="include decided ones")
+    q_list = q_verbs.add_parser(
+        "list", help=gettext("quarantined fingerprints (never their values)")
+    )
+    q_list.add_argument("--all", action="store_true", help=gettext("include decided ones"))
     q_list.set_defaults(func=_run(_quarantine_list))
-    release = q_verbs.add_parser("release", help="put a reviewed fingerprint back in the bank")
+    release = q_verbs.add_parser(
+        "release", help=gettext("put a reviewed fingerprint back in the bank")
+    )
     release.add_argument("quarantine_id", type=int)
     release.set_defaults(func=_run(_quarantine_release))
-    remove = q_verbs.add_parser("remove", help="confirm: it stays out of the bank for good")
+    remove = q_verbs.add_parser(
+        "remove", help=gettext("confirm: it stays out of the bank for good")
+    )
     remove.add_argument("quarantine_id", type=int)
     remove.set_defaults(func=_run(_quarantine_remove))
 
-    export = commands.add_parser("export", help="write the bank for other tools")
+    export = commands.add_parser("export", help=gettext("write the bank for other tools"))
     export.add_argument("--format", required=True, choices=["threatexchange"])
-    export.add_argument("--platform", help="only what this platform may receive")
-    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.add_argument("--platform", help=gettext("only what this platform may receive"))
+    export.add_argument("--output", "-o", help=gettext("file to write (default: standard output)"))
     export.set_defaults(func=_run(_export))
 
 
@@ -120,7 +131,7 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
             from casework.settings import get_settings
         except ImportError:
             raise CliError(
-                "this command needs the service extras: pip install 'takedown[service]'"
+                gettext("this command needs the service extras: pip install 'takedown[service]'")
             ) from None
         runtime = Runtime.build(get_settings())
         try:
@@ -142,7 +153,9 @@ def _platforms_add(args: argparse.Namespace, session: Any, runtime: Any) -> int:
         session, name=args.name, domains=args.domain, algorithms=algorithms
     )
     print(
-        f"platform {platform.name} added; next: takedown keys issue {platform.name} --scope check"
+        gettext("platform {name} added; next: {command}").format(
+            name=platform.name, command=f"takedown keys issue {platform.name} --scope check"
+        )
     )
     if args.webhook:
         secret = platforms.set_webhook(
@@ -152,7 +165,7 @@ def _platforms_add(args: argparse.Namespace, session: Any, runtime: Any) -> int:
             url=args.webhook,
             require_https=_production(runtime),
         )
-        print(f"webhook signing secret (shown once): {secret}")
+        print(gettext("webhook signing secret (shown once): {secret}").format(secret=secret))
     return 0
 
 
@@ -208,9 +221,9 @@ def _platforms_webhook(args: argparse.Namespace, session: Any, runtime: Any) -> 
         require_https=_production(runtime),
     )
     if secret is None:
-        print(f"webhooks for {platform.name} are off")
+        print(gettext("webhooks for {name} are off").format(name=platform.name))
     else:
-        print(f"webhook signing secret (shown once): {secret}")
+        print(gettext("webhook signing secret (shown once): {secret}").format(secret=secret))
     return 0
 
 
@@ -219,7 +232,11 @@ def _platforms_disable(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
     platform = platforms.require_platform(session, name=args.name)
     revoked = platforms.disable_platform(session, platform=platform)
-    print(f"platform {platform.name} disabled; {revoked} key(s) revoked")
+    print(
+        gettext("platform {name} disabled; {count} key(s) revoked").format(
+            name=platform.name, count=revoked
+        )
+    )
     return 0
 
 
@@ -234,7 +251,11 @@ def _keys_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
         platform=platform,
         scopes=[Scope(s) for s in dict.fromkeys(args.scope)],
     )
-    print(f"key {issued.key.key_id} ({issued.key.scopes}) for {platform.name}, shown once:")
+    print(
+        gettext("key {key} ({scopes}) for {name}, shown once:").format(
+            key=issued.key.key_id, scopes=issued.key.scopes, name=platform.name
+        )
+    )
     print(issued.token)
     return 0
 
@@ -245,10 +266,18 @@ def _keys_rotate(args: argparse.Namespace, session: Any, runtime: Any) -> int:
     platform = platforms.require_platform(session, name=args.name)
     old = platforms.active_keys(session, platform=platform)
     issued = platforms.rotate_platform_key(session, vault=runtime.vault, platform=platform)
-    print(f"key {issued.key.key_id} ({issued.key.scopes}) for {platform.name}, shown once:")
+    print(
+        gettext("key {key} ({scopes}) for {name}, shown once:").format(
+            key=issued.key.key_id, scopes=issued.key.scopes, name=platform.name
+        )
+    )
     print(issued.token)
     ids = " ".join(key.key_id for key in old)
-    print(f"both keys work now; once {platform.name} uses the new one: takedown keys revoke {ids}")
+    print(
+        gettext("both keys work now; once {name} uses the new one: {command}").format(
+            name=platform.name, command=f"takedown keys revoke {ids}"
+        )
+    )
     return 0
 
 
@@ -271,7 +300,7 @@ def _keys_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
     from casework import platforms
 
     key, platform = platforms.revoke_platform_key(session, key_id=args.key_id)
-    print(f"key {key.key_id} of {platform.name} revoked")
+    print(gettext("key {key} of {name} revoked").format(key=key.key_id, name=platform.name))
     return 0
 
 
@@ -322,7 +351,9 @@ def _quarantine_release(args: argparse.Namespace, session: Any, runtime: Any) ->
     row = quarantine.release_quarantine(
         session, quarantine_id=args.quarantine_id, actor=audit.OPERATOR
     )
-    print(f"quarantine {row.id} released; the fingerprint is back in the bank")
+    print(
+        gettext("quarantine {id} released; the fingerprint is back in the bank").format(id=row.id)
+    )
     return 0
 
 
@@ -332,7 +363,11 @@ def _quarantine_remove(args: argparse.Namespace, session: Any, runtime: Any) -> 
     row = quarantine.confirm_removal(
         session, quarantine_id=args.quarantine_id, actor=audit.OPERATOR
     )
-    print(f"quarantine {row.id}: removal confirmed; the fingerprint stays out of the bank")
+    print(
+        gettext("quarantine {id}: removal confirmed; the fingerprint stays out of the bank").format(
+            id=row.id
+        )
+    )
     return 0
 
 
@@ -352,8 +387,11 @@ def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
             out.write(line)
             count += 1
     print(
-        f"exported {count} hashes. Removals cannot be expressed in this format: after any "
-        "withdrawal, write the file again and have consumers run `threatexchange fetch --clear`.",
+        gettext(
+            "exported {count} hashes. Removals cannot be expressed in this format: after any "
+            "withdrawal, write the file again and have consumers run "
+            "`threatexchange fetch --clear`."
+        ).format(count=count),
         file=sys.stderr,
     )
     return 0

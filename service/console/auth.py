@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from casework import accounts
 from casework.errors import LoginFailed
-from service.console.i18n import LOCALES
+from hashing.translations import LOCALES
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, VisitDep, text
 from service.deps import RuntimeDep, SessionDep, get_rate_limiter, spend_client_budget

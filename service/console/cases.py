@@ -11,7 +11,7 @@ from casework import accounts, casefiles, followup, reports, takedowns
 from casework.credentials import format_case_id
 from casework.errors import InvalidInput
 from casework.regimes import SPECS, Regime
-from service.console.i18n import N_
+from hashing.translations import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
 from service.console.takedowns import OUTCOME_LABELS, REASON_LABELS

@@ -8,45 +8,54 @@ import sys
 from typing import Any
 
 from hashing.cli import CliError
+from hashing.translations import gettext
 
 
 def add_console_commands(commands: Any) -> None:
     """Register the admin and audit command groups on the `takedown` parser."""
-    admin = commands.add_parser("admin", help="caseworker console accounts")
+    admin = commands.add_parser("admin", help=gettext("caseworker console accounts"))
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
     create = admin_commands.add_parser(
         "create",
-        help="create an admin account (and its organisation, if new)",
-        description=(
+        help=gettext("create an admin account (and its organisation, if new)"),
+        description=gettext(
             "Create an administrator of an organisation; the organisation is created when no "
             "organisation has its slug. The first organisation created holds victims' new cases "
             "unless TAKEDOWN_DEFAULT_ORGANISATION names another."
         ),
     )
-    create.add_argument("--organisation", required=True, help="the organisation's name")
-    create.add_argument("--slug", help="its short name (default: made from the name)")
-    create.add_argument("--contact-email", default="", help="address notices are signed with")
-    create.add_argument("--email", required=True, help="the admin's e-mail address (login name)")
-    create.add_argument("--name", required=True, help="the admin's name, as it signs notices")
+    create.add_argument("--organisation", required=True, help=gettext("the organisation's name"))
+    create.add_argument("--slug", help=gettext("its short name (default: made from the name)"))
     create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
+        "--contact-email", default="", help=gettext("address notices are signed with")
+    )
+    create.add_argument(
+        "--email", required=True, help=gettext("the admin's e-mail address (login name)")
+    )
+    create.add_argument(
+        "--name", required=True, help=gettext("the admin's name, as it signs notices")
+    )
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=gettext("read the password from standard input"),
     )
     create.set_defaults(func=command_admin_create)
 
-    audit_parser = commands.add_parser("audit", help="the audit log")
+    audit_parser = commands.add_parser("audit", help=gettext("the audit log"))
     audit_commands = audit_parser.add_subparsers(
         dest="audit_command", required=True, metavar="COMMAND"
     )
-    verify = audit_commands.add_parser("verify", help="check the audit log's hash chain")
+    verify = audit_commands.add_parser("verify", help=gettext("check the audit log's hash chain"))
     verify.set_defaults(func=command_audit_verify)
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("Password for the new admin: ")
-    if getpass.getpass("Again: ") != first:
-        raise CliError("the passwords differ; nothing was created")
+    first = getpass.getpass(gettext("Password for the new admin: "))
+    if getpass.getpass(gettext("Again: ")) != first:
+        raise CliError(gettext("the passwords differ; nothing was created"))
     return first
 
 
@@ -80,8 +89,12 @@ def command_admin_create(args: argparse.Namespace) -> int:
                 actor=audit.OPERATOR,
             )
             print(
-                f"admin {caseworker.email} created in {organisation.name} "
-                f"(slug {organisation.slug}); log in at /console/login"
+                gettext(
+                    "admin {email} created in {organisation} (slug {slug}); log in at "
+                    "/console/login"
+                ).format(
+                    email=caseworker.email, organisation=organisation.name, slug=organisation.slug
+                )
             )
     except CaseworkError as error:
         raise CliError(str(error)) from None
@@ -103,11 +116,14 @@ def command_audit_verify(_args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if check.ok:
-        print(f"audit log intact: {check.checked} events, chain verified")
+        print(
+            gettext("audit log intact: {count} events, chain verified").format(count=check.checked)
+        )
         return 0
     print(
-        f"audit log BROKEN at event {check.first_bad_id}: {check.problem} "
-        f"({check.checked} events before it verified)",
+        gettext(
+            "audit log BROKEN at event {event}: {problem} ({count} events before it verified)"
+        ).format(event=check.first_bad_id, problem=check.problem, count=check.checked),
         file=sys.stderr,
     )
     return 1

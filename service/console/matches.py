@@ -13,7 +13,7 @@ from casework.errors import InvalidInput
 from casework.registry import Platform
 from casework.reviews import FoundImage, RejectReason
 from hashing.fingerprint import Algorithm
-from service.console.i18n import N_
+from hashing.translations import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
 from service.deps import SessionDep

@@ -1,15 +1,13 @@
-"""Rendering console pages: the Jinja2 environment, translations, formats and security headers."""
+"""Rendering console pages in the visitor's language: formats, errors and security headers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from casework.accounts import Desk
 from casework.errors import (
@@ -19,19 +17,10 @@ from casework.errors import (
     NotAuthenticated,
     RateLimited,
 )
-from service.console.i18n import N_, Translator, translator
+from hashing.translations import N_, translation
 from service.console.sessions import Visit
 from service.console.states import reason, state
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from service.templating import environment
 
 # No script, no image, no frame, nothing from elsewhere: the console shows text about intimate
 # images and must never load one, even by accident (an <img> smuggled into a URL field).
@@ -72,26 +61,30 @@ def render_page(
     status: int = 200,
 ) -> HTMLResponse:
     """A console page in the visitor's language, with the security headers set."""
-    html = _environment.get_template(f"console/{template}").render(
-        _=translator(locale),
-        lang=locale,
-        when=when,
-        state_words=state,
-        reason_words=reason,
-        **{"desk": None, "csrf": "", **context},
+    html = (
+        environment(locale)
+        .get_template(f"console/{template}")
+        .render(
+            lang=locale,
+            when=when,
+            state_words=state,
+            reason_words=reason,
+            **{"desk": None, "csrf": "", **context},
+        )
     )
     response = HTMLResponse(html, status)
     secure(response)
     return response
 
 
-def error_message(error: CaseworkError, translate: Translator) -> str:
+def error_message(error: CaseworkError, locale: str) -> str:
     """The error in the visitor's language where a translation exists."""
+    translate = translation(locale).gettext
     if isinstance(error, RateLimited):
         return translate(N_("Too many attempts in a short time. Try again in {seconds} s.")).format(
             seconds=error.retry_after
         )
-    if isinstance(error, IncompleteNotice) and translate.locale != "en":
+    if isinstance(error, IncompleteNotice) and locale != "en":
         fields = ", ".join(f"\u201c{translate(name)}\u201d" for name in error.missing)
         return translate(
             N_("This notice cannot be approved: these required fields are missing: {fields}.")
@@ -105,14 +98,13 @@ def render_error(request: Request, error: CaseworkError, status: int) -> Respons
     if isinstance(error, NotAuthenticated) and not isinstance(error, LoginFailed):
         response = Response(status_code=303, headers={"Location": "/console/login"})
         return secure(response)
-    translate = translator(locale)
     if isinstance(error, LoginFailed) or request.url.path == "/console/login":
         response = render_page(
             "login.html",
             locale=locale,
             context={
                 "csrf": getattr(request.state, "console_csrf", ""),
-                "error": error_message(error, translate),
+                "error": error_message(error, locale),
                 "email": getattr(request.state, "console_login_email", ""),
             },
             status=status,
@@ -126,7 +118,7 @@ def render_error(request: Request, error: CaseworkError, status: int) -> Respons
         response = render_page(
             "error.html",
             locale=locale,
-            context={"message": error_message(error, translate), "status": status, "back": back},
+            context={"message": error_message(error, locale), "status": status, "back": back},
             status=status,
         )
     if isinstance(error, RateLimited):

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from casework import quarantine
 from casework.credentials import format_case_id
-from service.console.i18n import N_
+from hashing.translations import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep
 from service.console.takedowns import OUTCOME_LABELS, REASON_LABELS

@@ -35,7 +35,7 @@ from casework.models import ConsoleSession
 from casework.registry import PlatformRegistry
 from casework.runtime import Runtime
 from casework.settings import Environment, Settings
-from service.console.i18n import LOCALES, negotiate
+from hashing.translations import LOCALES, negotiate
 from service.deps import RuntimeDep, SessionDep
 
 SECURE_COOKIE = "__Host-takedown-console"

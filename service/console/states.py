@@ -6,7 +6,7 @@ shown as it is, and tests/console/test_states.py fails for every known code that
 
 from __future__ import annotations
 
-from service.console.i18n import N_
+from hashing.translations import N_
 
 STATE_WORDS = {
     # Cases

@@ -23,7 +23,7 @@ from casework.notices import (
 )
 from casework.quarantine import NOT_INTIMATE_IMAGERY
 from casework.regimes import FIELDS, SPECS, Regime, spec
-from service.console.i18n import N_
+from hashing.translations import N_
 from service.console.pages import go, secure, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
 from service.deps import QueueDep, RuntimeDep, SessionDep

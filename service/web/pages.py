@@ -13,19 +13,17 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from casework.reports import MAX_NOTE_CHARS, MAX_URLS_PER_REPORT
+from hashing.translations import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, translation
 from service.deps import RuntimeDep
-from service.web.texts import Texts
-from service.web.texts.en import ENGLISH
-from service.web.texts.nl import DUTCH
+from service.templating import environment
+from service.web.texts import SCRIPT_MESSAGES, SUPPORT
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Each language's pages live under its prefix; the first one is the default at the root.
-LANGUAGES: dict[str, Texts] = {"": ENGLISH, "/nl": DUTCH}
+LANGUAGES = {("" if locale == DEFAULT_LOCALE else f"/{locale}"): locale for locale in LOCALES}
 
 
 class Page(StrEnum):
@@ -46,15 +44,7 @@ _TEMPLATE = {
     Page.RECOVER: "victim/recover.html",
 }
 
-templates = Jinja2Templates(
-    env=Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-)
+_TEMPLATES = {locale: Jinja2Templates(env=environment(locale)) for locale in LANGUAGES.values()}
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,28 +54,30 @@ def page_url(prefix: str, page: Page) -> str:
     return f"{prefix}{page.value}" if page is not Page.START else f"{prefix}/"
 
 
-def _add_page(prefix: str, texts: Texts, page: Page) -> None:
+def _add_page(prefix: str, locale: str, page: Page) -> None:
+    gettext = translation(locale).gettext
+
     def render(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         config = {
             "page": page.name.lower(),
-            "lang": texts.lang,
+            "lang": locale,
             "maxPerRequest": runtime.settings.max_fingerprints_per_request,
             "maxUrlsPerReport": MAX_URLS_PER_REPORT,
             "maxNoteChars": MAX_NOTE_CHARS,
-            "messages": texts.script,
+            "messages": {key: gettext(message) for key, message in SCRIPT_MESSAGES.items()},
         }
-        return templates.TemplateResponse(
+        return _TEMPLATES[locale].TemplateResponse(
             request,
             _TEMPLATE[page],
             {
-                "t": texts,
+                "lang": locale,
                 "page": page.name.lower(),
                 "nav": {p.name.lower(): page_url(prefix, p) for p in Page},
                 "languages": [
-                    (other.lang, other.language_name, page_url(other_prefix, page))
+                    (other, LANGUAGE_NAMES[other], page_url(other_prefix, page))
                     for other_prefix, other in LANGUAGES.items()
                 ],
-                "support": [asdict(link) for link in texts.support],
+                "support": [asdict(link) | {"about": gettext(link.about)} for link in SUPPORT],
                 "config": config,
             },
         )
@@ -96,10 +88,10 @@ def _add_page(prefix: str, texts: Texts, page: Page) -> None:
         # HEAD too, as uptime checks and link previews send it (static files answer it already).
         methods=["GET", "HEAD"],
         response_class=HTMLResponse,
-        name=f"victim_{texts.lang}_{page.name.lower()}",
+        name=f"victim_{locale}_{page.name.lower()}",
     )
 
 
-for _prefix, _texts in LANGUAGES.items():
+for _prefix, _locale in LANGUAGES.items():
     for _page in Page:
-        _add_page(_prefix, _texts, _page)
+        _add_page(_prefix, _locale, _page)

@@ -12,9 +12,8 @@ from playwright.sync_api import Page, expect
 
 from hashing.algorithms import hash_file
 from hashing.images import victim_formats
-from service.web.texts import Texts
-from service.web.texts.en import ENGLISH
-from service.web.texts.nl import DUTCH
+from hashing.translations import translation
+from service.web.texts import SCRIPT_MESSAGES
 from tests.browser.conftest import Network, screenshot
 from tests.browser.test_hasher_parity import VECTORS
 
@@ -31,11 +30,12 @@ def heic_photo(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("prefix", "texts"), [("", ENGLISH), ("/nl", DUTCH)])
+@pytest.mark.parametrize(("prefix", "locale"), [("", "en"), ("/nl", "nl")])
 def test_a_heic_photo_gets_exact_copy_fingerprints_and_a_pointer_to_the_cli(
-    page: Page, live_server: str, network: Network, heic_photo: Path, prefix: str, texts: Texts
+    page: Page, live_server: str, network: Network, heic_photo: Path, prefix: str, locale: str
 ) -> None:
-    messages = texts.script
+    gettext = translation(locale).gettext
+    messages = {key: gettext(text) for key, text in SCRIPT_MESSAGES.items()}
     page.goto(f"{live_server}{prefix}/")
     page.set_input_files("#files", [str(heic_photo)])
     item = page.locator("#file-list li.partial")
@@ -60,4 +60,4 @@ def test_a_file_that_is_not_an_image_still_says_so_without_mentioning_heic(
     page.goto(live_server + "/")
     page.set_input_files("#files", [str(video)])
     state = page.locator("#file-list li.partial .state")
-    expect(state).to_have_text(f"{ENGLISH.script['exact_only']} {ENGLISH.script['not_image']}")
+    expect(state).to_have_text(f"{SCRIPT_MESSAGES['exact_only']} {SCRIPT_MESSAGES['not_image']}")

@@ -293,17 +293,17 @@ def test_the_dutch_status_page_tells_the_timeline_with_its_sites_and_hours(
             )
         )
     page.goto(live_server + "/nl/status")
-    page.get_by_label("Meldingsnummer").fill(opened["case_id"])
+    page.get_by_label("Zaaknummer").fill(opened["case_id"])
     page.get_by_label("Pincode").fill(opened["pin"])
-    page.get_by_role("button", name="Melding bekijken").click()
+    page.get_by_role("button", name="Zaak bekijken").click()
     timeline = page.get_by_role("list", name="Wat er is gebeurd").get_by_role("listitem")
     expect(timeline.locator("span")).to_have_text(
         [
-            "Je hebt deze melding gestart.",
+            "Je hebt deze zaak gestart.",
             "1 vingerafdruk staat in de hashbank.",
             "Je hebt 1 webadres gemeld om te controleren.",
             "Er is een verwijderverzoek naar Example Social gestuurd.",
-            "Example Social heeft het beeld 5 uur na het verzoek verwijderd; we hebben "
+            "Example Social heeft het beeld 5 uur na het verwijderverzoek verwijderd; we hebben "
             "gecontroleerd dat het weg is.",
         ]
     )
@@ -334,11 +334,11 @@ def test_the_dutch_pages_work_at_375_pixels_wide(
     assert phone.locator("html").get_attribute("lang") == "nl"
     screenshot(phone, "phone-nl-1-start")
     hash_files(phone, THREE_IMAGES)
-    phone.get_by_role("button", name="Vingerafdrukken versturen en melding starten").click()
+    phone.get_by_role("button", name="Vingerafdrukken versturen en zaak starten").click()
     expect(phone.locator("#opened")).to_be_visible()
     total = sum(expected_counts(THREE_IMAGES).values())
     expect(phone.locator("#opened-result")).to_have_text(
-        f"Klaar: {total} vingerafdrukken toegevoegd aan je melding (0 zaten er al in)."
+        f"Klaar: {total} vingerafdrukken toegevoegd aan je zaak (0 zaten er al in)."
     )
     screenshot(phone, "phone-nl-2-case-opened")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
@@ -347,12 +347,12 @@ def test_the_dutch_pages_work_at_375_pixels_wide(
         phone.locator("#opened-pin").inner_text(),
     )
     phone.goto(live_server + "/nl/status")
-    phone.get_by_label("Meldingsnummer").fill(credentials[0])
+    phone.get_by_label("Zaaknummer").fill(credentials[0])
     phone.get_by_label("Pincode").fill(credentials[1])
-    phone.get_by_role("button", name="Melding bekijken").click()
+    phone.get_by_role("button", name="Zaak bekijken").click()
     timeline = phone.get_by_role("list", name="Wat er is gebeurd").get_by_role("listitem")
     expect(timeline.locator("span")).to_have_text(
-        ["Je hebt deze melding gestart.", f"{total} vingerafdrukken staan in de hashbank."]
+        ["Je hebt deze zaak gestart.", f"{total} vingerafdrukken staan in de hashbank."]
     )
     screenshot(phone, "phone-nl-3-status")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
@@ -378,9 +378,9 @@ def test_pages_with_results_have_no_serious_accessibility_violations(
     credentials = open_case(page, live_server, network, "axe")
     assert serious_accessibility_violations(page) == []
     page.goto(live_server + "/nl/status")
-    page.get_by_label("Meldingsnummer").fill(credentials["case_id"])
+    page.get_by_label("Zaaknummer").fill(credentials["case_id"])
     page.get_by_label("Pincode").fill(credentials["pin"])
-    page.get_by_role("button", name="Melding bekijken").click()
+    page.get_by_role("button", name="Zaak bekijken").click()
     expect(page.locator("#status-timeline li")).to_have_count(2)
     assert serious_accessibility_violations(page) == []
     page.goto(live_server + "/status")

@@ -116,7 +116,7 @@ def test_the_dutch_recover_page_at_375_px_explains_a_refusal_and_a_pause_alike(
     shown = []
     for case_id in ("ABCD-EFGH-JKMN", opened["case_id"]):
         for _ in range(runtime.lockout.failures if case_id == opened["case_id"] else 1):
-            phone.get_by_label("Meldingsnummer").fill(case_id)
+            phone.get_by_label("Zaaknummer").fill(case_id)
             phone.get_by_label("Herstelcode").fill("0000-0000-0000-0000")
             phone.get_by_role("button", name="Nieuwe pincode instellen").click()
             expect(phone.get_by_role("alert")).to_have_text(refusal)
@@ -141,7 +141,7 @@ def test_the_dutch_start_page_shows_the_codes_at_375_px(
 ) -> None:
     phone.goto(live_server + "/nl/")
     hash_files(phone, THREE_IMAGES[:1])
-    phone.get_by_role("button", name="Vingerafdrukken versturen en melding starten").click()
+    phone.get_by_role("button", name="Vingerafdrukken versturen en zaak starten").click()
     expect(phone.locator("#opened")).to_be_visible()
     expect(phone.locator("#recovery-codes li")).to_have_count(6)
     expect(phone.get_by_role("heading", name="Herstelcodes")).to_be_visible()

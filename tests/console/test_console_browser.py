@@ -154,7 +154,7 @@ def test_a_caseworker_takes_a_match_to_a_sent_take_it_down_notice(
     page.get_by_role("navigation").get_by_role("link", name="Notices").click()
     expect(page.locator("tr.overdue")).to_have_count(1)
     page.get_by_role("button", name="Nederlands").click()
-    expect(page.get_by_role("heading", name="Meldingen")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verwijderverzoeken")).to_be_visible()
     shot(page, "09-notices-in-dutch")
 
     errors = page.evaluate("[...document.querySelectorAll('img, script, iframe')].length")

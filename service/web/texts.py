@@ -1,0 +1,214 @@
+"""Texts of the victim pages that are not in a template: what app.js shows, support links.
+
+app.js gets ``SCRIPT_MESSAGES`` translated, as JSON embedded in the page, and fills in their
+``{name}`` placeholders itself; the templates hold every other text as ``_("...")``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hashing.translations import N_
+
+
+@dataclass(frozen=True, slots=True)
+class SupportLink:
+    """An organisation that helps, with the words to say what it does."""
+
+    name: str
+    url: str
+    about: str
+
+
+SUPPORT = (
+    SupportLink(
+        "StopNCII.org",
+        "https://stopncii.org",
+        N_("Worldwide: stops intimate images from being shared on the platforms that take part."),
+    ),
+    SupportLink(
+        "Revenge Porn Helpline",
+        "https://revengepornhelpline.org.uk",
+        N_("United Kingdom: advice and help with getting images removed."),
+    ),
+    SupportLink(
+        "Helpwanted.nl",
+        "https://www.helpwanted.nl",
+        N_("The Netherlands: advice and help when images of you are online."),
+    ),
+    SupportLink(
+        "Take It Down (NCMEC)",
+        "https://takeitdown.ncmec.org",
+        N_("For images taken when you were under 18."),
+    ),
+)
+
+SCRIPT_MESSAGES = {
+    "progress": N_("Making fingerprints: {done} of {total}"),
+    "progress_done": N_("Done: {total} files, {count} fingerprints ready to send."),
+    "waiting": N_("Waiting"),
+    "working": N_("Making fingerprints…"),
+    "stage_digests": N_("Making exact-copy fingerprints…"),
+    "stage_decode": N_("Reading the image…"),
+    "stage_pdq": N_("Making the PDQ similarity fingerprint…"),
+    "stage_phash": N_("Making the pHash similarity fingerprint…"),
+    "stage_trimmed": N_("Making fingerprints of the image without its borders…"),
+    "ready": N_("Fingerprints ready"),
+    "quality": N_("detail score {quality} of 100"),
+    "exact_only": N_("Only exact-copy fingerprints:"),
+    "no_pdq": N_(
+        "the image has too little detail for a PDQ fingerprint; the pHash fingerprint can still "
+        "recognise copies."
+    ),
+    "not_image": N_(
+        "this is not an image this browser can read (videos and other files get exact-copy "
+        "fingerprints only)."
+    ),
+    "heic": N_(
+        "this browser cannot read HEIC photos, so only exact copies of this file are protected. "
+        "The takedown program for your computer reads HEIC and makes its full fingerprints: "
+        "takedown submit PHOTOS."
+    ),
+    "low_quality": N_("the image has too little detail for a similarity fingerprint."),
+    "too_small": N_("the image is smaller than {min} pixels on a side."),
+    "too_many_pixels": N_("the image has more than {max} million pixels."),
+    "flat": N_("the image is nearly blank."),
+    "too_big": N_("This file is larger than {mb} MB and cannot be fingerprinted in a browser."),
+    "empty": N_("This file is empty: there is nothing to fingerprint."),
+    "read_error": N_("This file could not be read."),
+    "alg_pdq": N_("Similarity (PDQ)"),
+    "alg_pdq_trimmed": N_("Similarity without borders (PDQ)"),
+    "alg_md5": N_("Exact copy (MD5)"),
+    "alg_sha256": N_("Exact copy (SHA-256)"),
+    "alg_phash": N_("Similarity (pHash)"),
+    "alg_phash_trimmed": N_("Similarity without borders (pHash)"),
+    "nothing_to_send": N_("Choose images first: there are no fingerprints to send yet."),
+    "will_send": N_("{count} fingerprints ({bytes} bytes) will be sent."),
+    "sending": N_("Sending fingerprints…"),
+    "copied": N_("Copied."),
+    "copy_failed": N_("Copying did not work. Select the case ID and PIN and copy them yourself."),
+    "need_credentials": N_("Enter your case ID and PIN."),
+    "need_confirm": N_("Tick the box to confirm first."),
+    "checking": N_("Checking…"),
+    "added": N_("Done: {added} fingerprints added to your case ({duplicates} were already in it)."),
+    "withdrawn": N_("Your case is withdrawn: {deleted} fingerprints were deleted."),
+    "status_active": N_("Active: we are looking for your images."),
+    "status_withdrawn": N_("Withdrawn: the fingerprints were deleted."),
+    "none": N_("none"),
+    "err_case_not_found": N_(
+        "No case matches this case ID and PIN, or the case is paused after too many wrong PINs. "
+        "Check both; if it is paused, try again after {time}."
+    ),
+    "err_recover_refused": N_(
+        "No case matches this case ID and recovery code, or the case is paused after too many "
+        "wrong tries. Check both (each code works only once); if it is paused, try again after "
+        "{time}."
+    ),
+    "codes_left": N_("That recovery code is now used up; {count} left."),
+    "codes_copy_failed": N_("Copying did not work. Select the codes and copy them yourself."),
+    "need_recovery": N_("Enter your case ID and a recovery code."),
+    "codes_file": N_(
+        "Recovery codes for takedown case {case_id}. Each sets a new PIN once, at {url}. Keep "
+        "them apart from the PIN."
+    ),
+    "err_case_withdrawn": N_(
+        "This case was withdrawn, so nothing can be added to it. You can open a new case."
+    ),
+    "err_invalid_fingerprints": N_("The service refused some fingerprints:"),
+    "err_too_many": N_("Too many fingerprints for one case. Choose fewer images."),
+    "err_rate_limited": N_("Too many tries from this connection. Wait a minute, then try again."),
+    "err_unavailable": N_("The service is busy or down for a moment. Please try again shortly."),
+    "err_network": N_("The service could not be reached. Check your connection and try again."),
+    "err_other": N_("Something went wrong: {message}"),
+    "file_item": N_("file {n}"),
+    "tl_opened": N_("You opened this case."),
+    "tl_fingerprints": N_("{count} fingerprints are in the hash bank."),
+    "tl_fingerprints_one": N_("1 fingerprint is in the hash bank."),
+    "tl_reported": N_("You reported {count} web addresses to check."),
+    "tl_reported_one": N_("You reported 1 web address to check."),
+    "tl_found": N_("{count} possible copies were found on {host}; a caseworker will check them."),
+    "tl_found_one": N_("A possible copy was found on {host}; a caseworker will check it."),
+    "tl_found_confirmed": N_("A caseworker confirmed {count} copies of your images on {host}."),
+    "tl_found_confirmed_one": N_("A caseworker confirmed a copy of your image on {host}."),
+    "tl_reupload": N_(
+        "{count} copies reappeared on {host} after removal; a caseworker will check them."
+    ),
+    "tl_reupload_one": N_(
+        "A copy reappeared on {host} after it was removed; a caseworker will check it."
+    ),
+    "tl_notice_sent": N_("A removal notice was sent to {platform}."),
+    "tl_acknowledged": N_("{platform} confirmed it received the notice."),
+    "tl_removed": N_("{platform} removed the image."),
+    "tl_removed_after": N_(
+        "{platform} removed the image {hours} hours after the notice; we checked that it is gone."
+    ),
+    "tl_removed_after_one": N_(
+        "{platform} removed the image 1 hour after the notice; we checked that it is gone."
+    ),
+    "tl_reported_removed": N_(
+        "A caseworker reported that {platform} removed the image; we are checking that it is gone."
+    ),
+    "tl_refused": N_("{platform} refused; your caseworker will escalate."),
+    "tl_no_response": N_("{platform} did not answer in time."),
+    "tl_checked_still_there": N_("We checked {platform}: the image is still there."),
+    "tl_checked_gone": N_("We checked {platform}: the image is gone."),
+    "tl_checked_error": N_(
+        "We tried to check {platform} but could not reach it; we will try again."
+    ),
+    "tl_overdue": N_("{platform} missed its deadline; your caseworker is taking the next step."),
+    "tl_reupload_checked": N_("We checked {host} for re-uploads {count} times since {since}."),
+    "tl_reupload_checked_one": N_("We checked {host} for re-uploads once since {since}."),
+    "tl_withdrawn": N_("You withdrew this case; its fingerprints were deleted."),
+    "notify_state_off": N_("Notes are off."),
+    "notify_state_email": N_("Notes go by e-mail to {address}."),
+    "notify_state_webhook": N_("Notes go to the webhook at {address}."),
+    "notify_failing": N_("The last note could not be delivered. Check the address."),
+    "notify_need_address": N_("Enter the e-mail address or web address first."),
+    "notify_saved": N_("Saved."),
+    "report_need_urls": N_("Enter at least one web address."),
+    "report_too_many": N_(
+        "That is {count} addresses; at most {max} can be sent at a time. Send the rest in a "
+        "second report."
+    ),
+    "report_bad_lines": N_(
+        "These lines are not web addresses starting with https:// or http://: {lines}."
+    ),
+    "report_refused": N_("The service cannot check some addresses:"),
+    "report_line": N_("line {n}"),
+    "report_sending": N_("Sending the addresses…"),
+    "report_sent": N_("Sent. This list updates by itself until every address is checked."),
+    "report_all_done": N_("Every address has been checked."),
+    "report_stalled": N_(
+        "Checking takes longer than usual. Check your case again later to see the results."
+    ),
+    "rp_queued": N_("Waiting to be checked."),
+    "rp_checking": N_("Being checked now."),
+    "rp_retrying": N_("Not checked yet because {why}; we will try again."),
+    "rp_found": N_("Checked: {count} images matching yours found."),
+    "rp_found_one": N_("Checked: 1 image matching yours found."),
+    "rp_nothing_found": N_("Checked: nothing of yours found ({checked} images compared)."),
+    "rp_nothing_found_one": N_("Checked: nothing of yours found (1 image compared)."),
+    "rp_unreadable": N_("Checked: {found} images found there, but none could be read."),
+    "rp_unreadable_one": N_("Checked: 1 image found there, but it could not be read."),
+    "rp_no_images": N_("Checked: no images found at this address."),
+    "rp_failed": N_("Could not be checked because {why}."),
+    "why_invalid_url": N_("the address is not valid"),
+    "why_unsupported_scheme": N_("only http and https addresses can be checked"),
+    "why_blocked_address": N_("it leads to a private or internal network, which we never visit"),
+    "why_blocked_port": N_("it uses a port we do not visit (only the usual web ports 80 and 443)"),
+    "why_dns_error": N_("no website by that name exists"),
+    "why_dns_timeout": N_("looking up the website's name took too long"),
+    "why_connect_error": N_("the website could not be reached"),
+    "why_timeout": N_("the website did not answer in time"),
+    "why_too_large": N_("the file there is too large to check"),
+    "why_too_many_redirects": N_("the address sends us on to other addresses too many times"),
+    "why_http_error": N_("the website answered with an error instead of the page"),
+    "why_not_an_image": N_("what is there is not an image we can read"),
+    "why_unsupported_content": N_("what is there is neither a web page nor an image"),
+    "why_unsupported_encoding": N_("the website sent it in a form we cannot read"),
+    "why_image_too_large": N_("the image is too large to check safely"),
+    "why_image_too_small": N_("the image is too small to compare"),
+    "why_decode_error": N_("the image there is damaged or cannot be read"),
+    "why_worker_crashed": N_("checking it failed several times, so we stopped trying"),
+    "why_other": N_("something went wrong on our side"),
+}
