@@ -36,7 +36,14 @@ from hashing.batches import (
 from hashing.images import victim_formats
 from hashing.ledger import Ledger, ledger_path, write_private
 from hashing.progress import ProgressBar
-from hashing.translations import N_, activate, gettext, locale_from_environment, ngettext
+from hashing.translations import (
+    N_,
+    activate,
+    active_locale,
+    gettext,
+    locale_from_environment,
+    ngettext,
+)
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_SECONDS = 60
@@ -208,6 +215,8 @@ class Client:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.server + path, data=data, method=method)  # noqa: S310
         request.add_header("Accept", "application/json")
+        # The service tells timelines and progress in this terminal's language.
+        request.add_header("Accept-Language", active_locale())
         if data is not None:
             request.add_header("Content-Type", "application/json")
         if auth is not None:

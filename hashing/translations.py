@@ -32,8 +32,7 @@ LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands"}
 # The variables GNU gettext reads, strongest first: the first one set decides.
 _LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-# None until an entry point activates a language: English.
-_active: ContextVar[_gettext.NullTranslations | None] = ContextVar("translation", default=None)
+_active: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
 
 @cache
@@ -80,17 +79,22 @@ def locale_from_environment(environ: Mapping[str, str]) -> str:
 
 def activate(locale: str) -> None:
     """Make ``gettext`` and ``ngettext`` speak this locale in this process (command lines)."""
-    _active.set(translation(locale))
+    _active.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def active_locale() -> str:
+    """The language ``activate`` chose (English before any)."""
+    return _active.get()
 
 
 def gettext(message: str) -> str:
     """The message in the active language."""
-    return (_active.get() or translation(DEFAULT_LOCALE)).gettext(message)
+    return translation(_active.get()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of the message for ``count``, in the active language."""
-    return (_active.get() or translation(DEFAULT_LOCALE)).ngettext(singular, plural, count)
+    return translation(_active.get()).ngettext(singular, plural, count)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"

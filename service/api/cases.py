@@ -18,6 +18,7 @@ from service.api.schemas import (
     RecoverIn,
     TimelineEventOut,
 )
+from service.api.sentences import ClientLocale, timeline_text
 from service.deps import (
     CurrentCase,
     RuntimeDep,
@@ -77,8 +78,8 @@ def _spend_fingerprints(request: Request, runtime: Runtime, count: int) -> None:
 
 
 @router.get("/case", responses=error_responses(401, 403, 429, 503))
-def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
-    """The status of the case named by the credentials."""
+def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> CaseStatusOut:
+    """The status of the case named by the credentials; its timeline in the Accept-Language."""
     summary = cases.case_status(session, case=case)
     return CaseStatusOut(
         case_id=format_case_id(summary.case_id),
@@ -88,7 +89,12 @@ def read_case(case: CurrentCase, session: SessionDep) -> CaseStatusOut:
         fingerprints=summary.fingerprints_by_algorithm,
         recovery_codes_left=cases.recovery_codes_left(session, case=case),
         timeline=[
-            TimelineEventOut(at=event.at, kind=event.kind, text=event.text, params=event.params)
+            TimelineEventOut(
+                at=event.at,
+                kind=event.kind,
+                text=timeline_text(event.kind, event.params, event.text, locale),
+                params=event.params,
+            )
             for event in case_timeline(session, case=case)
         ],
     )

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from casework import progress, reports
 from casework.models import Report
 from service.api.schemas import ReportIn, ReportItemOut, ReportOut, ReportsOut
+from service.api.sentences import ClientLocale, progress_text
 from service.deps import CurrentReporter, QueueDep, RateLimiterDep, RuntimeDep, SessionDep
 from service.errors import error_responses
 from workers.reports import schedule_items
@@ -26,6 +27,7 @@ RECENT_REPORTS = 5
 def create_report(
     body: ReportIn,
     reporter: CurrentReporter,
+    locale: ClientLocale,
     session: SessionDep,
     runtime: RuntimeDep,
     redis: QueueDep,
@@ -55,24 +57,30 @@ def create_report(
     )
     # Runs after the response, so after the commit.
     background.add_task(schedule_items, redis, [item.id for item in report.items])
-    return _report_out(session, report, reporter)
+    return _report_out(session, report, reporter, locale)
 
 
 @router.get("/reports", responses=error_responses(401, 403, 429, 503))
-def list_reports(reporter: CurrentReporter, session: SessionDep) -> ReportsOut:
+def list_reports(
+    reporter: CurrentReporter, locale: ClientLocale, session: SessionDep
+) -> ReportsOut:
     """Your newest reports (at most five) and the state of each of their URLs."""
     found = reports.list_reports(session, reporter=reporter, limit=RECENT_REPORTS)
-    return ReportsOut(reports=[_report_out(session, report, reporter) for report in found])
+    return ReportsOut(reports=[_report_out(session, report, reporter, locale) for report in found])
 
 
 @router.get("/reports/{report_id}", responses=error_responses(401, 403, 404, 429, 503))
-def read_report(report_id: str, reporter: CurrentReporter, session: SessionDep) -> ReportOut:
+def read_report(
+    report_id: str, reporter: CurrentReporter, locale: ClientLocale, session: SessionDep
+) -> ReportOut:
     """The state of each URL of a report you made."""
     report = reports.require_report(session, public_id=report_id, reporter=reporter)
-    return _report_out(session, report, reporter)
+    return _report_out(session, report, reporter, locale)
 
 
-def _report_out(session: Session, report: Report, reporter: reports.Reporter) -> ReportOut:
+def _report_out(
+    session: Session, report: Report, reporter: reports.Reporter, locale: str
+) -> ReportOut:
     # A victim sees matches with their own case only; a flagger sees that something matched.
     case_id = reporter.case.id if reporter.case is not None else None
     matching = progress.images_matching(session, items=report.items, case_id=case_id)
@@ -91,7 +99,15 @@ def _report_out(session: Session, report: Report, reporter: reports.Reporter) ->
                 matches=matching.get(item.id, 0),
                 progress=said.kind.value,
                 finished=said.finished,
-                text=said.text,
+                text=progress_text(
+                    kind=said.kind.value,
+                    reason=item.reason,
+                    matches=matching.get(item.id, 0),
+                    checked=item.images_hashed,
+                    found=item.images_found,
+                    english=said.text,
+                    locale=locale,
+                ),
             )
         )
     return ReportOut(report_id=report.public_id, created_at=report.created_at, items=items)

@@ -63,3 +63,9 @@ def test_a_dutch_terminal_gets_its_case_id_pin_and_recovery_codes_told_in_dutch(
     assert "Herstelcodes (elk zet één keer een kwijtgeraakte pincode opnieuw" in out
     assert "Klaar: alle 2 foto's zitten in zaak " in out
     assert "Case ID" not in out and "photos" not in out
+    assert contextvars.copy_context().run(main, ["status", "--credentials", str(saved)]) == 0
+    status = capsys.readouterr().out
+    assert "Geopend: " in status and "Herstelcodes over: 6" in status
+    # The service tells the timeline in the language the CLI asks for (Accept-Language).
+    assert "Wat er is gebeurd:" in status and "Je hebt deze zaak gestart." in status
+    assert "You opened" not in status
