@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from casework import installation
 from hashing.cli import CliError, add_victim_commands, run
-from hashing.translations import activate, locale_from_environment
+from hashing.translations import activate, gettext, locale_from_environment
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
@@ -34,7 +34,10 @@ SHUTDOWN_GRACE_SECONDS = 15
 
 def _service_modules_missing() -> CliError:
     return CliError(
-        "this command needs the service extras: pip install 'takedown[service]' (make run does it)"
+        gettext(
+            "this command needs the service extras: pip install 'takedown[service]' "
+            "(make run does it)"
+        )
     )
 
 
@@ -127,7 +130,7 @@ def command_migrate(_args: argparse.Namespace) -> int:
     except ImportError:
         raise _service_modules_missing() from None
     migrate(get_settings().database_url)
-    print("database schema is up to date")
+    print(gettext("database schema is up to date"))
     return 0
 
 
@@ -176,10 +179,11 @@ def command_up(args: argparse.Namespace) -> int:
     try:
         if _wait_until_serving(args.host, args.port, children, lambda: stopping):
             print(
-                f"takedown is running at {url} (API docs at {url}/docs); data in {data}.\n"
-                f"In another terminal in this folder: {_command_name()} hash photos/, "
-                f"{_command_name()} submit photos/, {_command_name()} --help. "
-                "Press Ctrl-C to stop.",
+                gettext(
+                    "takedown is running at {url} (API docs at {url}/docs); data in {data}.\n"
+                    "In another terminal in this folder: {command} hash photos/, "
+                    "{command} submit photos/, {command} --help. Press Ctrl-C to stop."
+                ).format(url=url, data=data, command=_command_name()),
                 flush=True,
             )
         while not stopping and all(child.poll() is None for child in children):
@@ -190,9 +194,12 @@ def command_up(args: argparse.Namespace) -> int:
         lock.close()
     failed = [name for name, child in named.items() if child.returncode not in (0, -15, -2)]
     if failed and not stopping:
-        print(f"takedown: {', '.join(failed)} stopped unexpectedly", file=sys.stderr)
+        print(
+            gettext("takedown: {names} stopped unexpectedly").format(names=", ".join(failed)),
+            file=sys.stderr,
+        )
         return 1
-    print("takedown stopped.")
+    print(gettext("takedown stopped."))
     return 0
 
 
@@ -204,8 +211,10 @@ def _lock_data_dir(data: Path) -> TextIO:
     except BlockingIOError:
         handle.close()
         raise CliError(
-            f"another `takedown up` is already running with {data}; stop it first (Ctrl-C in "
-            "its terminal)"
+            gettext(
+                "another `takedown up` is already running with {data}; stop it first (Ctrl-C "
+                "in its terminal)"
+            ).format(data=data)
         ) from None
     return handle
 
@@ -216,11 +225,17 @@ def _check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
-                raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+                raise CliError(
+                    gettext("cannot listen on {host}:{port}: {reason}").format(
+                        host=host, port=port, reason=error.strerror
+                    )
+                ) from None
             raise CliError(
-                f"port {port} on {host} is already in use (another takedown, or another "
-                f"program); choose another with `takedown up --port {port + 1}` or "
-                f"`make run PORT={port + 1}`"
+                gettext(
+                    "port {port} on {host} is already in use (another takedown, or another "
+                    "program); choose another with `takedown up --port {next}` or "
+                    "`make run PORT={next}`"
+                ).format(port=port, host=host, next=port + 1)
             ) from None
 
 

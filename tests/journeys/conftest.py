@@ -32,9 +32,17 @@ STARTUP_SECONDS = 120
 COMMAND_SECONDS = 120
 
 
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
 def user_environment() -> dict[str, str]:
-    """This shell's environment without any TAKEDOWN_* setting."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("TAKEDOWN_")}
+    """This shell's environment without any TAKEDOWN_* setting, in English (the tests read it)."""
+    kept = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TAKEDOWN_") and k not in LOCALE_VARIABLES
+    }
+    return kept | {"LANG": "C.UTF-8"}
 
 
 class Installation:

@@ -155,3 +155,18 @@ def test_make_run_passes_its_port_and_installs_only_what_running_needs() -> None
         line for line in planned.splitlines() if "pip install" in line and "-e" in line
     )
     assert "'.[service]'" in install_line
+
+
+def test_the_operator_commands_speak_the_terminal_s_language(
+    installation: Installation, tmp_path: Path
+) -> None:
+    dutch = subprocess.run(
+        [TAKEDOWN, "up", "--port", str(installation.port)],
+        cwd=tmp_path,
+        env=user_environment() | {"LANG": "nl_NL.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dutch.returncode == 1
+    assert f"poort {installation.port} op 127.0.0.1 is al in gebruik" in dutch.stderr
