@@ -41,12 +41,18 @@ run: install-run
 
 # Texts people read (docs/glossary.md): the messages the code marks go into every catalogue,
 # then each .po (what a translator edits) is compiled to the .mo that is shipped beside it.
+# Letters to platforms have their own template, letters.pot, and no translation yet.
 .PHONY: translations
 translations: install
 	pot=$$(mktemp) && $(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
 	  -o $$pot . && $(BIN)/pybabel --quiet update -i $$pot -d hashing/locales -D takedown \
 	  --ignore-obsolete; status=$$?; rm -f $$pot; exit $$status
 	$(BIN)/pybabel compile --statistics -d hashing/locales -D takedown
+	$(BIN)/pybabel --quiet extract -F babel-letters.cfg --no-location --sort-output \
+	  --header-comment "$$(cat casework/letters/TRANSLATORS)" -o hashing/locales/letters.pot .
+	if ls hashing/locales/*/LC_MESSAGES/letters.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel --quiet update -i hashing/locales/letters.pot -d hashing/locales -D letters \
+	  --ignore-obsolete && $(BIN)/pybabel compile --statistics -d hashing/locales -D letters; fi
 
 # Accuracy and speed against the references, one script after another (~20 min on 2 cores);
 # tables in benchmarks/results/*.md, copied into benchmarks/README.md. Needs wrk (Debian); the

@@ -2,16 +2,22 @@
 
 Letters are ``<regime>-subject.txt.j2`` and ``<regime>-body.txt.j2`` rendered with
 StrictUndefined, so a field a template expects and the notice lacks fails loudly instead of
-printing nothing. They are in English: the platforms' notice teams read it.
+printing nothing. They are in English: the platforms' notice teams read it. Their sentences are
+gettext messages of their own catalogue domain, ``letters`` (template
+hashing/locales/letters.pot, extracted with babel-letters.cfg by ``make translations``), kept
+apart from the pages' catalogue because a letter in another language is legal text that needs a
+lawyer's review first: no language has one yet (docs/glossary.md).
 """
 
 from __future__ import annotations
 
+import gettext
 import json
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
@@ -20,8 +26,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from casework.db import utcnow
 from casework.models import Organisation, Takedown
 from casework.regimes import FIELDS, spec
+from hashing.translations import DEFAULT_LOCALE, LOCALES_DIR
 
 LETTERS = Path(__file__).with_name("letters")
+#: The gettext domain of the letters' sentences, apart from the pages' ``takedown``.
+LETTERS_DOMAIN = "letters"
 #: A Unicode TrueType font for PDFs when the system has one (Debian: fonts-dejavu-core); without
 #: it, text falls back to the PDF core font, which only covers Latin-1.
 UNICODE_FONTS = (
@@ -31,12 +40,26 @@ UNICODE_FONTS = (
 PDF_FONT_SIZE = 10.5
 PDF_LINE_MM = 5.2
 
-_environment = Environment(
-    loader=FileSystemLoader(LETTERS),
-    undefined=StrictUndefined,
-    autoescape=False,  # noqa: S701 - plain-text letters; nothing here is HTML
-    keep_trailing_newline=True,
-)
+
+@cache
+def _environment(language: str, catalogues: Path) -> Environment:
+    """Templates that speak ``language``: English, or a letters catalogue in ``catalogues``."""
+    environment = Environment(
+        loader=FileSystemLoader(LETTERS),
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 - plain-text letters; nothing here is HTML
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    translations = (
+        gettext.NullTranslations()
+        if language == DEFAULT_LOCALE
+        # A language without a reviewed letters catalogue writes the English letter.
+        else gettext.translation(LETTERS_DOMAIN, catalogues, [language], fallback=True)
+    )
+    # The i18n extension adds this method when it is loaded; Jinja2's types do not know it.
+    environment.install_gettext_translations(translations, newstyle=False)  # type: ignore[attr-defined]
+    return environment
 
 
 @dataclass(frozen=True)
@@ -53,8 +76,14 @@ def notice_fields(takedown: Takedown) -> dict[str, str]:
     return {name: str(stored.get(name, "")) for name in FIELDS}
 
 
-def render_letter(takedown: Takedown, *, organisation: Organisation) -> Letter:
-    """The letter for the notice as it stands."""
+def render_letter(
+    takedown: Takedown,
+    *,
+    organisation: Organisation,
+    language: str = DEFAULT_LOCALE,
+    catalogues: Path = LOCALES_DIR,
+) -> Letter:
+    """The letter for the notice as it stands, in ``language`` when its catalogue has it."""
     context = {
         "fields": notice_fields(takedown),
         "platform": takedown.platform,
@@ -65,8 +94,9 @@ def render_letter(takedown: Takedown, *, organisation: Organisation) -> Letter:
         "date": (takedown.approved_at or utcnow()).date().isoformat(),
         "regime": spec(takedown.regime),
     }
-    subject = _environment.get_template(f"{takedown.regime}-subject.txt.j2").render(context)
-    body = _environment.get_template(f"{takedown.regime}-body.txt.j2").render(context)
+    environment = _environment(language, catalogues)
+    subject = environment.get_template(f"{takedown.regime}-subject.txt.j2").render(context)
+    body = environment.get_template(f"{takedown.regime}-body.txt.j2").render(context)
     return Letter(subject=" ".join(subject.split()), body=_tidy(body))
 
 
