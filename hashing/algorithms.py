@@ -28,6 +28,7 @@ from hashing.images import (
     RejectionReason,
     decode_image,
 )
+from hashing.translations import N_, gettext
 
 # Meta's recommendation (pdq/README.md) and python-threatexchange's QUALITY_THRESHOLD.
 PDQ_QUALITY_MIN = 50
@@ -98,10 +99,14 @@ def degeneracy(fp: Fingerprint) -> str | None:
     if fp.algorithm.perceptual:
         ones, bits = fp.bits.bit_count(), fp.algorithm.bits
         if ones < bits // 8 or ones > 7 * bits // 8:
-            return f"{ones} of {bits} bits set: the image is nearly blank or flat"
+            return gettext("{ones} of {bits} bits set: the image is nearly blank or flat").format(
+                ones=ones, bits=bits
+            )
     known = _DENYLIST.get(fp)
     if known is not None:
-        return f"this is the {fp.algorithm} of {known}, which would match unrelated content"
+        return gettext(
+            "this is the {algorithm} of {known}, which would match unrelated content"
+        ).format(algorithm=fp.algorithm, known=gettext(known))
     return None
 
 
@@ -133,7 +138,9 @@ def hash_file(
 
     pdq_fp, quality = pdq(img)
     if quality < PDQ_QUALITY_MIN:
-        message = f"pdq quality {quality} is below {PDQ_QUALITY_MIN}: too little detail to match"
+        message = gettext(
+            "pdq quality {quality} is below {minimum}: too little detail to match"
+        ).format(quality=quality, minimum=PDQ_QUALITY_MIN)
         refused.append(Refusal(Algorithm.PDQ, "low_quality", message))
     else:
         keep(pdq_fp)
@@ -232,15 +239,15 @@ def _denylist() -> dict[Fingerprint, str]:
     size = (256, 256)
     gradient = Image.linear_gradient("L").resize(size).convert("RGB")
     synthetic = {
-        "a black image": Image.new("RGB", size, (0, 0, 0)),
-        "a white image": Image.new("RGB", size, (255, 255, 255)),
-        "a grey image": Image.new("RGB", size, (128, 128, 128)),
-        "a vertical gradient": gradient,
-        "a reversed vertical gradient": gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
-        "a horizontal gradient": gradient.transpose(Image.Transpose.ROTATE_90),
-        "a reversed horizontal gradient": gradient.transpose(Image.Transpose.ROTATE_270),
+        N_("a black image"): Image.new("RGB", size, (0, 0, 0)),
+        N_("a white image"): Image.new("RGB", size, (255, 255, 255)),
+        N_("a grey image"): Image.new("RGB", size, (128, 128, 128)),
+        N_("a vertical gradient"): gradient,
+        N_("a reversed vertical gradient"): gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+        N_("a horizontal gradient"): gradient.transpose(Image.Transpose.ROTATE_90),
+        N_("a reversed horizontal gradient"): gradient.transpose(Image.Transpose.ROTATE_270),
     }
-    denied = {md5_of(b""): "an empty file", sha256_of(b""): "an empty file"}
+    denied = {md5_of(b""): N_("an empty file"), sha256_of(b""): N_("an empty file")}
     for description, img in synthetic.items():
         denied[pdq(img)[0]] = description
         denied[phash(img)] = description

@@ -23,6 +23,8 @@ from typing import Literal
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from hashing.translations import gettext
+
 # TIFF is here because scanners and some phones export it; SVG, EPS (Ghostscript), PSD, PDF,
 # FITS and FPX stay out: they are the formats Pillow's own security advisories keep hitting.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
@@ -131,11 +133,17 @@ def _check_size(image: Image.Image, *, max_pixels: int, min_side: int) -> None:
     width, height = image.size
     if width * height > max_pixels:
         raise ImageRejected(
-            "too_large", f"the image is {width}x{height}, over the limit of {max_pixels} pixels"
+            "too_large",
+            gettext("the image is {width}x{height}, over the limit of {limit} pixels").format(
+                width=width, height=height, limit=max_pixels
+            ),
         )
     if min(width, height) < min_side:
         raise ImageRejected(
-            "too_small", f"the image is {width}x{height}, under the minimum of {min_side} px a side"
+            "too_small",
+            gettext("the image is {width}x{height}, under the minimum of {side} px a side").format(
+                width=width, height=height, side=min_side
+            ),
         )
 
 
@@ -173,14 +181,18 @@ def _guarded() -> Iterator[None]:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageRejected(
-                "too_large", "the image declares more pixels than Pillow will decode"
+                "too_large", gettext("the image declares more pixels than Pillow will decode")
             ) from error
         except UnidentifiedImageError as error:
             allowed = ", ".join(ALLOWED_FORMATS)
             raise ImageRejected(
-                "unsupported_format", f"not an image in an accepted format ({allowed})"
+                "unsupported_format",
+                gettext("not an image in an accepted format ({formats})").format(formats=allowed),
             ) from error
         except _DECODE_ERRORS as error:
             raise ImageRejected(
-                "decode_error", f"the image data is corrupt or truncated: {str(error)[:120]}"
+                "decode_error",
+                gettext("the image data is corrupt or truncated: {detail}").format(
+                    detail=str(error)[:120]
+                ),
             ) from error

@@ -69,3 +69,12 @@ def test_a_dutch_terminal_gets_its_case_id_pin_and_recovery_codes_told_in_dutch(
     # The service tells the timeline in the language the CLI asks for (Accept-Language).
     assert "Wat er is gebeurd:" in status and "Je hebt deze zaak gestart." in status
     assert "You opened" not in status
+
+
+def test_why_a_photo_is_too_plain_to_match_is_told_in_the_terminals_language() -> None:
+    plain = Path(__file__).resolve().parents[1] / "vectors" / "pdq" / "images" / "q0003.jpg"
+    dutch = run_hashing(["hash", str(plain)], "nl_NL.UTF-8")
+    english = run_hashing(["hash", str(plain)], "C.UTF-8")
+    assert dutch.returncode == english.returncode == 0
+    assert "pdq-kwaliteit 3 is lager dan 50: te weinig detail om te vergelijken" in dutch.stdout
+    assert "pdq quality 3 is below 50: too little detail to match" in english.stdout
