@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +21,25 @@ from redis import Redis
 from casework.settings import Settings
 
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
+API_START_SECONDS = 60
+
+
+def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`takedown api` on a port, stdout and stderr appended to log, once /readyz answers."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [TAKEDOWN, "api", "--port", str(port)], env=env, stdout=output, stderr=output
+        )
+    deadline = time.monotonic() + API_START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - loopback
+                f"http://127.0.0.1:{port}/readyz", timeout=2
+            ):
+                return process
+        except OSError:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from redis import Redis
 from casework.settings import Settings
 from hashing.images import MAX_IMAGE_PIXELS
 from tests.conftest import SHARED, free_port
-from tests.harness import TAKEDOWN, encode, worker_environment
+from tests.harness import encode, start_api, worker_environment
 from tests.platforms.conftest import PlatformKeys, bearer
 
 PHOTO = sorted((SHARED / "corpus" / "dev").glob("*.jpg"))[0]
@@ -51,19 +49,8 @@ def api(settings: Settings, redis: Redis, tmp_path: Path) -> Iterator[Api]:
         "TAKEDOWN_CHECK_IMAGE_MEMORY_MB": str(MEMORY_MB),
     }
     log = tmp_path / "api.log"
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [TAKEDOWN, "api", "--port", str(port)], env=env, stdout=output, stderr=output
-        )
+    process = start_api(env, port, log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2):  # noqa: S310 - loopback
-                break
-        except OSError:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
     yield Api(url, psutil.Process(process.pid))
     process.terminate()
     process.wait(timeout=60)

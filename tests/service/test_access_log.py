@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import socket
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ from redis import Redis
 
 from casework.settings import Settings
 from tests.conftest import free_port
-from tests.harness import TAKEDOWN, worker_environment
+from tests.harness import start_api, worker_environment
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -35,22 +33,8 @@ def api(settings: Settings, redis: Redis, tmp_path: Path) -> Iterator[Api]:
     """`takedown api` in its own process, its stdout and stderr in one file."""
     port = free_port()
     log = tmp_path / "api.log"
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [TAKEDOWN, "api", "--port", str(port)],
-            env=worker_environment(settings),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_api(worker_environment(settings), port, log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2):  # noqa: S310 - loopback
-                break
-        except OSError:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
     yield Api(url, port, log)
     process.terminate()
     process.wait(timeout=30)
