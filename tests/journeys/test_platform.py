@@ -40,3 +40,20 @@ def test_a_key_issued_by_the_cli_checks_uploads_on_the_running_api_at_once(
     results = answer["results"]
     assert isinstance(results, list)
     assert results[0]["verdict"] == "match"
+
+
+def test_a_flagger_key_issued_by_the_cli_reports_urls_on_the_running_api_at_once(
+    installation: Installation,
+) -> None:
+    issued = installation.takedown("flaggers", "issue", "Helpline NL").stdout
+    token = issued.splitlines()[-1]
+    request = urllib.request.Request(  # noqa: S310
+        installation.url + "/v1/reports",
+        data=json.dumps({"urls": ["https://leak.example/page"]}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        assert response.status in (200, 201, 202)
+        report = json.loads(response.read())
+    assert [item["url"] for item in report["items"]] == ["https://leak.example/page"]
