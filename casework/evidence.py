@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from casework import audit
 from casework.credentials import format_case_id
 from casework.db import utcnow
-from casework.errors import NotFound
+from casework.errors import BundleInvalid, NotFound
 from casework.followup import Purpose
 from casework.models import (
     AuditEvent,
@@ -55,10 +55,6 @@ from hashing.fingerprint import Algorithm
 BUNDLE_FORMAT = "takedown-evidence/1"
 SIGNATURE_ALGORITHM = "Ed25519"
 _KEY_PURPOSE = b"takedown evidence signing v1"
-
-
-class BundleInvalid(Exception):
-    """An evidence file that does not verify; the message says why."""
 
 
 @dataclass(frozen=True)

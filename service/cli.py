@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from casework import installation
+from casework.errors import SecretsExist
 from hashing.cli import CliError, add_victim_commands, run
 from hashing.translations import activate, gettext, locale_from_environment
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
-from service.secrets_folder import SecretsExist, write_secrets
+from service.secrets_folder import write_secrets
 
 DEFAULT_PORT = 8000
 SHUTDOWN_GRACE_SECONDS = 15
@@ -116,7 +117,7 @@ def command_init(args: argparse.Namespace) -> int:
     try:
         written = write_secrets(Path(args.dir), database_host=args.database_host, owner=args.owner)
     except SecretsExist as error:
-        raise CliError(f"these secrets exist already, nothing was written: {error}") from None
+        raise CliError(str(error)) from None
     for path in written:
         print(f"wrote {path} (readable by its owner only)")
     return 0

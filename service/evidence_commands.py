@@ -104,6 +104,7 @@ def command_evidence_export(args: argparse.Namespace) -> int:
 def command_evidence_verify(args: argparse.Namespace) -> int:
     """Verify a bundle; exit 1 if any byte changed. Needs no database or secret."""
     from casework import evidence
+    from casework.errors import BundleInvalid
 
     try:
         verified = evidence.verify_bundle(args.file.read_bytes())
@@ -111,7 +112,7 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
         raise CliError(
             gettext("cannot read {path}: {reason}").format(path=args.file, reason=error.strerror)
         ) from None
-    except evidence.BundleInvalid as error:
+    except BundleInvalid as error:
         print(gettext("evidence bundle INVALID: {reason}").format(reason=error), file=sys.stderr)
         return 1
     bundle = verified.bundle
