@@ -302,3 +302,12 @@ def list_outcomes(
             .limit(max(1, min(limit, 500)))
         ).scalars()
     )
+
+
+def position_of_outcome(session: Session, *, platform_id: int, public_id: str) -> int | None:
+    """The row position of one of this platform's outcomes (for list_outcomes' after), or None."""
+    return session.execute(
+        select(PlatformOutcome.id).where(
+            PlatformOutcome.public_id == public_id, PlatformOutcome.platform_id == platform_id
+        )
+    ).scalar_one_or_none()

@@ -7,9 +7,8 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from casework.db import database_answers
 from service.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
@@ -39,10 +38,7 @@ def healthz() -> dict[str, str]:
 )
 def readyz(runtime: RuntimeDep) -> dict[str, object] | JSONResponse:
     """Ready once the bank index is loaded and the database answers."""
-    try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not database_answers(runtime.engine):
         return JSONResponse({"status": "unavailable", "reason": "database"}, 503)
     if not runtime.bank.loaded:
         return JSONResponse({"status": "starting", "reason": "index loading"}, 503)
