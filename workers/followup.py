@@ -10,11 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
-
-from redis import Redis
-from redis.exceptions import RedisError
 
 from casework import followup
 from casework.db import transaction, utcnow
@@ -30,7 +27,6 @@ from workers.pages import extract_page_links
 from workers.queues import (
     FOLLOWUP_JOB_TIMEOUT_SECONDS,
     enqueue_removal_check,
-    enqueue_removal_checks,
     enqueue_watch_check,
     job_alive,
     removal_job_id,
@@ -44,35 +40,6 @@ logger = logging.getLogger(__name__)
 MAX_LINKS_PER_PAGE = 200
 #: A site watch stops following links after this long, well inside the job's timeout.
 CRAWL_BUDGET_SECONDS = FOLLOWUP_JOB_TIMEOUT_SECONDS // 2
-
-
-def schedule_removal_checks(
-    redis: Redis, *, takedown_id: int, deadline_at: datetime | None, grace_minutes: int
-) -> None:
-    """Queue a sent notice's removal checks; a Redis outage is logged, not raised to the user."""
-    try:
-        enqueue_removal_checks(
-            redis, takedown_id, deadline_at=deadline_at, grace=timedelta(minutes=grace_minutes)
-        )
-    except RedisError as error:
-        logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
-
-
-def schedule_watch_check(redis: Redis, *, watched_id: int) -> None:
-    """Check a newly watched URL now; the reconciler queues it if Redis is away."""
-    try:
-        enqueue_watch_check(redis, watched_id, at=None)
-    except RedisError as error:
-        logger.warning("first check of watch %d not queued: %s", watched_id, error)
-
-
-def request_removal_check(redis: Redis, *, takedown_id: int, when: str = "answered") -> None:
-    """Check a notice's URLs now because its platform answered (or a caseworker reported it
-    removed); the reconciler covers an outage."""
-    try:
-        enqueue_removal_check(redis, takedown_id, when=when)
-    except RedisError as error:
-        logger.warning("removal check of takedown %d not queued: %s", takedown_id, error)
 
 
 def probe(

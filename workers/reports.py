@@ -7,9 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from redis import Redis
-from redis.exceptions import RedisError
-
 from casework import reports
 from casework.db import transaction
 from casework.matching import find_matches
@@ -57,14 +54,6 @@ class FoundImage:
 
     url: str
     fingerprints: list[Fingerprint]
-
-
-def schedule_items(redis: Redis, item_ids: list[int]) -> None:
-    """Queue committed report items; if Redis is away, the reconciler queues them later."""
-    try:
-        enqueue_items(redis, item_ids)
-    except RedisError as error:
-        logger.warning("enqueue failed, left to the reconciler: %s", type(error).__name__)
 
 
 def fetch_and_match(item_id: int) -> None:

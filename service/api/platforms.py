@@ -45,7 +45,7 @@ from service.deps import (
     run_in_transaction,
 )
 from service.errors import error_responses
-from workers.followup import request_removal_check
+from workers.queues import request_removal_check
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
 

@@ -27,7 +27,7 @@ from hashing.translations import N_
 from service.console.pages import go, secure, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
 from service.deps import QueueDep, RuntimeDep, SessionDep
-from workers.followup import request_removal_check, schedule_removal_checks
+from workers.queues import request_removal_check, schedule_removal_checks
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

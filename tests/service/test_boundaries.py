@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import json
+import subprocess
+import sys
 from pathlib import Path
+
+from workers.queues import JOB_FUNCTIONS
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
 #: Names that build SQL statements; service/ may still catch sqlalchemy's errors.
@@ -25,3 +31,21 @@ def test_no_service_module_builds_or_runs_sql() -> None:
             if isinstance(node, ast.Attribute) and node.attr in RUNNERS:
                 found.append((path.name, node.attr))
     assert found == []
+
+
+def test_importing_the_api_imports_neither_the_fetcher_nor_the_html_parser() -> None:
+    heavy = ["workers.fetcher", "workers.pages", "selectolax", "httpcore"]
+    code = (
+        "import json, sys, service.app, service.cli; "
+        f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout) == []
+
+
+def test_every_job_name_the_api_enqueues_by_names_a_worker_function() -> None:
+    for name in JOB_FUNCTIONS:
+        module, function = name.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), function)), name
