@@ -1,8 +1,8 @@
 """Jobs that follow a sent notice through: the removal check and the re-upload watch.
 
-Both fetch through the report worker's `_collect` (same safe fetcher, same in-memory hashing)
-and match through `find_matches`, so a URL counts as still serving the image exactly when a
-fresh report of it would have matched.
+Both fetch through `collect_images` (the report job's safe fetcher and in-memory hashing) and
+match through `find_matches`, so a URL counts as still serving the image exactly when a fresh
+report of it would have matched.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from casework.models import WatchedUrl
 from casework.reports import FoundMatch
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import ImageRejected
+from workers.collection import collect_images
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetched, FetchFailed, MediaType
 from workers.pages import extract_page_links
@@ -32,7 +33,7 @@ from workers.queues import (
     removal_job_id,
     watch_job_id,
 )
-from workers.reports import IMAGE_REASONS, _collect
+from workers.reports import IMAGE_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def probe(
             links.extend(extract_page_links(fetched.body, fetched.final_url, MAX_LINKS_PER_PAGE))
 
     try:
-        found, images_seen = _collect(context, url, landed=landed)
+        found, images_seen = collect_images(context, url, landed=landed)
     except FetchFailed as failure:
         return followup.failed(url=url, reason=failure.reason.value, http_status=failure.status)
     except ImageRejected as rejection:
