@@ -25,6 +25,7 @@ from casework.checks import TOKEN_PREFIX, token_digest
 from casework.db import utcnow
 from casework.errors import InvalidInput, InvalidItems, ItemProblem, NotFound
 from casework.followup import CHECKABLE, CLAIMS_GONE
+from casework.hosts import host_of
 from casework.models import (
     Match,
     MatchToken,
@@ -37,7 +38,7 @@ from casework.models import (
     TakedownItem,
     TakedownStatus,
 )
-from casework.platforms import host_of, platform_for_host
+from casework.platforms import platform_for_host
 from casework.quarantine import NOT_INTIMATE_IMAGERY, consider_quarantine
 from casework.takedowns import TRANSITIONS
 

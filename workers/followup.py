@@ -11,11 +11,11 @@ import logging
 import time
 from collections import deque
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from casework import followup
 from casework.db import transaction, utcnow
 from casework.followup import Probe
+from casework.hosts import host_of
 from casework.matching import find_matches
 from casework.models import WatchedUrl
 from casework.reports import FoundMatch
@@ -126,7 +126,7 @@ def crawl(context: WorkerContext, seed: str, *, case_id: int, pages: int) -> lis
     One host only (links elsewhere are not followed), each page once, and a pause between
     fetches so a watch never hammers a site; stops early at the job's time budget.
     """
-    host = urlsplit(seed).hostname
+    host = host_of(seed)
     deadline = time.monotonic() + CRAWL_BUDGET_SECONDS
     queue, seen = deque([seed]), {seed}
     probes: list[Probe] = []
@@ -136,7 +136,7 @@ def crawl(context: WorkerContext, seed: str, *, case_id: int, pages: int) -> lis
         links: list[str] = []
         probes.append(probe(context, queue.popleft(), case_id=case_id, links=links))
         for link in links:
-            if link not in seen and urlsplit(link).hostname == host:
+            if link not in seen and host_of(link) == host:
                 seen.add(link)
                 queue.append(link)
     return probes
