@@ -189,6 +189,11 @@ def open_case(
     )
 
 
+def get_case(session: Session, *, public_id: str) -> Case | None:
+    """The case with this (normalised) public ID, or None."""
+    return session.execute(select(Case).where(Case.public_id == public_id)).scalar_one_or_none()
+
+
 def recover_case(
     session: Session,
     *,

@@ -32,6 +32,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casework import audit
+from casework.cases import get_case
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import BundleInvalid, NotFound
@@ -279,9 +280,7 @@ def export_case(
     now: datetime | None = None,
 ) -> bytes:
     """The signed bundle of one case, as file bytes; the export is audited first."""
-    case = session.execute(
-        select(Case).where(Case.public_id == case_public_id)
-    ).scalar_one_or_none()
+    case = get_case(session, public_id=case_public_id)
     if case is None:
         raise NotFound("There is no case with this ID.")
     audit.record(

@@ -25,6 +25,7 @@ from casework.checks import TOKEN_PREFIX, token_digest
 from casework.db import utcnow
 from casework.errors import InvalidInput, InvalidItems, ItemProblem, NotFound
 from casework.followup import CHECKABLE, CLAIMS_GONE
+from casework.hosts import host_of
 from casework.models import (
     Match,
     MatchToken,
@@ -37,7 +38,7 @@ from casework.models import (
     TakedownItem,
     TakedownStatus,
 )
-from casework.platforms import host_of, platform_for_host
+from casework.platforms import platform_for_host
 from casework.quarantine import NOT_INTIMATE_IMAGERY, consider_quarantine
 from casework.takedowns import TRANSITIONS
 
@@ -302,3 +303,12 @@ def list_outcomes(
             .limit(max(1, min(limit, 500)))
         ).scalars()
     )
+
+
+def position_of_outcome(session: Session, *, platform_id: int, public_id: str) -> int | None:
+    """The row position of one of this platform's outcomes (for list_outcomes' after), or None."""
+    return session.execute(
+        select(PlatformOutcome.id).where(
+            PlatformOutcome.public_id == public_id, PlatformOutcome.platform_id == platform_id
+        )
+    ).scalar_one_or_none()

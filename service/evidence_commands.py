@@ -135,13 +135,12 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
 def command_watch_add(args: argparse.Namespace) -> int:
     """Add a URL (or a whole site) to a case's watch list and queue its first check."""
     from redis.exceptions import RedisError
-    from sqlalchemy import select
 
     from casework import audit, followup
+    from casework.cases import get_case
     from casework.credentials import normalise_case_id
     from casework.db import make_engine, make_sessions, transaction
     from casework.errors import CaseworkError
-    from casework.models import Case
     from casework.settings import get_settings
     from workers.queues import connect, enqueue_watch_check
 
@@ -152,7 +151,7 @@ def command_watch_add(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessions(engine)) as session:
-            case = session.scalars(select(Case).where(Case.public_id == public_id)).one_or_none()
+            case = get_case(session, public_id=public_id)
             if case is None:
                 raise CliError(gettext("there is no case with this ID"))
             watched_id = followup.add_watch(

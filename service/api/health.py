@@ -8,9 +8,8 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from casework.db import database_answers
 from service.deps import IndexRefresherDep, RuntimeDep
 
 router = APIRouter(tags=["health"])
@@ -49,10 +48,7 @@ def readyz(runtime: RuntimeDep, refresher: IndexRefresherDep) -> dict[str, objec
     A stale index would keep matching withdrawn cases, so past its refresher's bound (several
     refresh intervals without a success) this process answers 503 until the refresher recovers.
     """
-    try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not database_answers(runtime.engine):
         return JSONResponse({"status": "unavailable", "reason": "database"}, 503)
     if not runtime.bank.loaded:
         return JSONResponse({"status": "starting", "reason": "index loading"}, 503)
