@@ -33,7 +33,15 @@ from service.app import create_app
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-pytest_plugins = ["tests.battery", "tests.skips"]
+pytest_plugins = [
+    "tests.battery",
+    "tests.skips",
+    "tests.harness",
+    "tests.netguard",
+    "tests.jobs",
+    "tests.personas",
+    "tests.platformkeys",
+]
 
 NO_DATA_DIR = Path(__file__).resolve().parent / "no-data-folder"
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from casework.db import transaction
 from casework.models import Case
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
+from tests.personas import Console, World
 
 
 def test_a_caseworker_of_another_organisation_gets_404_for_the_case(

@@ -17,7 +17,7 @@ from casework.settings import Settings, get_settings
 from hashing.fingerprint import Algorithm
 from service.cli import main
 from tests.factories import random_fingerprint
-from tests.platforms.conftest import bank_case, bearer
+from tests.platformkeys import bank_case, bearer
 
 
 @pytest.fixture

@@ -13,14 +13,7 @@ from fastapi.testclient import TestClient
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
 from tests.conftest import table_counts
-from tests.factories import image_set, random_fingerprint, wire
-
-
-def open_case(client: TestClient, seed: int = 1, images: int = 2) -> dict[str, str]:
-    response = client.post("/v1/cases", json=wire(image_set(random.Random(seed), images)))
-    assert response.status_code == 201, response.text
-    body: dict[str, str] = response.json()
-    return body
+from tests.factories import image_set, open_case, random_fingerprint, wire
 
 
 def test_it_opens_a_case_and_shows_its_status(client: TestClient) -> None:

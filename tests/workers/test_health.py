@@ -11,10 +11,8 @@ from redis import Redis
 from rq import Worker
 
 from casework.settings import Settings
-from tests.harness import TAKEDOWN, WorkerProcess, start_worker, worker_environment
+from tests.harness import TAKEDOWN, WorkerProcess, worker_environment
 from workers.health import HEARTBEAT_SILENCE, live_worker
-
-__all__ = ["start_worker"]
 
 
 def check(settings: Settings, **overrides: str) -> subprocess.CompletedProcess[str]:
