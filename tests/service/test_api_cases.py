@@ -153,11 +153,10 @@ def test_responses_never_contain_fingerprint_values(client: TestClient) -> None:
     fingerprints = image_set(random.Random(9), 2)
     opened = client.post("/v1/cases", json=wire(fingerprints))
     auth = (opened.json()["case_id"], opened.json()["pin"])
-    texts = [
-        opened.text,
-        client.get("/v1/case", auth=auth).text,
-        client.post("/v1/case/withdraw", auth=auth).text,
-    ]
+    status = client.get("/v1/case", auth=auth)
+    withdrawn = client.post("/v1/case/withdraw", auth=auth)
+    assert [opened.status_code, status.status_code, withdrawn.status_code] == [201, 200, 200]
+    texts = [opened.text, status.text, withdrawn.text]
     for fingerprint in fingerprints:
         assert not any(fingerprint.hex in text for text in texts)
 
