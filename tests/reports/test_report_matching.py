@@ -67,6 +67,7 @@ def settle(
     return {rid: api.get(f"/v1/reports/{rid}", auth=auth).json() for rid in report_ids}
 
 
+@pytest.mark.slow
 def test_transformed_leaks_match_their_own_image_and_unrelated_images_do_not(
     live_server: str,
     runtime: Runtime,

@@ -22,6 +22,7 @@ from workers.queues import enqueue_items
 RECOVERY_SECONDS = 180
 
 
+@pytest.mark.slow
 @pytest.mark.battery("F2")
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(
