@@ -2,7 +2,8 @@
 
 alice is the victim (her case was opened anonymously, so it belongs to the default
 organisation); carol is a caseworker there and olga its admin; mallory works for another
-organisation and must never see alice's case.
+organisation and must never see alice's case. Guard, new_context, log_in and shot serve the
+console's browser tests; tests/console/conftest.py adds the platform registry the world uses.
 """
 
 from __future__ import annotations
