@@ -1,5 +1,6 @@
-# Verbs: install · run · test · test-browser · lint · bench · battery. Everything runs from the
-# project's .venv; `web` installs web/'s locked npm packages (axe-core for the browser tests).
+# Verbs: install · run · test · test-quick · test-browser · lint · bench · battery. Everything
+# runs from the project's .venv; `web` installs web/'s locked npm packages (axe-core for the
+# browser tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 PORT ?= 8000
 
-.PHONY: install install-run run test test-browser web lint format bench bench-smoke battery audit clean
+.PHONY: install install-run run test test-quick test-browser web lint format bench bench-smoke battery audit clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +75,13 @@ test: install web
 	bash .ci/services
 	bash .ci/chromium
 	$(BIN)/python -m pytest
+
+# A developer's quick run: everything but the tests marked slow (a killed worker's recovery, the
+# corpus matched end to end: minutes each). `make test` and CI run those too.
+test-quick: install web
+	bash .ci/services
+	bash .ci/chromium
+	$(BIN)/python -m pytest -m "not slow"
 
 # The reliability battery of reliability.md section 5 (SSRF, hostile content, faults, abuse,
 # load), with the longer load run; prints the summary table. `make test` runs it all too, with a

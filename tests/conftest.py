@@ -27,13 +27,21 @@ from sqlalchemy import text
 
 from casework.db import Base, migrate
 from casework.runtime import Runtime
-from casework.settings import Environment, Settings
+from casework.settings import Environment, Settings, get_settings
 from service.app import create_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-pytest_plugins = ["tests.battery", "tests.skips"]
+pytest_plugins = [
+    "tests.battery",
+    "tests.skips",
+    "tests.harness",
+    "tests.netguard",
+    "tests.jobs",
+    "tests.personas",
+    "tests.platformkeys",
+]
 
 NO_DATA_DIR = Path(__file__).resolve().parent / "no-data-folder"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -144,6 +152,25 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """An in-process client; the lifespan (index loading) runs."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The `takedown` command, run in this process, finds the test's database, Redis and secret.
+
+    Only these come from the environment: other TAKEDOWN_ variables are removed, except the
+    data folder, which stays the empty one set above.
+    """
+    for name in list(os.environ):
+        if name.startswith("TAKEDOWN_") and name != "TAKEDOWN_DATA_DIR":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TAKEDOWN_ENVIRONMENT", "test")
+    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TAKEDOWN_REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("TAKEDOWN_SECRET_KEY", settings.secret_key.get_secret_value())
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def free_port() -> int:

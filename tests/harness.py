@@ -1,4 +1,4 @@
-"""Test harness: a real RQ worker process, an image server on loopback, and helpers."""
+"""Test harness (a pytest plugin): a real RQ worker process, a loopback image server, helpers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A harness guard that keeps every socket and lookup of this test process on this machine.
+"""A harness guard (a pytest plugin) that keeps every socket and lookup of this test process here.
 
 The fetcher's own `backend.connected` record proves what the fetcher tried; this guard is
 independent of it, so a bug in the fetcher cannot hide a stray connection. For kernel-level

@@ -10,15 +10,22 @@ prove what left the page.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
+from hashing.algorithms import hash_file, pdq, phash
+from hashing.cli import fingerprint_entries
+from hashing.images import ImageRejected, decode_image, victim_formats
 from tests.conftest import REPO
 
 # A loaded 2-core CI machine can take longer than Playwright's 5 s default for a page to answer.
@@ -28,6 +35,8 @@ ARTIFACTS = REPO / "test-artifacts" / "browser"
 AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
+VECTORS = REPO / "tests" / "vectors" / "pdq"
+THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jpg", "LA.png")]
 
 
 @pytest.fixture
@@ -135,3 +144,40 @@ def serious_accessibility_violations(page: Page) -> list[str]:
 
 def as_base64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def python_fingerprints(data: bytes) -> dict[str, Any]:
+    """What the Python side computes for a file (PDQ and pHash even where they are refused).
+
+    ``sent`` is what the CLI sends for the file, each entry as canonical JSON, sorted.
+    """
+    expected: dict[str, Any] = {
+        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "pdq": None,
+        "phash": None,
+        "sent": wire_set(fingerprint_entries(hash_file(data, formats=victim_formats()))),
+    }
+    try:
+        image = decode_image(data)
+    except ImageRejected:
+        return expected
+    fingerprint, quality = pdq(image)
+    expected["pdq"] = {"hash": fingerprint.hex, "quality": quality}
+    expected["phash"] = phash(image).hex
+    expected["size"] = [image.width, image.height]
+    return expected
+
+
+def wire_set(entries: list[dict[str, Any]]) -> list[str]:
+    """Fingerprint entries as canonical JSON strings, sorted: comparable as lists."""
+    return sorted(json.dumps(entry, sort_keys=True) for entry in entries)
+
+
+def hash_files(page: Page, files: list[Path]) -> float:
+    """Give the page files through its picker; return seconds until every one is hashed."""
+    started = time.monotonic()
+    page.set_input_files("#files", [str(f) for f in files])
+    expect(page.locator("#file-list li")).to_have_count(len(files))
+    expect(page.locator("#file-list li.ready, #file-list li.partial")).to_have_count(len(files))
+    return time.monotonic() - started

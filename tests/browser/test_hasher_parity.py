@@ -9,7 +9,6 @@ sends for it (hashing.cli.fingerprint_entries). The files go through the real wo
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import struct
@@ -22,15 +21,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
-from hashing.algorithms import hash_file, pdq, phash
-from hashing.cli import fingerprint_entries
-from hashing.images import ImageRejected, decode_image, victim_formats
-from tests.browser.conftest import as_base64
+from tests.browser.conftest import VECTORS, as_base64, python_fingerprints, wire_set
 from tests.conftest import REPO, SHARED
 
 pytestmark = pytest.mark.browser
 
-VECTORS = REPO / "tests" / "vectors" / "pdq"
 CORPUS = SHARED / "corpus" / "dev"
 CORPUS_FILES = 60
 # Files per page.evaluate call: keeps each round trip's base64 argument to a few MB.
@@ -59,34 +54,6 @@ async (files) => {
   return results;
 }
 """
-
-
-def python_fingerprints(data: bytes) -> dict[str, Any]:
-    """What the Python side computes for a file (PDQ and pHash even where they are refused).
-
-    ``sent`` is what the CLI sends for the file, each entry as canonical JSON, sorted.
-    """
-    expected: dict[str, Any] = {
-        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "pdq": None,
-        "phash": None,
-        "sent": wire_set(fingerprint_entries(hash_file(data, formats=victim_formats()))),
-    }
-    try:
-        image = decode_image(data)
-    except ImageRejected:
-        return expected
-    fingerprint, quality = pdq(image)
-    expected["pdq"] = {"hash": fingerprint.hex, "quality": quality}
-    expected["phash"] = phash(image).hex
-    expected["size"] = [image.width, image.height]
-    return expected
-
-
-def wire_set(entries: list[dict[str, Any]]) -> list[str]:
-    """Fingerprint entries as canonical JSON strings, sorted: comparable as lists."""
-    return sorted(json.dumps(entry, sort_keys=True) for entry in entries)
 
 
 def hash_in_page(page: Page, live_server: str, files: dict[str, bytes]) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from hashing.algorithms import hash_file
 from hashing.images import victim_formats
 from hashing.translations import translation
 from service.web.texts import SCRIPT_MESSAGES
-from tests.browser.conftest import Network, screenshot
-from tests.browser.test_hasher_parity import VECTORS
+from tests.browser.conftest import VECTORS, Network, screenshot
 
 pytestmark = pytest.mark.browser
 

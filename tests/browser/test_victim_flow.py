@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,18 @@ from casework.models import Case, Takedown
 from casework.runtime import Runtime
 from tests.browser.conftest import (
     ARTIFACTS,
+    THREE_IMAGES,
+    VECTORS,
     Network,
     as_base64,
+    hash_files,
+    python_fingerprints,
     screenshot,
     serious_accessibility_violations,
 )
-from tests.browser.test_hasher_parity import VECTORS, python_fingerprints
 
 pytestmark = pytest.mark.browser
 
-THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jpg", "LA.png")]
 MORE_IMAGES = [VECTORS / "images" / name for name in ("rgb.jpeg", "small.jpg")]
 WIRE_KEYS = {"algorithm", "value", "quality"}
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
@@ -53,15 +54,6 @@ def expected_counts(files: list[Path]) -> dict[str, int]:
     """How many fingerprints of each algorithm the page should send for these files."""
     algorithms = [json.loads(entry)["algorithm"] for entry in expected_fingerprints(files)]
     return {algorithm: algorithms.count(algorithm) for algorithm in sorted(set(algorithms))}
-
-
-def hash_files(page: Page, files: list[Path]) -> float:
-    """Give the page files through its picker; return seconds until every one is hashed."""
-    started = time.monotonic()
-    page.set_input_files("#files", [str(f) for f in files])
-    expect(page.locator("#file-list li")).to_have_count(len(files))
-    expect(page.locator("#file-list li.ready, #file-list li.partial")).to_have_count(len(files))
-    return time.monotonic() - started
 
 
 def shown_fingerprints(page: Page) -> list[dict[str, str]]:

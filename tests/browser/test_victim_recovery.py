@@ -19,8 +19,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from casework.runtime import Runtime
-from tests.browser.conftest import Network, screenshot, serious_accessibility_violations
-from tests.browser.test_victim_flow import THREE_IMAGES, hash_files
+from tests.browser.conftest import (
+    THREE_IMAGES,
+    Network,
+    hash_files,
+    screenshot,
+    serious_accessibility_violations,
+)
 
 pytestmark = pytest.mark.browser
 

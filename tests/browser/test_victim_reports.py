@@ -23,13 +23,10 @@ from tests.browser.conftest import (
     screenshot,
     serious_accessibility_violations,
 )
-from tests.harness import ContentServer, content_server, encode
-from tests.reports.test_report_jobs import loopback_context
-from tests.reports.test_report_matching import open_case, usable_corpus_images
-from tests.reports.test_report_progress import run_jobs
+from tests.factories import open_case_for_files, usable_corpus_images
+from tests.harness import ContentServer, encode
+from tests.jobs import run_jobs
 from workers.context import WorkerContext
-
-__all__ = ["content_server", "loopback_context"]
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +66,7 @@ def test_a_victim_reports_urls_with_a_note_and_sees_each_checked_in_words(
 ) -> None:
     urls = leak_site(content_server)
     with httpx.Client(base_url=live_server, timeout=30) as api:
-        auth = open_case(api, usable_corpus_images(1))
+        auth = open_case_for_files(api, usable_corpus_images(1))
     open_status(page, live_server, "/status", auth)
 
     page.get_by_label("Web addresses").fill("\n".join(["", urls[0], "  " + urls[1], urls[2], ""]))
@@ -129,7 +126,7 @@ def test_the_dutch_page_refuses_too_many_urls_and_tells_progress_in_dutch(
 ) -> None:
     urls = leak_site(content_server)
     with httpx.Client(base_url=live_server, timeout=30) as api:
-        auth = open_case(api, usable_corpus_images(1))
+        auth = open_case_for_files(api, usable_corpus_images(1))
     open_status(phone, live_server, "/nl/status", auth)
     addresses = phone.get_by_label("Webadressen")
     button = phone.get_by_role("button", name="Deze adressen melden")

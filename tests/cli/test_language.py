@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
-from tests.cli.test_victim_flow import corpus_images
+from tests.factories import corpus_images
 
 
 def run_hashing(args: list[str], lang: str) -> subprocess.CompletedProcess[str]:

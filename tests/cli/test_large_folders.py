@@ -33,8 +33,8 @@ from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.algorithms import hash_file
 from hashing.cli import fingerprint_entries
-from tests.cli.test_victim_flow import corpus_images
 from tests.conftest import make_settings
+from tests.factories import corpus_images
 
 PER_REQUEST = 10
 

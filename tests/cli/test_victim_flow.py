@@ -16,17 +16,10 @@ from casework.bank import BankIndex
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from service.cli import main
-from tests.conftest import SHARED, table_counts
+from tests.conftest import table_counts
+from tests.factories import corpus_images
 
-CORPUS = SHARED / "corpus" / "dev"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def corpus_images(count: int) -> list[Path]:
-    images = sorted(p for p in CORPUS.iterdir() if p.suffix in (".jpg", ".png", ".webp"))
-    if len(images) < count:
-        pytest.fail(f"the dev corpus at {CORPUS} is missing (shared/ sits beside the repo)")
-    return images[:count]
 
 
 def test_submit_status_withdraw_then_nothing_matches_or_remains(

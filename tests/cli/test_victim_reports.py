@@ -17,13 +17,10 @@ from casework.models import Report
 from casework.runtime import Runtime
 from hashing.cli import main
 from hashing.images import decode_image
-from tests.harness import TAKEDOWN, ContentServer, content_server, encode
-from tests.reports.test_report_jobs import loopback_context
-from tests.reports.test_report_matching import open_case, usable_corpus_images
-from tests.reports.test_report_progress import run_jobs
+from tests.factories import open_case_for_files, usable_corpus_images
+from tests.harness import TAKEDOWN, ContentServer, encode
+from tests.jobs import run_jobs
 from workers.context import WorkerContext
-
-__all__ = ["content_server", "loopback_context"]
 
 NOTE = "They were posted by my ex."
 
@@ -31,7 +28,7 @@ NOTE = "They were posted by my ex."
 def saved_case(live_server: str, tmp_path: Path) -> Path:
     """A victim's case with one corpus photo, saved as `takedown submit --save` saves it."""
     with httpx.Client(base_url=live_server, timeout=30) as api:
-        case_id, pin = open_case(api, usable_corpus_images(1))
+        case_id, pin = open_case_for_files(api, usable_corpus_images(1))
     saved = tmp_path / "case.json"
     saved.write_text(json.dumps({"server": live_server, "case_id": case_id, "pin": pin}))
     return saved

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.console.conftest import PASSWORD, Console, World
+from tests.personas import PASSWORD, Console, World
 
 
 def add_account(olga: Console, email: str, name: str) -> tuple[int, str, str]:

@@ -16,10 +16,8 @@ from starlette.routing import Mount
 from casework.errors import ApiKeyRefused
 from casework.runtime import Runtime
 from tests.conftest import table_counts
-from tests.console.conftest import ORIGIN, Console, World
-from tests.platforms.conftest import PlatformKeys, bearer, keys
-
-__all__ = ["keys"]
+from tests.personas import ORIGIN, Console, World
+from tests.platformkeys import PlatformKeys, bearer
 
 #: Routes that take API keys (platforms, flaggers' reports) or serve anyone (health, the victim
 #: pages' HTML, the API description).

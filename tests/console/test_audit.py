@@ -14,7 +14,7 @@ from casework import audit
 from casework.db import transaction
 from casework.models import AuditEvent
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
+from tests.personas import Console, World
 
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 

@@ -12,7 +12,7 @@ from casework.db import transaction
 from casework.models import AuditEvent, Case, Report
 from casework.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
-from tests.console.conftest import ORIGIN, Console, World
+from tests.personas import ORIGIN, Console, World
 from workers.queues import job_id, make_queue
 
 NOTE = "My ex posted these; the second site copies the first.\nPlease hurry."

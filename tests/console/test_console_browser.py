@@ -14,21 +14,16 @@ import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
+from playwright.sync_api import Browser, expect
 
 from casework.db import transaction, utcnow
 from casework.models import Takedown
 from casework.runtime import Runtime
-from tests.conftest import REPO
-from tests.console.conftest import PASSWORD, World
+from tests.personas import CONSOLE_ARTIFACTS, Guard, World, log_in, new_context, shot
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = REPO / "test-artifacts" / "console"
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -37,42 +32,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     path = tmp_path / "takedown.db"
     shutil.copy(sqlite_template, path)
     yield f"sqlite:///{path}"
-
-
-class Guard:
-    """Blocks and records every request that is not to the test server."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.blocked: list[str] = []
-
-    def route(self, route: Route, request: Request) -> None:
-        parts = urlsplit(request.url)
-        if f"{parts.scheme}://{parts.netloc}" != self.origin:
-            self.blocked.append(request.url)
-            route.abort("blockedbyclient")
-            return
-        route.continue_()
-
-
-def new_context(browser: Browser, guard: Guard) -> BrowserContext:
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="en-GB")
-    context.route("**/*", guard.route)
-    context.set_default_timeout(30_000)
-    return context
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Page, live_server: str, email_address: str) -> None:
-    page.goto(f"{live_server}/console/login")
-    page.get_by_label("E-mail address").fill(email_address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
 
 
 def test_a_caseworker_takes_a_match_to_a_sent_take_it_down_notice(
@@ -115,14 +74,14 @@ def test_a_caseworker_takes_a_match_to_a_sent_take_it_down_notice(
     expect(page.locator("#status h2")).to_contain_text("Approved")
     with page.expect_download() as eml_download:
         page.get_by_role("button", name="E-mail (.eml)").click()
-    eml_path = ARTIFACTS / "notice.eml"
+    eml_path = CONSOLE_ARTIFACTS / "notice.eml"
     eml_download.value.save_as(eml_path)
     message = email.message_from_bytes(eml_path.read_bytes(), policy=email.policy.default)
     assert message["To"] == "notices@video-site.example"
     assert "https://cdn.video-site.example/i/123.jpg" in message.get_body().get_content()
     with page.expect_download() as pdf_download:
         page.get_by_role("button", name="PDF").click()
-    pdf_path = ARTIFACTS / "notice.pdf"
+    pdf_path = CONSOLE_ARTIFACTS / "notice.pdf"
     pdf_download.value.save_as(pdf_path)
     assert pdf_path.read_bytes().startswith(b"%PDF-")
     shot(page, "06-approved-exports")

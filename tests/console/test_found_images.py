@@ -13,32 +13,13 @@ from casework.reports import FoundMatch, record_matches
 from casework.runtime import Runtime
 from casework.timeline import case_timeline
 from hashing.fingerprint import Fingerprint
-from tests.console.conftest import Console, World, add_report
-from tests.factories import flip
-
-PAGE = "https://photos.example/album/7"
-IMAGE = "https://img.photos.example/7/full.jpg"
-
-
-def one_photo_matched_twice(runtime: Runtime, world: World) -> list[int]:
-    """The photo behind alice's first PDQ and pHash, found once, near both of them."""
-    rng = random.Random(11)
-    pdq = Fingerprint.parse("pdq", world.fingerprint_hexes[0])
-    phash = Fingerprint.parse("phash", world.fingerprint_hexes[1])
-    with runtime.sessions() as session:
-        ids = {
-            fp.algorithm.value: session.execute(
-                select(CaseFingerprint.id).where(CaseFingerprint.value_mac == runtime.vault.mac(fp))
-            ).scalar_one()
-            for fp in (pdq, phash)
-        }
-    return add_report(
-        runtime,
-        case_id=world.case_id,
-        page_url=PAGE,
-        image_url=IMAGE,
-        found=[(ids["pdq"], flip(pdq, 6, rng), 6), (ids["phash"], flip(phash, 3, rng), 3)],
-    )
+from tests.factories import (
+    ONE_PHOTO_IMAGE,
+    ONE_PHOTO_PAGE,
+    flip,
+    one_photo_matched_twice,
+)
+from tests.personas import Console, World
 
 
 def rows_for(html: str, url: str) -> list[str]:
@@ -50,10 +31,10 @@ def test_two_algorithms_matching_one_photo_make_one_row_on_the_case_page(
 ) -> None:
     assert len(one_photo_matched_twice(runtime, world)) == 2
     page = carol.client.get(f"/console/cases/{world.case_id}").text
-    [row] = rows_for(page, IMAGE)
+    [row] = rows_for(page, ONE_PHOTO_IMAGE)
     assert '<td class="pdq nowrap">6 / 256</td>' in row
     assert '<td class="phash nowrap">3 / 64</td>' in row
-    assert PAGE in row
+    assert ONE_PHOTO_PAGE in row
     assert len(re.findall(r'<tr class="image">', page)) == 3
     assert len(re.findall(r"found on photos\.example", page)) == 1
 
@@ -63,7 +44,9 @@ def test_the_queue_shows_one_card_per_photo_with_both_distances_and_confirms_the
 ) -> None:
     first, second = one_photo_matched_twice(runtime, world)
     queue = carol.client.get("/console/queue").text
-    cards = [card for card in queue.split('<article class="card match"')[1:] if IMAGE in card]
+    cards = [
+        card for card in queue.split('<article class="card match"')[1:] if ONE_PHOTO_IMAGE in card
+    ]
     assert len(cards) == 1
     assert '<dd class="pdq">6 / 256 bits</dd>' in cards[0]
     assert '<dd class="phash">3 / 64 bits</dd>' in cards[0]
@@ -71,7 +54,7 @@ def test_the_queue_shows_one_card_per_photo_with_both_distances_and_confirms_the
     with runtime.sessions() as session:
         statuses = session.scalars(select(Match.status).where(Match.id.in_([first, second])))
         assert set(statuses) == {"confirmed"}
-    assert IMAGE not in carol.client.get("/console/queue").text
+    assert ONE_PHOTO_IMAGE not in carol.client.get("/console/queue").text
 
 
 def test_the_victim_hears_of_one_photo_found_once(world: World, runtime: Runtime) -> None:
@@ -94,7 +77,7 @@ def test_the_victim_hears_of_one_page_showing_a_photo_at_three_sizes_in_one_sent
     sizes = ("thumb", "medium", "full")
     with transaction(runtime.sessions) as session:
         report = Report(public_id="three-sizes", case_id=world.case_id, reporter_kind="victim")
-        report.items = [ReportItem(url=PAGE, status="done")]
+        report.items = [ReportItem(url=ONE_PHOTO_PAGE, status="done")]
         session.add(report)
         session.flush()
         found = [

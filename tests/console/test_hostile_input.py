@@ -11,8 +11,8 @@ import pytest
 from casework.db import transaction
 from casework.models import Organisation
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
-from tests.console.test_takedowns import confirmed_draft
+from tests.factories import confirmed_draft
+from tests.personas import Console, World
 
 
 @pytest.mark.battery("H15")

@@ -12,7 +12,7 @@ from casework.errors import (
 )
 from casework.regimes import FIELDS, SPECS
 from hashing.translations import translation
-from tests.console.conftest import Console
+from tests.personas import Console
 
 
 def shown_domain_texts() -> set[str]:

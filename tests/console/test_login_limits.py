@@ -13,7 +13,7 @@ from casework.models import AuditEvent, ConsoleSession
 from casework.runtime import Runtime
 from casework.settings import Settings
 from service.console.sessions import PLAIN_HTTP_LOGIN_COOKIE
-from tests.console.conftest import ORIGIN, PASSWORD, Console, World, csrf_of
+from tests.personas import ORIGIN, PASSWORD, Console, World, csrf_of
 
 PER_CLIENT = 4
 PER_ACCOUNT = 3

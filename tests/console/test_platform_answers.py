@@ -30,10 +30,9 @@ from casework.models import (
 )
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
-from tests.console.conftest import Console, World
-from tests.console.test_takedowns import confirmed_draft
-from tests.factories import flip
-from tests.platforms.conftest import refresh_index
+from tests.factories import confirmed_draft, flip
+from tests.personas import Console, World
+from tests.platformkeys import refresh_index
 
 NOT_INTIMATE = {"outcome": "not_violating", "reason": "not_intimate_imagery"}
 

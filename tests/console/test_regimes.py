@@ -10,7 +10,7 @@ from casework.db import transaction
 from casework.models import Match, Takedown
 from casework.regimes import FIELDS, SPECS, Regime
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
+from tests.personas import Console, World
 
 #: What a caseworker must add by hand for each regime (nothing else is left empty).
 FILLED_BY_HAND = {Regime.DMCA: {"copyrighted_work": "Photographs taken by the person depicted."}}

@@ -7,7 +7,7 @@ from casework.matching import find_matches
 from casework.models import AllowedMatch, AuditEvent, Match, MatchStatus
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
-from tests.console.conftest import Console, World
+from tests.personas import Console, World
 
 
 def test_queue_lists_pending_matches_closest_first_as_text(carol: Console, world: World) -> None:

@@ -19,7 +19,7 @@ from service.console.sessions import (
     SECURE_COOKIE,
     SECURE_LOGIN_COOKIE,
 )
-from tests.console.conftest import ORIGIN, PASSWORD, Console, World, csrf_of
+from tests.personas import ORIGIN, PASSWORD, Console, World, csrf_of
 
 
 @pytest.fixture

@@ -9,17 +9,8 @@ from datetime import timedelta
 from casework.db import transaction, utcnow
 from casework.models import Case, Takedown
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
-
-
-def confirmed_draft(carol: Console, world: World, runtime: Runtime) -> int:
-    assert carol.post(f"/console/matches/{world.match_ids[0]}/confirm").status_code == 303
-    response = carol.post(f"/console/cases/{world.case_id}/takedowns")
-    assert response.status_code == 303
-    with runtime.sessions() as session:
-        takedown = session.query(Takedown).one()
-        assert response.headers["location"] == f"/console/takedowns/{takedown.id}"
-        return takedown.id
+from tests.factories import confirmed_draft
+from tests.personas import Console, World
 
 
 def test_a_registered_platform_gets_its_regime_and_channel(

@@ -24,12 +24,9 @@ from casework.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from tests.factories import submitted
-from tests.harness import ContentServer, content_server, encode
-from tests.reports.test_report_jobs import loopback_context
+from tests.harness import ContentServer, encode
 from workers.context import WorkerContext
 from workers.reports import fetch_and_match
-
-__all__ = ["content_server", "loopback_context"]
 
 
 def noise_png(seed_size: tuple[int, int] = (320, 240)) -> bytes:

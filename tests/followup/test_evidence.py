@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from casework import evidence
 from casework.db import transaction
 from casework.models import Case, CaseFingerprint, Takedown, TakedownStatus
 from casework.runtime import Runtime
-from casework.settings import Settings, get_settings
 from hashing.fingerprint import Algorithm
 from service.cli import main
 from tests.followup.conftest import Leak
@@ -113,17 +112,6 @@ def test_a_forged_audit_entry_in_a_resigned_bundle_is_caught(
     forged = evidence.sign_bundle(document["bundle"], evidence.signing_key("x" * 40))
     with pytest.raises(evidence.BundleInvalid, match="audit entry"):
         evidence.verify_bundle(forged)
-
-
-@pytest.fixture
-def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The `takedown` command reads the test's database and secret from the environment."""
-    monkeypatch.setenv("TAKEDOWN_ENVIRONMENT", "test")
-    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("TAKEDOWN_SECRET_KEY", settings.secret_key.get_secret_value())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_the_evidence_commands_export_verify_and_refuse_an_edited_file(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -12,7 +12,6 @@ from sqlalchemy import select
 from casework.db import transaction, utcnow
 from casework.models import Case, Match, MatchStatus, Takedown, WatchedUrl
 from casework.runtime import Runtime
-from casework.settings import Settings, get_settings
 from service.cli import main
 from tests.followup.conftest import Leak
 from tests.harness import ContentServer
@@ -44,18 +43,6 @@ def test_a_notice_sent_moments_ago_is_left_to_its_own_job(
     with transaction(runtime.sessions) as session:
         session.get_one(Takedown, leak.takedown_id).sent_at = utcnow() - timedelta(seconds=5)
     assert reconcile_followup(loopback_context) == 0
-
-
-@pytest.fixture
-def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The `takedown` command reads the test's database, Redis and secret from the environment."""
-    monkeypatch.setenv("TAKEDOWN_ENVIRONMENT", "test")
-    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("TAKEDOWN_REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("TAKEDOWN_SECRET_KEY", settings.secret_key.get_secret_value())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_a_reupload_at_a_url_a_caseworker_watches_opens_a_review_item(

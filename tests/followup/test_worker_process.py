@@ -15,10 +15,8 @@ from redis import Redis
 from casework.models import Takedown, TakedownStatus
 from casework.runtime import Runtime
 from tests.followup.conftest import Leak
-from tests.harness import ContentServer, WorkerProcess, start_worker
+from tests.harness import ContentServer, WorkerProcess
 from workers.queues import enqueue_removal_checks
-
-__all__ = ["start_worker"]
 
 
 def test_a_worker_marks_a_notice_removed_after_its_url_starts_answering_404(

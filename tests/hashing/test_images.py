@@ -14,22 +14,8 @@ from PIL import Image
 
 from hashing.algorithms import pdq, phash
 from hashing.images import MAX_FRAMES, ImageRejected, decode_frames, decode_image
+from tests.factories import png_header_only
 from tests.hashing.conftest import encode, read_vector, textured
-
-
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_header_only(width: int, height: int, idat: bytes = b"") -> bytes:
-    """A 1-bit greyscale PNG declaring width x height, with the given compressed pixel data."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", idat)
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def rejection(data: bytes, **limits: int) -> str:

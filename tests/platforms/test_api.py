@@ -12,7 +12,7 @@ from casework.db import transaction
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.factories import flip, random_fingerprint
-from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index, withdraw
+from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index, withdraw
 
 
 def check(client: TestClient, token: str, fingerprints: list[Fingerprint], **extra: object):

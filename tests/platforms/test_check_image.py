@@ -12,7 +12,7 @@ from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from hashing.images import decode_image
 from tests.conftest import SHARED
-from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index
+from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index
 
 CORPUS = SHARED / "corpus" / "dev"
 

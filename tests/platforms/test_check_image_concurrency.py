@@ -16,7 +16,7 @@ from hashing.algorithms import hash_file
 from service.uploads import Hashed, UploadHasher
 from tests.conftest import SHARED
 from tests.factories import image_set, wire
-from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index
+from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index
 
 PHOTO = sorted((SHARED / "corpus" / "dev").glob("*.jpg"))[0]
 #: Far below the 30 s SQLite busy timeout and the minutes a hostile image can take to hash.

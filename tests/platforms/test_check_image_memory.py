@@ -20,7 +20,7 @@ from casework.settings import Settings
 from hashing.images import MAX_IMAGE_PIXELS
 from tests.conftest import SHARED, free_port
 from tests.harness import encode, start_api, worker_environment
-from tests.platforms.conftest import PlatformKeys, bearer
+from tests.platformkeys import PlatformKeys, bearer
 
 PHOTO = sorted((SHARED / "corpus" / "dev").glob("*.jpg"))[0]
 #: What a pool process may add to its address space: a 640x480 photo needs ~10 MB.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,33 +13,24 @@ from casework import checks, outcomes, platforms, quarantine
 from casework.db import transaction
 from casework.models import AuditEvent, CaseFingerprint
 from casework.runtime import Runtime
-from casework.settings import Settings, get_settings
 from hashing.fingerprint import Algorithm
 from service.cli import main
 from tests.factories import random_fingerprint
-from tests.platforms.conftest import bank_case, bearer
+from tests.platformkeys import bank_case, bearer
 
 
 @pytest.fixture
 def takedown(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    cli_settings: None, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
     """Run `takedown ...` in process against the test database; returns (status, out, err)."""
-    for name in list(__import__("os").environ):
-        if name.startswith("TAKEDOWN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TAKEDOWN_ENVIRONMENT", "test")
-    monkeypatch.setenv("TAKEDOWN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("TAKEDOWN_SECRET_KEY", settings.secret_key.get_secret_value())
-    get_settings.cache_clear()
 
     def run(*args: str) -> tuple[int, str, str]:
         status = main(list(args))
         captured = capsys.readouterr()
         return status, captured.out, captured.err
 
-    yield run
-    get_settings.cache_clear()
+    return run
 
 
 def test_an_operator_onboards_a_platform_and_rotates_its_key(

@@ -16,11 +16,9 @@ from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm
 from tests.conftest import SHARED
-from tests.harness import ContentServer, WorkerProcess, content_server, start_worker
-from tests.platforms.conftest import bearer
-from tests.platforms.test_webhooks import Receiver, receiver
-
-__all__ = ["content_server", "receiver", "start_worker"]
+from tests.harness import ContentServer, WorkerProcess
+from tests.platformkeys import bearer
+from tests.receivers import Receiver
 
 WAIT_SECONDS = 90
 

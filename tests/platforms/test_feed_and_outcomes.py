@@ -13,7 +13,7 @@ from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.conftest import table_counts
 from tests.factories import random_fingerprint
-from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index, withdraw
+from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index, withdraw
 
 
 def read_all(client: TestClient, token: str, cursor: str | None = None, limit: int = 1000):

@@ -23,7 +23,7 @@ from casework.db import transaction
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
 from tests.factories import random_fingerprint, submitted
-from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index
+from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index
 
 EXAMPLES_PER_OPERATION = 25
 PLATFORM_PATHS = ("/v1/check", "/v1/feed", "/v1/outcomes")

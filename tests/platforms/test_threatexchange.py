@@ -23,7 +23,7 @@ from hashing.algorithms import hash_file, pdq
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import decode_image
 from tests.conftest import SHARED
-from tests.platforms.conftest import PlatformKeys, bank_case, bearer, refresh_index
+from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index
 
 BIN = Path(sys.executable).parent
 CORPUS = SHARED / "corpus" / "dev"

@@ -22,17 +22,11 @@ from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm
 from tests.factories import random_fingerprint
-from tests.platforms.conftest import bank_case
-from tests.receivers import Receiver, receiving
+from tests.platformkeys import bank_case
+from tests.receivers import Receiver
 from workers import context as worker_context
 from workers.queues import make_queue
 from workers.webhooks import DeliveryFailed, deliver_webhook, dispatch_webhooks
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as server:
-        yield server
 
 
 @pytest.fixture

@@ -9,10 +9,7 @@ import pytest
 
 from casework.settings import Settings
 from tests.conftest import make_settings
-from tests.harness import content_server, start_worker
 from tests.servers import OwnRedis
-
-__all__ = ["content_server", "start_worker"]
 
 
 @pytest.fixture

@@ -32,9 +32,8 @@ from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm
 from tests.conftest import free_port
-from tests.factories import random_fingerprint, submitted
+from tests.factories import leak, random_fingerprint, submitted
 from tests.harness import TAKEDOWN, ContentServer, WorkerProcess, encode, worker_environment
-from tests.reports.test_worker_faults import leak
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

@@ -13,9 +13,8 @@ import pytest
 from casework.db import migrate
 from casework.models import ItemStatus, ReportItem
 from casework.runtime import Runtime
-from tests.factories import image_set, wire
+from tests.factories import image_set, leak, report, wire
 from tests.harness import ContentServer, WorkerProcess
-from tests.reports.test_worker_faults import leak, report
 from tests.servers import OwnPostgres
 from workers.queues import enqueue_items
 

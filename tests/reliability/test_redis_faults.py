@@ -15,8 +15,8 @@ from casework.apikeys import KeyKind, Scope, issue_key
 from casework.db import transaction, utcnow
 from casework.models import Match, ReportItem
 from casework.runtime import Runtime
+from tests.factories import leak
 from tests.harness import ContentServer, WorkerProcess
-from tests.reports.test_worker_faults import leak
 from tests.servers import OwnRedis
 from workers.queues import connect, make_queue
 

@@ -13,14 +13,12 @@ from casework.models import ItemStatus, ReportItem
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.images import MAX_IMAGE_PIXELS
+from tests.factories import leak, report
 from tests.harness import ContentServer, WorkerProcess, encode
-from tests.reports.test_report_jobs import item_state, loopback_context
-from tests.reports.test_worker_faults import leak, match_count, report, wait_for
+from tests.jobs import item_state, match_count, wait_for
 from workers.context import WorkerContext
 from workers.queues import enqueue_items
 from workers.reports import MAX_ATTEMPTS, fetch_and_match
-
-__all__ = ["loopback_context"]
 
 #: What a horse may add to the worker's address space here: a 640x480 photo needs ~10 MB.
 JOB_MEMORY_MB = 256

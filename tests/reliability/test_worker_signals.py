@@ -13,8 +13,9 @@ from redis import Redis
 
 from casework.models import ItemStatus
 from casework.runtime import Runtime
+from tests.factories import leak, report
 from tests.harness import ContentServer, WorkerProcess, descendants
-from tests.reports.test_worker_faults import leak, match_count, report, wait_for
+from tests.jobs import match_count, wait_for
 from workers.queues import enqueue_items
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -3,87 +3,22 @@
 from __future__ import annotations
 
 import gzip
-import socket
 import zlib
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
-from redis import Redis
 from sqlalchemy import func, select
 
 from casework import cases
 from casework.db import transaction
 from casework.models import CaseFingerprint, ItemStatus, Match, ReportItem
-from casework.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
-from tests.factories import submitted
+from tests.factories import png_header_only, report, submitted
 from tests.harness import ContentServer, encode
-from tests.hashing.test_images import png_header_only
-from tests.netguard import socket_connects
-from workers import context as worker_context
+from tests.jobs import item_state
 from workers.context import WorkerContext
-from workers.fetcher import FetchPolicy
 from workers.reports import fetch_and_match
-
-__all__ = ["socket_connects"]
-
-STUB_DNS = {
-    "metadata.test": ["169.254.169.254"],
-    "intranet.test": ["10.0.0.1"],
-    "mixed.test": ["93.184.216.34", "127.0.0.1"],
-}
-
-
-def stub_resolver(host: str, port: int) -> list[str]:
-    """Names resolve from a table, numeric forms (2130706433, 0x7f000001) as the OS parses them."""
-    if host in STUB_DNS:
-        return STUB_DNS[host]
-    answers = socket.getaddrinfo(host, port, flags=socket.AI_NUMERICHOST)
-    return [str(answer[4][0]) for answer in answers]
-
-
-def install_context(runtime: Runtime, redis: Redis, policy: FetchPolicy) -> WorkerContext:
-    context = WorkerContext(runtime=runtime, policy=policy, redis=redis, resolver=stub_resolver)
-    worker_context._current = context
-    return context
-
-
-@pytest.fixture
-def loopback_context(runtime: Runtime, redis: Redis) -> Iterator[WorkerContext]:
-    """A worker context whose fetcher may reach the loopback test server (tests only)."""
-    yield install_context(
-        runtime, redis, FetchPolicy(allow_loopback=True, extra_ports=frozenset(range(1024, 65536)))
-    )
-    worker_context._current = None
-
-
-@pytest.fixture
-def production_context(runtime: Runtime, redis: Redis) -> Iterator[WorkerContext]:
-    """A worker context with the production policy: public addresses, ports 80 and 443 only."""
-    yield install_context(runtime, redis, FetchPolicy(deadline_seconds=3))
-    worker_context._current = None
-
-
-def report(runtime: Runtime, urls: list[str]) -> list[int]:
-    """Store a flagger-style report (no case) and return its item ids."""
-    with transaction(runtime.sessions) as session:
-        made = create_report(
-            session,
-            reporter=Reporter(ReporterKind.FLAGGER),
-            urls=urls,
-            note=None,
-            vault=runtime.vault,
-        )
-        return [item.id for item in made.items]
-
-
-def item_state(runtime: Runtime, item_id: int) -> tuple[str, str | None]:
-    with runtime.sessions() as session:
-        item = session.get_one(ReportItem, item_id)
-        return item.status, item.reason
-
 
 SSRF_URLS = [
     "http://127.0.0.1/",

@@ -17,26 +17,11 @@ from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import decode_image
-from tests.conftest import SHARED
+from tests.factories import open_case_for_files, usable_corpus_images
 from tests.harness import ContentServer, WorkerProcess, encode
 from tests.reports.evidence import database_bytes, folder_bytes, leaked, probes, redis_bytes
 
-CORPUS = SHARED / "corpus" / "dev"
 SETTLE_SECONDS = 600
-
-
-def usable_corpus_images(count: int) -> list[Path]:
-    """Corpus photos whose PDQ and pHash are both usable."""
-    chosen = []
-    for path in sorted(CORPUS.glob("*")):
-        if path.suffix not in (".jpg", ".png", ".webp"):
-            continue
-        hashed = hash_file(path.read_bytes())
-        if {fp.algorithm for fp in hashed.fingerprints} >= {Algorithm.PDQ, Algorithm.PHASH}:
-            chosen.append(path)
-        if len(chosen) == count:
-            return chosen
-    pytest.fail(f"not enough usable images in {CORPUS}")
 
 
 def caption_bar(image: Image.Image) -> Image.Image:
@@ -65,20 +50,6 @@ def all_fingerprints(path: Path) -> tuple[Fingerprint, ...]:
     return hashed.fingerprints + hashed.variants
 
 
-def open_case(api: httpx.Client, images: list[Path]) -> tuple[str, str]:
-    fingerprints = []
-    for path in images:
-        hashed = hash_file(path.read_bytes())
-        for fp in hashed.fingerprints + hashed.variants:
-            item: dict[str, object] = {"algorithm": fp.algorithm.value, "value": fp.hex}
-            if fp.algorithm is Algorithm.PDQ:
-                item["quality"] = hashed.pdq_quality
-            fingerprints.append(item)
-    response = api.post("/v1/cases", json={"fingerprints": fingerprints})
-    assert response.status_code == 201, response.text
-    return response.json()["case_id"], response.json()["pin"]
-
-
 def settle(
     api: httpx.Client, auth: tuple[str, str], runtime: Runtime, report_ids: list[str]
 ) -> dict[str, dict]:
@@ -96,6 +67,7 @@ def settle(
     return {rid: api.get(f"/v1/reports/{rid}", auth=auth).json() for rid in report_ids}
 
 
+@pytest.mark.slow
 def test_transformed_leaks_match_their_own_image_and_unrelated_images_do_not(
     live_server: str,
     runtime: Runtime,
@@ -108,7 +80,7 @@ def test_transformed_leaks_match_their_own_image_and_unrelated_images_do_not(
     victims, unrelated = images[:20], images[20:]
     api = httpx.Client(base_url=live_server, timeout=30)
     request.addfinalizer(api.close)
-    auth = open_case(api, victims)
+    auth = open_case_for_files(api, victims)
     worker = start_worker()
 
     report_ids: dict[str, int] = {}

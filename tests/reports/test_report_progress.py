@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
 from casework.db import transaction
-from casework.models import Match, MatchStatus, ReportItem
+from casework.models import Match, MatchStatus
 from casework.progress import REASON_TEXTS, Progress
 from casework.runtime import Runtime
 from hashing.images import decode_image
 from service.web.texts import SCRIPT_MESSAGES
+from tests.factories import open_case_for_files, usable_corpus_images
 from tests.harness import ContentServer, encode
-from tests.reports.test_report_jobs import loopback_context
-from tests.reports.test_report_matching import open_case, usable_corpus_images
-from workers import context as worker_context
+from tests.jobs import run_jobs
 from workers.context import WorkerContext
 from workers.fetcher import Reason
-from workers.reports import IMAGE_REASONS, fetch_and_match
-
-__all__ = ["loopback_context"]
-
-
-def run_jobs(runtime: Runtime) -> None:
-    """Process every queued item in this process, as the worker's job does."""
-    # The installed context is this process's own: current() must not treat it as inherited by
-    # a forked work horse and drop the pool's connections (the live server's) without closing.
-    worker_context._owner_pid = os.getpid()
-    with runtime.sessions() as session:
-        ids = list(session.scalars(select(ReportItem.id).where(ReportItem.status == "queued")))
-    for item_id in ids:
-        fetch_and_match(item_id)
+from workers.reports import IMAGE_REASONS
 
 
 def test_one_image_matched_by_pdq_and_phash_counts_once_in_the_api_and_the_timeline(
@@ -43,7 +27,7 @@ def test_one_image_matched_by_pdq_and_phash_counts_once_in_the_api_and_the_timel
     content_server: ContentServer,
 ) -> None:
     first, second = usable_corpus_images(2)
-    auth = open_case(client, [first, second])  # type: ignore[arg-type]
+    auth = open_case_for_files(client, [first, second])  # type: ignore[arg-type]
     photo = decode_image(first.read_bytes())
     other = decode_image(second.read_bytes())
     copy = content_server.add("/leak.jpg", "image/jpeg", encode(photo, "JPEG", quality=80))
@@ -91,7 +75,7 @@ def test_failures_and_empty_results_are_told_in_words_never_as_a_code(
     loopback_context: WorkerContext,
     content_server: ContentServer,
 ) -> None:
-    auth = open_case(client, usable_corpus_images(1))
+    auth = open_case_for_files(client, usable_corpus_images(1))
     blank = content_server.add(
         "/blank.png", "image/png", encode(Image.effect_noise((128, 128), 50), "PNG")
     )
@@ -133,8 +117,8 @@ def test_every_reason_and_progress_has_words_in_the_api_and_both_page_languages(
 def test_a_victim_lists_only_their_own_newest_five_reports_newest_first(
     client: TestClient,
 ) -> None:
-    alice = open_case(client, usable_corpus_images(1))
-    bob = open_case(client, usable_corpus_images(2)[1:])
+    alice = open_case_for_files(client, usable_corpus_images(1))
+    bob = open_case_for_files(client, usable_corpus_images(2)[1:])
     sent = [
         client.post("/v1/reports", json={"urls": [f"https://leaks.example/{n}"]}, auth=alice)
         for n in range(7)

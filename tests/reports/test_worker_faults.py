@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
-import numpy as np
 import pytest
-from PIL import Image
 from redis import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
-from casework import cases
 from casework.db import transaction, utcnow
-from casework.models import ItemStatus, Match, ReportItem
+from casework.models import ItemStatus, ReportItem
 from casework.runtime import Runtime
-from hashing.algorithms import hash_file
-from tests.factories import submitted
-from tests.harness import ContentServer, WorkerProcess, encode
-from tests.reports.test_report_jobs import report
+from tests.factories import leak, report
+from tests.harness import ContentServer, WorkerProcess
+from tests.jobs import match_count, wait_for
 from workers.queues import enqueue_items
 
 #: RQ notices a dead worker after its heartbeat TTL (job monitoring 5 s + 60 s) and a maintenance
@@ -27,42 +22,7 @@ from workers.queues import enqueue_items
 RECOVERY_SECONDS = 180
 
 
-def leak(runtime: Runtime) -> bytes:
-    """A photo-like image whose fingerprints are in a victim's case."""
-    rng = np.random.default_rng(7)
-    small = rng.integers(0, 256, size=(24, 32, 3), dtype=np.uint8)
-    body = encode(Image.fromarray(small).resize((640, 480), Image.Resampling.BICUBIC), "PNG")
-    hashed = hash_file(body)
-    with transaction(runtime.sessions) as session:
-        cases.open_case(
-            session,
-            fingerprints=[
-                submitted(fp, hashed.pdq_quality if fp.algorithm.value == "pdq" else None)
-                for fp in hashed.fingerprints
-            ],
-            limits=runtime.limits,
-            vault=runtime.vault,
-            pins=runtime.pins,
-        )
-    return body
-
-
-def wait_for(runtime: Runtime, item_id: int, states: set[str], seconds: float) -> ReportItem:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with runtime.sessions() as session:
-            item = session.get_one(ReportItem, item_id)
-            if item.status in states:
-                return item
-        time.sleep(0.2)
-    raise AssertionError(f"item {item_id} never reached {states}")
-
-
-def match_count(runtime: Runtime) -> int:
-    with runtime.sessions() as session:
-        return session.scalar(select(func.count()).select_from(Match)) or 0
-
-
+@pytest.mark.slow
 @pytest.mark.battery("F2")
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(

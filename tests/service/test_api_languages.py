@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.service.test_api_cases import open_case
+from tests.factories import open_case
 
 DUTCH = {"accept-language": "nl-NL,nl;q=0.9,en;q=0.5"}
 

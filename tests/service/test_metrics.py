@@ -33,10 +33,8 @@ from casework.settings import Settings
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm
 from tests.conftest import SHARED, free_port
-from tests.harness import TAKEDOWN, ContentServer, content_server, worker_environment
-from tests.platforms.conftest import bearer
-
-__all__ = ["content_server"]
+from tests.harness import TAKEDOWN, ContentServer, worker_environment
+from tests.platformkeys import bearer
 
 TOKEN = "metrics-token-for-the-scraper-0123"  # noqa: S105 - a test's own
 WAIT_SECONDS = 90

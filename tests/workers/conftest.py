@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.netguard import socket_connects
-
-__all__ = ["socket_connects"]
-
 
 @pytest.fixture(autouse=True)
 def _loopback_only(socket_connects: list[tuple[str, int]]) -> list[tuple[str, int]]:

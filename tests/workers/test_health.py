@@ -13,11 +13,9 @@ from rq import Worker
 
 from casework.loop import LoopReport
 from casework.settings import Settings
-from tests.harness import TAKEDOWN, WorkerProcess, start_worker, worker_environment
+from tests.harness import TAKEDOWN, WorkerProcess, worker_environment
 from workers.health import HEARTBEAT_SILENCE, live_worker
 from workers.worker import publish_loops
-
-__all__ = ["start_worker"]
 
 
 def check(settings: Settings, **overrides: str) -> subprocess.CompletedProcess[str]:

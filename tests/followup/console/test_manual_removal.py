@@ -14,9 +14,9 @@ from casework.followup import unchecked_takedowns
 from casework.models import AuditEvent, Case, Takedown, WatchedUrl
 from casework.runtime import Runtime
 from casework.timeline import case_timeline
-from tests.console.conftest import Console, World
 from tests.followup.conftest import Leak
 from tests.harness import ContentServer
+from tests.personas import Console, World
 from workers.followup import check_removal
 from workers.queues import make_queue, removal_job_id
 

@@ -14,10 +14,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from casework.runtime import Runtime
-from tests.console.conftest import World
-from tests.console.test_console_browser import Guard, log_in, new_context, shot
-from tests.console.test_found_images import one_photo_matched_twice
+from tests.factories import one_photo_matched_twice
 from tests.followup.conftest import Leak
+from tests.personas import Guard, World, log_in, new_context, shot
 from workers.followup import check_removal
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from rq.serializers import JSONSerializer
 
 from casework.models import Takedown
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
-from tests.console.test_takedowns import confirmed_draft
+from tests.factories import confirmed_draft
+from tests.personas import Console, World
 from workers.queues import make_queue, removal_job_id
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from casework.models import AuditEvent, WatchedUrl
 from casework.runtime import Runtime
-from tests.console.conftest import Console, World
+from tests.personas import Console, World
 from workers.queues import make_queue, watch_job_id
 
 
