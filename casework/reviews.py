@@ -151,7 +151,7 @@ def _decide(
     decided = _same_image(session, match)
     now = utcnow()
     for member in decided:
-        member.status = decision.value
+        member.status = decision
         session.add(
             MatchReview(
                 match_id=member.id,
