@@ -27,6 +27,7 @@ from casework.models import (
     Case,
     CaseStatus,
     CheckOutcome,
+    ItemStatus,
     Match,
     MatchStatus,
     OutcomeKind,
@@ -209,7 +210,7 @@ def _evidence_row(
         url=probe.url[:2048],
         checked_at=now,
         http_status=probe.http_status,
-        outcome=probe.outcome.value,
+        outcome=probe.outcome,
         reason=probe.reason,
         headers_json=json.dumps(probe.headers, sort_keys=True),
         images_seen=probe.images_seen,
@@ -561,7 +562,7 @@ def record_watch_check(
         else CheckOutcome.GONE
         if CheckOutcome.GONE in outcomes
         else CheckOutcome.ERROR
-    ).value
+    )
     found: list[Match] = []
     for number, probe in enumerate(probes):
         row = _evidence_row(
@@ -659,7 +660,7 @@ def _open_reupload(
     """A pending match for a re-upload, on a report of its own (no case, so no 'you reported')."""
     stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
     report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
-    report.items = [ReportItem(url=page_url, status="done", finished_at=now)]
+    report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
     session.add(report)
     session.flush()
     item = report.items[0]

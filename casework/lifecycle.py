@@ -15,15 +15,15 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from casework import audit
+from casework.audit import ActorType
 from casework.db import utcnow
 from casework.errors import TransitionRefused
 from casework.models import Takedown, TakedownStatus
 
-Status = TakedownStatus
-Mover = audit.ActorType
-CASEWORKER = frozenset({Mover.CASEWORKER})
-CASEWORKER_OR_PLATFORM = frozenset({Mover.CASEWORKER, Mover.PLATFORM})
-CHECK = frozenset({Mover.SYSTEM})
+CASEWORKER = frozenset({ActorType.CASEWORKER})
+CASEWORKER_OR_PLATFORM = frozenset({ActorType.CASEWORKER, ActorType.PLATFORM})
+#: The worker's removal check, which runs as the system.
+CHECK = frozenset({ActorType.SYSTEM})
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Stage:
     """One status: the moves out of it, and what arriving in it records and tells."""
 
     #: Where the notice may go next and who may take it there, in the order the console lists.
-    moves: dict[TakedownStatus, frozenset[audit.ActorType]]
+    moves: dict[TakedownStatus, frozenset[ActorType]]
     #: The Takedown time column set on arrival (a notice back in draft keeps its history).
     stamp: str | None
     #: The kind of the victim's timeline event (casework/timeline.py) this arrival makes, which
@@ -48,45 +48,45 @@ class Stage:
 
 
 LIFECYCLE: dict[TakedownStatus, Stage] = {
-    Status.DRAFT: Stage(
-        moves={Status.APPROVED: CASEWORKER}, stamp=None, tells=None, exportable=False
+    TakedownStatus.DRAFT: Stage(
+        moves={TakedownStatus.APPROVED: CASEWORKER}, stamp=None, tells=None, exportable=False
     ),
-    Status.APPROVED: Stage(
-        moves={Status.DRAFT: CASEWORKER, Status.SENT: CASEWORKER},
+    TakedownStatus.APPROVED: Stage(
+        moves={TakedownStatus.DRAFT: CASEWORKER, TakedownStatus.SENT: CASEWORKER},
         stamp="approved_at",
         tells=None,
     ),
-    Status.SENT: Stage(
+    TakedownStatus.SENT: Stage(
         moves={
-            Status.ACKNOWLEDGED: CASEWORKER_OR_PLATFORM,
-            Status.REMOVED: CHECK,
-            Status.REFUSED: CASEWORKER_OR_PLATFORM,
-            Status.NO_RESPONSE: CASEWORKER,
+            TakedownStatus.ACKNOWLEDGED: CASEWORKER_OR_PLATFORM,
+            TakedownStatus.REMOVED: CHECK,
+            TakedownStatus.REFUSED: CASEWORKER_OR_PLATFORM,
+            TakedownStatus.NO_RESPONSE: CASEWORKER,
         },
         stamp="sent_at",
         tells="notice_sent",
         starts_clock=True,
         awaiting=True,
     ),
-    Status.ACKNOWLEDGED: Stage(
+    TakedownStatus.ACKNOWLEDGED: Stage(
         moves={
-            Status.REMOVED: CHECK,
-            Status.REFUSED: CASEWORKER_OR_PLATFORM,
-            Status.NO_RESPONSE: CASEWORKER,
+            TakedownStatus.REMOVED: CHECK,
+            TakedownStatus.REFUSED: CASEWORKER_OR_PLATFORM,
+            TakedownStatus.NO_RESPONSE: CASEWORKER,
         },
         stamp="acknowledged_at",
         tells="acknowledged",
         awaiting=True,
     ),
-    Status.REMOVED: Stage(moves={}, stamp="removed_at", tells="removed"),
-    Status.REFUSED: Stage(
-        moves={Status.REMOVED: CHECK}, stamp="refused_at", tells="refused", escalates=True
+    TakedownStatus.REMOVED: Stage(moves={}, stamp="removed_at", tells="removed"),
+    TakedownStatus.REFUSED: Stage(
+        moves={TakedownStatus.REMOVED: CHECK}, stamp="refused_at", tells="refused", escalates=True
     ),
-    Status.NO_RESPONSE: Stage(
+    TakedownStatus.NO_RESPONSE: Stage(
         moves={
-            Status.ACKNOWLEDGED: CASEWORKER_OR_PLATFORM,
-            Status.REMOVED: CHECK,
-            Status.REFUSED: CASEWORKER_OR_PLATFORM,
+            TakedownStatus.ACKNOWLEDGED: CASEWORKER_OR_PLATFORM,
+            TakedownStatus.REMOVED: CHECK,
+            TakedownStatus.REFUSED: CASEWORKER_OR_PLATFORM,
         },
         stamp="no_response_at",
         tells="no_response",
@@ -94,17 +94,17 @@ LIFECYCLE: dict[TakedownStatus, Stage] = {
     ),
 }
 #: The status every notice is drafted in.
-INITIAL = Status.DRAFT
+INITIAL = TakedownStatus.DRAFT
 #: How each mover's move is audited; a platform's is its answer, which carries what it said.
 AUDITED_AS = {
-    Mover.CASEWORKER: audit.Action.TAKEDOWN_STATUS,
-    Mover.SYSTEM: audit.Action.TAKEDOWN_STATUS,
-    Mover.PLATFORM: audit.Action.TAKEDOWN_ANSWERED,
+    ActorType.CASEWORKER: audit.Action.TAKEDOWN_STATUS,
+    ActorType.SYSTEM: audit.Action.TAKEDOWN_STATUS,
+    ActorType.PLATFORM: audit.Action.TAKEDOWN_ANSWERED,
 }
 _MOVER_WORDS = {
-    Mover.CASEWORKER: "a caseworker",
-    Mover.SYSTEM: "a removal check",
-    Mover.PLATFORM: "the platform's answer",
+    ActorType.CASEWORKER: "a caseworker",
+    ActorType.SYSTEM: "a removal check",
+    ActorType.PLATFORM: "the platform's answer",
 }
 
 AWAITING = tuple(status for status, stage in LIFECYCLE.items() if stage.awaiting)
@@ -114,7 +114,7 @@ ESCALATES = tuple(status for status, stage in LIFECYCLE.items() if stage.escalat
 CHECKABLE = tuple(
     status
     for status, stage in LIFECYCLE.items()
-    if Mover.SYSTEM in stage.moves.get(Status.REMOVED, frozenset())
+    if ActorType.SYSTEM in stage.moves.get(TakedownStatus.REMOVED, frozenset())
 )
 #: Timeline events that are news of a notice.
 TOLD = frozenset(stage.tells for stage in LIFECYCLE.values() if stage.tells is not None)
@@ -133,19 +133,19 @@ def next_statuses(status: TakedownStatus) -> tuple[TakedownStatus, ...]:
     return tuple(LIFECYCLE[status].moves)
 
 
-def allows(status: TakedownStatus, to: TakedownStatus, mover: audit.ActorType) -> bool:
+def allows(status: TakedownStatus, to: TakedownStatus, mover: ActorType) -> bool:
     """True when this mover may take a notice from ``status`` to ``to``."""
     return mover in LIFECYCLE[status].moves.get(to, frozenset())
 
 
-def require_move(takedown: Takedown, *, to: TakedownStatus, mover: audit.ActorType) -> None:
+def require_move(takedown: Takedown, *, to: TakedownStatus, mover: ActorType) -> None:
     """Raise TransitionRefused unless this mover may take the notice to ``to`` now."""
     current = TakedownStatus(takedown.status)
     movers = LIFECYCLE[current].moves.get(to)
     if movers is None:
         raise TransitionRefused(f"A notice that is {current.value} cannot become {to.value}.")
     if mover not in movers:
-        who = " or ".join(_MOVER_WORDS[m] for m in Mover if m in movers)
+        who = " or ".join(words for m, words in _MOVER_WORDS.items() if m in movers)
         raise TransitionRefused(
             f"A notice that is {current.value} becomes {to.value} only by {who}."
         )

@@ -296,7 +296,7 @@ class MatchReview(Base):
     caseworker_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), default=None
     )
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[MatchStatus] = mapped_column(EnumString(MatchStatus, 16))
     reason: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(String(500), default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -522,7 +522,7 @@ class PlatformOutcome(Base):
     takedown_id: Mapped[int | None] = mapped_column(
         ForeignKey("takedowns.id", ondelete="CASCADE"), index=True, default=None
     )
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[OutcomeKind] = mapped_column(EnumString(OutcomeKind, 16))
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -623,7 +623,7 @@ class TakedownCheck(Base):
     url: Mapped[str] = mapped_column(String(2048))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     http_status: Mapped[int | None] = mapped_column(Integer, default=None)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[CheckOutcome] = mapped_column(EnumString(CheckOutcome, 16))
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
     headers_json: Mapped[str] = mapped_column(Text, default="{}")
     images_seen: Mapped[int] = mapped_column(Integer, default=0)
@@ -659,7 +659,9 @@ class WatchedUrl(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    last_outcome: Mapped[CheckOutcome | None] = mapped_column(
+        EnumString(CheckOutcome, 16), default=None
+    )
     #: "page" checks the URL itself; "site" also follows the host's links from it, a few pages deep.
     scope: Mapped[str] = mapped_column(String(8), default="page", server_default="page")
 

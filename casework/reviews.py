@@ -156,7 +156,7 @@ def _decide(
             MatchReview(
                 match_id=member.id,
                 caseworker_id=desk.caseworker.id,
-                decision=decision.value,
+                decision=decision,
                 reason=reason,
                 note=note.strip(),
                 decided_at=now,
