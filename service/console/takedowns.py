@@ -12,7 +12,6 @@ from casework import followup, lifecycle, outcomes, takedowns
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import InvalidInput
-from casework.lifecycle import Escalation
 from casework.models import Caseworker, OutcomeKind, Takedown, TakedownStatus
 from casework.notices import (
     notice_address,
@@ -84,9 +83,9 @@ PURPOSE_LABELS = {
     followup.Purpose.WATCH: N_("re-upload watch"),
 }
 STEP_TITLES = {
-    Escalation.HOSTING_PROVIDER: N_("Hosting provider"),
-    Escalation.SEARCH_ENGINES: N_("Search engines"),
-    Escalation.REGULATOR: N_("Regulator"),
+    lifecycle.Escalation.HOSTING_PROVIDER: N_("Hosting provider"),
+    lifecycle.Escalation.SEARCH_ENGINES: N_("Search engines"),
+    lifecycle.Escalation.REGULATOR: N_("Regulator"),
 }
 REGULATORS = {
     Regime.TAKE_IT_DOWN: N_(
@@ -122,19 +121,19 @@ class NextStep:
 def next_steps(regime: Regime) -> list[NextStep]:
     """The escalation steps, in order, in the words of the notice's regime."""
     texts = {
-        Escalation.HOSTING_PROVIDER: N_(
+        lifecycle.Escalation.HOSTING_PROVIDER: N_(
             "Find who hosts {host} (an RDAP or WHOIS lookup of the domain and its IP "
             "address) and send a generic notice to the provider's abuse contact. The button "
             "below drafts it."
         ),
-        Escalation.SEARCH_ENGINES: N_(
+        lifecycle.Escalation.SEARCH_ENGINES: N_(
             "Ask search engines to de-index the URLs even while they are online: Google's "
             "form for removing non-consensual explicit or intimate images, and Microsoft "
             "Bing's report form for non-consensual intimate imagery."
         ),
-        Escalation.REGULATOR: REGULATORS[regime],
+        lifecycle.Escalation.REGULATOR: REGULATORS[regime],
     }
-    return [NextStep(STEP_TITLES[step], texts[step]) for step in Escalation]
+    return [NextStep(STEP_TITLES[step], texts[step]) for step in lifecycle.Escalation]
 
 
 @router.get("/takedowns")
@@ -183,7 +182,7 @@ def takedown_page(
         exportable=status in lifecycle.EXPORTABLE,
         hours_left=_hours_left(takedown),
         timeline=[
-            (STATUS_LABELS[s], getattr(takedown, "created_at" if s is s.DRAFT else f"{s}_at"))
+            (STATUS_LABELS[s], getattr(takedown, lifecycle.LIFECYCLE[s].stamp or "created_at"))
             for s in TakedownStatus
         ],
         answers=outcomes.answers_to(session, takedown_ids=[takedown.id]),
