@@ -2,9 +2,10 @@
 
 Victim side: each corpus file goes through ``hashing.hash_file`` (what the CLI sends: PDQ with
 quality >= 50, pHash, MD5, SHA-256 and band-trimmed variants, degenerate hashes refused). Leak
-side: each leaked copy is encoded to bytes and hashed by ``workers.reports._hash``, the worker's
-own function (reduced JPEG decode, 8 flips/rotations of the image, of its band-trimmed copies and
-of its edit crops, turned-back copies; see ``hashing.algorithms.hash_query_image``; MD5/SHA-256).
+side: each leaked copy is encoded to bytes and hashed by ``workers.collection.hash_image``, the
+worker's own function (reduced JPEG decode, 8 flips/rotations of the image, of its band-trimmed
+copies and of its edit crops, turned-back copies; see ``hashing.algorithms.hash_query_image``;
+MD5/SHA-256).
 Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
 image when any of its fingerprints is within ``casework.bank.MATCH_RADIUS_BITS`` of one of that
 image's fingerprints (MD5/SHA-256 equal). The allow-list and quarantine only remove matches a
@@ -191,10 +192,10 @@ def _worker_fingerprints(data: bytes) -> list[Fingerprint]:
     """What the worker would match with; none when it refuses the image (too small, ...)."""
     # The worker's own hashing function, imported here so that its module (redis, rq, ...) is
     # loaded in the pool processes only.
-    from workers.reports import _hash
+    from workers.collection import hash_image
 
     try:
-        return _hash("https://leak.example/image", data).fingerprints
+        return hash_image("https://leak.example/image", data).fingerprints
     except ImageRejected:
         # fetch_and_match ends such an item with the rejection reason and no match.
         return []

@@ -9,9 +9,9 @@ worker's fetch-and-hash rate on images served by a local server.
    the share of the web layer's ceiling that a batch-100 check keeps; the CPU time of the index
    lookups alone, measured in this process on the same bank and batches, says where the rest went.
 2. Worker: a ThreadingHTTPServer on 127.0.0.1 serves corpus photos as JPEG (native size, and a
-   few upscaled to 12 MP); each item is fetched with httpx and hashed by workers.reports._hash,
-   the worker's own function. RQ and the database are left out (perf.md Q1 puts RQ's overhead at
-   ~2 ms a job with SimpleWorker).
+   few upscaled to 12 MP); each item is fetched with httpx and hashed by
+   workers.collection.hash_image, the worker's own function. RQ and the database are left out
+   (perf.md Q1 puts RQ's overhead at ~2 ms a job with SimpleWorker).
 
   python -m benchmarks.service_speed [--smoke]
 """
@@ -256,7 +256,7 @@ class Images(BaseHTTPRequestHandler):
 
 
 def worker_benchmark(photos: int, big: int) -> list[list[object]]:
-    from workers.reports import _hash
+    from workers.collection import hash_image
 
     paths = corpus_paths(limit=photos)
     sets = {
@@ -280,7 +280,7 @@ def worker_benchmark(photos: int, big: int) -> list[list[object]]:
                     continue
                 t0 = time.perf_counter()
                 for path in bodies:
-                    _hash(base + path, client.get(base + path).content)
+                    hash_image(base + path, client.get(base + path).content)
                 seconds = time.perf_counter() - t0
                 rows.append(
                     [
@@ -321,7 +321,7 @@ def main() -> None:
             ),
             "### Where a check's time goes (ms per request; lookups: CPU of this process)",
             table(["measure", "value"], [[k, f"{v:.2f}"] for k, v in costs.items()]),
-            "### Worker: fetch over loopback + workers.reports._hash, one process",
+            "### Worker: fetch over loopback + workers.collection.hash_image, one process",
             table(["images", "count", "items/s", "ms per item"], worker_rows),
         ]
     )

@@ -17,6 +17,7 @@ from casework.credentials import (
     new_pin,
     new_recovery_code,
     normalise_case_id,
+    normalise_pin,
     normalise_recovery_code,
 )
 from casework.db import transaction, utcnow
@@ -188,6 +189,11 @@ def open_case(
     )
 
 
+def get_case(session: Session, *, public_id: str) -> Case | None:
+    """The case with this (normalised) public ID, or None."""
+    return session.execute(select(Case).where(Case.public_id == public_id)).scalar_one_or_none()
+
+
 def recover_case(
     session: Session,
     *,
@@ -255,10 +261,12 @@ def authenticate_case(
     the same for the right PIN and a wrong one. CredentialChecksBusy comes before either.
     """
     now = now or utcnow()
+    # A PIN typed as "1234 5678" is the right PIN, not a wrong attempt towards a pause.
+    typed = normalise_pin(pin)
     with pins.slot() as verify:
         with transaction(sessions) as session:
             attempt = reserve_attempt(session, case_id=case_id, lockout=lockout, now=now)
-        if not verify(attempt.pin_hash if attempt else None, pin) or attempt is None:
+        if not verify(attempt.pin_hash if attempt else None, typed) or attempt is None:
             raise lockout.refusal(now)
     with transaction(sessions) as session:
         clear_failures(session, case_pk=attempt.case_pk)

@@ -60,8 +60,8 @@ def new_pin() -> str:
 
 
 def normalise_pin(text: str) -> str:
-    """A typed PIN without the spaces or dashes people add."""
-    return text.strip().replace(" ", "").replace("-", "")
+    """A typed PIN without the spaces (of any kind) or dashes people add."""
+    return "".join(text.split()).replace("-", "")
 
 
 class PinHasher:

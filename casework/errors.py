@@ -1,23 +1,35 @@
 """Domain errors. Domain code raises these; service/errors.py maps them to HTTP in one place.
 
+Every error that casework/ and service/ raise is in this tree; a few are defined beside the code
+that raises them (its casework module in brackets). An error's HTTP status is that of the
+nearest class in its hierarchy (``__mro__``) that the table in service/errors.py lists.
+
 CaseworkError                  base; ``code`` is machine-readable, ``str()`` is for people
 ├── NotAuthenticated           401: no console session, or it expired (the console asks to log in)
 │   └── LoginFailed            wrong e-mail or password, or a disabled account: never says which
 ├── NotFound                   404: the object does not exist, or the caller may not know it does
-│   └── CaseNotFound           wrong case ID or PIN, or a locked case: never says which (401:
-│                              they are the victim's credentials)
+│   ├── CaseNotFound           wrong case ID or PIN, or a locked case: never says which (401:
+│   │                          they are the victim's credentials)
+│   ├── InvalidApiKey          a malformed, unknown, revoked or wrong API key (401) [apikeys]
+│   ├── PlatformNotFound       no platform account has this name [platforms]
+│   ├── ReportNotFound         no report with this ID is visible to this reporter [reports]
+│   └── UnknownTargets         outcomes naming tokens or notices not this platform's [outcomes]
 ├── InvalidInput               422: a request the domain refuses as it stands
 │   ├── InvalidItems           some items of a list were refused; ``problems`` lists them
 │   │   ├── InvalidFingerprints    malformed or unusable fingerprints
-│   │   └── InvalidUrls            reported URLs that cannot be fetched at all
+│   │   ├── InvalidUrls            reported URLs that cannot be fetched at all
+│   │   └── InvalidOutcomes        malformed outcomes reported by a platform [outcomes]
 │   ├── IncompleteNotice       a takedown notice lacks fields its legal regime requires
-│   ├── TooManyFingerprints    over the per-request or per-case limit
+│   ├── BundleInvalid          an evidence file that does not verify; the message says why
+│   ├── TooManyFingerprints    over the per-request or per-case limit (413)
+│   ├── BodyTooLarge           a request body over the cap of its path (413)
 │   ├── ImageTooLarge          an upload needs more memory to decode and hash than one may use
 │   └── UploadAsForm           an upload sent as a form instead of as the body itself (415)
 ├── Conflict                   409: the object's state forbids the operation
 │   ├── CaseWithdrawn          the case was withdrawn; nothing can be added to it
 │   ├── TransitionRefused      a notice cannot move to that status, or not by this actor
-│   └── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
+│   ├── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
+│   └── SecretsExist           `takedown init` found secrets already there: it replaces none
 ├── NotAllowed                 403: authenticated, but not permitted
 │   ├── RequestForgery         a console form without its CSRF token, or from another origin
 │   └── ApiKeyRefused          an API key on a route for victims or caseworkers
@@ -25,7 +37,15 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 ├── Unavailable                503: a dependency (database, index) is not ready; retry later
 │   ├── CredentialChecksBusy   every argon2 slot stayed taken: the PIN was not checked at all
 │   └── HashingBusy            every upload-hashing process is busy and the queue is full
-└── SealedDataUnreadable       500: sealed data does not open with this process's secret key
+└── Misconfigured              500: the installation cannot work as set up; the operator must act
+    ├── RegistryInvalid        the platform registry file cannot be used: which entry and why
+    └── SealedDataUnreadable   sealed data does not open with this process's secret key
+
+Outside the tree on purpose: the pure core, hashing/, imports nothing from here (the victim CLI
+installs without the service), so its InvalidFingerprint and ImageRejected are caught where
+casework uses it and told as item problems or reasons, and its CliError and PhotoTooLarge stay
+in the CLI; the workers' FetchFailed, DeliveryFailed, NotificationFailed and RetryLater tell a
+job to record a failure or retry, and never leave the worker.
 """
 
 from __future__ import annotations
@@ -277,7 +297,19 @@ class RateLimited(CaseworkError):
         super().__init__(f"too many requests for this key; retry in {self.retry_after} s")
 
 
-class SealedDataUnreadable(CaseworkError):
+class Misconfigured(CaseworkError):
+    """The installation cannot work as set up: its files or secrets need the operator."""
+
+    code = "misconfigured"
+
+
+class RegistryInvalid(Misconfigured):
+    """The platform registry file cannot be used; the message names the entry and the problem."""
+
+    code = "registry_invalid"
+
+
+class SealedDataUnreadable(Misconfigured):
     """Sealed data does not open with this process's secret key: another installation's key."""
 
     code = "sealed_data_unreadable"
@@ -290,3 +322,29 @@ class SealedDataUnreadable(CaseworkError):
             "keeps its data, or set TAKEDOWN_DATA_DIR (or TAKEDOWN_SECRET_KEY) to that "
             "installation's"
         )
+
+
+class BundleInvalid(InvalidInput):
+    """An evidence file that does not verify; the message says why."""
+
+    code = "bundle_invalid"
+
+
+class BodyTooLarge(InvalidInput):
+    """A request body over the cap of its path, counted as it streams in."""
+
+    code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"request bodies are limited to {limit} bytes")
+
+
+class SecretsExist(Conflict):
+    """A secret file is there already: replacing it would lock the service out of its data."""
+
+    code = "secrets_exist"
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        super().__init__(f"these secrets exist already, nothing was written: {', '.join(paths)}")

@@ -32,9 +32,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casework import audit
+from casework.cases import get_case
 from casework.credentials import format_case_id
 from casework.db import utcnow
-from casework.errors import NotFound
+from casework.errors import BundleInvalid, NotFound
 from casework.followup import Purpose
 from casework.models import (
     AuditEvent,
@@ -55,10 +56,6 @@ from hashing.fingerprint import Algorithm
 BUNDLE_FORMAT = "takedown-evidence/1"
 SIGNATURE_ALGORITHM = "Ed25519"
 _KEY_PURPOSE = b"takedown evidence signing v1"
-
-
-class BundleInvalid(Exception):
-    """An evidence file that does not verify; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -283,9 +280,7 @@ def export_case(
     now: datetime | None = None,
 ) -> bytes:
     """The signed bundle of one case, as file bytes; the export is audited first."""
-    case = session.execute(
-        select(Case).where(Case.public_id == case_public_id)
-    ).scalar_one_or_none()
+    case = get_case(session, public_id=case_public_id)
     if case is None:
         raise NotFound("There is no case with this ID.")
     audit.record(

@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from casework import audit, lifecycle
 from casework.db import utcnow
 from casework.errors import InvalidInput, NotFound
+from casework.hosts import host_of
 from casework.models import (
     Case,
     CaseStatus,
@@ -406,7 +406,7 @@ def watch_url(
         takedown_id=takedown_id,
         url=url[:2048],
         url_digest=digest,
-        host=(urlsplit(url).hostname or "").lower()[:255],
+        host=(host_of(url) or "")[:255],
         source=source,
         next_check_at=first_check_at or utcnow(),
         scope=scope,

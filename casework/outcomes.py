@@ -24,6 +24,7 @@ from casework import audit, lifecycle
 from casework.checks import TOKEN_PREFIX, token_digest
 from casework.errors import InvalidInput, InvalidItems, ItemProblem, NotFound
 from casework.followup import CLAIMS_GONE
+from casework.hosts import host_of
 from casework.models import (
     Match,
     MatchToken,
@@ -36,7 +37,7 @@ from casework.models import (
     TakedownItem,
     TakedownStatus,
 )
-from casework.platforms import host_of, platform_for_host
+from casework.platforms import platform_for_host
 from casework.quarantine import NOT_INTIMATE_IMAGERY, consider_quarantine
 
 MAX_OUTCOMES_PER_REQUEST = 500
@@ -301,3 +302,12 @@ def list_outcomes(
             .limit(max(1, min(limit, 500)))
         ).scalars()
     )
+
+
+def position_of_outcome(session: Session, *, platform_id: int, public_id: str) -> int | None:
+    """The row position of one of this platform's outcomes (for list_outcomes' after), or None."""
+    return session.execute(
+        select(PlatformOutcome.id).where(
+            PlatformOutcome.public_id == public_id, PlatformOutcome.platform_id == platform_id
+        )
+    ).scalar_one_or_none()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -159,14 +158,6 @@ def platform_for_host(domains: dict[str, int], host: str | None) -> int | None:
         if owner is not None:
             return owner
     return None
-
-
-def host_of(url: str) -> str | None:
-    """The host name of a URL, or None when it has none or does not parse."""
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
 
 
 def set_webhook(

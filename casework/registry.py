@@ -12,14 +12,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from casework.errors import RegistryInvalid
 from casework.regimes import Regime
 
 SHIPPED_REGISTRY = Path(__file__).with_name("platforms.example.toml")
 CHANNEL_KINDS = ("form", "email", "")
-
-
-class RegistryError(ValueError):
-    """The registry file cannot be used; the message names the entry and the problem."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ class PlatformRegistry:
         try:
             data = tomllib.loads(source.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
-            raise RegistryError(f"{source}: {error}") from None
+            raise RegistryInvalid(f"{source}: {error}") from None
         platforms = tuple(
             _platform(entry, position, source)
             for position, entry in enumerate(data.get("platforms", []), start=1)
@@ -77,24 +74,24 @@ class PlatformRegistry:
 def _platform(entry: object, position: int, source: Path) -> Platform:
     where = f"{source}, platform {position}"
     if not isinstance(entry, dict):
-        raise RegistryError(f"{where}: each [[platforms]] entry is a table")
+        raise RegistryInvalid(f"{where}: each [[platforms]] entry is a table")
     name = entry.get("name")
     domains = entry.get("domains")
     if not isinstance(name, str) or not name.strip():
-        raise RegistryError(f"{where}: name is missing")
+        raise RegistryInvalid(f"{where}: name is missing")
     if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
-        raise RegistryError(f"{where} ({name}): domains must be a list of host names")
+        raise RegistryInvalid(f"{where} ({name}): domains must be a list of host names")
     try:
         regime = Regime(entry.get("regime", Regime.GENERIC.value))
     except ValueError:
         known = ", ".join(r.value for r in Regime)
-        raise RegistryError(f"{where} ({name}): regime must be one of {known}") from None
+        raise RegistryInvalid(f"{where} ({name}): regime must be one of {known}") from None
     channel_kind = entry.get("channel_kind", "")
     if channel_kind not in CHANNEL_KINDS:
-        raise RegistryError(f"{where} ({name}): channel_kind must be form or email")
+        raise RegistryInvalid(f"{where} ({name}): channel_kind must be form or email")
     deadline = entry.get("deadline_hours")
     if deadline is not None and (not isinstance(deadline, int) or deadline <= 0):
-        raise RegistryError(f"{where} ({name}): deadline_hours must be a positive integer")
+        raise RegistryInvalid(f"{where} ({name}): deadline_hours must be a positive integer")
     return Platform(
         name=name.strip(),
         domains=tuple(d.lower().rstrip(".") for d in domains),

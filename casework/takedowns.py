@@ -12,7 +12,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from casework import audit, lifecycle
 from casework.accounts import Desk
 from casework.db import utcnow
 from casework.errors import AdultRouteBlocked, Conflict, IncompleteNotice, InvalidInput, NotFound
+from casework.hosts import host_of
 from casework.models import (
     Case,
     CaseStatus,
@@ -50,12 +50,7 @@ class Confirmed:
     @property
     def host(self) -> str:
         """Host of the reported page: the origin to notify, not an image CDN."""
-        return (urlsplit(self.item.url).hostname or "").lower()
-
-
-def page_host(url: str) -> str:
-    """The host part of a URL, lowercased."""
-    return (urlsplit(url).hostname or "").lower()
+        return host_of(self.item.url) or ""
 
 
 def new_reference() -> str:
@@ -170,7 +165,9 @@ def draft_takedowns(
         raise Conflict("There are no confirmed matches without a notice in this case.")
     groups: dict[str, tuple[Platform | None, str, list[Confirmed]]] = {}
     for entry in confirmed:
-        platform = registry.lookup(entry.host) or registry.lookup(page_host(entry.match.image_url))
+        platform = registry.lookup(entry.host) or registry.lookup(
+            host_of(entry.match.image_url) or ""
+        )
         key = f"platform:{platform.name}" if platform else f"host:{entry.host}"
         groups.setdefault(key, (platform, entry.host, []))[2].append(entry)
     organisation = desk.caseworker.organisation

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.followup import Purpose
+from casework.hosts import host_of
 from casework.models import (
     Case,
     CaseFingerprint,
@@ -43,7 +43,7 @@ class Event:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or "an unknown site"
+    return host_of(url) or "an unknown site"
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from casework.apikeys import Scope
 from casework.checks import issue_token
 from casework.db import utcnow
+from casework.hosts import host_of
 from casework.models import (
     ApiKey,
     BankChange,
@@ -41,7 +42,7 @@ from casework.models import (
     ReportItem,
     WebhookDelivery,
 )
-from casework.platforms import algorithms_of, host_of, platform_for_host
+from casework.platforms import algorithms_of, platform_for_host
 from casework.quarantine import quarantined_among
 from casework.vault import Vault
 from hashing.fingerprint import Algorithm

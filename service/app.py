@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis import Redis
-from sqlalchemy.exc import SQLAlchemyError
 
+from casework.loop import Loop
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
 from service.accesslog import AccessLog
@@ -27,8 +26,6 @@ from service.web import pages
 from service.web.docs import install_docs
 from service.web.headers import SecurityHeaders
 from workers.queues import connect
-
-logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -47,21 +44,21 @@ def create_app(
         memory_bytes=settings.check_image_memory_mb * 2**20,
     )
 
+    # Loads the bank index, then follows the checkpoint; /readyz reads its last success.
+    refresher = Loop(
+        "bank-index",
+        partial(refresh_index, runtime, metrics),
+        interval_seconds=settings.index_refresh_seconds,
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        stop = threading.Event()
-        keeper = threading.Thread(
-            target=_keep_index_current,
-            args=(runtime, metrics, stop),
-            name="bank-index",
-            daemon=True,
-        )
-        keeper.start()
+        refresher.start()
         try:
             yield
         finally:
-            stop.set()
-            keeper.join(timeout=10)
+            refresher.stop()
+            refresher.join(timeout_seconds=10)
             metrics.process_stopped()
             hasher.close()
 
@@ -77,6 +74,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.redis = redis
     app.state.metrics = metrics
+    app.state.index_refresher = refresher
     app.state.rate_limiter = RateLimiter(redis)
     app.state.upload_hasher = hasher
     app.add_middleware(
@@ -102,14 +100,8 @@ def create_app(
     return app
 
 
-def _keep_index_current(runtime: Runtime, metrics: Metrics, stop: threading.Event) -> None:
-    """Load the bank index, then follow the checkpoint until the app stops."""
-    while not stop.is_set():
-        try:
-            with runtime.sessions() as session:
-                runtime.bank.refresh(session)
-            metrics.observe_bank(runtime.bank)
-        except SQLAlchemyError as error:
-            # The database may be restarting; /readyz reports it and the next round retries.
-            logger.warning("bank index refresh failed: %s", type(error).__name__)
-        stop.wait(runtime.settings.index_refresh_seconds)
+def refresh_index(runtime: Runtime, metrics: Metrics) -> None:
+    """Bring the bank index up to the committed checkpoint: one step of the refresher."""
+    with runtime.sessions() as session:
+        runtime.bank.refresh(session)
+    metrics.observe_bank(runtime.bank)

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-class BodyTooLarge(Exception):
-    """Raised inside receive() when the streamed body passes the cap."""
+from casework.errors import BodyTooLarge
+from service.errors import error_body, status_of
 
 
 class BodySizeLimit:
@@ -44,12 +43,13 @@ class BodySizeLimit:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     exceeded = True
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            # FastAPI turns any failure to read a JSON body into 400; past the cap, 413 is sent.
+            # The app answers the failed read itself (FastAPI a JSON body with 400, the error
+            # handlers an upload with 413); past the cap, only this middleware's answer is sent.
             if exceeded:
                 return
             started = started or message["type"] == "http.response.start"
@@ -63,10 +63,6 @@ class BodySizeLimit:
             await self._refuse(limit, scope, receive, send)
 
     async def _refuse(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        body = {
-            "error": {
-                "code": "body_too_large",
-                "message": f"request bodies are limited to {limit} bytes",
-            }
-        }
-        await JSONResponse(body, 413)(scope, receive, send)
+        refusal = BodyTooLarge(limit)
+        response = JSONResponse(error_body(refusal.code, str(refusal)), status_of(refusal))
+        await response(scope, receive, send)

@@ -17,16 +17,21 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from casework import installation
+from casework.errors import SecretsExist
 from hashing.cli import CliError, add_victim_commands, run
 from hashing.translations import activate, gettext, locale_from_environment
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
-from service.secrets_folder import SecretsExist, write_secrets
+from service.secrets_folder import write_secrets
+
+if TYPE_CHECKING:
+    from casework.loop import LoopReport
 
 DEFAULT_PORT = 8000
 SHUTDOWN_GRACE_SECONDS = 15
@@ -104,9 +109,33 @@ def _check_worker(redis_url: str) -> int:
             "no worker serves on this host: none is registered in Redis with a running process "
             f"and a heartbeat in the last {HEARTBEAT_SILENCE.seconds} seconds"
         )
+    now = datetime.now(UTC)
+    stale = worker.stale_loops(now)
+    if stale:
+        raise CliError(
+            f"the worker (process {worker.pid}) serves, but a loop has not succeeded for too long: "
+            + "; ".join(_loop_line(loop, now) for loop in stale)
+        )
     age = worker.heartbeat_age.total_seconds()
     print(f"a worker serves on this host: process {worker.pid}, last heartbeat {age:.0f} s ago")
+    for loop in worker.loops:
+        print(f"  {_loop_line(loop, now)}")
     return 0
+
+
+def _loop_line(loop: LoopReport, now: datetime) -> str:
+    """One loop's health: when it last succeeded, and its last failure's type if any since."""
+    if loop.last_success is None:
+        line = f"{loop.name} loop: no success yet"
+    else:
+        line = (
+            f"{loop.name} loop: last success {(now - loop.last_success).total_seconds():.0f} s ago"
+        )
+    if loop.last_error is not None and (
+        loop.last_success is None or loop.last_error > loop.last_success
+    ):
+        line += f", failing ({loop.error_type})"
+    return line
 
 
 def command_init(args: argparse.Namespace) -> int:
@@ -116,7 +145,7 @@ def command_init(args: argparse.Namespace) -> int:
     try:
         written = write_secrets(Path(args.dir), database_host=args.database_host, owner=args.owner)
     except SecretsExist as error:
-        raise CliError(f"these secrets exist already, nothing was written: {error}") from None
+        raise CliError(str(error)) from None
     for path in written:
         print(f"wrote {path} (readable by its owner only)")
     return 0

@@ -21,6 +21,7 @@ from casework.apikeys import InvalidApiKey, Scope, authenticate_key
 from casework.cases import authenticate_case
 from casework.db import transaction, utcnow
 from casework.errors import ApiKeyRefused, CaseNotFound, NotAuthenticated
+from casework.loop import Loop
 from casework.models import Case
 from casework.platforms import PlatformCaller, authenticate_platform
 from casework.reports import Reporter, ReporterKind
@@ -49,6 +50,15 @@ def get_metrics(request: Request) -> Metrics:
 
 
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+def get_index_refresher(request: Request) -> Loop:
+    """The loop keeping the process's bank index current, attached by create_app."""
+    refresher: Loop = request.app.state.index_refresher
+    return refresher
+
+
+IndexRefresherDep = Annotated[Loop, Depends(get_index_refresher)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:

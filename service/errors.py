@@ -16,16 +16,17 @@ from starlette.exceptions import HTTPException
 
 from casework.apikeys import InvalidApiKey
 from casework.errors import (
+    BodyTooLarge,
     CaseNotFound,
     CaseworkError,
     Conflict,
     InvalidInput,
     InvalidItems,
+    Misconfigured,
     NotAllowed,
     NotAuthenticated,
     NotFound,
     RateLimited,
-    SealedDataUnreadable,
     TooManyFingerprints,
     Unavailable,
     UploadAsForm,
@@ -34,21 +35,23 @@ from casework.outcomes import UnknownTargets
 
 logger = logging.getLogger(__name__)
 
-STATUS_BY_ERROR: list[tuple[type[CaseworkError], int]] = [
+#: An error's status is that of the nearest class in its hierarchy listed here (status_of).
+STATUS_BY_ERROR: dict[type[CaseworkError], int] = {
     # Refused credentials: one answer for an unknown case or key, a wrong PIN and a locked case.
-    (CaseNotFound, 401),
-    (InvalidApiKey, 401),
-    (NotAuthenticated, 401),
-    (NotFound, 404),
-    (TooManyFingerprints, 413),
-    (UploadAsForm, 415),
-    (InvalidInput, 422),
-    (Conflict, 409),
-    (NotAllowed, 403),
-    (Unavailable, 503),
-    (RateLimited, 429),
-    (SealedDataUnreadable, 500),
-]
+    CaseNotFound: 401,
+    InvalidApiKey: 401,
+    NotAuthenticated: 401,
+    NotFound: 404,
+    TooManyFingerprints: 413,
+    BodyTooLarge: 413,
+    UploadAsForm: 415,
+    InvalidInput: 422,
+    Conflict: 409,
+    NotAllowed: 403,
+    Unavailable: 503,
+    RateLimited: 429,
+    Misconfigured: 500,
+}
 RETRY_AFTER_SECONDS = 5
 #: The WWW-Authenticate challenge of a refused case ID and PIN; every other 401 asks for a key.
 CASE_CHALLENGE = 'Basic realm="takedown case"'
@@ -116,9 +119,10 @@ def error_responses(
     return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}
 
 
-def status_of(error: CaseworkError) -> int:
-    """The HTTP status of a domain error."""
-    return next((code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 400)
+def status_of(error: CaseworkError | type[CaseworkError]) -> int:
+    """The HTTP status of a domain error (or error class): its nearest listed class's, else 400."""
+    kind = error if isinstance(error, type) else type(error)
+    return next((STATUS_BY_ERROR[cls] for cls in kind.__mro__ if cls in STATUS_BY_ERROR), 400)
 
 
 def _casework_error(_request: Request, error: Exception) -> JSONResponse:

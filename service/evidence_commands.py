@@ -104,6 +104,7 @@ def command_evidence_export(args: argparse.Namespace) -> int:
 def command_evidence_verify(args: argparse.Namespace) -> int:
     """Verify a bundle; exit 1 if any byte changed. Needs no database or secret."""
     from casework import evidence
+    from casework.errors import BundleInvalid
 
     try:
         verified = evidence.verify_bundle(args.file.read_bytes())
@@ -111,7 +112,7 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
         raise CliError(
             gettext("cannot read {path}: {reason}").format(path=args.file, reason=error.strerror)
         ) from None
-    except evidence.BundleInvalid as error:
+    except BundleInvalid as error:
         print(gettext("evidence bundle INVALID: {reason}").format(reason=error), file=sys.stderr)
         return 1
     bundle = verified.bundle
@@ -134,13 +135,12 @@ def command_evidence_verify(args: argparse.Namespace) -> int:
 def command_watch_add(args: argparse.Namespace) -> int:
     """Add a URL (or a whole site) to a case's watch list and queue its first check."""
     from redis.exceptions import RedisError
-    from sqlalchemy import select
 
     from casework import audit, followup
+    from casework.cases import get_case
     from casework.credentials import normalise_case_id
     from casework.db import make_engine, make_sessions, transaction
     from casework.errors import CaseworkError
-    from casework.models import Case
     from casework.settings import get_settings
     from workers.queues import connect, enqueue_watch_check
 
@@ -151,7 +151,7 @@ def command_watch_add(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessions(engine)) as session:
-            case = session.scalars(select(Case).where(Case.public_id == public_id)).one_or_none()
+            case = get_case(session, public_id=public_id)
             if case is None:
                 raise CliError(gettext("there is no case with this ID"))
             watched_id = followup.add_watch(

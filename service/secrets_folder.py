@@ -6,13 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
+from casework.errors import SecretsExist
+
 #: The files (named as docker-compose.yml's secrets) the takedown containers read; PostgreSQL's
 #: entrypoint reads postgres_password as root.
 READ_BY_TAKEDOWN = ("takedown_secret_key", "takedown_database_url")
-
-
-class SecretsExist(Exception):
-    """A secret file is there already: replacing it would lock the service out of its data."""
 
 
 def write_secrets(folder: Path, *, database_host: str, owner: int | None = None) -> list[Path]:
@@ -30,7 +28,7 @@ def write_secrets(folder: Path, *, database_host: str, owner: int | None = None)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     existing = [folder / name for name in contents if (folder / name).exists()]
     if existing:
-        raise SecretsExist(", ".join(str(path) for path in existing))
+        raise SecretsExist([str(path) for path in existing])
     written = []
     for name, content in contents.items():
         path = folder / name

@@ -1,8 +1,8 @@
 """Jobs that follow a sent notice through: the removal check and the re-upload watch.
 
-Both fetch through the report worker's `_collect` (same safe fetcher, same in-memory hashing)
-and match through `find_matches`, so a URL counts as still serving the image exactly when a
-fresh report of it would have matched.
+Both fetch through `collect_images` (the report job's safe fetcher and in-memory hashing) and
+match through `find_matches`, so a URL counts as still serving the image exactly when a fresh
+report of it would have matched.
 """
 
 from __future__ import annotations
@@ -10,33 +10,30 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
-
-from redis import Redis
-from redis.exceptions import RedisError
+from datetime import timedelta
 
 from casework import followup
 from casework.db import transaction, utcnow
 from casework.followup import Probe
+from casework.hosts import host_of
 from casework.matching import find_matches
 from casework.models import WatchedUrl
 from casework.reports import FoundMatch
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import ImageRejected
+from workers.collection import collect_images
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetched, FetchFailed, MediaType
 from workers.pages import extract_page_links
 from workers.queues import (
     FOLLOWUP_JOB_TIMEOUT_SECONDS,
     enqueue_removal_check,
-    enqueue_removal_checks,
     enqueue_watch_check,
     job_alive,
     removal_job_id,
     watch_job_id,
 )
-from workers.reports import IMAGE_REASONS, _collect
+from workers.reports import IMAGE_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -44,35 +41,6 @@ logger = logging.getLogger(__name__)
 MAX_LINKS_PER_PAGE = 200
 #: A site watch stops following links after this long, well inside the job's timeout.
 CRAWL_BUDGET_SECONDS = FOLLOWUP_JOB_TIMEOUT_SECONDS // 2
-
-
-def schedule_removal_checks(
-    redis: Redis, *, takedown_id: int, deadline_at: datetime | None, grace_minutes: int
-) -> None:
-    """Queue a sent notice's removal checks; a Redis outage is logged, not raised to the user."""
-    try:
-        enqueue_removal_checks(
-            redis, takedown_id, deadline_at=deadline_at, grace=timedelta(minutes=grace_minutes)
-        )
-    except RedisError as error:
-        logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
-
-
-def schedule_watch_check(redis: Redis, *, watched_id: int) -> None:
-    """Check a newly watched URL now; the reconciler queues it if Redis is away."""
-    try:
-        enqueue_watch_check(redis, watched_id, at=None)
-    except RedisError as error:
-        logger.warning("first check of watch %d not queued: %s", watched_id, error)
-
-
-def request_removal_check(redis: Redis, *, takedown_id: int, when: str = "answered") -> None:
-    """Check a notice's URLs now because its platform answered (or a caseworker reported it
-    removed); the reconciler covers an outage."""
-    try:
-        enqueue_removal_check(redis, takedown_id, when=when)
-    except RedisError as error:
-        logger.warning("removal check of takedown %d not queued: %s", takedown_id, error)
 
 
 def probe(
@@ -90,7 +58,7 @@ def probe(
             links.extend(extract_page_links(fetched.body, fetched.final_url, MAX_LINKS_PER_PAGE))
 
     try:
-        found, images_seen = _collect(context, url, landed=landed)
+        found, images_seen = collect_images(context, url, landed=landed)
     except FetchFailed as failure:
         return followup.failed(url=url, reason=failure.reason.value, http_status=failure.status)
     except ImageRejected as rejection:
@@ -158,7 +126,7 @@ def crawl(context: WorkerContext, seed: str, *, case_id: int, pages: int) -> lis
     One host only (links elsewhere are not followed), each page once, and a pause between
     fetches so a watch never hammers a site; stops early at the job's time budget.
     """
-    host = urlsplit(seed).hostname
+    host = host_of(seed)
     deadline = time.monotonic() + CRAWL_BUDGET_SECONDS
     queue, seen = deque([seed]), {seed}
     probes: list[Probe] = []
@@ -168,7 +136,7 @@ def crawl(context: WorkerContext, seed: str, *, case_id: int, pages: int) -> lis
         links: list[str] = []
         probes.append(probe(context, queue.popleft(), case_id=case_id, links=links))
         for link in links:
-            if link not in seen and urlsplit(link).hostname == host:
+            if link not in seen and host_of(link) == host:
                 seen.add(link)
                 queue.append(link)
     return probes

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 from rq import Worker
 
-from workers.worker import WORKER_TTL_SECONDS
+from casework.loop import LoopReport
+from workers.worker import LOOPS_KEY, WORKER_TTL_SECONDS
 
 #: A serving worker writes its heartbeat at least every WORKER_TTL_SECONDS - 15 s while idle
 #: and every few seconds while a job runs; twice the TTL of silence means it is stuck.
@@ -21,6 +22,12 @@ HEARTBEAT_SILENCE = timedelta(seconds=2 * WORKER_TTL_SECONDS)
 class LiveWorker:
     pid: int
     heartbeat_age: timedelta
+    #: Its background loops as of its last heartbeat, by name (none in burst mode).
+    loops: tuple[LoopReport, ...] = ()
+
+    def stale_loops(self, now: datetime) -> list[LoopReport]:
+        """The loops that have not succeeded within their bound."""
+        return [loop for loop in self.loops if loop.stale(now)]
 
 
 def live_worker(redis: Redis, *, now: datetime | None = None) -> LiveWorker | None:
@@ -39,8 +46,16 @@ def live_worker(redis: Redis, *, now: datetime | None = None) -> LiveWorker | No
             continue
         age = moment - worker.last_heartbeat
         if age <= HEARTBEAT_SILENCE:
-            return LiveWorker(pid=worker.pid, heartbeat_age=age)
+            return LiveWorker(
+                pid=worker.pid, heartbeat_age=age, loops=read_loops(redis, worker.name)
+            )
     return None
+
+
+def read_loops(redis: Redis, worker_name: str) -> tuple[LoopReport, ...]:
+    """The reports of a worker's loops, as its last heartbeat published them."""
+    stored: dict[bytes, bytes] = redis.hgetall(LOOPS_KEY.format(name=worker_name))  # type: ignore[assignment]
+    return tuple(sorted((LoopReport.from_json(v) for v in stored.values()), key=lambda r: r.name))
 
 
 def _process_exists(pid: int) -> bool:

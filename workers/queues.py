@@ -1,4 +1,8 @@
-"""Queue names, connections and enqueueing. Jobs take ids only and travel as JSON, never pickle."""
+"""Queue names, connections and enqueueing. Jobs take ids only and travel as JSON, never pickle.
+
+Jobs are queued by dotted name, so the API, which enqueues, never imports a job module (they
+bring the fetcher and the HTML parser): this module imports only redis and rq.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,14 @@ REPORT_RETRY_INTERVALS_SECONDS = [10, 30]
 REPORT_JOB_TIMEOUT_SECONDS = 180
 #: Failed jobs keep ids only, and not for long (RQ's default is a year).
 FAILURE_TTL_SECONDS = 7 * 24 * 3600
+
+#: The job functions, by the dotted name a worker imports them by; each takes one id.
+FETCH_AND_MATCH = "workers.reports.fetch_and_match"
+DELIVER_WEBHOOK = "workers.webhooks.deliver_webhook"
+CHECK_REMOVAL = "workers.followup.check_removal"
+CHECK_WATCHED = "workers.followup.check_watched"
+NOTIFY_VICTIM = "workers.notifications.notify_victim"
+JOB_FUNCTIONS = (FETCH_AND_MATCH, DELIVER_WEBHOOK, CHECK_REMOVAL, CHECK_WATCHED, NOTIFY_VICTIM)
 
 
 def connect(redis_url: str) -> Redis:
@@ -114,12 +126,20 @@ def enqueue_items(connection: Redis, item_ids: list[int]) -> None:
     for item_id in item_ids:
         _enqueue(
             queue,
-            "workers.reports.fetch_and_match",
+            FETCH_AND_MATCH,
             item_id,
             job_id=job_id(item_id),
             timeout=REPORT_JOB_TIMEOUT_SECONDS,
             retry=retry,
         )
+
+
+def schedule_items(redis: Redis, item_ids: list[int]) -> None:
+    """Queue committed report items; if Redis is away, the reconciler queues them later."""
+    try:
+        enqueue_items(redis, item_ids)
+    except RedisError as error:
+        logger.warning("enqueue failed, left to the reconciler: %s", type(error).__name__)
 
 
 #: RQ's backstop for one webhook attempt; the fetcher's own deadline is 20 s.
@@ -139,7 +159,7 @@ def enqueue_deliveries(
     for delivery_id in delivery_ids:
         _enqueue(
             queue,
-            "workers.webhooks.deliver_webhook",
+            DELIVER_WEBHOOK,
             delivery_id,
             job_id=webhook_job_id(delivery_id),
             timeout=WEBHOOK_JOB_TIMEOUT_SECONDS,
@@ -168,7 +188,7 @@ def enqueue_removal_checks(
     for when, at in moments:
         _enqueue(
             queue,
-            "workers.followup.check_removal",
+            CHECK_REMOVAL,
             takedown_id,
             job_id=removal_job_id(takedown_id, when),
             timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
@@ -180,11 +200,32 @@ def enqueue_removal_check(connection: Redis, takedown_id: int, *, when: str) -> 
     """Check a notice's URLs now, for a reason that names the job (see removal_job_id)."""
     _enqueue(
         make_queue("maintenance", connection),
-        "workers.followup.check_removal",
+        CHECK_REMOVAL,
         takedown_id,
         job_id=removal_job_id(takedown_id, when),
         timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
     )
+
+
+def schedule_removal_checks(
+    redis: Redis, *, takedown_id: int, deadline_at: datetime | None, grace_minutes: int
+) -> None:
+    """Queue a sent notice's removal checks; a Redis outage is logged, not raised to the user."""
+    try:
+        enqueue_removal_checks(
+            redis, takedown_id, deadline_at=deadline_at, grace=timedelta(minutes=grace_minutes)
+        )
+    except RedisError as error:
+        logger.warning("removal checks of takedown %d not queued: %s", takedown_id, error)
+
+
+def request_removal_check(redis: Redis, *, takedown_id: int, when: str = "answered") -> None:
+    """Check a notice's URLs now because its platform answered (or a caseworker reported it
+    removed); the reconciler covers an outage."""
+    try:
+        enqueue_removal_check(redis, takedown_id, when=when)
+    except RedisError as error:
+        logger.warning("removal check of takedown %d not queued: %s", takedown_id, error)
 
 
 def watch_job_id(watched_id: int) -> str:
@@ -196,12 +237,20 @@ def enqueue_watch_check(connection: Redis, watched_id: int, *, at: datetime | No
     """Check a watched URL at a time (now when None)."""
     _enqueue(
         make_queue("maintenance", connection),
-        "workers.followup.check_watched",
+        CHECK_WATCHED,
         watched_id,
         job_id=watch_job_id(watched_id),
         timeout=FOLLOWUP_JOB_TIMEOUT_SECONDS,
         at=at,
     )
+
+
+def schedule_watch_check(redis: Redis, *, watched_id: int) -> None:
+    """Check a newly watched URL now; the reconciler queues it if Redis is away."""
+    try:
+        enqueue_watch_check(redis, watched_id, at=None)
+    except RedisError as error:
+        logger.warning("first check of watch %d not queued: %s", watched_id, error)
 
 
 #: RQ's backstop for one notification attempt (an SMTP exchange or a webhook POST).
@@ -219,7 +268,7 @@ def enqueue_notification(
     """Queue the note about a case's news, retried by RQ with backoff while delivery fails."""
     _enqueue(
         make_queue("webhooks", connection),
-        "workers.notifications.notify_victim",
+        NOTIFY_VICTIM,
         case_id,
         job_id=notify_job_id(case_id),
         timeout=NOTIFY_JOB_TIMEOUT_SECONDS,

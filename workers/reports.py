@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from redis import Redis
-from redis.exceptions import RedisError
 
 from casework import reports
 from casework.db import transaction
 from casework.matching import find_matches
 from casework.models import ReportItem
-from hashing.algorithms import hash_query_image, md5_of, sha256_of
-from hashing.fastpath import decode_query_frames
-from hashing.fingerprint import Fingerprint
 from hashing.images import ImageRejected
+from workers.collection import collect_images
 from workers.context import WorkerContext, current
-from workers.fetcher import Fetched, Fetcher, FetchFailed, MediaType
-from workers.pages import extract_image_urls
+from workers.fetcher import FetchFailed
 from workers.queues import (
     REPORT_ATTEMPTS,
     count_outcome,
@@ -34,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 #: Attempts per URL before a transient failure (timeouts, 5xx) becomes final.
 MAX_ATTEMPTS = REPORT_ATTEMPTS
-REPORT_DEADLINE_SECONDS = 120
-MAX_IMAGES_PER_PAGE = 50
 
 
 #: Item reasons for images that were fetched but cannot be hashed safely.
@@ -51,22 +40,6 @@ class RetryLater(Exception):
     """A transient failure: RQ retries the job after an interval."""
 
 
-@dataclass
-class FoundImage:
-    """Fingerprints of one image found at a URL; its bytes are gone once this exists."""
-
-    url: str
-    fingerprints: list[Fingerprint]
-
-
-def schedule_items(redis: Redis, item_ids: list[int]) -> None:
-    """Queue committed report items; if Redis is away, the reconciler queues them later."""
-    try:
-        enqueue_items(redis, item_ids)
-    except RedisError as error:
-        logger.warning("enqueue failed, left to the reconciler: %s", type(error).__name__)
-
-
 def fetch_and_match(item_id: int) -> None:
     """Process one reported URL. Safe to run twice: finished items are skipped, matches unique."""
     context = current()
@@ -78,7 +51,7 @@ def fetch_and_match(item_id: int) -> None:
             return
         url, attempts = item.url, item.attempts
     try:
-        found, images_seen = _collect(context, url)
+        found, images_seen = collect_images(context, url)
     except ImageRejected as rejection:
         with transaction(runtime.sessions) as session:
             reports.fail_item(
@@ -120,51 +93,6 @@ def fetch_and_match(item_id: int) -> None:
         reports.finish_item(session, item=item, images_found=images_seen, images_hashed=len(found))
     reason = "matched" if matched else "no_match"
     count_outcome(context.redis, job="report", outcome="done", reason=reason)
-
-
-def _collect(
-    context: WorkerContext, url: str, *, landed: Callable[[Fetched], None] | None = None
-) -> tuple[list[FoundImage], int]:
-    """Fetch the URL and, for a page, its images; hash each in memory.
-
-    `landed` sees the URL's own response first: removal checks keep its status and headers.
-    """
-    deadline = time.monotonic() + REPORT_DEADLINE_SECONDS
-    with Fetcher(context.policy, context.resolver) as fetcher:
-        fetched = fetcher.fetch(url, kind="any")
-        if landed is not None:
-            landed(fetched)
-        if fetched.media_type is not MediaType.HTML:
-            return [_hash(fetched.final_url, fetched.body)], 1
-        candidates = extract_image_urls(fetched.body, fetched.final_url, MAX_IMAGES_PER_PAGE)
-        del fetched
-        found: list[FoundImage] = []
-        for image_url in candidates:
-            if time.monotonic() > deadline:
-                logger.info("report deadline reached after %d images", len(found))
-                break
-            try:
-                found.append(_hash(image_url, fetcher.fetch(image_url, kind="image").body))
-            except (FetchFailed, ImageRejected) as failure:
-                logger.debug("page image skipped: %s", failure.reason)
-        return found, len(candidates)
-
-
-def _hash(url: str, body: bytes) -> FoundImage:
-    """Every query hash of one image body, or ImageRejected if it does not decode safely.
-
-    An image within the pixel caps can still need more memory than the work horse may take
-    (MatchingWorker's limit); that MemoryError is this image's rejection, not the job's crash.
-    """
-    fingerprints = [md5_of(body), sha256_of(body)]
-    try:
-        for frame in decode_query_frames(body):
-            fingerprints.extend(hash_query_image(frame))
-    except MemoryError:
-        raise ImageRejected(
-            "too_large", "decoding and hashing this image needs more memory than a job may use"
-        ) from None
-    return FoundImage(url=url, fingerprints=fingerprints)
 
 
 def reconcile_reports(context: WorkerContext) -> int:

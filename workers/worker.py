@@ -1,20 +1,21 @@
-"""Run an RQ worker over the named queues with the JSON serializer, plus the reconciler."""
+"""Run an RQ worker over the named queues with the JSON serializer, plus its background loops."""
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import secrets
-import threading
+from collections.abc import Sequence
 from typing import Any
 
-from redis.exceptions import RedisError
+from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework.loop import Loop, LoopReport
 from casework.memory import limit_address_space
 from casework.settings import Settings
 from workers.context import WorkerContext, configure, current
@@ -33,12 +34,15 @@ MAINTENANCE_INTERVAL_SECONDS = 5
 RECONCILE_INTERVAL_SECONDS = 30
 #: New matches and feed changes reach platforms' webhooks within about this long.
 WEBHOOK_SCAN_SECONDS = 5
+#: Where a worker publishes its loops' reports with each heartbeat, for `takedown worker --check`.
+LOOPS_KEY = "takedown:worker-loops:{name}"
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     """Serve jobs until stopped (or until the queues are empty, with burst)."""
     logging.getLogger("rq.worker").addFilter(quiet_maintenance)
     context = configure(settings)
+    loops = [] if burst else background_loops(context)
     worker = MatchingWorker(
         [make_queue(name, context.redis) for name in QUEUE_NAMES],
         # RQ's default name is a 32-digit hex UUID, in every line it logs; a log must hold no
@@ -50,19 +54,59 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         job_monitoring_interval=JOB_MONITORING_INTERVAL_SECONDS,
         maintenance_interval=MAINTENANCE_INTERVAL_SECONDS,
         job_memory_bytes=settings.worker_job_memory_mb * 2**20,
+        loops=loops,
     )
-    stop = threading.Event()
-    if not burst:
-        threading.Thread(
-            target=_reconcile_until, args=(context, stop), name="reconciler", daemon=True
-        ).start()
-        threading.Thread(
-            target=_dispatch_until, args=(context, stop), name="webhooks", daemon=True
-        ).start()
+    for loop in loops:
+        loop.start()
     try:
         return bool(worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=True))
     finally:
-        stop.set()
+        for loop in loops:
+            loop.stop()
+
+
+def background_loops(context: WorkerContext) -> list[Loop]:
+    """The worker's loops beside its jobs, one per concern, so one failing spares the others."""
+    # Jitter keeps several workers from reconciling in lockstep. News is gathered for an hour
+    # per note: the reconciler's cadence is soon enough, and each round reads every subscribed
+    # case's timeline.
+    return [
+        Loop(
+            "reports",
+            lambda: reconcile_reports(context),
+            interval_seconds=RECONCILE_INTERVAL_SECONDS,
+            jitter=0.5,
+        ),
+        Loop(
+            "followup",
+            lambda: reconcile_followup(context),
+            interval_seconds=RECONCILE_INTERVAL_SECONDS,
+            jitter=0.5,
+        ),
+        Loop(
+            "notifications",
+            lambda: dispatch_notifications(context),
+            interval_seconds=RECONCILE_INTERVAL_SECONDS,
+            jitter=0.5,
+        ),
+        Loop(
+            "webhooks",
+            lambda: dispatch_webhooks(context),
+            interval_seconds=WEBHOOK_SCAN_SECONDS,
+            jitter=0.2,
+        ),
+    ]
+
+
+def publish_loops(
+    connection: Redis | Pipeline, worker_name: str, reports: Sequence[LoopReport], ttl: int
+) -> None:
+    """Store the loops' reports under the worker's name, expiring with its registration."""
+    if not reports:
+        return
+    key = LOOPS_KEY.format(name=worker_name)
+    connection.hset(key, mapping={report.name: report.to_json() for report in reports})
+    connection.expire(key, ttl)
 
 
 def quiet_maintenance(record: logging.LogRecord) -> bool:
@@ -88,9 +132,32 @@ class MatchingWorker(Worker):
     choice of process on the machine.
     """
 
-    def __init__(self, *args: Any, job_memory_bytes: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        job_memory_bytes: int = 0,
+        loops: Sequence[Loop] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.job_memory_bytes = job_memory_bytes
+        self.loops = loops
+
+    def register_birth(self) -> None:
+        # Before the registration, so that a check which finds this worker finds its loops.
+        self._publish_loops(self.connection, self.worker_ttl + 60)
+        super().register_birth()  # type: ignore[no-untyped-call]
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        super().heartbeat(timeout, pipeline)
+        if not self.is_horse:  # a horse has a copy of the loops frozen at its fork
+            self._publish_loops(
+                self.connection if pipeline is None else pipeline, timeout or self.worker_ttl + 60
+            )
+
+    def _publish_loops(self, connection: Redis | Pipeline, ttl: int) -> None:
+        # The check reads the loops' health beside the heartbeat it already trusts.
+        publish_loops(connection, self.name, [loop.report() for loop in self.loops], ttl)
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         limit_address_space(self.job_memory_bytes)
@@ -105,28 +172,3 @@ class MatchingWorker(Worker):
             # The horse refreshes again and reports the database error as the job's own failure.
             logger.warning("index refresh before job failed: %s", type(error).__name__)
         super().execute_job(job, queue)
-
-
-def _reconcile_until(context: WorkerContext, stop: threading.Event) -> None:
-    while True:
-        try:
-            reconcile_reports(context)
-            reconcile_followup(context)
-            # News is gathered for an hour per note: this cadence is soon enough, and each round
-            # reads every subscribed case's timeline.
-            dispatch_notifications(context)
-        except (RedisError, SQLAlchemyError) as error:
-            logger.warning("reconciler round failed: %s", type(error).__name__)
-        # Jitter keeps several workers from reconciling in lockstep.
-        if stop.wait(RECONCILE_INTERVAL_SECONDS * random.uniform(0.5, 1.0)):  # noqa: S311
-            return
-
-
-def _dispatch_until(context: WorkerContext, stop: threading.Event) -> None:
-    while True:
-        try:
-            dispatch_webhooks(context)
-        except (RedisError, SQLAlchemyError) as error:
-            logger.warning("webhook dispatch round failed: %s", type(error).__name__)
-        if stop.wait(WEBHOOK_SCAN_SECONDS * random.uniform(0.8, 1.0)):  # noqa: S311
-            return

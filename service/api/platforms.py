@@ -14,11 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 
 from casework import checks, feed, outcomes
 from casework.errors import NotFound, UploadAsForm
-from casework.models import PlatformOutcome
 from casework.platforms import algorithms_of
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
@@ -47,7 +45,7 @@ from service.deps import (
     run_in_transaction,
 )
 from service.errors import error_responses
-from workers.followup import request_removal_check
+from workers.queues import request_removal_check
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
 
@@ -279,12 +277,9 @@ def list_outcomes(
     """Your own outcomes, oldest first, after the outcome named by ``after``."""
     position = 0
     if after:
-        found = session.execute(
-            select(PlatformOutcome.id).where(
-                PlatformOutcome.public_id == after,
-                PlatformOutcome.platform_id == caller.platform.id,
-            )
-        ).scalar_one_or_none()
+        found = outcomes.position_of_outcome(
+            session, platform_id=caller.platform.id, public_id=after
+        )
         if found is None:
             raise NotFound("after names none of your outcomes")
         position = found

@@ -11,7 +11,7 @@ from service.api.schemas import ReportIn, ReportItemOut, ReportOut, ReportsOut
 from service.api.sentences import ClientLocale, progress_text
 from service.deps import CurrentReporter, QueueDep, RateLimiterDep, RuntimeDep, SessionDep
 from service.errors import error_responses
-from workers.reports import schedule_items
+from workers.queues import schedule_items
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 

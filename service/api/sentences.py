@@ -1,10 +1,10 @@
 """The victim's timeline and report progress in the language a client asks for.
 
 The status page tells these in the browser, from each event's or URL's kind and numbers, with
-the messages of service/web/texts.py (app.js ``timelineText`` and ``progressText``). A client
-that cannot, such as the victim CLI, sends Accept-Language and gets the same messages, chosen
-the same way, in ``text``. English, and a kind the messages do not cover, keep casework's own
-sentence.
+the messages of service/web/texts.py (``timelineText`` and ``progressText`` in
+service/static/victim/pages/status.js). A client that cannot, such as the victim CLI, sends
+Accept-Language and gets the same messages, chosen the same way, in ``text``. English, and a
+kind the messages do not cover, keep casework's own sentence.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
 from service.console.takedowns import OUTCOME_LABELS, REASON_LABELS
 from service.deps import QueueDep, RuntimeDep, SessionDep
-from workers.followup import schedule_watch_check
-from workers.reports import schedule_items
+from workers.queues import schedule_items, schedule_watch_check
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from casework import reviews
 from casework.errors import InvalidInput
+from casework.hosts import host_of
 from casework.matching import Confidence, confidence
 from casework.registry import Platform
 from casework.reviews import FoundImage, RejectReason
@@ -65,11 +66,11 @@ def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: Cons
     """Pending matches of the organisation's cases, closest first, then newest."""
     rows = []
     for image in reviews.list_pending(session, desk=desk):
-        page_host = (urlsplit(image.item.url).hostname or "").lower()
+        page_host = host_of(image.item.url) or ""
         rows.append(
             QueueRow(
                 image=image,
-                host=(urlsplit(image.match.image_url).hostname or "").lower(),
+                host=host_of(image.match.image_url) or "",
                 page_host=page_host,
                 platform=console.registry.lookup(page_host),
                 meaning=distance_meaning(image.match.algorithm, image.match.distance),

@@ -1,4 +1,4 @@
-"""Rendering console pages in the visitor's language: formats, errors and security headers."""
+"""Rendering console pages in the visitor's language: formats and errors."""
 
 from __future__ import annotations
 
@@ -22,35 +22,12 @@ from service.console.sessions import Visit
 from service.console.states import reason, state
 from service.templating import environment
 
-# No script, no image, no frame, nothing from elsewhere: the console shows text about intimate
-# images and must never load one, even by accident (an <img> smuggled into a URL field).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; img-src 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with form
-    # posts, and the CSRF check needs the real origin. Other sites still get no referrer.
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-}
-
 
 def when(moment: datetime | None) -> str:
     """A time for people, in UTC (caseworkers in several countries share a case)."""
     if moment is None:
         return ""
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def secure(response: Response) -> Response:
-    """Add the console's security headers to any response."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers[name] = value
-    return response
 
 
 def render_page(
@@ -60,7 +37,7 @@ def render_page(
     context: Mapping[str, Any],
     status: int = 200,
 ) -> HTMLResponse:
-    """A console page in the visitor's language, with the security headers set."""
+    """A console page in the visitor's language (service/web/headers.py adds its headers)."""
     html = (
         environment(locale)
         .get_template(f"console/{template}")
@@ -72,9 +49,7 @@ def render_page(
             **{"desk": None, "csrf": "", **context},
         )
     )
-    response = HTMLResponse(html, status)
-    secure(response)
-    return response
+    return HTMLResponse(html, status)
 
 
 def error_message(error: CaseworkError, locale: str) -> str:
@@ -96,8 +71,7 @@ def render_error(request: Request, error: CaseworkError, status: int) -> Respons
     """The HTML face of a domain error (service/errors.py decides the status)."""
     locale = getattr(request.state, "console_locale", "en")
     if isinstance(error, NotAuthenticated) and not isinstance(error, LoginFailed):
-        response = Response(status_code=303, headers={"Location": "/console/login"})
-        return secure(response)
+        return Response(status_code=303, headers={"Location": "/console/login"})
     if isinstance(error, LoginFailed) or request.url.path == "/console/login":
         response = render_page(
             "login.html",
@@ -156,6 +130,5 @@ def show(
 def go(visit: Visit, url: str) -> Response:
     """A 303 redirect after a form (post/redirect/get), carrying any cookie change."""
     response = Response(status_code=303, headers={"Location": url})
-    secure(response)
     visit.apply(response)
     return response

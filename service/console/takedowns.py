@@ -24,10 +24,10 @@ from casework.notices import (
 from casework.quarantine import NOT_INTIMATE_IMAGERY
 from casework.regimes import FIELDS, SPECS, Regime, spec
 from hashing.translations import N_
-from service.console.pages import go, secure, show
+from service.console.pages import go, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
 from service.deps import QueueDep, RuntimeDep, SessionDep
-from workers.followup import request_removal_check, schedule_removal_checks
+from workers.queues import request_removal_check, schedule_removal_checks
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -300,9 +300,8 @@ def export(
         body = to_eml(letter, takedown=takedown, organisation=organisation)
     else:
         body = to_pdf(letter, takedown=takedown)
-    response = Response(
+    return Response(
         body,
         media_type=EXPORTS[kind],
         headers={"Content-Disposition": f'attachment; filename="{takedown.reference}.{kind}"'},
     )
-    return secure(response)

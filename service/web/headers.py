@@ -1,8 +1,9 @@
-"""Security headers on every response, and the strict Content-Security-Policy of our pages.
+"""Security headers on every response: the one place they are set, for pages, API and files.
 
 The victim pages run code next to intimate images, so the policy allows only this origin:
 no inline script or style, no third-party host, fetches and workers from 'self' only. Even if
 someone slipped markup into a page, it could neither run script nor send anything elsewhere.
+The caseworkers' console is stricter still (CONSOLE_HEADERS).
 """
 
 from __future__ import annotations
@@ -36,12 +37,38 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 
+# No script, no image, no frame, nothing from elsewhere: the console shows text about intimate
+# images and must never load one, even by accident (an <img> smuggled into a URL field).
+CONSOLE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; img-src 'none'"
+)
+#: What the console's answers carry instead of their namesakes in SECURITY_HEADERS.
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY,
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with form
+    # posts, and the CSRF check needs the real origin. Other sites still get no referrer.
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+CONSOLE_PATH = "/console/"
+#: The console's stylesheet is a static file like the pages' own, cached and shared.
+CONSOLE_STATIC_PATH = "/console/static/"
+
 # Sent only over HTTPS (a browser ignores it over HTTP, and a local `make run` stays usable).
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
+def headers_for(path: str) -> dict[str, str]:
+    """The security headers of a response to this path: the console's, or everyone else's."""
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+    if path.startswith(CONSOLE_PATH) and not path.startswith(CONSOLE_STATIC_PATH):
+        headers.update(CONSOLE_HEADERS)
+    return headers
+
+
 class SecurityHeaders:
-    """Add SECURITY_HEADERS and the CSP to every HTTP response (a route may set its own CSP)."""
+    """Add headers_for(path) to every HTTP response (a route may set its own CSP, as /docs does)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,16 +77,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        over_https = scope.get("scheme") == "https"
+        wanted = headers_for(scope["path"])
+        if scope.get("scheme") == "https":
+            wanted["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in wanted.items():
                     headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                if over_https:
-                    headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

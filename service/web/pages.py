@@ -59,7 +59,6 @@ def _add_page(prefix: str, locale: str, page: Page) -> None:
 
     def render(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         config = {
-            "page": page.name.lower(),
             "lang": locale,
             "maxPerRequest": runtime.settings.max_fingerprints_per_request,
             "maxUrlsPerReport": MAX_URLS_PER_REPORT,

@@ -1,7 +1,8 @@
-"""Texts of the victim pages that are not in a template: what app.js shows, support links.
+"""Texts of the victim pages that are not in a template: what their scripts show, support links.
 
-app.js gets ``SCRIPT_MESSAGES`` translated, as JSON embedded in the page, and fills in their
-``{name}`` placeholders itself; the templates hold every other text as ``_("...")``.
+The scripts (service/static/victim/) get ``SCRIPT_MESSAGES`` translated, as JSON embedded in the
+page, and fill in their ``{name}`` placeholders themselves; the templates hold every other text
+as ``_("...")``.
 """
 
 from __future__ import annotations

@@ -13,11 +13,19 @@ from fastapi.testclient import TestClient
 
 from casework import timeline
 from service.web.headers import CONTENT_SECURITY_POLICY
+from service.web.pages import STATIC_DIR, Page
 from service.web.texts import SCRIPT_MESSAGES
 
 PAGES = ["/", "/status", "/add", "/withdraw", "/recover"]
 ALL_PAGES = PAGES + [f"/nl{path}" for path in PAGES]
-STATIC = ["/static/victim/app.js", "/static/hasher/worker.js", "/static/victim/site.css"]
+VICTIM_SCRIPTS = sorted((STATIC_DIR / "victim").rglob("*.js"))
+STATIC = [
+    *(f"/static/{path.relative_to(STATIC_DIR).as_posix()}" for path in VICTIM_SCRIPTS),
+    "/static/hasher/worker.js",
+    "/static/victim/site.css",
+]
+# What can send something from a page: only the API client (api.js) may hold one.
+REQUEST_CALLS = re.compile(r"\bfetch\(|XMLHttpRequest|sendBeacon|WebSocket|EventSource|\bimport\(")
 
 
 @pytest.mark.parametrize("path", ALL_PAGES)
@@ -71,6 +79,24 @@ def test_pages_load_nothing_from_another_origin_and_run_no_inline_code(
     assert " style=" not in html, "inline styles are blocked by the CSP"
 
 
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_every_page_loads_only_its_own_module(client: TestClient, path: str) -> None:
+    prefix = "/nl" if path.startswith("/nl/") else ""
+    page = Page(path.removeprefix(prefix))
+    html = client.get(path).text
+    modules = re.findall(r'<script type="module" src="([^"]*)"', html)
+    assert modules == [f"/static/victim/pages/{page.name.lower()}.js"]
+
+
+def test_only_the_api_client_makes_requests_from_the_victim_pages() -> None:
+    makers = [
+        path.name
+        for path in VICTIM_SCRIPTS
+        if REQUEST_CALLS.search(path.read_text(encoding="utf-8"))
+    ]
+    assert makers == ["api.js"]
+
+
 @pytest.mark.parametrize("path", STATIC)
 def test_scripts_and_styles_are_served_with_their_types(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -104,7 +130,7 @@ def test_the_victim_pages_and_the_console_call_a_case_the_same_in_dutch(
 
 
 def test_every_kind_of_timeline_event_has_words_on_the_pages() -> None:
-    # app.js falls back to the service's English text for a kind it has no words for, which
+    # pages/status.js falls back to the service's English text for a kind it has no words for, which
     # would put English on the Dutch page: every kind casework/timeline.py tells needs a key.
     source = ast.parse(Path(timeline.__file__).read_text(encoding="utf-8"))
     kinds = {

@@ -209,6 +209,25 @@ def test_unknown_case_and_wrong_pin_raise_the_same_error(runtime: Runtime) -> No
     assert str(unknown.value) == str(wrong.value)
 
 
+def test_a_pin_typed_with_spaces_or_dashes_opens_the_case_and_counts_no_failure(
+    runtime: Runtime,
+) -> None:
+    opened = open_alices_case(runtime, image_set(random.Random(20), images=1))
+    case_id, pin = opened.case.public_id, opened.pin
+
+    def failures() -> int:
+        with transaction(runtime.sessions) as session:
+            return session.get_one(Case, opened.case.id).failed_attempts
+
+    typed = [f"{pin[:4]} {pin[4:]}", f"{pin[:4]}-{pin[4:]}", " ".join(pin), f"\t{pin}\u00a0"]
+    for attempt in typed * runtime.lockout.failures:
+        assert authenticate(runtime, case_id, attempt) == opened.case.id
+        assert failures() == 0
+    with pytest.raises(CaseNotFound):
+        authenticate(runtime, case_id, f"{pin[:4]} {pin[4:7]}")
+    assert failures() == 1
+
+
 def test_typed_case_ids_forgive_dashes_case_and_look_alikes(runtime: Runtime) -> None:
     opened = open_alices_case(runtime, image_set(random.Random(11), images=1))
     typed = "-".join(opened.case.public_id[i : i + 4] for i in (0, 4, 8)).lower()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from casework.errors import RegistryInvalid
 from casework.regimes import Regime
-from casework.registry import PlatformRegistry, RegistryError
+from casework.registry import PlatformRegistry
 
 
 def test_shipped_entries_are_marked_as_examples_and_invent_no_contact() -> None:
@@ -47,5 +48,5 @@ def test_a_broken_entry_is_refused_with_its_position_and_problem(
 ) -> None:
     path = tmp_path / "platforms.toml"
     path.write_text(f"[[platforms]]\n{entry}\n")
-    with pytest.raises(RegistryError, match=problem):
+    with pytest.raises(RegistryInvalid, match=problem):
         PlatformRegistry.load(path)

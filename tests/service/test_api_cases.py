@@ -99,6 +99,19 @@ def test_repeated_wrong_pins_lock_the_case_out(client: TestClient, runtime: Runt
     assert client.get("/v1/case", auth=(opened["case_id"], opened["pin"])).status_code == 401
 
 
+def test_a_pin_typed_in_groups_opens_the_case_and_wrong_ones_still_pause_it(
+    client: TestClient, runtime: Runtime
+) -> None:
+    opened = open_case(client, seed=16)
+    case_id, pin = opened["case_id"], opened["pin"]
+    for _ in range(runtime.lockout.failures):
+        assert client.get("/v1/case", auth=(case_id, f"{pin[:4]} {pin[4:]}")).status_code == 200
+        assert client.get("/v1/case", auth=(case_id, f"{pin[:4]}-{pin[4:]}")).status_code == 200
+    for _ in range(runtime.lockout.failures):
+        assert client.get("/v1/case", auth=(case_id, "9999 9999")).status_code == 401
+    assert client.get("/v1/case", auth=(case_id, pin)).status_code == 401
+
+
 @pytest.mark.battery("A7")
 def test_malformed_fingerprints_get_per_item_reasons_and_store_nothing(
     client: TestClient, runtime: Runtime

@@ -1,0 +1,266 @@
+// Hashing the files the victim picks or drops (start and add pages): each goes to the hashing
+// worker, which has no network code, and its fingerprints are shown as they come; then sending
+// them to the service in batches of its per-request limit.
+
+import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE, STAGES } from "../hasher/fingerprint.js";
+import { addFingerprints, fingerprintPayload, openCase } from "./api.js";
+import { $, config, element, numbers, say } from "./page.js";
+
+class Hasher {
+  constructor(onChange) {
+    this.entries = [];
+    this.onChange = onChange;
+    this.queue = Promise.resolve();
+    this.worker = null;
+    this.pending = new Map();
+    this.nextId = 0;
+    this.done = 0;
+    this.stage = 0;
+  }
+
+  // Started with the page, not at the first file, so that all hashing code is loaded while
+  // the page loads: after that it works offline, as the page promises.
+  start() {
+    this.worker = new Worker("/static/hasher/worker.js", { type: "module" });
+    this.worker.onmessage = ({ data }) => {
+      if (data.ready) {
+        document.documentElement.dataset.hasher = "ready";
+        return;
+      }
+      const waiting = this.pending.get(data.id);
+      if (data.stage) {
+        waiting?.stage(data.stage);
+        return;
+      }
+      waiting?.finish(data);
+      this.pending.delete(data.id);
+    };
+    // A browser without module workers, or a failed load: say so on every waiting file.
+    this.worker.onerror = () => {
+      for (const [id, { finish }] of this.pending) {
+        finish({ id, fingerprints: [], variants: [], pdq: null, phash: null, refused: "read_error" });
+      }
+      this.pending.clear();
+    };
+  }
+
+  add(files) {
+    if (!files.length) return;
+    for (const file of files) {
+      const entry = { file, result: null, item: renderPending(file) };
+      this.entries.push(entry);
+      $("file-list").append(entry.item);
+      this.queue = this.queue.then(() => this.hash(entry));
+    }
+    $("files-title").hidden = false;
+    this.onChange();
+  }
+
+  hash(entry) {
+    const id = this.nextId++;
+    const state = entry.item.querySelector(".state");
+    state.textContent = say("working");
+    return new Promise((resolve) => {
+      const stage = (name) => {
+        state.textContent = say(`stage_${name}`);
+        this.stage = STAGES.indexOf(name);
+        this.onChange();
+      };
+      const finish = (result) => {
+        entry.result = result;
+        this.done++;
+        this.stage = 0;
+        renderResult(entry);
+        this.onChange();
+        resolve();
+      };
+      this.pending.set(id, { stage, finish });
+      this.worker.postMessage({ id, file: entry.file });
+    });
+  }
+
+  get busy() {
+    return this.done < this.entries.length;
+  }
+
+  // Files done, plus the share of the current file's stages already started.
+  get progress() {
+    return this.done + (this.busy ? this.stage / STAGES.length : 0);
+  }
+
+  // Every distinct fingerprint, with the name of (the first) file it came from, for messages.
+  // Trimmed variants go on the wire as plain PDQ or pHash without a quality, as the CLI sends them.
+  fingerprints() {
+    const seen = new Map();
+    for (const { file, result } of this.entries) {
+      for (const fingerprint of [...(result?.fingerprints ?? []), ...(result?.variants ?? [])]) {
+        const key = `${fingerprint.algorithm}:${fingerprint.value}`;
+        if (!seen.has(key)) seen.set(key, { fingerprint, file: file.name });
+      }
+    }
+    return [...seen.values()];
+  }
+}
+
+function humanSize(bytes) {
+  const units = ["B", "kB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${new Intl.NumberFormat(config.lang, { maximumFractionDigits: 1 }).format(value)} ${units[unit]}`;
+}
+
+function renderPending(file) {
+  const name = file.webkitRelativePath || file.relativePath || file.name;
+  return element(
+    "li",
+    {},
+    element("p", { className: "name" }, element("span", { textContent: name }), " ", element("span", { className: "size", textContent: humanSize(file.size) })),
+    element("p", { className: "state", textContent: say("waiting") }),
+  );
+}
+
+function renderResult({ item, result }) {
+  const state = item.querySelector(".state");
+  const pdq = result.fingerprints.find((f) => f.algorithm === "pdq");
+  const phash = result.fingerprints.find((f) => f.algorithm === "phash");
+  if (result.refused === "empty" || result.refused === "too_big" || result.refused === "read_error") {
+    state.textContent = say(result.refused, { mb: MAX_FILE_BYTES / 1024 ** 2 });
+    item.classList.add("refused");
+    return;
+  }
+  if (pdq) {
+    state.textContent = `${say("ready")} · ${say("quality", { quality: pdq.quality })}`;
+    item.classList.add("ready");
+  } else if (phash) {
+    // PDQ refused the image (too little detail), but pHash still recognises copies; the CLI
+    // sends it too.
+    state.textContent = `${say("ready")} · ${say("no_pdq")}`;
+    item.classList.add("partial");
+  } else {
+    const reason = say(result.refused, { min: MIN_IMAGE_SIDE, max: MAX_IMAGE_PIXELS / 1e6 });
+    state.textContent = `${say("exact_only")} ${reason}`;
+    item.classList.add("partial");
+  }
+  const values = element("dl", { className: "values" });
+  const shown = [
+    ...result.fingerprints.map(({ algorithm, value }) => [say(`alg_${algorithm}`), value]),
+    ...result.variants.map(({ algorithm, value }) => [say(`alg_${algorithm}_trimmed`), value]),
+  ];
+  for (const [label, value] of shown) {
+    values.append(
+      element("dt", { textContent: label }),
+      element("dd", {}, element("code", { textContent: value })),
+    );
+  }
+  item.append(values);
+}
+
+function watchDrops(onFiles) {
+  const zone = $("dropzone");
+  // A file dropped anywhere must not make the browser open it in place of the page.
+  for (const type of ["dragover", "drop"]) document.addEventListener(type, (event) => event.preventDefault());
+  document.addEventListener("dragenter", () => zone.classList.add("over"));
+  document.addEventListener("dragleave", (event) => {
+    if (!event.relatedTarget) zone.classList.remove("over");
+  });
+  document.addEventListener("drop", async (event) => {
+    zone.classList.remove("over");
+    const items = [...(event.dataTransfer?.items ?? [])];
+    const entries = items.map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
+    onFiles(entries.length ? await filesOfEntries(entries) : [...(event.dataTransfer?.files ?? [])]);
+  });
+}
+
+// Files of dropped files and folders (folders read recursively, in name order).
+async function filesOfEntries(entries, prefix = "") {
+  const files = [];
+  for (const entry of entries) {
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      file.relativePath = prefix + file.name;
+      files.push(file);
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      const children = [];
+      for (;;) {
+        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        if (!batch.length) break;
+        children.push(...batch);
+      }
+      children.sort((a, b) => a.name.localeCompare(b.name));
+      files.push(...(await filesOfEntries(children, `${prefix}${entry.name}/`)));
+    }
+  }
+  return files;
+}
+
+// Hashes what the buttons pick or is dropped; onReady(false) while files wait, and once all
+// are done, onReady(whether there are fingerprints to send).
+export function setUpHasher(onReady) {
+  const hasher = new Hasher(() => {
+    const total = hasher.entries.length;
+    $("progress-area").hidden = false;
+    $("progress").max = Math.max(total, 1);
+    $("progress").value = hasher.progress;
+    if (hasher.busy) {
+      $("progress-text").textContent = say("progress", { done: hasher.done, total });
+      $("send-summary").textContent = "";
+      onReady(false);
+      return;
+    }
+    // Summarised once all files are done: rebuilding it per file would be quadratic in a folder.
+    const items = hasher.fingerprints();
+    const body = JSON.stringify(fingerprintPayload(items));
+    $("progress-text").textContent = say("progress_done", { total, count: items.length });
+    $("payload").textContent = JSON.stringify(fingerprintPayload(items), null, 1);
+    $("payload-details").hidden = items.length === 0;
+    $("send-summary").textContent = items.length
+      ? say("will_send", { count: items.length, bytes: numbers.format(new TextEncoder().encode(body).length) })
+      : say("nothing_to_send");
+    onReady(items.length > 0);
+  });
+  hasher.start();
+  const pick = (input) => {
+    hasher.add([...input.files]);
+    input.value = "";
+  };
+  $("choose-files").addEventListener("click", () => $("files").click());
+  $("choose-folder").addEventListener("click", () => $("folder").click());
+  $("files").addEventListener("change", () => pick($("files")));
+  $("folder").addEventListener("change", () => pick($("folder")));
+  watchDrops((files) => hasher.add(files));
+  return hasher;
+}
+
+// Send in batches of the service's per-request limit: the first opens the case when
+// `open` is set, the rest are added to it.
+export async function sendFingerprints(items, { open, credentials }) {
+  const batches = [];
+  for (let i = 0; i < items.length; i += config.maxPerRequest) batches.push(items.slice(i, i + config.maxPerRequest));
+  let opened = null;
+  let added = 0;
+  let duplicates = 0;
+  for (const [index, batch] of batches.entries()) {
+    try {
+      if (open && index === 0) {
+        opened = await openCase(batch);
+        credentials = { caseId: opened.case_id, pin: opened.pin };
+        added += opened.added;
+        duplicates += opened.duplicates;
+      } else {
+        const result = await addFingerprints(credentials, batch);
+        added += result.added;
+        duplicates += result.duplicates;
+      }
+    } catch (error) {
+      error.batch = batch;
+      error.opened = opened;
+      throw error;
+    }
+  }
+  return { opened, added, duplicates };
+}
