@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from casework import audit
 from casework.accounts import Desk
+from casework.lifecycle import LIFECYCLE
 from casework.models import (
     Case,
     CaseFingerprint,
@@ -240,8 +241,7 @@ def _timeline(
             moments.append(Moment(review.decided_at, f"match_{review.decision}", {"id": match.id}))
     for takedown in takedowns:
         for status in TakedownStatus:
-            at = takedown.created_at if status is TakedownStatus.DRAFT else None
-            at = at or getattr(takedown, f"{status.value}_at")
+            at = getattr(takedown, LIFECYCLE[status].stamp or "created_at")
             if at is not None:
                 moments.append(
                     Moment(

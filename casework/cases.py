@@ -177,7 +177,7 @@ def open_case(
     """Open a case holding the given fingerprints; the PIN is returned once, never stored."""
     parsed = validate_fingerprints(fingerprints, limits)
     pin = new_pin()
-    case = Case(public_id=new_case_id(), pin_hash=pins.hash(pin), status=CaseStatus.ACTIVE.value)
+    case = Case(public_id=new_case_id(), pin_hash=pins.hash(pin), status=CaseStatus.ACTIVE)
     session.add(case)
     session.flush()
     result = _store(session, case, parsed, limits, vault)
@@ -434,7 +434,7 @@ def withdraw_case(session: Session, *, case: Case) -> int:
     session.execute(delete(Report).where(Report.id.in_(found_by_watch)))
     for row in rows:
         session.delete(row)
-    case.status = CaseStatus.WITHDRAWN.value
+    case.status = CaseStatus.WITHDRAWN
     case.withdrawn_at = utcnow()
     session.flush()
     return len(rows)

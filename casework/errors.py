@@ -27,6 +27,7 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   └── UploadAsForm           an upload sent as a form instead of as the body itself (415)
 ├── Conflict                   409: the object's state forbids the operation
 │   ├── CaseWithdrawn          the case was withdrawn; nothing can be added to it
+│   ├── TransitionRefused      a notice cannot move to that status, or not by this actor
 │   ├── AdultRouteBlocked      the case is flagged under 18: adult notice routes are closed
 │   └── SecretsExist           `takedown init` found secrets already there: it replaces none
 ├── NotAllowed                 403: authenticated, but not permitted
@@ -143,6 +144,12 @@ class CaseWithdrawn(Conflict):
 
     def __init__(self) -> None:
         super().__init__(N_("this case was withdrawn; open a new case to submit images again"))
+
+
+class TransitionRefused(Conflict):
+    """A notice's status may not move there from where it is, or not by this actor."""
+
+    code = "transition_refused"
 
 
 class NotAllowed(CaseworkError):

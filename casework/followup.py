@@ -19,7 +19,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework import audit
+from casework import audit, lifecycle
 from casework.db import utcnow
 from casework.errors import InvalidInput, NotFound
 from casework.hosts import host_of
@@ -27,6 +27,7 @@ from casework.models import (
     Case,
     CaseStatus,
     CheckOutcome,
+    ItemStatus,
     Match,
     MatchStatus,
     OutcomeKind,
@@ -40,17 +41,9 @@ from casework.models import (
     WatchedUrl,
 )
 from casework.reports import FoundMatch, record_matches, url_problem
-from casework.takedowns import AWAITING, TRANSITIONS
 from casework.vault import Vault
 from hashing.fingerprint import Fingerprint
 
-#: Statuses a removal check still has something to prove for.
-CHECKABLE = (
-    TakedownStatus.SENT,
-    TakedownStatus.ACKNOWLEDGED,
-    TakedownStatus.NO_RESPONSE,
-    TakedownStatus.REFUSED,
-)
 #: Answers that say the content is gone for good, not that the host is struggling.
 GONE_STATUSES = frozenset({404, 410})
 #: Response headers worth keeping as evidence: they date and identify what answered, and none
@@ -70,8 +63,6 @@ EVIDENCE_HEADERS = (
 )
 #: Platform answers saying a notice's content is gone; a check must prove it (casework/outcomes.py).
 CLAIMS_GONE = (OutcomeKind.REMOVED.value, OutcomeKind.NOT_FOUND.value)
-#: The console's escalation ladder for a notice past its deadline, in order.
-ESCALATION_LADDER = ("hosting_provider", "search_engines", "regulator")
 SYSTEM = audit.Actor(audit.ActorType.SYSTEM)
 
 
@@ -122,7 +113,7 @@ class CheckResult:
     status: TakedownStatus
     outcomes: dict[str, CheckOutcome]
     overdue: bool = False
-    next_step: str | None = None
+    next_step: lifecycle.Escalation | None = None
     #: URLs put on the watch list because they were removed, with their first check.
     watched: list[tuple[int, datetime]] = field(default_factory=list)
 
@@ -187,7 +178,7 @@ def failed(*, url: str, reason: str, http_status: int | None) -> Probe:
 def removal_urls(session: Session, *, takedown_id: int) -> tuple[Takedown, list[str]] | None:
     """A checkable notice and the URLs it named (pages and images, each once); None if done."""
     takedown = session.get(Takedown, takedown_id)
-    if takedown is None or TakedownStatus(takedown.status) not in CHECKABLE:
+    if takedown is None or TakedownStatus(takedown.status) not in lifecycle.CHECKABLE:
         return None
     urls: list[str] = []
     for page, image in session.execute(
@@ -219,7 +210,7 @@ def _evidence_row(
         url=probe.url[:2048],
         checked_at=now,
         http_status=probe.http_status,
-        outcome=probe.outcome.value,
+        outcome=probe.outcome,
         reason=probe.reason,
         headers_json=json.dumps(probe.headers, sort_keys=True),
         images_seen=probe.images_seen,
@@ -261,7 +252,7 @@ def record_removal_check(
     still_there = any(p.outcome is CheckOutcome.STILL_THERE for p in probes)
     overdue = (
         still_there
-        and current in AWAITING
+        and current in lifecycle.AWAITING
         and takedown.deadline_at is not None
         and now > takedown.deadline_at
     )
@@ -288,18 +279,14 @@ def record_removal_check(
         object_id=takedown.id,
         details=details,
     )
-    if all_gone and TakedownStatus.REMOVED in TRANSITIONS[current]:
-        takedown.status = TakedownStatus.REMOVED.value
-        takedown.removed_at = now
-        takedown.updated_at = now
-        session.flush()
-        audit.record(
+    if all_gone and lifecycle.allows(current, TakedownStatus.REMOVED, SYSTEM.type):
+        lifecycle.advance(
             session,
+            takedown=takedown,
+            to=TakedownStatus.REMOVED,
             actor=SYSTEM,
-            action=audit.Action.TAKEDOWN_STATUS,
-            object_type="takedown",
-            object_id=takedown.id,
-            details={"from": current.value, "to": TakedownStatus.REMOVED.value, "by": "check"},
+            details={"by": "check"},
+            now=now,
         )
         for probe in probes:
             watched = watch_url(
@@ -321,8 +308,8 @@ def record_removal_check(
     )
 
 
-def next_escalation(session: Session, *, takedown: Takedown) -> str:
-    """The first rung of the ladder not yet taken: a hosting-provider notice, then beyond."""
+def next_escalation(session: Session, *, takedown: Takedown) -> lifecycle.Escalation:
+    """The first escalation step not yet taken: a hosting-provider notice, then beyond."""
     follow_ups = session.execute(
         select(func.count())
         .select_from(Takedown)
@@ -333,7 +320,8 @@ def next_escalation(session: Session, *, takedown: Takedown) -> str:
             Takedown.platform.like("Hosting provider of %"),
         )
     ).scalar_one()
-    return ESCALATION_LADDER[min(int(follow_ups), len(ESCALATION_LADDER) - 1)]
+    steps = list(lifecycle.Escalation)
+    return steps[min(int(follow_ups), len(steps) - 1)]
 
 
 class Claim(StrEnum):
@@ -574,7 +562,7 @@ def record_watch_check(
         else CheckOutcome.GONE
         if CheckOutcome.GONE in outcomes
         else CheckOutcome.ERROR
-    ).value
+    )
     found: list[Match] = []
     for number, probe in enumerate(probes):
         row = _evidence_row(
@@ -672,7 +660,7 @@ def _open_reupload(
     """A pending match for a re-upload, on a report of its own (no case, so no 'you reported')."""
     stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
     report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
-    report.items = [ReportItem(url=page_url, status="done", finished_at=now)]
+    report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
     session.add(report)
     session.flush()
     item = report.items[0]
@@ -726,14 +714,14 @@ def unchecked_takedowns(
             last_claim,
             Takedown.reported_removed_at,
         )
-        .where(Takedown.status.in_([s.value for s in CHECKABLE]))
+        .where(Takedown.status.in_(lifecycle.CHECKABLE))
         .order_by(Takedown.id)
     ).all()
     due: list[int] = []
     for takedown_id, status, sent_at, deadline_at, checked_at, answered_at, reported_at in rows:
         claims = [at for at in (answered_at, reported_at) if at is not None]
         claimed_at = max(claims) if claims else None
-        awaiting = TakedownStatus(status) in AWAITING
+        awaiting = TakedownStatus(status) in lifecycle.AWAITING
         never = awaiting and checked_at is None and sent_at is not None and now > sent_at + grace
         deadline_missed = (
             awaiting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,39 @@ ALLOWLIST_RADIUS_BITS = {
     Algorithm.MD5: 0,
     Algorithm.SHA256: 0,
 }
+
+#: The widest distance of the near-identical and very-similar bands of each perceptual
+#: algorithm; past them, up to the match radius (casework/bank.py), false matches happen.
+NEAR_IDENTICAL_BITS = {Algorithm.PDQ: 10, Algorithm.PHASH: 4}
+VERY_SIMILAR_BITS = {Algorithm.PDQ: 20, Algorithm.PHASH: 6}
+
+
+class Confidence(StrEnum):
+    """How surely a match is the victim's image, by its algorithm and distance."""
+
+    #: A cryptographic hash: the very same file.
+    EXACT_FILE = "exact_file"
+    #: A perceptual hash at distance 0.
+    IDENTICAL = "identical"
+    #: Re-encoded, resized or lightly edited.
+    NEAR_IDENTICAL = "near_identical"
+    #: Probably the same image with visible edits (crop, border, text).
+    VERY_SIMILAR = "very_similar"
+    #: Inside the match radius, where false matches happen.
+    SIMILAR = "similar"
+
+
+def confidence(algorithm: Algorithm, distance: int) -> Confidence:
+    """The band a match's distance falls in, for the caseworker who reviews it."""
+    if not algorithm.perceptual:
+        return Confidence.EXACT_FILE
+    if distance == 0:
+        return Confidence.IDENTICAL
+    if distance <= NEAR_IDENTICAL_BITS[algorithm]:
+        return Confidence.NEAR_IDENTICAL
+    if distance <= VERY_SIMILAR_BITS[algorithm]:
+        return Confidence.VERY_SIMILAR
+    return Confidence.SIMILAR
 
 
 def find_matches(

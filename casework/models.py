@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.db import Base, UTCDateTime, utcnow
+from casework.db import Base, EnumString, UTCDateTime, utcnow
 
 
 class CaseStatus(StrEnum):
@@ -31,7 +31,9 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True)
     pin_hash: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.ACTIVE.value)
+    status: Mapped[CaseStatus] = mapped_column(
+        EnumString(CaseStatus, 16), default=CaseStatus.ACTIVE
+    )
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -157,7 +159,9 @@ class ReportItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048))
-    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.QUEUED.value, index=True)
+    status: Mapped[ItemStatus] = mapped_column(
+        EnumString(ItemStatus, 16), default=ItemStatus.QUEUED, index=True
+    )
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
     reason_message: Mapped[str | None] = mapped_column(String(500), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -204,7 +208,9 @@ class Match(Base):
     algorithm: Mapped[str] = mapped_column(String(16))
     distance: Mapped[int] = mapped_column(Integer)
     found_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16), default=MatchStatus.PENDING.value)
+    status: Mapped[MatchStatus] = mapped_column(
+        EnumString(MatchStatus, 16), default=MatchStatus.PENDING
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[ReportItem] = relationship(back_populates="matches")
@@ -290,7 +296,7 @@ class MatchReview(Base):
     caseworker_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), default=None
     )
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[MatchStatus] = mapped_column(EnumString(MatchStatus, 16))
     reason: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(String(500), default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -348,7 +354,9 @@ class Takedown(Base):
     host: Mapped[str] = mapped_column(String(255))
     channel: Mapped[str] = mapped_column(String(500), default="")
     regime: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default=TakedownStatus.DRAFT.value, index=True)
+    status: Mapped[TakedownStatus] = mapped_column(
+        EnumString(TakedownStatus, 16), default=TakedownStatus.DRAFT, index=True
+    )
     fields_json: Mapped[str] = mapped_column(Text)
     deadline_hours: Mapped[int | None] = mapped_column(Integer, default=None)
     created_by: Mapped[int | None] = mapped_column(
@@ -514,7 +522,7 @@ class PlatformOutcome(Base):
     takedown_id: Mapped[int | None] = mapped_column(
         ForeignKey("takedowns.id", ondelete="CASCADE"), index=True, default=None
     )
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[OutcomeKind] = mapped_column(EnumString(OutcomeKind, 16))
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -564,8 +572,8 @@ class WebhookDelivery(Base):
     event: Mapped[str] = mapped_column(String(32))
     event_key: Mapped[str] = mapped_column(String(64))
     payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(
-        String(16), default=DeliveryStatus.PENDING.value, index=True
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumString(DeliveryStatus, 16), default=DeliveryStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -615,7 +623,7 @@ class TakedownCheck(Base):
     url: Mapped[str] = mapped_column(String(2048))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     http_status: Mapped[int | None] = mapped_column(Integer, default=None)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[CheckOutcome] = mapped_column(EnumString(CheckOutcome, 16))
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
     headers_json: Mapped[str] = mapped_column(Text, default="{}")
     images_seen: Mapped[int] = mapped_column(Integer, default=0)
@@ -651,7 +659,9 @@ class WatchedUrl(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    last_outcome: Mapped[CheckOutcome | None] = mapped_column(
+        EnumString(CheckOutcome, 16), default=None
+    )
     #: "page" checks the URL itself; "site" also follows the host's links from it, a few pages deep.
     scope: Mapped[str] = mapped_column(String(8), default="page", server_default="page")
 

@@ -22,6 +22,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import lifecycle
 from casework.db import utcnow
 from casework.errors import InvalidInput
 from casework.models import Case, CaseNotification, CaseStatus, NotificationChannel
@@ -29,19 +30,9 @@ from casework.reports import url_problem
 from casework.timeline import Event, case_timeline
 from casework.vault import Vault
 
-#: Timeline events that are news to the victim; what they did themselves is not.
-NEWS = frozenset(
-    {
-        "found",
-        "reupload",
-        "notice_sent",
-        "acknowledged",
-        "removed",
-        "refused",
-        "no_response",
-        "overdue",
-    }
-)
+#: Timeline events that are news to the victim (what a notice's lifecycle tells among them);
+#: what they did themselves is not.
+NEWS = frozenset({"found", "reupload", "overdue", *lifecycle.TOLD})
 #: Attempts per note, and the waits between them (RQ retries the job after each).
 DELIVERY_ATTEMPTS = 5
 RETRY_INTERVALS_SECONDS = [60, 300, 1800, 7200]

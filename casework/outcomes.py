@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework import audit
+from casework import audit, lifecycle
 from casework.checks import TOKEN_PREFIX, token_digest
-from casework.db import utcnow
 from casework.errors import InvalidInput, InvalidItems, ItemProblem, NotFound
-from casework.followup import CHECKABLE, CLAIMS_GONE
+from casework.followup import CLAIMS_GONE
 from casework.hosts import host_of
 from casework.models import (
     Match,
@@ -40,7 +39,6 @@ from casework.models import (
 )
 from casework.platforms import platform_for_host
 from casework.quarantine import NOT_INTIMATE_IMAGERY, consider_quarantine
-from casework.takedowns import TRANSITIONS
 
 MAX_OUTCOMES_PER_REQUEST = 500
 MAX_TOKEN_CHARS = 64
@@ -247,31 +245,32 @@ def _fingerprints_named(session: Session, *, takedown_id: int) -> set[int]:
 
 
 def answer_notice(session: Session, *, takedown: Takedown, outcome: PlatformOutcome) -> bool:
-    """Record a platform's answer on its notice; True when its URLs should be checked now."""
-    now = utcnow()
+    """Record a platform's answer on its notice; True when its URLs should be checked now.
+
+    The answer moves the notice when the lifecycle lets a platform take it there, and is
+    audited either way.
+    """
     current = TakedownStatus(takedown.status)
     claims_gone = outcome.outcome in CLAIMS_GONE
     # A refusal is the platform's to make; a removal is proven by a check, not by its word.
     target = TakedownStatus.ACKNOWLEDGED if claims_gone else TakedownStatus.REFUSED
-    if target in TRANSITIONS[current]:
-        takedown.status = target.value
-        setattr(takedown, f"{target.value}_at", now)
-        takedown.updated_at = now
-        session.flush()
-    audit.record(
-        session,
-        actor=audit.Actor(audit.ActorType.PLATFORM, outcome.platform_id, takedown.organisation_id),
-        action=audit.Action.TAKEDOWN_ANSWERED,
-        object_type="takedown",
-        object_id=takedown.id,
-        details={
-            "outcome": outcome.outcome,
-            "reason": outcome.reason,
-            "from": current.value,
-            "to": takedown.status,
-        },
-    )
-    return claims_gone and TakedownStatus(takedown.status) in CHECKABLE
+    actor = audit.Actor(audit.ActorType.PLATFORM, outcome.platform_id, takedown.organisation_id)
+    answer: dict[str, str | int | bool | None] = {
+        "outcome": outcome.outcome,
+        "reason": outcome.reason,
+    }
+    if lifecycle.allows(current, target, actor.type):
+        lifecycle.advance(session, takedown=takedown, to=target, actor=actor, details=answer)
+    else:
+        audit.record(
+            session,
+            actor=actor,
+            action=lifecycle.AUDITED_AS[actor.type],
+            object_type="takedown",
+            object_id=takedown.id,
+            details={**answer, "from": current.value, "to": current.value},
+        )
+    return claims_gone and TakedownStatus(takedown.status) in lifecycle.CHECKABLE
 
 
 def answers_to(

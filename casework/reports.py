@@ -210,7 +210,7 @@ def claim_item(session: Session, *, item_id: int, max_attempts: int) -> ReportIt
             final=True,
         )
         return None
-    item.status = ItemStatus.FETCHING.value
+    item.status = ItemStatus.FETCHING
     item.attempts += 1
     item.started_at = utcnow()
     session.flush()
@@ -221,7 +221,7 @@ def finish_item(
     session: Session, *, item: ReportItem, images_found: int, images_hashed: int
 ) -> None:
     """Record that an item was processed."""
-    item.status = ItemStatus.DONE.value
+    item.status = ItemStatus.DONE
     item.images_found = images_found
     item.images_hashed = images_hashed
     item.reason = None
@@ -234,7 +234,7 @@ def fail_item(
     session: Session, *, item: ReportItem, reason: str, message: str, final: bool
 ) -> None:
     """Record a failure: final ones end the item, others leave it waiting for a retry."""
-    item.status = (ItemStatus.FAILED if final else ItemStatus.RETRYING).value
+    item.status = ItemStatus.FAILED if final else ItemStatus.RETRYING
     item.reason = reason
     item.reason_message = message[:500]
     item.finished_at = utcnow() if final else None
@@ -302,6 +302,6 @@ def mark_enqueued(session: Session, *, items: Sequence[ReportItem]) -> None:
     now = utcnow()
     for item in items:
         if item.status == ItemStatus.FETCHING:
-            item.status = ItemStatus.QUEUED.value
+            item.status = ItemStatus.QUEUED
         item.enqueued_at = now
     session.flush()

@@ -151,12 +151,12 @@ def _decide(
     decided = _same_image(session, match)
     now = utcnow()
     for member in decided:
-        member.status = decision.value
+        member.status = decision
         session.add(
             MatchReview(
                 match_id=member.id,
                 caseworker_id=desk.caseworker.id,
-                decision=decision.value,
+                decision=decision,
                 reason=reason,
                 note=note.strip(),
                 decided_at=now,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from casework import audit
+from casework import audit, lifecycle
 from casework.accounts import Desk
 from casework.db import utcnow
 from casework.errors import AdultRouteBlocked, Conflict, IncompleteNotice, InvalidInput, NotFound
@@ -38,40 +38,6 @@ from casework.registry import Platform, PlatformRegistry
 
 MAX_FIELD_CHARS = 10_000
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
-
-#: Where each status may go next.
-TRANSITIONS: dict[TakedownStatus, tuple[TakedownStatus, ...]] = {
-    TakedownStatus.DRAFT: (TakedownStatus.APPROVED,),
-    TakedownStatus.APPROVED: (TakedownStatus.DRAFT, TakedownStatus.SENT),
-    TakedownStatus.SENT: (
-        TakedownStatus.ACKNOWLEDGED,
-        TakedownStatus.REMOVED,
-        TakedownStatus.REFUSED,
-        TakedownStatus.NO_RESPONSE,
-    ),
-    TakedownStatus.ACKNOWLEDGED: (
-        TakedownStatus.REMOVED,
-        TakedownStatus.REFUSED,
-        TakedownStatus.NO_RESPONSE,
-    ),
-    TakedownStatus.NO_RESPONSE: (
-        TakedownStatus.ACKNOWLEDGED,
-        TakedownStatus.REMOVED,
-        TakedownStatus.REFUSED,
-    ),
-    TakedownStatus.REFUSED: (TakedownStatus.REMOVED,),
-    TakedownStatus.REMOVED: (),
-}
-#: Statuses that are waiting on the platform, so a deadline can pass.
-AWAITING = (TakedownStatus.SENT, TakedownStatus.ACKNOWLEDGED)
-EXPORTABLE = (
-    TakedownStatus.APPROVED,
-    TakedownStatus.SENT,
-    TakedownStatus.ACKNOWLEDGED,
-    TakedownStatus.NO_RESPONSE,
-    TakedownStatus.REFUSED,
-    TakedownStatus.REMOVED,
-)
 
 
 @dataclass(frozen=True)
@@ -221,7 +187,7 @@ def draft_takedowns(
             host=host,
             channel=platform.channel if platform else "",
             regime=chosen.value,
-            status=TakedownStatus.DRAFT.value,
+            status=lifecycle.INITIAL,
             fields_json=json.dumps(fields),
             deadline_hours=_deadline_hours(chosen, platform),
             created_by=desk.caseworker.id,
@@ -308,15 +274,8 @@ def change_status(
     status: TakedownStatus,
     now: datetime | None = None,
 ) -> Takedown:
-    """Move a notice on; approval checks every required field, sending starts the clock."""
-    now = now or utcnow()
-    current = TakedownStatus(takedown.status)
-    if status not in TRANSITIONS[current]:
-        raise Conflict(f"A notice that is {current.value} cannot become {status.value}.")
-    if status is TakedownStatus.REMOVED:
-        raise Conflict(
-            "Only a removal check marks a notice removed: report it removed to have one run."
-        )
+    """A caseworker moves a notice on; approval checks every required field first."""
+    lifecycle.require_move(takedown, to=status, mover=desk.actor.type)
     if status in (TakedownStatus.APPROVED, TakedownStatus.SENT):
         _ensure_adult_route(case)
     if status is TakedownStatus.APPROVED:
@@ -325,22 +284,7 @@ def change_status(
             raise IncompleteNotice(spec(takedown.regime).citation, missing)
         # Rendering proves every field the letter uses exists (StrictUndefined).
         render_letter(takedown, organisation=desk.caseworker.organisation)
-    takedown.status = status.value
-    takedown.updated_at = now
-    if status is not TakedownStatus.DRAFT:
-        setattr(takedown, f"{status.value}_at", now)
-    if status is TakedownStatus.SENT and takedown.deadline_hours is not None:
-        takedown.deadline_at = now + timedelta(hours=takedown.deadline_hours)
-    session.flush()
-    audit.record(
-        session,
-        actor=desk.actor,
-        action=audit.Action.TAKEDOWN_STATUS,
-        object_type="takedown",
-        object_id=takedown.id,
-        details={"from": current.value, "to": status.value},
-    )
-    return takedown
+    return lifecycle.advance(session, takedown=takedown, to=status, actor=desk.actor, now=now)
 
 
 def report_removed(
@@ -353,7 +297,7 @@ def report_removed(
     """
     now = now or utcnow()
     current = TakedownStatus(takedown.status)
-    if TakedownStatus.REMOVED not in TRANSITIONS[current]:
+    if current not in lifecycle.CHECKABLE:
         raise Conflict(f"A notice that is {current.value} cannot be reported removed.")
     takedown.reported_removed_at = now
     takedown.reported_removed_by = desk.caseworker.id
@@ -372,7 +316,7 @@ def report_removed(
 
 def record_export(session: Session, *, desk: Desk, takedown: Takedown, kind: str) -> None:
     """Exports are allowed once approved, and logged."""
-    if TakedownStatus(takedown.status) not in EXPORTABLE:
+    if TakedownStatus(takedown.status) not in lifecycle.EXPORTABLE:
         raise Conflict("Approve the notice before exporting it: only checked notices leave here.")
     audit.record(
         session,
@@ -389,9 +333,14 @@ def is_overdue(takedown: Takedown, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return (
         takedown.deadline_at is not None
-        and TakedownStatus(takedown.status) in AWAITING
+        and TakedownStatus(takedown.status) in lifecycle.AWAITING
         and now > takedown.deadline_at
     )
+
+
+def needs_escalation(takedown: Takedown, now: datetime | None = None) -> bool:
+    """True for a refused or unanswered notice, or one whose deadline passed."""
+    return TakedownStatus(takedown.status) in lifecycle.ESCALATES or is_overdue(takedown, now)
 
 
 def list_takedowns(session: Session, *, desk: Desk) -> list[tuple[Takedown, Case]]:
@@ -403,7 +352,7 @@ def list_takedowns(session: Session, *, desk: Desk) -> list[tuple[Takedown, Case
 
     def order(row: tuple[Takedown, Case]) -> tuple[int, datetime, int]:
         takedown = row[0]
-        waiting = TakedownStatus(takedown.status) in AWAITING
+        waiting = TakedownStatus(takedown.status) in lifecycle.AWAITING
         return (0 if waiting else 1, takedown.deadline_at or far, -takedown.id)
 
     return sorted(((t, c) for t, c in rows), key=order)
@@ -412,10 +361,7 @@ def list_takedowns(session: Session, *, desk: Desk) -> list[tuple[Takedown, Case
 def draft_follow_up(session: Session, *, desk: Desk, takedown: Takedown, case: Case) -> Takedown:
     """A generic draft to the host's hosting provider, for a refused or unanswered notice."""
     _ensure_adult_route(case)
-    if TakedownStatus(takedown.status) not in (
-        TakedownStatus.REFUSED,
-        TakedownStatus.NO_RESPONSE,
-    ) and not is_overdue(takedown):
+    if not needs_escalation(takedown):
         raise Conflict("A follow-up is for notices that were refused or went unanswered.")
     fields = notice_fields(takedown)
     fields["additional"] = (
@@ -431,7 +377,7 @@ def draft_follow_up(session: Session, *, desk: Desk, takedown: Takedown, case: C
         host=takedown.host,
         channel="",
         regime=Regime.GENERIC.value,
-        status=TakedownStatus.DRAFT.value,
+        status=lifecycle.INITIAL,
         fields_json=json.dumps(fields),
         deadline_hours=None,
         created_by=desk.caseworker.id,

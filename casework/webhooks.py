@@ -237,7 +237,7 @@ def _add_delivery(
             event=event,
             event_key=event_key,
             payload_sealed=vault.seal_text(json.dumps(payload, separators=(",", ":"))),
-            status=DeliveryStatus.PENDING.value,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             created_at=utcnow(),
             enqueued_at=utcnow(),
@@ -257,13 +257,13 @@ def prepare(
         return None
     platform = session.get_one(PlatformAccount, delivery.platform_id)
     if platform.webhook_url is None or platform.webhook_secret_sealed is None:
-        delivery.status = DeliveryStatus.FAILED.value
+        delivery.status = DeliveryStatus.FAILED
         delivery.last_error = "webhook_removed"
         session.flush()
         return None
     if delivery.attempts >= DELIVERY_ATTEMPTS:
         # A job that died mid-attempt was re-queued after its last allowed attempt.
-        delivery.status = DeliveryStatus.FAILED.value
+        delivery.status = DeliveryStatus.FAILED
         session.flush()
         return None
     delivery.attempts += 1
@@ -291,13 +291,13 @@ def record_result(
     delivery.last_status = status
     delivery.last_error = error[:40] if error else None
     if status is not None and 200 <= status < 300:
-        delivery.status = DeliveryStatus.DELIVERED.value
+        delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = utcnow()
         session.flush()
         return False
     retry = delivery.attempts < DELIVERY_ATTEMPTS
     if not retry:
-        delivery.status = DeliveryStatus.FAILED.value
+        delivery.status = DeliveryStatus.FAILED
     session.flush()
     return retry
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from casework import reviews
 from casework.errors import InvalidInput
 from casework.hosts import host_of
+from casework.matching import Confidence, confidence
 from casework.registry import Platform
 from casework.reviews import FoundImage, RejectReason
 from hashing.fingerprint import Algorithm
@@ -27,22 +28,25 @@ REJECT_REASONS = {
     RejectReason.NOT_INTIMATE: N_("Not an intimate image of this person"),
     RejectReason.OTHER: N_("Other (say why in the note)"),
 }
+#: What each confidence band tells a caseworker deciding.
+CONFIDENCE_TEXTS = {
+    Confidence.EXACT_FILE: N_("Exact copy: the very same file, byte for byte."),
+    Confidence.IDENTICAL: N_("Identical perceptual hash: almost certainly the same image."),
+    Confidence.NEAR_IDENTICAL: N_(
+        "Near-identical: the same image re-encoded, resized or lightly edited."
+    ),
+    Confidence.VERY_SIMILAR: N_(
+        "Very similar: probably the same image with visible edits (crop, border, text)."
+    ),
+    Confidence.SIMILAR: N_(
+        "Similar: inside the match radius, where false matches happen. Compare carefully."
+    ),
+}
 
 
 def distance_meaning(algorithm: str, distance: int) -> str:
     """What a distance means for a caseworker deciding (an N_ text, translated when shown)."""
-    kind = Algorithm(algorithm)
-    if not kind.perceptual:
-        return N_("Exact copy: the very same file, byte for byte.")
-    if distance == 0:
-        return N_("Identical perceptual hash: almost certainly the same image.")
-    near = 10 if kind is Algorithm.PDQ else 4
-    very = 20 if kind is Algorithm.PDQ else 6
-    if distance <= near:
-        return N_("Near-identical: the same image re-encoded, resized or lightly edited.")
-    if distance <= very:
-        return N_("Very similar: probably the same image with visible edits (crop, border, text).")
-    return N_("Similar: inside the match radius, where false matches happen. Compare carefully.")
+    return CONFIDENCE_TEXTS[confidence(Algorithm(algorithm), distance)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from casework import followup, outcomes, takedowns
+from casework import followup, lifecycle, outcomes, takedowns
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import InvalidInput
@@ -82,6 +82,11 @@ PURPOSE_LABELS = {
     followup.Purpose.REMOVAL: N_("removal check"),
     followup.Purpose.WATCH: N_("re-upload watch"),
 }
+STEP_TITLES = {
+    lifecycle.Escalation.HOSTING_PROVIDER: N_("Hosting provider"),
+    lifecycle.Escalation.SEARCH_ENGINES: N_("Search engines"),
+    lifecycle.Escalation.REGULATOR: N_("Regulator"),
+}
 REGULATORS = {
     Regime.TAKE_IT_DOWN: N_(
         "The US Federal Trade Commission enforces the TAKE IT DOWN Act: report a platform that "
@@ -113,27 +118,22 @@ class NextStep:
     text: str
 
 
-def next_steps(regime: Regime, host: str) -> list[NextStep]:
-    """Escalation: the hosting provider, search engines, the regulator."""
-    return [
-        NextStep(
-            N_("Hosting provider"),
-            N_(
-                "Find who hosts {host} (an RDAP or WHOIS lookup of the domain and its IP "
-                "address) and send a generic notice to the provider's abuse contact. The button "
-                "below drafts it."
-            ),
+def next_steps(regime: Regime) -> list[NextStep]:
+    """The escalation steps, in order, in the words of the notice's regime."""
+    texts = {
+        lifecycle.Escalation.HOSTING_PROVIDER: N_(
+            "Find who hosts {host} (an RDAP or WHOIS lookup of the domain and its IP "
+            "address) and send a generic notice to the provider's abuse contact. The button "
+            "below drafts it."
         ),
-        NextStep(
-            N_("Search engines"),
-            N_(
-                "Ask search engines to de-index the URLs even while they are online: Google's "
-                "form for removing non-consensual explicit or intimate images, and Microsoft "
-                "Bing's report form for non-consensual intimate imagery."
-            ),
+        lifecycle.Escalation.SEARCH_ENGINES: N_(
+            "Ask search engines to de-index the URLs even while they are online: Google's "
+            "form for removing non-consensual explicit or intimate images, and Microsoft "
+            "Bing's report form for non-consensual intimate imagery."
         ),
-        NextStep(N_("Regulator"), REGULATORS[regime]),
-    ]
+        lifecycle.Escalation.REGULATOR: REGULATORS[regime],
+    }
+    return [NextStep(STEP_TITLES[step], texts[step]) for step in lifecycle.Escalation]
 
 
 @router.get("/takedowns")
@@ -159,9 +159,7 @@ def takedown_page(
     """One notice: its fields (editable while a draft), the letter, its status and deadline."""
     takedown, case = takedowns.require_takedown(session, desk=desk, takedown_id=takedown_id)
     regime = Regime(takedown.regime)
-    overdue = takedowns.is_overdue(takedown)
     status = TakedownStatus(takedown.status)
-    escalate = overdue or status in (TakedownStatus.REFUSED, TakedownStatus.NO_RESPONSE)
     return show(
         visit,
         "takedown.html",
@@ -178,13 +176,13 @@ def takedown_page(
         address=notice_address(takedown),
         state=status,
         labels=STATUS_LABELS,
-        actions=[(s, STATUS_ACTIONS[s]) for s in takedowns.TRANSITIONS[status]],
-        overdue=overdue,
-        steps=next_steps(regime, takedown.host) if escalate else [],
-        exportable=status in takedowns.EXPORTABLE,
+        actions=[(s, STATUS_ACTIONS[s]) for s in lifecycle.next_statuses(status)],
+        overdue=takedowns.is_overdue(takedown),
+        steps=next_steps(regime) if takedowns.needs_escalation(takedown) else [],
+        exportable=status in lifecycle.EXPORTABLE,
         hours_left=_hours_left(takedown),
         timeline=[
-            (STATUS_LABELS[s], getattr(takedown, "created_at" if s is s.DRAFT else f"{s}_at"))
+            (STATUS_LABELS[s], getattr(takedown, lifecycle.LIFECYCLE[s].stamp or "created_at"))
             for s in TakedownStatus
         ],
         answers=outcomes.answers_to(session, takedown_ids=[takedown.id]),
@@ -211,7 +209,7 @@ def _reporter(session: Session, takedown: Takedown) -> str:
 
 def _hours_left(takedown: Takedown) -> int | None:
     """Whole hours until a running deadline, for notices still waiting on the platform."""
-    if takedown.deadline_at is None or TakedownStatus(takedown.status) not in takedowns.AWAITING:
+    if takedown.deadline_at is None or TakedownStatus(takedown.status) not in lifecycle.AWAITING:
         return None
     return max(0, int((takedown.deadline_at - utcnow()).total_seconds() // 3600))
 
