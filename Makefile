@@ -50,7 +50,7 @@ translations: install
 	  --ignore-obsolete; status=$$?; rm -f $$pot; exit $$status
 	$(BIN)/pybabel compile --statistics -d hashing/locales -D takedown
 	$(BIN)/pybabel --quiet extract -F babel-letters.cfg --no-location --sort-output \
-	  --header-comment "$$(cat casework/letters/TRANSLATORS)" -o hashing/locales/letters.pot .
+	  --header-comment "$$(cat casework/notices/letters/TRANSLATORS)" -o hashing/locales/letters.pot .
 	if ls hashing/locales/*/LC_MESSAGES/letters.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel --quiet update -i hashing/locales/letters.pot -d hashing/locales -D letters \
 	  --ignore-obsolete && $(BIN)/pybabel compile --statistics -d hashing/locales -D letters; fi

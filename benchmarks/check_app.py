@@ -16,11 +16,11 @@ import psycopg
 from fastapi import FastAPI
 
 from benchmarks.corpus import code_to_int, realistic_codes
-from casework import platforms
-from casework.apikeys import Scope
-from casework.bank import MATCH_RADIUS_BITS
+from casework.bank.bank import MATCH_RADIUS_BITS
 from casework.db import transaction
 from casework.models import Case
+from casework.platforms import platforms
+from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.algorithms import degeneracy

@@ -7,7 +7,7 @@ worker's own function (reduced JPEG decode, 8 flips/rotations of the image, of i
 copies and of its edit crops, turned-back copies; see ``hashing.algorithms.hash_query_image``;
 MD5/SHA-256).
 Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
-image when any of its fingerprints is within ``casework.bank.MATCH_RADIUS_BITS`` of one of that
+image when any of its fingerprints is within ``casework.bank.bank.MATCH_RADIUS_BITS`` of one of that
 image's fingerprints (MD5/SHA-256 equal). The allow-list and quarantine only remove matches a
 caseworker rejected or a fingerprint under review; both are empty here.
 
@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from benchmarks.corpus import corpus_paths, load_rgb
 from benchmarks.report import RESULTS, save, table
-from casework.bank import MATCH_RADIUS_BITS
+from casework.bank.bank import MATCH_RADIUS_BITS
 from hashing import bands
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm, Fingerprint

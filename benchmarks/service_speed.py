@@ -42,7 +42,7 @@ from benchmarks.check_app import Bank, prepare
 from benchmarks.corpus import REPO, big_photo, corpus_paths, load_rgb
 from benchmarks.report import median, save, table
 from benchmarks.robustness import encode
-from casework.bank import MATCH_RADIUS_BITS
+from casework.bank.bank import MATCH_RADIUS_BITS
 from casework.db import migrate
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm, Fingerprint

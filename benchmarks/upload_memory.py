@@ -32,9 +32,9 @@ from PIL import Image
 from benchmarks.corpus import REPO
 from benchmarks.report import table
 from benchmarks.robustness import encode
-from casework import platforms
-from casework.apikeys import Scope
 from casework.db import migrate, transaction
+from casework.platforms import platforms
+from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
 from casework.settings import Settings
 

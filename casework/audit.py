@@ -13,13 +13,36 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, Text, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from casework.db import utcnow
-from casework.models import AuditEvent
+from casework.db import Base, UTCDateTime, utcnow
+
+
+class AuditEvent(Base):
+    """One entry of the append-only, hash-chained audit log.
+
+    Ids only, never content: no PINs, hashes, URLs or IP addresses. No foreign keys, because the
+    log outlives what it names. Database triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(24), default="")
+    object_id: Mapped[str] = mapped_column(String(40), default="")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
 
 GENESIS_HASH = "0" * 64
 #: Key of the PostgreSQL advisory lock that makes appends to the chain one at a time.

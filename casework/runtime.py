@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from casework.bank import BankIndex
-from casework.cases import Limits, LockoutPolicy
+from casework.bank.bank import BankIndex
+from casework.bank.fingerprints import Limits
 from casework.credentials import PinHasher
 from casework.db import make_engine, make_sessions
 from casework.settings import Settings
 from casework.vault import Vault
+from casework.victims.cases import LockoutPolicy
 
 
 @dataclass

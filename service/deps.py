@@ -17,15 +17,15 @@ from fastapi.security import (
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from casework.apikeys import InvalidApiKey, Scope, authenticate_key
-from casework.cases import authenticate_case
 from casework.db import transaction, utcnow
 from casework.errors import ApiKeyRefused, CaseNotFound, NotAuthenticated
 from casework.loop import Loop
 from casework.models import Case
-from casework.platforms import PlatformCaller, authenticate_platform
-from casework.reports import Reporter, ReporterKind
+from casework.platforms.apikeys import InvalidApiKey, Scope, authenticate_key
+from casework.platforms.platforms import PlatformCaller, authenticate_platform
+from casework.reports.reports import Reporter, ReporterKind
 from casework.runtime import Runtime
+from casework.victims.cases import authenticate_case
 from service.clients import budget_name, client_address
 from service.metrics import Metrics
 from service.ratelimits import RateLimiter

@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from casework.apikeys import InvalidApiKey
 from casework.errors import (
     BodyTooLarge,
     CaseNotFound,
@@ -31,7 +30,8 @@ from casework.errors import (
     Unavailable,
     UploadAsForm,
 )
-from casework.outcomes import UnknownTargets
+from casework.notices.outcomes import UnknownTargets
+from casework.platforms.apikeys import InvalidApiKey
 
 logger = logging.getLogger(__name__)
 

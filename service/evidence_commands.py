@@ -64,9 +64,9 @@ def add_evidence_commands(commands: Any) -> None:
 
 def command_evidence_export(args: argparse.Namespace) -> int:
     """Export one case's bundle; the export itself is audited."""
-    from casework import evidence
     from casework.credentials import normalise_case_id
     from casework.db import make_engine, make_sessions, transaction
+    from casework.desk import evidence
     from casework.errors import CaseworkError
     from casework.settings import get_settings
     from casework.vault import Vault
@@ -103,7 +103,7 @@ def command_evidence_export(args: argparse.Namespace) -> int:
 
 def command_evidence_verify(args: argparse.Namespace) -> int:
     """Verify a bundle; exit 1 if any byte changed. Needs no database or secret."""
-    from casework import evidence
+    from casework.desk import evidence
     from casework.errors import BundleInvalid
 
     try:
@@ -136,12 +136,13 @@ def command_watch_add(args: argparse.Namespace) -> int:
     """Add a URL (or a whole site) to a case's watch list and queue its first check."""
     from redis.exceptions import RedisError
 
-    from casework import audit, followup
-    from casework.cases import get_case
+    from casework import audit
     from casework.credentials import normalise_case_id
     from casework.db import make_engine, make_sessions, transaction
     from casework.errors import CaseworkError
+    from casework.notices import watches
     from casework.settings import get_settings
+    from casework.victims.cases import get_case
     from workers.queues import connect, enqueue_watch_check
 
     settings = get_settings()
@@ -154,11 +155,11 @@ def command_watch_add(args: argparse.Namespace) -> int:
             case = get_case(session, public_id=public_id)
             if case is None:
                 raise CliError(gettext("there is no case with this ID"))
-            watched_id = followup.add_watch(
+            watched_id = watches.add_watch(
                 session,
                 case=case,
                 url=args.url,
-                scope=followup.WatchScope.SITE if args.site else followup.WatchScope.PAGE,
+                scope=watches.WatchScope.SITE if args.site else watches.WatchScope.PAGE,
                 actor=audit.OPERATOR,
                 takedown_reference=args.takedown,
             ).id

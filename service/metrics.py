@@ -23,8 +23,8 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from redis import Redis
 from redis.exceptions import RedisError
 
-from casework.bank import BankIndex
-from casework.checks import Answer
+from casework.bank.bank import BankIndex
+from casework.platforms.checks import Answer
 from workers.queues import outcome_counts, queue_depths
 
 logger = logging.getLogger(__name__)

@@ -146,7 +146,7 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
 
 
 def _platforms_add(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     algorithms = platforms.parse_algorithms(args.algorithms.split(",") if args.algorithms else None)
     platform = platforms.create_platform(
@@ -177,7 +177,7 @@ def _production(runtime: Any) -> bool:
 
 
 def _platforms_list(_args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     for platform in platforms.list_platforms(session):
         state = "disabled" if platform.disabled_at else "active"
@@ -188,7 +188,7 @@ def _platforms_list(_args: argparse.Namespace, session: Any, runtime: Any) -> in
 
 
 def _platforms_show(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     platform = platforms.require_platform(session, name=args.name)
     print(f"name: {platform.name}")
@@ -201,7 +201,7 @@ def _platforms_show(args: argparse.Namespace, session: Any, runtime: Any) -> int
 
 
 def _platforms_domains(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     platform = platforms.require_platform(session, name=args.name)
     domains = platforms.set_domains(session, platform=platform, domains=args.domain)
@@ -210,7 +210,7 @@ def _platforms_domains(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
 
 def _platforms_webhook(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     platform = platforms.require_platform(session, name=args.name)
     secret = platforms.set_webhook(
@@ -228,7 +228,7 @@ def _platforms_webhook(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
 
 def _platforms_disable(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     platform = platforms.require_platform(session, name=args.name)
     revoked = platforms.disable_platform(session, platform=platform)
@@ -241,8 +241,8 @@ def _platforms_disable(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
 
 def _keys_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
-    from casework.apikeys import Scope
+    from casework.platforms import platforms
+    from casework.platforms.apikeys import Scope
 
     platform = platforms.require_platform(session, name=args.name)
     issued = platforms.issue_platform_key(
@@ -261,7 +261,7 @@ def _keys_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     platform = platforms.require_platform(session, name=args.name)
     old = platforms.active_keys(session, platform=platform)
@@ -282,7 +282,7 @@ def _keys_rotate(args: argparse.Namespace, session: Any, runtime: Any) -> int:
 
 
 def _keys_list(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     platform = platforms.require_platform(session, name=args.name)
     _print_keys(platforms.platform_keys(session, platform=platform))
@@ -297,7 +297,7 @@ def _print_keys(keys: list[Any]) -> None:
 
 
 def _keys_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import platforms
+    from casework.platforms import platforms
 
     key, platform = platforms.revoke_platform_key(session, key_id=args.key_id)
     print(gettext("key {key} of {name} revoked").format(key=key.key_id, name=platform.name))
@@ -305,7 +305,7 @@ def _keys_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
 
 
 def _flaggers_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import apikeys
+    from casework.platforms import apikeys
 
     issued = apikeys.issue_flagger_key(session, vault=runtime.vault, name=args.name)
     print(f"key {issued.key.key_id} (report) for {args.name}, shown once:")
@@ -314,7 +314,7 @@ def _flaggers_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int
 
 
 def _flaggers_list(_args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import apikeys
+    from casework.platforms import apikeys
 
     for key in apikeys.flagger_keys(session):
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
@@ -324,7 +324,7 @@ def _flaggers_list(_args: argparse.Namespace, session: Any, runtime: Any) -> int
 
 
 def _flaggers_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import apikeys
+    from casework.platforms import apikeys
 
     key = apikeys.revoke_flagger_key(session, key_id=args.key_id)
     print(f"key {key.key_id} of {key.name} revoked")
@@ -332,7 +332,7 @@ def _flaggers_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> in
 
 
 def _quarantine_list(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import quarantine
+    from casework.bank import quarantine
 
     for row in quarantine.list_quarantines(session, include_released=args.all):
         if row.released_at:
@@ -346,7 +346,8 @@ def _quarantine_list(args: argparse.Namespace, session: Any, runtime: Any) -> in
 
 
 def _quarantine_release(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import audit, quarantine
+    from casework import audit
+    from casework.bank import quarantine
 
     row = quarantine.release_quarantine(
         session, quarantine_id=args.quarantine_id, actor=audit.OPERATOR
@@ -358,7 +359,8 @@ def _quarantine_release(args: argparse.Namespace, session: Any, runtime: Any) ->
 
 
 def _quarantine_remove(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import audit, quarantine
+    from casework import audit
+    from casework.bank import quarantine
 
     row = quarantine.confirm_removal(
         session, quarantine_id=args.quarantine_id, actor=audit.OPERATOR
@@ -372,7 +374,7 @@ def _quarantine_remove(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
 
 def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
-    from casework import feed, platforms
+    from casework.platforms import feed, platforms
     from hashing.fingerprint import Algorithm
 
     algorithms = list(Algorithm)

@@ -18,9 +18,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
-from casework import checks
 from casework.errors import HashingBusy, ImageTooLarge, Unavailable
 from casework.memory import limit_address_space
+from casework.platforms import checks
 
 Hashed = tuple[list[checks.Query], str | None]
 

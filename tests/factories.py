@@ -19,12 +19,18 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from casework import cases
-from casework.cases import SubmittedFingerprint
+from casework.bank.fingerprints import SubmittedFingerprint
 from casework.db import transaction
 from casework.models import CaseFingerprint, Match, Report, ReportItem, Takedown
-from casework.reports import FoundMatch, Reporter, ReporterKind, create_report, record_matches
+from casework.reports.reports import (
+    FoundMatch,
+    Reporter,
+    ReporterKind,
+    create_report,
+    record_matches,
+)
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.conftest import SHARED

@@ -21,11 +21,13 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 from sqlalchemy import select
 
-from casework import accounts, audit, cases
+from casework import audit
 from casework.db import transaction
+from casework.desk import accounts
 from casework.models import CaseFingerprint, Role
 from casework.runtime import Runtime
 from casework.settings import Settings
+from casework.victims import cases
 from tests.conftest import REPO
 from tests.factories import add_report, flip, image_set, submitted
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from casework import cases, platforms
-from casework.apikeys import Scope
 from casework.db import transaction
 from casework.models import Case
+from casework.platforms import platforms
+from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.fingerprint import Fingerprint
 from tests.factories import submitted
 

@@ -12,13 +12,13 @@ import time
 from collections import deque
 from datetime import timedelta
 
-from casework import followup
+from casework.bank.matching import find_matches
 from casework.db import transaction, utcnow
-from casework.followup import Probe
 from casework.hosts import host_of
-from casework.matching import find_matches
 from casework.models import WatchedUrl
-from casework.reports import FoundMatch
+from casework.notices import rechecks, removal, watches
+from casework.notices.rechecks import Probe
+from casework.reports.reports import FoundMatch
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import ImageRejected
 from workers.collection import collect_images
@@ -60,10 +60,10 @@ def probe(
     try:
         found, images_seen = collect_images(context, url, landed=landed)
     except FetchFailed as failure:
-        return followup.failed(url=url, reason=failure.reason.value, http_status=failure.status)
+        return rechecks.failed(url=url, reason=failure.reason.value, http_status=failure.status)
     except ImageRejected as rejection:
         status = landing[0].status if landing else None
-        return followup.failed(url=url, reason=IMAGE_REASONS[rejection.reason], http_status=status)
+        return rechecks.failed(url=url, reason=IMAGE_REASONS[rejection.reason], http_status=status)
     first = landing[0]
     runtime = context.runtime
     with transaction(runtime.sessions) as session:
@@ -80,7 +80,7 @@ def probe(
             )
             for image in found
         ]
-    return followup.judge(
+    return rechecks.judge(
         url=url,
         http_status=first.status,
         headers=first.headers,
@@ -95,14 +95,14 @@ def check_removal(takedown_id: int) -> None:
     context = current()
     runtime = context.runtime
     with transaction(runtime.sessions) as session:
-        target = followup.removal_urls(session, takedown_id=takedown_id)
+        target = removal.removal_urls(session, takedown_id=takedown_id)
         if target is None:
             return
         takedown, urls = target
         case_id = takedown.case_id
     probes = [probe(context, url, case_id=case_id) for url in urls]
     with transaction(runtime.sessions) as session:
-        result = followup.record_removal_check(
+        result = removal.record_removal_check(
             session,
             takedown_id=takedown_id,
             probes=probes,
@@ -160,7 +160,7 @@ def check_watched(watched_id: int) -> None:
     if not slot:
         with transaction(runtime.sessions) as session:
             watched = session.get_one(WatchedUrl, watched_id)
-            later = followup.schedule_next(
+            later = watches.schedule_next(
                 session,
                 watched=watched,
                 interval=spacing,
@@ -169,16 +169,16 @@ def check_watched(watched_id: int) -> None:
             )
         enqueue_watch_check(context.redis, watched_id, at=later)
         return
-    if scope == followup.WatchScope.SITE:
+    if scope == watches.WatchScope.SITE:
         probes = crawl(context, url, case_id=case_id, pages=settings.watch_site_pages)
     else:
         probes = [probe(context, url, case_id=case_id)]
     with transaction(runtime.sessions) as session:
-        matches = followup.record_watch_check(
+        matches = watches.record_watch_check(
             session, watched_id=watched_id, probes=probes, vault=runtime.vault
         )
         watched = session.get_one(WatchedUrl, watched_id)
-        later = followup.schedule_next(
+        later = watches.schedule_next(
             session,
             watched=watched,
             interval=timedelta(hours=settings.watch_interval_hours),
@@ -195,8 +195,8 @@ def reconcile_followup(context: WorkerContext) -> int:
     runtime = context.runtime
     grace = timedelta(minutes=runtime.settings.removal_check_grace_minutes)
     with transaction(runtime.sessions) as session:
-        takedown_ids = followup.unchecked_takedowns(session, grace=grace)
-        watch_ids = followup.due_watches(session, now=utcnow() - grace)
+        takedown_ids = removal.unchecked_takedowns(session, grace=grace)
+        watch_ids = watches.due_watches(session, now=utcnow() - grace)
     queued = 0
     for takedown_id in takedown_ids:
         if not job_alive(context.redis, removal_job_id(takedown_id, "reconciled")):

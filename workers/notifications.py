@@ -1,4 +1,4 @@
-"""Notification jobs: tell a victim who opted in that their case has news (casework.notifications).
+"""Notification jobs: tell a victim who opted in that their case has news (casework.victims).
 
 ``dispatch_notifications`` runs in the worker's reconciler thread: it finds cases with untold
 news and queues one job per case. ``notify_victim`` is the job: it sends the note by e-mail
@@ -15,12 +15,12 @@ import ssl
 import time
 from datetime import timedelta
 
-from casework import notifications
 from casework.db import transaction
 from casework.models import NotificationChannel
-from casework.notifications import Note
+from casework.platforms.webhooks import sign
 from casework.settings import Settings, SmtpSecurity
-from casework.webhooks import sign
+from casework.victims import notifications
+from casework.victims.notifications import Note
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetcher, FetchFailed
 from workers.queues import enqueue_notification, forget_job, job_alive, notify_job_id

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from casework import reports
+from casework.bank.matching import find_matches
 from casework.db import transaction
-from casework.matching import find_matches
 from casework.models import ReportItem
+from casework.reports import reports
 from hashing.images import ImageRejected
 from workers.collection import collect_images
 from workers.context import WorkerContext, current

@@ -1,17 +1,17 @@
 """Webhook jobs: deliver one signed event through the safe fetcher; find and queue new events.
 
 ``dispatch_webhooks`` runs in the worker's dispatcher thread every few seconds: it turns new
-matches and feed changes into deliveries (casework/webhooks.py), queues them after the commit,
-and re-queues pending deliveries whose job was lost. ``deliver_webhook`` is the job; RQ retries
-it with backoff while the receiver fails, up to DELIVERY_ATTEMPTS.
+matches and feed changes into deliveries (casework/platforms/webhooks.py), queues them after the
+commit, and re-queues pending deliveries whose job was lost. ``deliver_webhook`` is the job; RQ
+retries it with backoff while the receiver fails, up to DELIVERY_ATTEMPTS.
 """
 
 from __future__ import annotations
 
 import logging
 
-from casework import webhooks
 from casework.db import transaction, utcnow
+from casework.platforms import webhooks
 from workers.context import WorkerContext, current
 from workers.fetcher import Fetcher, FetchFailed
 from workers.queues import enqueue_deliveries, forget_job, job_alive, webhook_job_id

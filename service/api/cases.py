@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, status
 
-from casework import cases
 from casework.credentials import format_case_id
 from casework.runtime import Runtime
-from casework.timeline import case_timeline
+from casework.victims import cases
+from casework.victims.timeline import case_timeline
 from service.api.schemas import (
     CaseOpened,
     CaseRecovered,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from casework import notifications
 from casework.models import Case
 from casework.runtime import Runtime
+from casework.victims import notifications
 from service.api.schemas import NotificationsIn, NotificationsOut, NotificationsSet
 from service.deps import CurrentCase, RuntimeDep, SessionDep, refuse_api_keys
 from service.errors import error_responses

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casework.cases import SubmittedFingerprint
-from casework.checks import MAX_CHECK_FINGERPRINTS, Answer
-from casework.feed import FeedEntry
+from casework.bank.fingerprints import SubmittedFingerprint
 from casework.models import PlatformOutcome
-from casework.outcomes import MAX_OUTCOMES_PER_REQUEST, SubmittedOutcome
+from casework.notices.outcomes import MAX_OUTCOMES_PER_REQUEST, SubmittedOutcome
+from casework.platforms.checks import MAX_CHECK_FINGERPRINTS, Answer
+from casework.platforms.feed import FeedEntry
 
 VerdictName = Literal["match", "no_match", "unusable"]
 

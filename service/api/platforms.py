@@ -15,9 +15,10 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from casework import checks, feed, outcomes
 from casework.errors import NotFound, UploadAsForm
-from casework.platforms import algorithms_of
+from casework.notices import outcomes
+from casework.platforms import checks, feed
+from casework.platforms.platforms import algorithms_of
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
 from service.api.platform_schemas import (

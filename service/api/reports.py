@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, status
 from sqlalchemy.orm import Session
 
-from casework import progress, reports
 from casework.models import Report
+from casework.reports import progress, reports
 from service.api.schemas import ReportIn, ReportItemOut, ReportOut, ReportsOut
 from service.api.sentences import ClientLocale, progress_text
 from service.deps import CurrentReporter, QueueDep, RateLimiterDep, RuntimeDep, SessionDep

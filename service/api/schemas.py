@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casework.cases import SubmittedFingerprint
-from casework.reports import MAX_URLS_PER_REPORT
+from casework.bank.fingerprints import SubmittedFingerprint
+from casework.reports.reports import MAX_URLS_PER_REPORT
 
 # Generous bounds on the wire; the domain applies the real, configurable limits with a clear error.
 MAX_WIRE_FINGERPRINTS = 10_000

@@ -7,7 +7,8 @@ import secrets
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from casework import accounts, audit
+from casework import access, audit
+from casework.desk import accounts
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import Role
 from service.console.pages import go, show
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 AUDIT_PAGE_ROWS = 200
 
 
-def _admin_only(desk: accounts.Desk) -> None:
+def _admin_only(desk: access.Desk) -> None:
     if not desk.is_admin:
         raise NotAllowed("Only an administrator of your organisation can open this page.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from casework import accounts
+from casework.desk import accounts
 from casework.errors import LoginFailed
 from hashing.translations import LOCALES
 from service.console.pages import go, show

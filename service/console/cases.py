@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 
-from casework import accounts, casefiles, followup, reports, takedowns
 from casework.credentials import format_case_id
+from casework.desk import accounts, casefiles
 from casework.errors import InvalidInput
-from casework.regimes import SPECS, Regime
+from casework.notices import takedowns, watches
+from casework.notices.regimes import SPECS, Regime
+from casework.reports import reports
 from hashing.translations import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
@@ -136,7 +138,7 @@ def case_file(
         channels=CHILD_PROTECTION,
         organisations=accounts.list_organisations(session) if desk.is_admin else [],
         is_overdue=takedowns.is_overdue,
-        watches=followup.watches_of_case(session, case_id=case.id),
+        watches=watches.watches_of_case(session, case_id=case.id),
         outcome_labels=OUTCOME_LABELS,
         reason_labels=REASON_LABELS,
         max_urls=reports.MAX_URLS_PER_REPORT,
@@ -199,11 +201,11 @@ def watch(
 ) -> Response:
     """Watch a page, or a whole site from a page, for re-uploads; the first check runs now."""
     case = accounts.require_case(session, desk=desk, case_id=case_id)
-    watched = followup.add_watch(
+    watched = watches.add_watch(
         session,
         case=case,
         url=text(form, "url").strip(),
-        scope=text(form, "scope") or followup.WatchScope.PAGE,
+        scope=text(form, "scope") or watches.WatchScope.PAGE,
         actor=desk.actor,
         takedown_reference=text(form, "takedown") or None,
     )
@@ -223,7 +225,7 @@ def unwatch(
 ) -> Response:
     """Stop watching a URL."""
     case = accounts.require_case(session, desk=desk, case_id=case_id)
-    followup.remove_watch(session, case=case, watched_id=watched_id, actor=desk.actor)
+    watches.remove_watch(session, case=case, watched_id=watched_id, actor=desk.actor)
     return go(visit, f"/console/cases/{case.id}#watch")
 
 

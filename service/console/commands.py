@@ -61,8 +61,9 @@ def _read_password(from_stdin: bool) -> str:
 
 def command_admin_create(args: argparse.Namespace) -> int:
     """Create an organisation's admin; settings come from TAKEDOWN_* variables."""
-    from casework import accounts, audit
+    from casework import audit
     from casework.db import transaction
+    from casework.desk import accounts
     from casework.errors import CaseworkError
     from casework.models import Role
     from casework.runtime import Runtime

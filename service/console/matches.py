@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from casework import reviews
+from casework.bank.matching import Confidence, confidence
 from casework.errors import InvalidInput
 from casework.hosts import host_of
-from casework.matching import Confidence, confidence
-from casework.registry import Platform
-from casework.reviews import FoundImage, RejectReason
+from casework.notices.registry import Platform
+from casework.reports import reviews
+from casework.reports.reviews import FoundImage, RejectReason
 from hashing.fingerprint import Algorithm
 from hashing.translations import N_
 from service.console.pages import go, show

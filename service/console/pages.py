@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from casework.accounts import Desk
+from casework.access import Desk
 from casework.errors import (
     CaseworkError,
     IncompleteNotice,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from casework import quarantine
+from casework.bank import quarantine
 from casework.credentials import format_case_id
 from hashing.translations import N_
 from service.console.pages import go, show

@@ -27,12 +27,13 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from casework import accounts
-from casework.accounts import Desk, SessionPolicy
+from casework.access import Desk
 from casework.credentials import PinHasher
+from casework.desk import accounts
+from casework.desk.accounts import SessionPolicy
 from casework.errors import NotAuthenticated, RequestForgery
 from casework.models import ConsoleSession
-from casework.registry import PlatformRegistry
+from casework.notices.registry import PlatformRegistry
 from casework.runtime import Runtime
 from casework.settings import Environment, Settings
 from hashing.translations import LOCALES, negotiate

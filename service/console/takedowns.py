@@ -8,12 +8,13 @@ from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from casework import followup, lifecycle, outcomes, takedowns
+from casework.bank.quarantine import NOT_INTIMATE_IMAGERY
 from casework.credentials import format_case_id
 from casework.db import utcnow
 from casework.errors import InvalidInput
 from casework.models import Caseworker, OutcomeKind, Takedown, TakedownStatus
-from casework.notices import (
+from casework.notices import lifecycle, outcomes, rechecks, removal, takedowns
+from casework.notices.notices import (
     notice_address,
     notice_fields,
     render_letter,
@@ -21,8 +22,7 @@ from casework.notices import (
     to_pdf,
     to_text,
 )
-from casework.quarantine import NOT_INTIMATE_IMAGERY
-from casework.regimes import FIELDS, SPECS, Regime, spec
+from casework.notices.regimes import FIELDS, SPECS, Regime, spec
 from hashing.translations import N_
 from service.console.pages import go, show
 from service.console.sessions import CheckedForm, CurrentDesk, VisitDep, text
@@ -62,25 +62,25 @@ REASON_LABELS = {
 }
 #: A caseworker's "removed", told as theirs until a check agrees.
 CLAIM_TEXTS = {
-    followup.Claim.CHECKING: N_(
+    removal.Claim.CHECKING: N_(
         "{name} reported the content removed on {at}; a removal check is queued or running. "
         "The notice is marked removed only when the check finds every URL gone."
     ),
-    followup.Claim.STILL_THERE: N_(
+    removal.Claim.STILL_THERE: N_(
         "{name} reported the content removed on {at}, but the check after it found it still "
         "there: the notice is not removed."
     ),
-    followup.Claim.UNREACHABLE: N_(
+    removal.Claim.UNREACHABLE: N_(
         "{name} reported the content removed on {at}, but the check after it could not reach "
         "every URL: removal is not proven. Report it removed again to check again."
     ),
-    followup.Claim.PROVEN: N_(
+    removal.Claim.PROVEN: N_(
         "{name} reported the content removed on {at}; a check then found every URL gone."
     ),
 }
 PURPOSE_LABELS = {
-    followup.Purpose.REMOVAL: N_("removal check"),
-    followup.Purpose.WATCH: N_("re-upload watch"),
+    rechecks.Purpose.REMOVAL: N_("removal check"),
+    rechecks.Purpose.WATCH: N_("re-upload watch"),
 }
 STEP_TITLES = {
     lifecycle.Escalation.HOSTING_PROVIDER: N_("Hosting provider"),
@@ -190,13 +190,13 @@ def takedown_page(
         reason_labels=REASON_LABELS,
         claim=_claim_text(session, takedown),
         reporter=_reporter(session, takedown),
-        checks=followup.checks_of_takedown(session, takedown_id=takedown.id),
+        checks=rechecks.checks_of_takedown(session, takedown_id=takedown.id),
         purposes=PURPOSE_LABELS,
     )
 
 
 def _claim_text(session: Session, takedown: Takedown) -> str:
-    claim = followup.claim_state(session, takedown=takedown)
+    claim = removal.claim_state(session, takedown=takedown)
     return CLAIM_TEXTS[claim] if claim is not None else ""
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from casework.reports import MAX_NOTE_CHARS, MAX_URLS_PER_REPORT
+from casework.reports.reports import MAX_NOTE_CHARS, MAX_URLS_PER_REPORT
 from hashing.translations import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, translation
 from service.deps import RuntimeDep
 from service.templating import environment

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casework import timeline
+from casework.victims import timeline
 from service.web.headers import CONTENT_SECURITY_POLICY
 from service.web.pages import STATIC_DIR, Page
 from service.web.texts import SCRIPT_MESSAGES
@@ -131,7 +131,8 @@ def test_the_victim_pages_and_the_console_call_a_case_the_same_in_dutch(
 
 def test_every_kind_of_timeline_event_has_words_on_the_pages() -> None:
     # pages/status.js falls back to the service's English text for a kind it has no words for, which
-    # would put English on the Dutch page: every kind casework/timeline.py tells needs a key.
+    # would put English on the Dutch page: every kind casework/victims/timeline.py tells needs a
+    # key.
     source = ast.parse(Path(timeline.__file__).read_text(encoding="utf-8"))
     kinds = {
         node.args[1].value

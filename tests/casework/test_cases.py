@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from casework import cases
-from casework.bank import BankIndex
+from casework.bank.bank import BankIndex
 from casework.db import transaction, utcnow
 from casework.errors import CaseNotFound, CaseWithdrawn, InvalidFingerprints, TooManyFingerprints
 from casework.models import Case, CaseFingerprint
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.conftest import table_counts
 from tests.factories import flip, image_set, random_fingerprint, submitted

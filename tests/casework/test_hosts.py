@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.hosts import host_of
-from casework.platforms import platform_for_host
+from casework.platforms.platforms import platform_for_host
 
 
 @pytest.mark.parametrize(

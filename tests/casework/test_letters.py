@@ -15,8 +15,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from casework.models import Organisation, Takedown
-from casework.notices import LETTERS_DOMAIN, render_letter
-from casework.regimes import FIELDS, Regime
+from casework.notices.notices import LETTERS_DOMAIN, render_letter
+from casework.notices.regimes import FIELDS, Regime
 from hashing.translations import LOCALES_DIR
 
 REPO = Path(__file__).resolve().parents[2]

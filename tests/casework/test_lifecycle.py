@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 
-from casework import audit, lifecycle
+from casework import audit
 from casework.db import transaction, utcnow
 from casework.errors import TransitionRefused
 from casework.models import AuditEvent, Case, CaseStatus, Takedown, TakedownStatus
+from casework.notices import lifecycle
 from casework.runtime import Runtime
-from casework.timeline import case_timeline
+from casework.victims.timeline import case_timeline
 from service.errors import status_of
 
 MOVERS = (audit.ActorType.CASEWORKER, audit.ActorType.SYSTEM, audit.ActorType.PLATFORM)

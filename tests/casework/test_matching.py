@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from casework.bank import MATCH_RADIUS_BITS
-from casework.matching import (
+from casework.bank.bank import MATCH_RADIUS_BITS
+from casework.bank.matching import (
     NEAR_IDENTICAL_BITS,
     VERY_SIMILAR_BITS,
     Confidence,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from casework.bank import BankIndex
+from casework.bank.bank import BankIndex
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from service.cli import main

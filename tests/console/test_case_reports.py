@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from casework.db import transaction
 from casework.models import AuditEvent, Case, Report
-from casework.reports import Reporter, ReporterKind, create_report
+from casework.reports.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from tests.personas import ORIGIN, Console, World
 from workers.queues import job_id, make_queue

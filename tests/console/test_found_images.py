@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from casework.db import transaction
 from casework.models import Case, CaseFingerprint, Match, Report, ReportItem
-from casework.reports import FoundMatch, record_matches
+from casework.reports.reports import FoundMatch, record_matches
 from casework.runtime import Runtime
-from casework.timeline import case_timeline
+from casework.victims.timeline import case_timeline
 from hashing.fingerprint import Fingerprint
 from tests.factories import (
     ONE_PHOTO_IMAGE,

@@ -10,7 +10,7 @@ from casework.errors import (
     LoginFailed,
     RequestForgery,
 )
-from casework.regimes import FIELDS, SPECS
+from casework.notices.regimes import FIELDS, SPECS
 from hashing.translations import translation
 from tests.personas import Console
 

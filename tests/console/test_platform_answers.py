@@ -15,9 +15,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
-from casework import followup, platforms, quarantine
-from casework.apikeys import Scope
-from casework.bank import BankIndex
+from casework.bank import quarantine
+from casework.bank.bank import BankIndex
 from casework.db import transaction, utcnow
 from casework.models import (
     AuditEvent,
@@ -28,6 +27,9 @@ from casework.models import (
     Takedown,
     TakedownStatus,
 )
+from casework.notices import rechecks, removal
+from casework.platforms import platforms
+from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.factories import confirmed_draft, flip
@@ -80,16 +82,16 @@ def check(carol: Console, key: dict[str, str], fingerprint: Fingerprint) -> dict
 
 def record_check(
     runtime: Runtime, takedown_id: int, outcome: CheckOutcome, http_status: int
-) -> followup.CheckResult | None:
+) -> removal.CheckResult | None:
     """A removal check of the notice that found every URL in the same state."""
     with transaction(runtime.sessions) as session:
-        target = followup.removal_urls(session, takedown_id=takedown_id)
+        target = removal.removal_urls(session, takedown_id=takedown_id)
         assert target is not None
-        return followup.record_removal_check(
+        return removal.record_removal_check(
             session,
             takedown_id=takedown_id,
             probes=[
-                followup.Probe(url=url, http_status=http_status, outcome=outcome)
+                rechecks.Probe(url=url, http_status=http_status, outcome=outcome)
                 for url in target[1]
             ],
             vault=runtime.vault,
@@ -289,14 +291,14 @@ def test_a_check_a_platforms_answer_asked_for_is_found_again_if_its_job_was_lost
     record_check(runtime, takedown_id, CheckOutcome.STILL_THERE, 200)
     later = utcnow() + grace * 2
     with runtime.sessions() as session:
-        assert followup.unchecked_takedowns(session, grace=grace, now=later) == []
+        assert removal.unchecked_takedowns(session, grace=grace, now=later) == []
     claim = answer(carol, video, takedown_reference=reference, outcome="not_found")
     assert claim.status_code == 201
     with runtime.sessions() as session:
-        assert followup.unchecked_takedowns(session, grace=grace, now=later) == [takedown_id]
+        assert removal.unchecked_takedowns(session, grace=grace, now=later) == [takedown_id]
     record_check(runtime, takedown_id, CheckOutcome.STILL_THERE, 200)
     with runtime.sessions() as session:
-        assert followup.unchecked_takedowns(session, grace=grace, now=later) == []
+        assert removal.unchecked_takedowns(session, grace=grace, now=later) == []
         assert session.get_one(Takedown, takedown_id).status == TakedownStatus.ACKNOWLEDGED
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from casework.db import transaction
 from casework.models import Match, Takedown
-from casework.regimes import FIELDS, SPECS, Regime
+from casework.notices.regimes import FIELDS, SPECS, Regime
 from casework.runtime import Runtime
 from tests.personas import Console, World
 

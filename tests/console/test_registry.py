@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from casework.errors import RegistryInvalid
-from casework.regimes import Regime
-from casework.registry import PlatformRegistry
+from casework.notices.regimes import Regime
+from casework.notices.registry import PlatformRegistry
 
 
 def test_shipped_entries_are_marked_as_examples_and_invent_no_contact() -> None:

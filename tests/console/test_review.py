@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from casework.bank import BankIndex
-from casework.matching import find_matches
+from casework.bank.bank import BankIndex
+from casework.bank.matching import find_matches
 from casework.models import AllowedMatch, AuditEvent, Match, MatchStatus
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm

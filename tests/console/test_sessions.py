@@ -239,5 +239,5 @@ def test_ten_failed_logins_lock_the_account_for_a_while_even_with_the_right_pass
         with TestClient(app) as colleague:
             Console(colleague).login("olga@voorbeeld.example")
         later = utcnow() + timedelta(minutes=16)
-        monkeypatch.setattr("casework.accounts.utcnow", lambda: later)
+        monkeypatch.setattr("casework.desk.accounts.utcnow", lambda: later)
         assert attempt(PASSWORD) == 303

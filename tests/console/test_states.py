@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from casework.followup import judge
 from casework.models import CaseStatus, CheckOutcome, ItemStatus, MatchStatus, TakedownStatus
-from casework.reports import ReporterKind
-from casework.reviews import RejectReason
+from casework.notices.rechecks import judge
+from casework.reports.reports import ReporterKind
+from casework.reports.reviews import RejectReason
 from hashing.translations import translation
 from service.console.states import REASON_WORDS, STATE_WORDS, reason, state
 from workers.fetcher import Reason

@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from casework import cases
 from casework.db import transaction, utcnow
 from casework.models import (
     Match,
@@ -20,8 +19,9 @@ from casework.models import (
     TakedownItem,
     TakedownStatus,
 )
-from casework.reports import Reporter, ReporterKind, create_report
+from casework.reports.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.algorithms import hash_file
 from tests.factories import submitted
 from tests.harness import ContentServer, encode

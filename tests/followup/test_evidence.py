@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from casework import evidence
 from casework.db import transaction
+from casework.desk import evidence
 from casework.models import Case, CaseFingerprint, Takedown, TakedownStatus
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm

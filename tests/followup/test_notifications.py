@@ -11,11 +11,12 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from casework import notifications, webhooks
 from casework.db import transaction
 from casework.models import Case, CaseNotification
+from casework.platforms import webhooks
 from casework.runtime import Runtime
 from casework.settings import Settings, SmtpSecurity
+from casework.victims import notifications
 from tests.conftest import make_settings
 from tests.followup.conftest import Leak
 from tests.harness import ContentServer

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from casework import audit
 from casework.db import transaction
-from casework.followup import WatchSource, watch_url
 from casework.models import (
     AuditEvent,
     Match,
@@ -23,8 +22,9 @@ from casework.models import (
     TakedownStatus,
     WatchedUrl,
 )
+from casework.notices.takedowns import is_overdue
+from casework.notices.watches import WatchSource, watch_url
 from casework.runtime import Runtime
-from casework.takedowns import is_overdue
 from hashing.fingerprint import Algorithm
 from tests.followup.conftest import Leak, noise_png, page_html
 from tests.harness import ContentServer

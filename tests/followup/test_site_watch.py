@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from casework.db import transaction
-from casework.followup import WatchScope, WatchSource, watch_url
 from casework.models import Match, MatchStatus, ReportItem, TakedownCheck, WatchedUrl
+from casework.notices.watches import WatchScope, WatchSource, watch_url
 from casework.runtime import Runtime
 from casework.settings import Settings
 from tests.conftest import make_settings

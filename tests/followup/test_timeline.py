@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from casework.models import Case, WatchedUrl
 from casework.runtime import Runtime
-from casework.timeline import Event, case_timeline
+from casework.victims.timeline import Event, case_timeline
 from tests.followup.conftest import Leak
 from tests.harness import ContentServer
 from workers.followup import check_removal, check_watched

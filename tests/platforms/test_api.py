@@ -7,8 +7,8 @@ import random
 import pytest
 from fastapi.testclient import TestClient
 
-from casework import platforms
 from casework.db import transaction
+from casework.platforms import platforms
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.factories import flip, random_fingerprint

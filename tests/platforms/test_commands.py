@@ -9,9 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework import checks, outcomes, platforms, quarantine
+from casework.bank import quarantine
 from casework.db import transaction
 from casework.models import AuditEvent, CaseFingerprint
+from casework.notices import outcomes
+from casework.platforms import checks, platforms
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
 from service.cli import main

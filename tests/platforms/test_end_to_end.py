@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import httpx
 
-from casework import platforms
-from casework.apikeys import Scope
 from casework.db import transaction
+from casework.platforms import platforms
+from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm

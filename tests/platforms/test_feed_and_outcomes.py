@@ -7,7 +7,8 @@ import random
 import pytest
 from fastapi.testclient import TestClient
 
-from casework import audit, quarantine
+from casework import audit
+from casework.bank import quarantine
 from casework.db import transaction
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint

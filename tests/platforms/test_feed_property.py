@@ -8,10 +8,14 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casework import audit, cases, checks, feed, outcomes, platforms, quarantine
+from casework import audit
+from casework.bank import quarantine
 from casework.db import transaction
 from casework.models import Case, CaseFingerprint, CaseStatus
+from casework.notices import outcomes
+from casework.platforms import checks, feed, platforms
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.fingerprint import Algorithm
 from tests.factories import random_fingerprint, submitted
 

@@ -17,10 +17,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
 
-from casework import cases
 from casework.credentials import format_case_id
 from casework.db import transaction
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.fingerprint import Algorithm
 from tests.factories import random_fingerprint, submitted
 from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index

@@ -12,12 +12,13 @@ from redis import Redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from casework import platforms, reports, webhooks
-from casework.apikeys import Scope
 from casework.db import transaction
 from casework.errors import InvalidInput
 from casework.models import CaseFingerprint, DeliveryStatus, WebhookDelivery
-from casework.reports import FoundMatch, Reporter, ReporterKind
+from casework.platforms import platforms, webhooks
+from casework.platforms.apikeys import Scope
+from casework.reports import reports
+from casework.reports.reports import FoundMatch, Reporter, ReporterKind
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casework import cases
 from casework.db import transaction
 from casework.models import Case
 from casework.runtime import Runtime
 from casework.settings import Settings
+from casework.victims import cases
 from tests.factories import image_set, submitted
 
 ARGON2_MEMORY_MIB = 64

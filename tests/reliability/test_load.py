@@ -23,13 +23,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from casework import cases
-from casework.apikeys import KeyKind, Scope, issue_key
 from casework.db import transaction
 from casework.models import ReportItem
-from casework.platforms import create_platform, issue_platform_key
+from casework.platforms.apikeys import KeyKind, Scope, issue_key
+from casework.platforms.platforms import create_platform, issue_platform_key
 from casework.runtime import Runtime
 from casework.settings import Settings
+from casework.victims import cases
 from hashing.fingerprint import Algorithm
 from tests.conftest import free_port
 from tests.factories import leak, random_fingerprint, submitted

@@ -15,11 +15,11 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from casework import cases
 from casework.db import transaction, utcnow
 from casework.models import Case
 from casework.runtime import Runtime
 from casework.settings import Settings
+from casework.victims import cases
 from tests.factories import image_set, submitted, wire
 
 TOGETHER = 12

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from casework.apikeys import KeyKind, Scope, issue_key
 from casework.db import transaction, utcnow
 from casework.models import Match, ReportItem
+from casework.platforms.apikeys import KeyKind, Scope, issue_key
 from casework.runtime import Runtime
 from tests.factories import leak
 from tests.harness import ContentServer, WorkerProcess

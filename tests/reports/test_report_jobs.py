@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from casework import cases
 from casework.db import transaction
 from casework.models import CaseFingerprint, ItemStatus, Match, ReportItem
 from casework.runtime import Runtime
+from casework.victims import cases
 from hashing.algorithms import hash_file
 from tests.factories import png_header_only, report, submitted
 from tests.harness import ContentServer, encode

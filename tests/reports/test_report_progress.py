@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casework.db import transaction
 from casework.models import Match, MatchStatus
-from casework.progress import REASON_TEXTS, Progress
+from casework.reports.progress import REASON_TEXTS, Progress
 from casework.runtime import Runtime
 from hashing.images import decode_image
 from service.web.texts import SCRIPT_MESSAGES

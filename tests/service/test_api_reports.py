@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
-from casework.apikeys import KeyKind, Scope, issue_key
 from casework.db import transaction
-from casework.reports import MAX_URLS_PER_REPORT
+from casework.platforms.apikeys import KeyKind, Scope, issue_key
+from casework.reports.reports import MAX_URLS_PER_REPORT
 from casework.runtime import Runtime
 from tests.conftest import table_counts
 from tests.factories import image_set, wire

@@ -14,7 +14,6 @@ import casework.errors
 import service
 import service.errors
 import workers
-from casework.apikeys import InvalidApiKey
 from casework.errors import (
     BodyTooLarge,
     CaseNotFound,
@@ -25,6 +24,7 @@ from casework.errors import (
     TooManyFingerprints,
     UploadAsForm,
 )
+from casework.platforms.apikeys import InvalidApiKey
 from service.errors import STATUS_BY_ERROR, status_of
 
 #: One line of the docstring's tree: its indent and the class it names.

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
-from casework.apikeys import issue_flagger_key
 from casework.db import transaction
-from casework.reports import MAX_URLS_PER_REPORT
+from casework.platforms.apikeys import issue_flagger_key
+from casework.reports.reports import MAX_URLS_PER_REPORT
 from casework.runtime import Runtime
 from casework.settings import Settings
 from tests.conftest import table_counts

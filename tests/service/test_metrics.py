@@ -24,10 +24,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 
-from casework import platforms
-from casework.apikeys import Scope
 from casework.credentials import format_case_id
 from casework.db import transaction
+from casework.platforms import platforms
+from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.algorithms import hash_file

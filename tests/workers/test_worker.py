@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from casework.db import transaction, utcnow
 from casework.models import ReportItem
-from casework.reports import Reporter, ReporterKind, create_report
+from casework.reports.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from casework.settings import Settings
 from workers import worker

@@ -9,11 +9,11 @@ from redis import Redis
 from sqlalchemy import select
 
 from casework.db import utcnow
-from casework.evidence import build_bundle
-from casework.followup import unchecked_takedowns
+from casework.desk.evidence import build_bundle
 from casework.models import AuditEvent, Case, Takedown, WatchedUrl
+from casework.notices.removal import unchecked_takedowns
 from casework.runtime import Runtime
-from casework.timeline import case_timeline
+from casework.victims.timeline import case_timeline
 from tests.followup.conftest import Leak
 from tests.harness import ContentServer
 from tests.personas import Console, World

@@ -31,7 +31,7 @@ function renderTimeline(status) {
   );
 }
 
-// One timeline event in the page's language, from its kind and params (casework/timeline.py);
+// One timeline event in the page's language, from its kind and params (casework/victims/timeline.py);
 // the service's English text when this page has no words for it (a kind added later).
 function timelineText({ kind, params, text }) {
   let key = `tl_${kind}`;
@@ -137,7 +137,7 @@ async function sendReport(event) {
 }
 
 // One URL's progress in the page's language, from its kind, reason and counts
-// (casework/progress.py); the service's English sentence for a kind this page does not know.
+// (casework/reports/progress.py); the service's English sentence for a kind this page does not know.
 function progressText(item) {
   let key = `rp_${item.progress}`;
   const counted = { found: item.matches, nothing_found: item.images_checked, unreadable: item.images_found };

@@ -1,0 +1,1 @@
+"""The hash bank: its change log and index, validating fingerprints, matching, quarantine."""

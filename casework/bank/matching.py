@@ -1,0 +1,149 @@
+"""Turn hashes of found images into matches against the bank, minus rejected false matches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.bank.bank import BankIndex
+from casework.bank.models import AllowedMatch
+from casework.bank.quarantine import quarantined_among
+from casework.reports.reports import FoundMatch
+from casework.vault import Vault
+from casework.victims.models import CaseFingerprint
+from hashing.fingerprint import Algorithm, Fingerprint
+
+#: How close a found hash must be to a rejected one to count as the same image again: the same
+#: file re-encoded or resized moves PDQ by a few bits and pHash by one or two.
+ALLOWLIST_RADIUS_BITS = {
+    Algorithm.PDQ: 8,
+    Algorithm.PHASH: 2,
+    Algorithm.MD5: 0,
+    Algorithm.SHA256: 0,
+}
+
+#: The widest distance of the near-identical and very-similar bands of each perceptual
+#: algorithm; past them, up to the match radius (casework/bank/bank.py), false matches happen.
+NEAR_IDENTICAL_BITS = {Algorithm.PDQ: 10, Algorithm.PHASH: 4}
+VERY_SIMILAR_BITS = {Algorithm.PDQ: 20, Algorithm.PHASH: 6}
+
+
+class Confidence(StrEnum):
+    """How surely a match is the victim's image, by its algorithm and distance."""
+
+    #: A cryptographic hash: the very same file.
+    EXACT_FILE = "exact_file"
+    #: A perceptual hash at distance 0.
+    IDENTICAL = "identical"
+    #: Re-encoded, resized or lightly edited.
+    NEAR_IDENTICAL = "near_identical"
+    #: Probably the same image with visible edits (crop, border, text).
+    VERY_SIMILAR = "very_similar"
+    #: Inside the match radius, where false matches happen.
+    SIMILAR = "similar"
+
+
+def confidence(algorithm: Algorithm, distance: int) -> Confidence:
+    """The band a match's distance falls in, for the caseworker who reviews it."""
+    if not algorithm.perceptual:
+        return Confidence.EXACT_FILE
+    if distance == 0:
+        return Confidence.IDENTICAL
+    if distance <= NEAR_IDENTICAL_BITS[algorithm]:
+        return Confidence.NEAR_IDENTICAL
+    if distance <= VERY_SIMILAR_BITS[algorithm]:
+        return Confidence.VERY_SIMILAR
+    return Confidence.SIMILAR
+
+
+def find_matches(
+    session: Session, *, bank: BankIndex, image_url: str, fingerprints: Iterable[Fingerprint]
+) -> list[FoundMatch]:
+    """The closest query hash per bank fingerprint within its algorithm's radius."""
+    fingerprints = list(fingerprints)
+    best: dict[int, tuple[int, Fingerprint]] = {}
+    for fingerprint in fingerprints:
+        for hit in bank.match(fingerprint):
+            known = best.get(hit.fingerprint_id)
+            if known is None or hit.distance < known[0]:
+                best[hit.fingerprint_id] = (hit.distance, fingerprint)
+    rejected = rejected_hashes(session, bank.vault, list(best))
+    for fingerprint_id in [f for f in best if allowed(rejected.get(f, []), fingerprints)]:
+        del best[fingerprint_id]
+    if not best:
+        return []
+    # The index may be a moment behind a withdrawal: only fingerprints still stored count.
+    owners: dict[int, int] = {
+        fingerprint_id: case_id
+        for fingerprint_id, case_id in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id).where(
+                CaseFingerprint.id.in_(list(best))
+            )
+        )
+    }
+    # Quarantined fingerprints make no new matches until a caseworker reviews them.
+    for fingerprint_id in quarantined_among(session, owners):
+        del owners[fingerprint_id]
+    return [
+        FoundMatch(
+            image_url=image_url,
+            fingerprint_id=fingerprint_id,
+            case_id=owners[fingerprint_id],
+            found=found,
+            distance=distance,
+        )
+        for fingerprint_id, (distance, found) in sorted(best.items())
+        if fingerprint_id in owners
+    ]
+
+
+def rejected_hashes(
+    session: Session, vault: Vault, fingerprint_ids: Iterable[int]
+) -> dict[int, list[Fingerprint]]:
+    """Found hashes caseworkers rejected for these bank fingerprints (the allow-list), opened."""
+    ids = list(fingerprint_ids)
+    if not ids:
+        return {}
+    rejected: dict[int, list[Fingerprint]] = {}
+    for fingerprint_id, algorithm_name, sealed in session.execute(
+        select(
+            AllowedMatch.fingerprint_id, AllowedMatch.algorithm, AllowedMatch.found_sealed
+        ).where(AllowedMatch.fingerprint_id.in_(ids))
+    ):
+        opened = vault.open(Algorithm(algorithm_name), sealed)
+        rejected.setdefault(fingerprint_id, []).append(opened)
+    return rejected
+
+
+def allowed(rejected: Sequence[Fingerprint], image: Iterable[Fingerprint]) -> bool:
+    """True when any hash of the image is a rejected one again (within the allow-list radius).
+
+    Any hash of the image counts, so a mirrored or re-encoded copy of a rejected image stays
+    rejected whichever of its hashes came closest.
+    """
+    if not rejected:
+        return False
+    return any(
+        query.algorithm is known.algorithm
+        and (query.bits ^ known.bits).bit_count() <= ALLOWLIST_RADIUS_BITS[known.algorithm]
+        for query in image
+        for known in rejected
+    )
+
+
+def active_owners(session: Session, fingerprint_ids: Iterable[int]) -> dict[int, int]:
+    """The case of each of these fingerprints still in the bank: stored, and not quarantined."""
+    owners: dict[int, int] = {
+        fingerprint_id: case_id
+        for fingerprint_id, case_id in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id).where(
+                CaseFingerprint.id.in_(list(fingerprint_ids))
+            )
+        )
+    }
+    for fingerprint_id in quarantined_among(session, owners):
+        del owners[fingerprint_id]
+    return owners

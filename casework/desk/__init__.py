@@ -1,0 +1,1 @@
+"""The caseworkers' side: organisations, accounts, console sessions and case files."""

@@ -1,0 +1,1 @@
+"""Takedown notices: regimes, letters, their states, platforms' answers and proof of removal."""

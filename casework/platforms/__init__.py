@@ -1,0 +1,1 @@
+"""Platforms as API clients: accounts and keys, checks, the feed and webhooks."""

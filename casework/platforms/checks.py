@@ -1,0 +1,234 @@
+"""Platform checks: is an upload in the bank? Match or not, how close, and an opaque token.
+
+An answer never names the case, the victim or the bank fingerprint: the token is random, and
+only its SHA-256 is stored, next to the platform it was given to. Distances are given for
+matches only; a distance for a miss would tell a prober which edits move an image away from
+the bank.
+
+The query side follows the same rules as the bank side: a PDQ hash with quality below 50, or a
+degenerate hash (nearly blank, flat or gradient content, an empty file), would match unrelated
+images, so it is answered "unusable" rather than checked.
+
+Splitting the work: ``vet_queries`` and ``look_up`` are pure and fast (the index is in memory),
+so the API can run them on its event loop; only hits need the database (``answer_hits``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from casework.bank.bank import BankHit, BankIndex
+from casework.bank.fingerprints import SubmittedFingerprint
+from casework.bank.matching import active_owners, allowed, rejected_hashes
+from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
+from casework.platforms.models import MatchToken
+from casework.vault import Vault
+from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy, hash_query_image, md5_of, sha256_of
+from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
+from hashing.images import ImageRejected, decode_frames
+
+MAX_CHECK_FINGERPRINTS = 1000
+TOKEN_PREFIX = "mt_"  # noqa: S105 - a prefix, not a secret
+
+
+class Verdict(StrEnum):
+    """The answer for one checked fingerprint."""
+
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    UNUSABLE = "unusable"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a platform learns about one query."""
+
+    verdict: Verdict
+    algorithm: Algorithm | None = None
+    distance: int | None = None
+    token: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A vetted query: a usable fingerprint, or the reason it cannot be checked."""
+
+    fingerprint: Fingerprint | None
+    unusable: str | None = None
+
+
+def vet_queries(submitted: Sequence[SubmittedFingerprint]) -> list[Query]:
+    """Parse every item; malformed ones refuse the request, unusable ones are answered so."""
+    if not submitted:
+        raise TooManyFingerprints("send at least one fingerprint")
+    if len(submitted) > MAX_CHECK_FINGERPRINTS:
+        raise TooManyFingerprints(
+            f"{len(submitted)} fingerprints in one check; the limit is {MAX_CHECK_FINGERPRINTS}"
+        )
+    queries: list[Query] = []
+    problems: list[ItemProblem] = []
+    for position, item in enumerate(submitted):
+        try:
+            fingerprint = Fingerprint.parse(item.algorithm, item.value)
+        except InvalidFingerprint as error:
+            problems.append(ItemProblem(position, str(error)))
+            continue
+        if item.quality is not None and fingerprint.algorithm is not Algorithm.PDQ:
+            problems.append(ItemProblem(position, "quality applies to pdq fingerprints only"))
+            continue
+        if item.quality is not None and not 0 <= item.quality <= 100:
+            problems.append(ItemProblem(position, "pdq quality must be between 0 and 100"))
+            continue
+        queries.append(_vet(fingerprint, item.quality))
+    if problems:
+        raise InvalidFingerprints(problems)
+    return queries
+
+
+def _vet(fingerprint: Fingerprint, quality: int | None) -> Query:
+    if quality is not None and quality < PDQ_QUALITY_MIN:
+        return Query(
+            None,
+            f"pdq quality {quality} is below {PDQ_QUALITY_MIN}: too little detail to match",
+        )
+    problem = degeneracy(fingerprint)
+    if problem is not None:
+        return Query(None, problem)
+    return Query(fingerprint)
+
+
+def look_up(bank: BankIndex, queries: Sequence[Query]) -> list[list[BankHit]]:
+    """Bank hits within the match radius for each query, closest first (pure, in memory)."""
+    if not bank.loaded:
+        raise Unavailable("the hash index is still loading; retry shortly")
+    usable = [(i, q.fingerprint) for i, q in enumerate(queries) if q.fingerprint is not None]
+    found: list[list[BankHit]] = [[] for _ in queries]
+    answers = bank.match_many([fingerprint for _, fingerprint in usable])
+    for (position, _), hits in zip(usable, answers, strict=True):
+        found[position] = hits
+    return found
+
+
+def answer_hits(
+    session: Session,
+    *,
+    vault: Vault,
+    platform_id: int,
+    queries: Sequence[Query],
+    hits: Sequence[Sequence[BankHit]],
+    one_upload: bool = False,
+) -> list[Answer]:
+    """Answers for the queries, storing one token per matched fingerprint for this platform.
+
+    Hits on fingerprints withdrawn or quarantined since the index last refreshed do not count,
+    nor hits a caseworker already rejected as false matches (the allow-list the worker's
+    matching consults): a query near a rejected found hash of that fingerprint, or, when the
+    queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
+    hit the same fingerprint (the dihedral variants of one upload, say) share its token.
+    """
+    candidates = {hit.fingerprint_id for found in hits for hit in found}
+    # Without hits there is nothing to ask the database: the API answers these on its loop.
+    active = set(active_owners(session, candidates)) if candidates else set()
+    rejected = rejected_hashes(session, vault, active)
+    upload = [query.fingerprint for query in queries if query.fingerprint is not None]
+    tokens: dict[int, str] = {}
+    answers: list[Answer] = []
+    for query, found in zip(queries, hits, strict=True):
+        if query.fingerprint is None:
+            answers.append(Answer(Verdict.UNUSABLE, reason=query.unusable))
+            continue
+        image = upload if one_upload else [query.fingerprint]
+        best = next(
+            (
+                hit
+                for hit in found
+                if hit.fingerprint_id in active
+                and not allowed(rejected.get(hit.fingerprint_id, []), image)
+            ),
+            None,
+        )
+        if best is None:
+            answers.append(Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm))
+            continue
+        if best.fingerprint_id not in tokens:
+            tokens[best.fingerprint_id], _row = issue_token(
+                session,
+                platform_id=platform_id,
+                fingerprint_id=best.fingerprint_id,
+                algorithm=best.algorithm,
+                distance=best.distance,
+            )
+        answers.append(
+            Answer(
+                Verdict.MATCH,
+                algorithm=best.algorithm,
+                distance=best.distance,
+                token=tokens[best.fingerprint_id],
+            )
+        )
+    if tokens:
+        session.flush()
+    return answers
+
+
+def issue_token(
+    session: Session,
+    *,
+    platform_id: int,
+    fingerprint_id: int,
+    algorithm: Algorithm,
+    distance: int,
+    match_id: int | None = None,
+) -> tuple[str, MatchToken]:
+    """A new match token for one platform, and its row; only the token's digest is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    row = MatchToken(
+        token_digest=token_digest(token),
+        platform_id=platform_id,
+        fingerprint_id=fingerprint_id,
+        match_id=match_id,
+        algorithm=algorithm.value,
+        distance=distance,
+    )
+    session.add(row)
+    return token, row
+
+
+def token_digest(token: str) -> bytes:
+    """How a token is stored and looked up."""
+    # A plain hash suffices: tokens are 192 random bits, so there is nothing to brute-force.
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def hash_upload(data: bytes) -> tuple[list[Query], str | None]:
+    """Queries for an uploaded file, hashed in memory, and why it has no perceptual hash if so.
+
+    The file's MD5 and SHA-256, plus PDQ and pHash of every sampled frame in all 8 flips and
+    rotations and with flat borders trimmed, as the worker hashes what it finds.
+    """
+    queries = [_vet(md5_of(data), None), _vet(sha256_of(data), None)]
+    try:
+        frames = decode_frames(data)
+    except ImageRejected as rejected:
+        return queries, f"{rejected.reason}: {rejected}"
+    perceptual = [Query(fp) for frame in frames for fp in hash_query_image(frame)]
+    if not perceptual:
+        return queries, "the image has too little detail for a perceptual hash"
+    return queries + perceptual, None
+
+
+def best_answer(answers: Sequence[Answer], unusable: str | None) -> Answer:
+    """One answer for a whole upload: its closest match, else no match or unusable."""
+    matches = [a for a in answers if a.verdict is Verdict.MATCH]
+    if matches:
+        return min(matches, key=lambda a: a.distance if a.distance is not None else 0)
+    if unusable is not None:
+        return Answer(Verdict.UNUSABLE, reason=f"only exact digests were checked: {unusable}")
+    return Answer(Verdict.NO_MATCH)

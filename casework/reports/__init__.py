@@ -1,0 +1,1 @@
+"""Reported URLs, what was found there, how each stands, and caseworkers' reviews of matches."""

@@ -1,0 +1,224 @@
+"""Caseworkers' review of matches: the queue, confirm, reject (onto the allow-list), open URL.
+
+A decision is about an image: every pending match of the same found image (same reported URL,
+same image URL, same case) is decided together, because the worker records one match per bank
+fingerprint it came near (PDQ and pHash of one photo, say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from casework import audit
+from casework.access import Desk
+from casework.bank.models import AllowedMatch
+from casework.db import utcnow
+from casework.errors import Conflict, InvalidInput, NotFound
+from casework.notices.models import Takedown, TakedownCheck
+from casework.reports.models import Match, MatchReview, MatchStatus, ReportItem
+from casework.victims.models import Case
+from hashing.fingerprint import Algorithm
+
+MAX_NOTE_CHARS = 500
+QUEUE_LIMIT = 200
+
+
+class RejectReason(StrEnum):
+    """Why a match is not the victim's image."""
+
+    DIFFERENT_IMAGE = "different_image"
+    COMMON_IMAGE = "common_image"
+    NOT_INTIMATE = "not_intimate"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class FoundImage:
+    """A found image awaiting review: its closest match and the others of the same image."""
+
+    match: Match
+    case: Case
+    item: ReportItem
+    others: tuple[Match, ...]
+    #: The notice (id, reference) whose watch list found this image again, if it is a re-upload.
+    reupload_of: tuple[int, str] | None = None
+
+    @property
+    def closeness(self) -> float:
+        """Distance as a share of the hash length, so PDQ and pHash sort together."""
+        return self.match.distance / Algorithm(self.match.algorithm).bits
+
+    @property
+    def distances(self) -> dict[str, int]:
+        """The closest distance per algorithm over all the image's matches."""
+        return closest_distances([self.match, *self.others])
+
+
+def closest_distances(matches: Sequence[Match]) -> dict[str, int]:
+    """The closest distance per algorithm (PDQ, pHash, exact digests) among one image's matches."""
+    closest: dict[str, int] = {}
+    for match in matches:
+        closest[match.algorithm] = min(match.distance, closest.get(match.algorithm, match.distance))
+    return closest
+
+
+def _image_key(match: Match) -> tuple[int, bytes, int]:
+    return (match.item_id, match.image_url_digest, match.case_id)
+
+
+def list_pending(session: Session, *, desk: Desk, limit: int = QUEUE_LIMIT) -> list[FoundImage]:
+    """Pending found images of the organisation's cases, closest first, then newest first."""
+    rows = session.execute(
+        select(Match, Case, ReportItem)
+        .join(Case, Case.id == Match.case_id)
+        .join(ReportItem, ReportItem.id == Match.item_id)
+        .where(and_(Match.status == MatchStatus.PENDING, desk.sees()))
+        .order_by(Match.id)
+    ).all()
+    groups: dict[tuple[int, bytes, int], list[tuple[Match, Case, ReportItem]]] = {}
+    for match, case, item in rows:
+        groups.setdefault(_image_key(match), []).append((match, case, item))
+    notices = _reuploads_of(session, [match.id for match, _c, _i in rows])
+    images = []
+    for members in groups.values():
+        members.sort(key=lambda row: row[0].distance / Algorithm(row[0].algorithm).bits)
+        closest, case, item = members[0]
+        notice = next((notices[m.id] for m, _c, _i in members if m.id in notices), None)
+        others = tuple(m for m, _c, _i in members[1:])
+        images.append(FoundImage(closest, case, item, others, notice))
+    images.sort(key=lambda image: (image.closeness, -image.match.created_at.timestamp()))
+    return images[:limit]
+
+
+def _reuploads_of(session: Session, match_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """For matches a notice's watch found again: the notice's id and reference, by match id."""
+    if not match_ids:
+        return {}
+    return {
+        match_id: (takedown_id, reference)
+        for match_id, takedown_id, reference in session.execute(
+            select(TakedownCheck.match_id, Takedown.id, Takedown.reference)
+            .join(Takedown, Takedown.id == TakedownCheck.takedown_id)
+            .where(TakedownCheck.match_id.in_(match_ids))
+        )
+        if match_id is not None
+    }
+
+
+def require_match(session: Session, *, desk: Desk, match_id: int) -> tuple[Match, Case]:
+    """A match of one of the organisation's cases; NotFound otherwise."""
+    row = session.execute(
+        select(Match, Case)
+        .join(Case, Case.id == Match.case_id)
+        .where(and_(Match.id == match_id, desk.sees()))
+    ).first()
+    if row is None:
+        raise NotFound("There is no match with this number in your organisation.")
+    return row[0], row[1]
+
+
+def _same_image(session: Session, match: Match) -> list[Match]:
+    return list(
+        session.execute(
+            select(Match).where(
+                Match.item_id == match.item_id,
+                Match.image_url_digest == match.image_url_digest,
+                Match.case_id == match.case_id,
+                Match.status == MatchStatus.PENDING,
+            )
+        ).scalars()
+    )
+
+
+def _decide(
+    session: Session, *, desk: Desk, match: Match, decision: MatchStatus, reason: str, note: str
+) -> list[Match]:
+    if match.status != MatchStatus.PENDING:
+        raise Conflict(f"This match was already {match.status}.")
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"notes are limited to {MAX_NOTE_CHARS} characters")
+    decided = _same_image(session, match)
+    now = utcnow()
+    for member in decided:
+        member.status = decision
+        session.add(
+            MatchReview(
+                match_id=member.id,
+                caseworker_id=desk.caseworker.id,
+                decision=decision,
+                reason=reason,
+                note=note.strip(),
+                decided_at=now,
+            )
+        )
+    session.flush()
+    return decided
+
+
+def confirm_match(session: Session, *, desk: Desk, match: Match, note: str = "") -> list[Match]:
+    """Confirm that the found image is the victim's; it can now go into a notice."""
+    decided = _decide(
+        session, desk=desk, match=match, decision=MatchStatus.CONFIRMED, reason="", note=note
+    )
+    audit.record(
+        session,
+        actor=desk.actor,
+        action=audit.Action.MATCH_CONFIRMED,
+        object_type="match",
+        object_id=match.id,
+        details={"case_id": match.case_id, "matches": len(decided)},
+    )
+    return decided
+
+
+def reject_match(
+    session: Session, *, desk: Desk, match: Match, reason: RejectReason, note: str = ""
+) -> list[Match]:
+    """Reject a false match; its found hashes go on the allow-list so it does not come back."""
+    if reason is RejectReason.OTHER and not note.strip():
+        raise InvalidInput("Say in the note why this match is rejected.")
+    decided = _decide(
+        session,
+        desk=desk,
+        match=match,
+        decision=MatchStatus.REJECTED,
+        reason=reason.value,
+        note=note,
+    )
+    session.add_all(
+        AllowedMatch(
+            fingerprint_id=member.fingerprint_id,
+            algorithm=member.algorithm,
+            # Already sealed with the same key and associated data: copied, never opened here.
+            found_sealed=member.found_sealed,
+            match_id=member.id,
+        )
+        for member in decided
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=desk.actor,
+        action=audit.Action.MATCH_REJECTED,
+        object_type="match",
+        object_id=match.id,
+        details={"case_id": match.case_id, "matches": len(decided), "reason": reason.value},
+    )
+    return decided
+
+
+def record_url_opened(session: Session, *, desk: Desk, match: Match) -> None:
+    """Log that a caseworker chose to open a match's URL (after the warning)."""
+    audit.record(
+        session,
+        actor=desk.actor,
+        action=audit.Action.MATCH_URL_OPENED,
+        object_type="match",
+        object_id=match.id,
+        details={"case_id": match.case_id},
+    )

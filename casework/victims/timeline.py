@@ -1,0 +1,260 @@
+"""The plain-language story of a case, for its victim: found, notice sent, removed, re-checked.
+
+Each event carries a machine-readable ``kind`` and ``params`` (host names, counts, hours) as
+well as its English ``text``, so the web pages can tell it in the victim's language. Hosts are
+named; image URLs, page paths and hashes never are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.hosts import host_of
+from casework.notices.models import CheckOutcome, Takedown, TakedownCheck, WatchedUrl
+from casework.notices.rechecks import Purpose
+from casework.reports.models import Match, MatchStatus, Report, ReportItem
+from casework.victims.models import Case, CaseFingerprint
+
+Params = dict[str, str | int]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the timeline; ``kind`` and ``params`` are for software, ``text`` for people."""
+
+    at: datetime
+    kind: str
+    text: str
+    params: Params = field(default_factory=dict)
+
+
+def _host(url: str) -> str:
+    return host_of(url) or "an unknown site"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def case_timeline(session: Session, *, case: Case) -> list[Event]:
+    """Every event of the case, oldest first."""
+    events = [Event(case.created_at, "opened", "You opened this case.")]
+    events += _fingerprints(session, case)
+    events += _reports(session, case)
+    # A watch's evidence row names one match of the image it found again; every match of that
+    # find (one per algorithm) is on the same report item.
+    reuploads = set(
+        session.scalars(
+            select(Match.item_id)
+            .join(TakedownCheck, TakedownCheck.match_id == Match.id)
+            .where(TakedownCheck.case_id == case.id)
+        )
+    )
+    events += _matches(session, case, reuploads)
+    # Checks go first: at equal times the stable sort then tells a check before what it proved.
+    events += _removal_checks(session, case)
+    for takedown in session.scalars(select(Takedown).where(Takedown.case_id == case.id)):
+        events += _takedown(takedown)
+    events += _watch_checks(session, case)
+    if case.withdrawn_at:
+        events.append(
+            Event(
+                case.withdrawn_at,
+                "withdrawn",
+                "You withdrew this case; its fingerprints were deleted.",
+            )
+        )
+    return sorted(events, key=lambda event: event.at)
+
+
+def _fingerprints(session: Session, case: Case) -> Iterator[Event]:
+    for added_at, count in session.execute(
+        select(func.min(CaseFingerprint.created_at), func.count())
+        .where(CaseFingerprint.case_id == case.id)
+        .group_by(func.date(CaseFingerprint.created_at))
+    ):
+        yield Event(
+            added_at,
+            "fingerprints",
+            f"{count} fingerprints are in the hash bank.",
+            {"count": count},
+        )
+
+
+def _reports(session: Session, case: Case) -> Iterator[Event]:
+    for created_at, urls in session.execute(
+        select(Report.created_at, func.count(ReportItem.id))
+        .join(ReportItem, ReportItem.report_id == Report.id)
+        .where(Report.case_id == case.id)
+        .group_by(Report.id, Report.created_at)
+    ):
+        noun = _plural(urls, "address", "addresses")
+        yield Event(
+            created_at, "reported", f"You reported {urls} web {noun} to check.", {"count": urls}
+        )
+
+
+def _matches(session: Session, case: Case, reuploads: set[int]) -> Iterator[Event]:
+    """Per reported page: the images found there (an image's several hash matches are one
+    find), confirmed ones apart from those waiting for a caseworker, re-uploads apart."""
+    pages: dict[tuple[int, bool, bool], dict[bytes, Match]] = {}
+    for match in session.scalars(
+        select(Match).where(Match.case_id == case.id).order_by(Match.created_at, Match.id)
+    ):
+        if match.status == MatchStatus.REJECTED:
+            continue
+        confirmed = match.status == MatchStatus.CONFIRMED
+        key = (match.item_id, match.item_id in reuploads, confirmed)
+        pages.setdefault(key, {}).setdefault(match.image_url_digest, match)
+    for (_, reupload, confirmed), images in pages.items():
+        first = min(images.values(), key=lambda match: (match.created_at, match.id))
+        host = _host(first.image_url)
+        count = len(images)
+        said: Params = {"host": host, "count": count}
+        if reupload:
+            text = (
+                f"A copy reappeared on {host} after it was removed; a caseworker will check it."
+                if count == 1
+                else f"{count} copies reappeared on {host} after removal; a caseworker will "
+                "check them."
+            )
+            yield Event(first.created_at, "reupload", text, said)
+        elif confirmed:
+            text = (
+                f"A caseworker confirmed a copy of your image on {host}."
+                if count == 1
+                else f"A caseworker confirmed {count} copies of your images on {host}."
+            )
+            yield Event(first.created_at, "found", text, {**said, "confirmed": 1})
+        else:
+            text = (
+                f"A possible copy was found on {host}; a caseworker will check it."
+                if count == 1
+                else f"{count} possible copies were found on {host}; a caseworker will check them."
+            )
+            yield Event(first.created_at, "found", text, {**said, "confirmed": 0})
+
+
+def _takedown(takedown: Takedown) -> Iterator[Event]:
+    where = takedown.platform
+    said: Params = {"platform": where}
+    if takedown.sent_at:
+        yield Event(takedown.sent_at, "notice_sent", f"A removal notice was sent to {where}.", said)
+    if takedown.acknowledged_at:
+        yield Event(
+            takedown.acknowledged_at,
+            "acknowledged",
+            f"{where} confirmed it received the notice.",
+            said,
+        )
+    if takedown.reported_removed_at:
+        yield Event(
+            takedown.reported_removed_at,
+            "reported_removed",
+            f"A caseworker reported that {where} removed the image; we are checking that it is"
+            " gone.",
+            said,
+        )
+    if takedown.removed_at:
+        text = f"{where} removed the image."
+        params: Params = dict(said)
+        if takedown.sent_at:
+            hours = max(0, round((takedown.removed_at - takedown.sent_at).total_seconds() / 3600))
+            text = (
+                f"{where} removed the image {hours} {_plural(hours, 'hour', 'hours')}"
+                " after the notice; we checked that it is gone."
+            )
+            params["hours"] = hours
+        yield Event(takedown.removed_at, "removed", text, params)
+    if takedown.refused_at:
+        yield Event(
+            takedown.refused_at,
+            "refused",
+            f"{where} refused; your caseworker will escalate.",
+            said,
+        )
+    if takedown.no_response_at:
+        yield Event(
+            takedown.no_response_at, "no_response", f"{where} did not answer in time.", said
+        )
+
+
+def _removal_checks(session: Session, case: Case) -> Iterator[Event]:
+    """One line per check of a notice (its URLs fetched together), and the first overdue one."""
+    rounds: dict[tuple[int, datetime], list[TakedownCheck]] = {}
+    for check in session.scalars(
+        select(TakedownCheck)
+        .where(
+            TakedownCheck.case_id == case.id,
+            TakedownCheck.purpose == Purpose.REMOVAL,
+            TakedownCheck.takedown_id.is_not(None),
+        )
+        .order_by(TakedownCheck.checked_at, TakedownCheck.id)
+    ):
+        rounds.setdefault((check.takedown_id or 0, check.checked_at), []).append(check)
+    platforms: dict[int, str] = {
+        takedown_id: platform
+        for takedown_id, platform in session.execute(
+            select(Takedown.id, Takedown.platform).where(Takedown.case_id == case.id)
+        )
+    }
+    overdue_told: set[int] = set()
+    for (takedown_id, at), checks in rounds.items():
+        where = platforms.get(takedown_id, "the site")
+        outcomes = {check.outcome for check in checks}
+        if CheckOutcome.STILL_THERE in outcomes:
+            yield Event(
+                at,
+                "checked",
+                f"We checked {where}: the image is still there.",
+                {"platform": where, "result": "still_there"},
+            )
+        elif outcomes == {CheckOutcome.GONE}:
+            yield Event(
+                at,
+                "checked",
+                f"We checked {where}: the image is gone.",
+                {"platform": where, "result": "gone"},
+            )
+        else:
+            yield Event(
+                at,
+                "checked",
+                f"We tried to check {where} but could not reach it; we will try again.",
+                {"platform": where, "result": "error"},
+            )
+        if any(check.overdue for check in checks) and takedown_id not in overdue_told:
+            overdue_told.add(takedown_id)
+            yield Event(
+                at,
+                "overdue",
+                f"{where} missed its deadline; your caseworker is taking the next step.",
+                {"platform": where},
+            )
+
+
+def _watch_checks(session: Session, case: Case) -> Iterator[Event]:
+    """Per watched host: how often it was checked for re-uploads, as of the latest check."""
+    for host, checks, first, last in session.execute(
+        select(
+            WatchedUrl.host,
+            func.count(TakedownCheck.id),
+            func.min(TakedownCheck.checked_at),
+            func.max(TakedownCheck.checked_at),
+        )
+        .join(TakedownCheck, TakedownCheck.watched_id == WatchedUrl.id)
+        .where(WatchedUrl.case_id == case.id, TakedownCheck.purpose == Purpose.WATCH)
+        .group_by(WatchedUrl.host)
+    ):
+        times = _plural(checks, "once", f"{checks} times")
+        yield Event(
+            last,
+            "reupload_checked",
+            f"We checked {host or 'a watched site'} for re-uploads {times} since {first:%d %B %Y}.",
+            {"host": host, "count": checks, "since": first.isoformat()},
+        )
