@@ -93,29 +93,46 @@ class Loop:
         self._jitter = jitter
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._holders = 0
+        self._holders_lock = threading.Lock()
         self._backoff = 1
+        # Its own generator: drawing from the global one in a thread would disturb seeded tests.
+        self._random = random.Random()  # noqa: S311 (jitter, not a secret)
         self._started_at: datetime | None = None
         self._last_success: datetime | None = None
         self._last_error: datetime | None = None
         self._error_type: str | None = None
 
     def start(self) -> None:
-        """Start a thread (again, after a stop); the first step runs at once."""
-        self._started_at = datetime.now(UTC)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(self._stop,), name=self.name, daemon=True
-        )
-        self._thread.start()
+        """Start the thread unless it runs already; the first step runs at once.
 
-    def stop(self) -> None:
-        """Ask the loop to end after its current step."""
-        self._stop.set()
+        Starts are counted and the thread ends at the matching last stop: one app served by two
+        clients at once enters its lifespan twice, and a second thread would outlive both.
+        """
+        with self._holders_lock:
+            self._holders += 1
+            if self._holders > 1:
+                return
+            self._started_at = datetime.now(UTC)
+            self._stop = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(self._stop,), name=self.name, daemon=True
+            )
+            self._thread.start()
 
-    def join(self, timeout_seconds: float) -> None:
-        """Wait up to the timeout for a stopped loop's thread to end."""
-        if self._thread is not None:
-            self._thread.join(timeout=timeout_seconds)
+    def stop(self, *, join_seconds: float = 0.0) -> None:
+        """Release one start; at the last, end the loop after its current step.
+
+        With ``join_seconds``, wait up to that long for the thread to end.
+        """
+        with self._holders_lock:
+            self._holders = max(self._holders - 1, 0)
+            if self._holders:
+                return
+            self._stop.set()
+            thread = self._thread
+        if thread is not None and join_seconds:
+            thread.join(timeout=join_seconds)
 
     def report(self) -> LoopReport:
         """A snapshot of this loop's health."""
@@ -157,7 +174,7 @@ class Loop:
         return self._interval * self._backoff
 
     def _pause(self) -> float:
-        return self._backoff_seconds() * random.uniform(1 - self._jitter, 1.0)  # noqa: S311
+        return self._backoff_seconds() * self._random.uniform(1 - self._jitter, 1.0)
 
 
 def _raised_at(error: BaseException) -> str:

@@ -57,8 +57,7 @@ def create_app(
         try:
             yield
         finally:
-            refresher.stop()
-            refresher.join(timeout_seconds=10)
+            refresher.stop(join_seconds=10)
             metrics.process_stopped()
             hasher.close()
 

@@ -74,8 +74,7 @@ def test_a_running_loop_survives_errors_and_reports_its_last_success() -> None:
         assert recovered.last_success is not None and recovered.error_type == "KeyError"
         assert not recovered.stale(datetime.now(UTC))
     finally:
-        loop.stop()
-        loop.join(timeout_seconds=10)
+        loop.stop(join_seconds=10)
     assert step.runs >= 2
 
 
@@ -93,3 +92,19 @@ def test_a_loop_is_stale_after_its_bound_without_a_success_and_survives_json() -
     assert report.stale(started + timedelta(seconds=STALE_INTERVALS * 2.0 + 1))
     assert LoopReport.from_json(report.to_json()) == report
     assert not Loop("idle", Step(), interval_seconds=1.0).report().stale(started)
+
+
+def test_a_loop_started_twice_runs_one_thread_that_ends_at_the_second_stop() -> None:
+    step = Step()
+    step.failing = False
+    loop = Loop("twice", step, interval_seconds=0.01)
+    loop.start()
+    loop.start()
+    try:
+        threads = [t for t in threading.enumerate() if t.name == "twice"]
+        assert len(threads) == 1
+        loop.stop(join_seconds=10)
+        assert threads[0].is_alive(), "the first stop ended a loop still started once"
+    finally:
+        loop.stop(join_seconds=10)
+    assert not threads[0].is_alive()

@@ -87,8 +87,7 @@ def test_the_reports_loop_goes_on_after_an_unexpected_error_and_requeues_a_lost_
             assert time.monotonic() < deadline, "the lost item was not re-enqueued"
             time.sleep(0.02)
     finally:
-        loop.stop()
-        loop.join(timeout_seconds=10)
+        loop.stop(join_seconds=10)
     report = loop.report()
     assert len(rounds) >= 2
     assert report.error_type == "RuntimeError"
