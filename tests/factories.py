@@ -104,19 +104,24 @@ def png_header_only(width: int, height: int, idat: bytes = b"") -> bytes:
     )
 
 
+def sent_for(body: bytes) -> list[SubmittedFingerprint]:
+    """What a victim's device sends for this photo: its fingerprints, PDQ with its quality."""
+    hashed = hash_file(body)
+    return [
+        submitted(fp, hashed.pdq_quality if fp.algorithm.value == "pdq" else None)
+        for fp in hashed.fingerprints
+    ]
+
+
 def leak(runtime: Runtime) -> bytes:
     """A photo-like image whose fingerprints are in a victim's case."""
     rng = np.random.default_rng(7)
     small = rng.integers(0, 256, size=(24, 32, 3), dtype=np.uint8)
     body = encode(Image.fromarray(small).resize((640, 480), Image.Resampling.BICUBIC), "PNG")
-    hashed = hash_file(body)
     with transaction(runtime.sessions) as session:
         cases.open_case(
             session,
-            fingerprints=[
-                submitted(fp, hashed.pdq_quality if fp.algorithm.value == "pdq" else None)
-                for fp in hashed.fingerprints
-            ],
+            fingerprints=sent_for(body),
             limits=runtime.limits,
             vault=runtime.vault,
             pins=runtime.pins,

@@ -22,8 +22,7 @@ from casework.models import (
 from casework.reports.reports import Reporter, ReporterKind, create_report
 from casework.runtime import Runtime
 from casework.victims import cases
-from hashing.algorithms import hash_file
-from tests.factories import submitted
+from tests.factories import sent_for
 from tests.harness import ContentServer, encode
 from workers.context import WorkerContext
 from workers.reports import fetch_and_match
@@ -58,7 +57,6 @@ def make_leak(
 
     def make(*, deadline_in: timedelta = timedelta(hours=48), page: bool = True) -> Leak:
         body = noise_png()
-        hashed = hash_file(body)
         image_path = "/media/leak.png"
         page_path = "/thread/1" if page else image_path
         content_server.add(image_path, "image/png", body)
@@ -67,10 +65,7 @@ def make_leak(
         with transaction(runtime.sessions) as session:
             opened = cases.open_case(
                 session,
-                fingerprints=[
-                    submitted(fp, hashed.pdq_quality if fp.algorithm.value == "pdq" else None)
-                    for fp in hashed.fingerprints
-                ],
+                fingerprints=sent_for(body),
                 limits=runtime.limits,
                 vault=runtime.vault,
                 pins=runtime.pins,

@@ -13,8 +13,7 @@ from casework.db import transaction
 from casework.models import CaseFingerprint, ItemStatus, Match, ReportItem
 from casework.runtime import Runtime
 from casework.victims import cases
-from hashing.algorithms import hash_file
-from tests.factories import png_header_only, report, submitted
+from tests.factories import png_header_only, report, sent_for
 from tests.harness import ContentServer, encode
 from tests.jobs import item_state
 from workers.context import WorkerContext
@@ -139,14 +138,10 @@ def test_a_job_that_runs_twice_records_each_match_once(
 ) -> None:
     photo = Image.effect_noise((320, 240), 80).convert("RGB").resize((640, 480))
     body = encode(photo, "PNG")
-    hashed = hash_file(body)
     with transaction(runtime.sessions) as session:
         cases.open_case(
             session,
-            fingerprints=[
-                submitted(fp, hashed.pdq_quality if fp.algorithm.value == "pdq" else None)
-                for fp in hashed.fingerprints
-            ],
+            fingerprints=sent_for(body),
             limits=runtime.limits,
             vault=runtime.vault,
             pins=runtime.pins,
