@@ -8,7 +8,7 @@ their own language from the kind, the reason code and the counts) and an English
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -16,30 +16,47 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.reports.models import ItemStatus, Match, MatchStatus, ReportItem
+from hashing.translations import N_
 
-#: Why a URL could not be checked, as the end of "could not be checked because ...".
-REASON_TEXTS = {
-    "invalid_url": "the address is not valid",
-    "unsupported_scheme": "only http and https addresses can be checked",
-    "blocked_address": "it leads to a private or internal network, which we never visit",
-    "blocked_port": "it uses a port we do not visit (only the usual web ports 80 and 443)",
-    "dns_error": "no website by that name exists",
-    "dns_timeout": "looking up the website's name took too long",
-    "connect_error": "the website could not be reached",
-    "timeout": "the website did not answer in time",
-    "too_large": "the file there is too large to check",
-    "too_many_redirects": "the address sends us on to other addresses too many times",
-    "http_error": "the website answered with an error instead of the page",
-    "not_an_image": "what is there is not an image we can read",
-    "unsupported_content": "what is there is neither a web page nor an image",
-    "unsupported_encoding": "the website sent it in a form we cannot read",
-    "image_too_large": "the image is too large to check safely",
-    "image_too_small": "the image is too small to compare",
-    "decode_error": "the image there is damaged or cannot be read",
-    "worker_crashed": "checking it failed several times, so we stopped trying",
+#: Why a URL could not be checked, by the worker's reason code: the end of "could not be checked
+#: because ...". The pages and the API translate these same messages (service/web/texts.py).
+REASONS = {
+    "invalid_url": N_("the address is not valid"),
+    "unsupported_scheme": N_("only http and https addresses can be checked"),
+    "blocked_address": N_("it leads to a private or internal network, which we never visit"),
+    "blocked_port": N_("it uses a port we do not visit (only the usual web ports 80 and 443)"),
+    "dns_error": N_("no website by that name exists"),
+    "dns_timeout": N_("looking up the website's name took too long"),
+    "connect_error": N_("the website could not be reached"),
+    "timeout": N_("the website did not answer in time"),
+    "too_large": N_("the file there is too large to check"),
+    "too_many_redirects": N_("the address sends us on to other addresses too many times"),
+    "http_error": N_("the website answered with an error instead of the page"),
+    "not_an_image": N_("what is there is not an image we can read"),
+    "unsupported_content": N_("what is there is neither a web page nor an image"),
+    "unsupported_encoding": N_("the website sent it in a form we cannot read"),
+    "image_too_large": N_("the image is too large to check safely"),
+    "image_too_small": N_("the image is too small to compare"),
+    "decode_error": N_("the image there is damaged or cannot be read"),
+    "worker_crashed": N_("checking it failed several times, so we stopped trying"),
 }
 #: For a reason code added later that has no sentence here yet.
-OTHER_REASON_TEXT = "something went wrong on our side"
+OTHER_REASON = N_("something went wrong on our side")
+
+#: What a victim is told, by progress kind; a ``_one`` key is the sentence for a count of 1.
+SENTENCES = {
+    "queued": N_("Waiting to be checked."),
+    "checking": N_("Being checked now."),
+    "retrying": N_("Not checked yet because {why}; we will try again."),
+    "found": N_("Checked: {count} images matching yours found."),
+    "found_one": N_("Checked: 1 image matching yours found."),
+    "nothing_found": N_("Checked: nothing of yours found ({checked} images compared)."),
+    "nothing_found_one": N_("Checked: nothing of yours found (1 image compared)."),
+    "unreadable": N_("Checked: {found} images found there, but none could be read."),
+    "unreadable_one": N_("Checked: 1 image found there, but it could not be read."),
+    "no_images": N_("Checked: no images found at this address."),
+    "failed": N_("Could not be checked because {why}."),
+}
 
 
 class Progress(StrEnum):
@@ -82,30 +99,52 @@ def images_matching(
     return {item_id: count for item_id, count in session.execute(query)}
 
 
-def _images(count: int) -> str:
-    return "1 image" if count == 1 else f"{count} images"
+_UNDERWAY = {
+    ItemStatus.QUEUED: Progress.QUEUED,
+    ItemStatus.FETCHING: Progress.CHECKING,
+    ItemStatus.RETRYING: Progress.RETRYING,
+}
+
+
+def tell(
+    kind: Progress,
+    *,
+    reason: str | None,
+    matches: int,
+    checked: int,
+    found: int,
+    gettext: Callable[[str], str] = str,
+) -> str:
+    """One URL's progress as a sentence, in the language of ``gettext`` (English by default)."""
+    key = kind.value
+    counted = {Progress.FOUND: matches, Progress.NOTHING_FOUND: checked, Progress.UNREADABLE: found}
+    if counted.get(kind) == 1:
+        key += "_one"
+    why = gettext(REASONS.get(reason or "", OTHER_REASON))
+    return gettext(SENTENCES[key]).format(count=matches, checked=checked, found=found, why=why)
 
 
 def item_progress(item: ReportItem, *, matching: int) -> ItemProgress:
     """The item's progress from its recorded state, reason and counts."""
     status = ItemStatus(item.status)
-    why = REASON_TEXTS.get(item.reason or "", OTHER_REASON_TEXT)
-    if status is ItemStatus.QUEUED:
-        return ItemProgress(Progress.QUEUED, "Waiting to be checked.", False)
-    if status is ItemStatus.FETCHING:
-        return ItemProgress(Progress.CHECKING, "Being checked now.", False)
-    if status is ItemStatus.RETRYING:
-        text = f"Not checked yet because {why}; we will try again."
-        return ItemProgress(Progress.RETRYING, text, False)
-    if status is ItemStatus.FAILED:
-        return ItemProgress(Progress.FAILED, f"Could not be checked because {why}.", True)
-    if matching:
-        text = f"Checked: {_images(matching)} matching yours found."
-        return ItemProgress(Progress.FOUND, text, True)
-    if item.images_hashed:
-        text = f"Checked: nothing of yours found ({_images(item.images_hashed)} compared)."
-        return ItemProgress(Progress.NOTHING_FOUND, text, True)
-    if item.images_found:
-        text = f"Checked: {_images(item.images_found)} found there, but none could be read."
-        return ItemProgress(Progress.UNREADABLE, text, True)
-    return ItemProgress(Progress.NO_IMAGES, "Checked: no images found at this address.", True)
+    finished = status not in _UNDERWAY
+    if not finished:
+        kind = _UNDERWAY[status]
+    elif status is ItemStatus.FAILED:
+        kind = Progress.FAILED
+    elif matching:
+        kind = Progress.FOUND
+    elif item.images_hashed:
+        kind = Progress.NOTHING_FOUND
+    elif item.images_found:
+        kind = Progress.UNREADABLE
+    else:
+        kind = Progress.NO_IMAGES
+    text = tell(
+        kind,
+        reason=item.reason,
+        matches=matching,
+        checked=item.images_hashed,
+        found=item.images_found,
+    )
+    return ItemProgress(kind, text, finished)

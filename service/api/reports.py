@@ -105,7 +105,6 @@ def _report_out(
                     matches=matching.get(item.id, 0),
                     checked=item.images_hashed,
                     found=item.images_found,
-                    english=said.text,
                     locale=locale,
                 ),
             )

@@ -14,6 +14,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from casework.reports import progress
+from casework.reports.progress import Progress
 from hashing.translations import DEFAULT_LOCALE, negotiate, translation
 from service.web.texts import SCRIPT_MESSAGES
 
@@ -48,24 +50,17 @@ def timeline_text(kind: str, params: Mapping[str, str | int], english: str, loca
 
 
 def progress_text(
-    *,
-    kind: str,
-    reason: str | None,
-    matches: int,
-    checked: int,
-    found: int,
-    english: str,
-    locale: str,
+    *, kind: str, reason: str | None, matches: int, checked: int, found: int, locale: str
 ) -> str:
     """One reported URL's progress in ``locale``."""
-    key = f"rp_{kind}"
-    counted = {"found": matches, "nothing_found": checked, "unreadable": found}
-    if counted.get(kind) == 1 and f"{key}_one" in SCRIPT_MESSAGES:
-        key += "_one"
-    why = f"why_{reason}" if f"why_{reason}" in SCRIPT_MESSAGES else "why_other"
-    because = translation(locale).gettext(SCRIPT_MESSAGES[why])
-    values = {"count": matches, "checked": checked, "found": found, "why": because}
-    return _say(locale, key, values, english)
+    return progress.tell(
+        Progress(kind),
+        reason=reason,
+        matches=matches,
+        checked=checked,
+        found=found,
+        gettext=translation(locale).gettext,
+    )
 
 
 def client_locale(request: Request) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from casework.reports.progress import OTHER_REASON, REASONS, SENTENCES
 from hashing.translations import N_
 
 
@@ -182,34 +183,8 @@ SCRIPT_MESSAGES = {
     "report_stalled": N_(
         "Checking takes longer than usual. Check your case again later to see the results."
     ),
-    "rp_queued": N_("Waiting to be checked."),
-    "rp_checking": N_("Being checked now."),
-    "rp_retrying": N_("Not checked yet because {why}; we will try again."),
-    "rp_found": N_("Checked: {count} images matching yours found."),
-    "rp_found_one": N_("Checked: 1 image matching yours found."),
-    "rp_nothing_found": N_("Checked: nothing of yours found ({checked} images compared)."),
-    "rp_nothing_found_one": N_("Checked: nothing of yours found (1 image compared)."),
-    "rp_unreadable": N_("Checked: {found} images found there, but none could be read."),
-    "rp_unreadable_one": N_("Checked: 1 image found there, but it could not be read."),
-    "rp_no_images": N_("Checked: no images found at this address."),
-    "rp_failed": N_("Could not be checked because {why}."),
-    "why_invalid_url": N_("the address is not valid"),
-    "why_unsupported_scheme": N_("only http and https addresses can be checked"),
-    "why_blocked_address": N_("it leads to a private or internal network, which we never visit"),
-    "why_blocked_port": N_("it uses a port we do not visit (only the usual web ports 80 and 443)"),
-    "why_dns_error": N_("no website by that name exists"),
-    "why_dns_timeout": N_("looking up the website's name took too long"),
-    "why_connect_error": N_("the website could not be reached"),
-    "why_timeout": N_("the website did not answer in time"),
-    "why_too_large": N_("the file there is too large to check"),
-    "why_too_many_redirects": N_("the address sends us on to other addresses too many times"),
-    "why_http_error": N_("the website answered with an error instead of the page"),
-    "why_not_an_image": N_("what is there is not an image we can read"),
-    "why_unsupported_content": N_("what is there is neither a web page nor an image"),
-    "why_unsupported_encoding": N_("the website sent it in a form we cannot read"),
-    "why_image_too_large": N_("the image is too large to check safely"),
-    "why_image_too_small": N_("the image is too small to compare"),
-    "why_decode_error": N_("the image there is damaged or cannot be read"),
-    "why_worker_crashed": N_("checking it failed several times, so we stopped trying"),
-    "why_other": N_("something went wrong on our side"),
+    # A reported URL's progress: casework's own sentences, so the pages say what the API says.
+    **{f"rp_{key}": sentence for key, sentence in SENTENCES.items()},
+    **{f"why_{reason}": why for reason, why in REASONS.items()},
+    "why_other": OTHER_REASON,
 }

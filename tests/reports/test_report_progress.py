@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casework.db import transaction
 from casework.models import Match, MatchStatus
-from casework.reports.progress import REASON_TEXTS, Progress
+from casework.reports.progress import REASONS, Progress
 from casework.runtime import Runtime
 from hashing.images import decode_image
 from service.web.texts import SCRIPT_MESSAGES
@@ -107,9 +107,9 @@ def test_failures_and_empty_results_are_told_in_words_never_as_a_code(
 def test_every_reason_and_progress_has_words_in_the_api_and_both_page_languages() -> None:
     reasons = {reason.value for reason in Reason} | set(IMAGE_REASONS.values())
     reasons.add("worker_crashed")
-    assert reasons <= set(REASON_TEXTS)
+    assert reasons <= set(REASONS)
     # One set of keys for every language: tests/hashing/test_translations.py checks the Dutch.
-    assert {f"why_{reason}" for reason in REASON_TEXTS} <= set(SCRIPT_MESSAGES)
+    assert {f"why_{reason}" for reason in REASONS} <= set(SCRIPT_MESSAGES)
     assert {f"rp_{kind.value}" for kind in Progress} <= set(SCRIPT_MESSAGES)
     assert "why_other" in SCRIPT_MESSAGES
 
