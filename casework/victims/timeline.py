@@ -7,7 +7,7 @@ named; image URLs, page paths and hashes never are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,8 +19,75 @@ from casework.notices.models import CheckOutcome, Takedown, TakedownCheck, Watch
 from casework.notices.rechecks import Purpose
 from casework.reports.models import Match, MatchStatus, Report, ReportItem
 from casework.victims.models import Case, CaseFingerprint
+from hashing.translations import N_
 
 Params = dict[str, str | int]
+
+
+#: What the victim is told per event kind. A key gains ``_confirmed``, ``_after`` or the check's
+#: result as the event's params say (``sentence_key``), and ``_one`` when its count is 1. The
+#: pages and the API translate these same messages (service/web/texts.py).
+SENTENCES = {
+    "opened": N_("You opened this case."),
+    "fingerprints": N_("{count} fingerprints are in the hash bank."),
+    "fingerprints_one": N_("1 fingerprint is in the hash bank."),
+    "reported": N_("You reported {count} web addresses to check."),
+    "reported_one": N_("You reported 1 web address to check."),
+    "found": N_("{count} possible copies were found on {host}; a caseworker will check them."),
+    "found_one": N_("A possible copy was found on {host}; a caseworker will check it."),
+    "found_confirmed": N_("A caseworker confirmed {count} copies of your images on {host}."),
+    "found_confirmed_one": N_("A caseworker confirmed a copy of your image on {host}."),
+    "reupload": N_(
+        "{count} copies reappeared on {host} after removal; a caseworker will check them."
+    ),
+    "reupload_one": N_(
+        "A copy reappeared on {host} after it was removed; a caseworker will check it."
+    ),
+    "notice_sent": N_("A removal notice was sent to {platform}."),
+    "acknowledged": N_("{platform} confirmed it received the notice."),
+    "removed": N_("{platform} removed the image."),
+    "removed_after": N_(
+        "{platform} removed the image {hours} hours after the notice; we checked that it is gone."
+    ),
+    "removed_after_one": N_(
+        "{platform} removed the image 1 hour after the notice; we checked that it is gone."
+    ),
+    "reported_removed": N_(
+        "A caseworker reported that {platform} removed the image; we are checking that it is gone."
+    ),
+    "refused": N_("{platform} refused; your caseworker will escalate."),
+    "no_response": N_("{platform} did not answer in time."),
+    "checked_still_there": N_("We checked {platform}: the image is still there."),
+    "checked_gone": N_("We checked {platform}: the image is gone."),
+    "checked_error": N_("We tried to check {platform} but could not reach it; we will try again."),
+    "overdue": N_("{platform} missed its deadline; your caseworker is taking the next step."),
+    "reupload_checked": N_("We checked {host} for re-uploads {count} times since {since}."),
+    "reupload_checked_one": N_("We checked {host} for re-uploads once since {since}."),
+    "withdrawn": N_("You withdrew this case; its fingerprints were deleted."),
+}
+
+
+def sentence_key(kind: str, params: Mapping[str, str | int]) -> str:
+    """The SENTENCES key that tells an event of this kind with these params."""
+    key = kind
+    if kind == "found" and params.get("confirmed"):
+        key += "_confirmed"
+    if kind == "removed" and "hours" in params:
+        key += "_after"
+    if kind == "checked":
+        key += f"_{params.get('result')}"
+    count = params.get("count", params.get("hours"))
+    if count == 1 and f"{key}_one" in SENTENCES:
+        key += "_one"
+    return key
+
+
+def tell(kind: str, params: Mapping[str, str | int], gettext: Callable[[str], str] = str) -> str:
+    """An event as a sentence, in the language of ``gettext`` (English by default)."""
+    values = dict(params)
+    if isinstance(params.get("since"), str):
+        values["since"] = str(params["since"])[:10]
+    return gettext(SENTENCES[sentence_key(kind, params)]).format(**values)
 
 
 @dataclass(frozen=True)
@@ -29,21 +96,21 @@ class Event:
 
     at: datetime
     kind: str
-    text: str
     params: Params = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The event in English."""
+        return tell(self.kind, self.params)
 
 
 def _host(url: str) -> str:
     return host_of(url) or "an unknown site"
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
-
-
 def case_timeline(session: Session, *, case: Case) -> list[Event]:
     """Every event of the case, oldest first."""
-    events = [Event(case.created_at, "opened", "You opened this case.")]
+    events = [Event(case.created_at, "opened")]
     events += _fingerprints(session, case)
     events += _reports(session, case)
     # A watch's evidence row names one match of the image it found again; every match of that
@@ -62,13 +129,7 @@ def case_timeline(session: Session, *, case: Case) -> list[Event]:
         events += _takedown(takedown)
     events += _watch_checks(session, case)
     if case.withdrawn_at:
-        events.append(
-            Event(
-                case.withdrawn_at,
-                "withdrawn",
-                "You withdrew this case; its fingerprints were deleted.",
-            )
-        )
+        events.append(Event(case.withdrawn_at, "withdrawn"))
     return sorted(events, key=lambda event: event.at)
 
 
@@ -78,12 +139,7 @@ def _fingerprints(session: Session, case: Case) -> Iterator[Event]:
         .where(CaseFingerprint.case_id == case.id)
         .group_by(func.date(CaseFingerprint.created_at))
     ):
-        yield Event(
-            added_at,
-            "fingerprints",
-            f"{count} fingerprints are in the hash bank.",
-            {"count": count},
-        )
+        yield Event(added_at, "fingerprints", {"count": count})
 
 
 def _reports(session: Session, case: Case) -> Iterator[Event]:
@@ -93,10 +149,7 @@ def _reports(session: Session, case: Case) -> Iterator[Event]:
         .where(Report.case_id == case.id)
         .group_by(Report.id, Report.created_at)
     ):
-        noun = _plural(urls, "address", "addresses")
-        yield Event(
-            created_at, "reported", f"You reported {urls} web {noun} to check.", {"count": urls}
-        )
+        yield Event(created_at, "reported", {"count": urls})
 
 
 def _matches(session: Session, case: Case, reuploads: set[int]) -> Iterator[Event]:
@@ -117,71 +170,30 @@ def _matches(session: Session, case: Case, reuploads: set[int]) -> Iterator[Even
         count = len(images)
         said: Params = {"host": host, "count": count}
         if reupload:
-            text = (
-                f"A copy reappeared on {host} after it was removed; a caseworker will check it."
-                if count == 1
-                else f"{count} copies reappeared on {host} after removal; a caseworker will "
-                "check them."
-            )
-            yield Event(first.created_at, "reupload", text, said)
-        elif confirmed:
-            text = (
-                f"A caseworker confirmed a copy of your image on {host}."
-                if count == 1
-                else f"A caseworker confirmed {count} copies of your images on {host}."
-            )
-            yield Event(first.created_at, "found", text, {**said, "confirmed": 1})
+            yield Event(first.created_at, "reupload", said)
         else:
-            text = (
-                f"A possible copy was found on {host}; a caseworker will check it."
-                if count == 1
-                else f"{count} possible copies were found on {host}; a caseworker will check them."
-            )
-            yield Event(first.created_at, "found", text, {**said, "confirmed": 0})
+            yield Event(first.created_at, "found", {**said, "confirmed": int(confirmed)})
 
 
 def _takedown(takedown: Takedown) -> Iterator[Event]:
     where = takedown.platform
     said: Params = {"platform": where}
     if takedown.sent_at:
-        yield Event(takedown.sent_at, "notice_sent", f"A removal notice was sent to {where}.", said)
+        yield Event(takedown.sent_at, "notice_sent", said)
     if takedown.acknowledged_at:
-        yield Event(
-            takedown.acknowledged_at,
-            "acknowledged",
-            f"{where} confirmed it received the notice.",
-            said,
-        )
+        yield Event(takedown.acknowledged_at, "acknowledged", said)
     if takedown.reported_removed_at:
-        yield Event(
-            takedown.reported_removed_at,
-            "reported_removed",
-            f"A caseworker reported that {where} removed the image; we are checking that it is"
-            " gone.",
-            said,
-        )
+        yield Event(takedown.reported_removed_at, "reported_removed", said)
     if takedown.removed_at:
-        text = f"{where} removed the image."
         params: Params = dict(said)
         if takedown.sent_at:
             hours = max(0, round((takedown.removed_at - takedown.sent_at).total_seconds() / 3600))
-            text = (
-                f"{where} removed the image {hours} {_plural(hours, 'hour', 'hours')}"
-                " after the notice; we checked that it is gone."
-            )
             params["hours"] = hours
-        yield Event(takedown.removed_at, "removed", text, params)
+        yield Event(takedown.removed_at, "removed", params)
     if takedown.refused_at:
-        yield Event(
-            takedown.refused_at,
-            "refused",
-            f"{where} refused; your caseworker will escalate.",
-            said,
-        )
+        yield Event(takedown.refused_at, "refused", said)
     if takedown.no_response_at:
-        yield Event(
-            takedown.no_response_at, "no_response", f"{where} did not answer in time.", said
-        )
+        yield Event(takedown.no_response_at, "no_response", said)
 
 
 def _removal_checks(session: Session, case: Case) -> Iterator[Event]:
@@ -208,34 +220,15 @@ def _removal_checks(session: Session, case: Case) -> Iterator[Event]:
         where = platforms.get(takedown_id, "the site")
         outcomes = {check.outcome for check in checks}
         if CheckOutcome.STILL_THERE in outcomes:
-            yield Event(
-                at,
-                "checked",
-                f"We checked {where}: the image is still there.",
-                {"platform": where, "result": "still_there"},
-            )
+            result = "still_there"
         elif outcomes == {CheckOutcome.GONE}:
-            yield Event(
-                at,
-                "checked",
-                f"We checked {where}: the image is gone.",
-                {"platform": where, "result": "gone"},
-            )
+            result = "gone"
         else:
-            yield Event(
-                at,
-                "checked",
-                f"We tried to check {where} but could not reach it; we will try again.",
-                {"platform": where, "result": "error"},
-            )
+            result = "error"
+        yield Event(at, "checked", {"platform": where, "result": result})
         if any(check.overdue for check in checks) and takedown_id not in overdue_told:
             overdue_told.add(takedown_id)
-            yield Event(
-                at,
-                "overdue",
-                f"{where} missed its deadline; your caseworker is taking the next step.",
-                {"platform": where},
-            )
+            yield Event(at, "overdue", {"platform": where})
 
 
 def _watch_checks(session: Session, case: Case) -> Iterator[Event]:
@@ -251,10 +244,6 @@ def _watch_checks(session: Session, case: Case) -> Iterator[Event]:
         .where(WatchedUrl.case_id == case.id, TakedownCheck.purpose == Purpose.WATCH)
         .group_by(WatchedUrl.host)
     ):
-        times = _plural(checks, "once", f"{checks} times")
         yield Event(
-            last,
-            "reupload_checked",
-            f"We checked {host or 'a watched site'} for re-uploads {times} since {first:%d %B %Y}.",
-            {"host": host, "count": checks, "since": first.isoformat()},
+            last, "reupload_checked", {"host": host, "count": checks, "since": first.isoformat()}
         )

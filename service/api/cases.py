@@ -92,7 +92,7 @@ def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> C
             TimelineEventOut(
                 at=event.at,
                 kind=event.kind,
-                text=timeline_text(event.kind, event.params, event.text, locale),
+                text=timeline_text(event.kind, event.params, locale),
                 params=event.params,
             )
             for event in case_timeline(session, case=case)

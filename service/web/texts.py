@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework.reports.progress import OTHER_REASON, REASONS, SENTENCES
+from casework.victims.timeline import SENTENCES as TIMELINE_SENTENCES
 from hashing.translations import N_
 
 
@@ -123,44 +124,8 @@ SCRIPT_MESSAGES = {
     "err_network": N_("The service could not be reached. Check your connection and try again."),
     "err_other": N_("Something went wrong: {message}"),
     "file_item": N_("file {n}"),
-    "tl_opened": N_("You opened this case."),
-    "tl_fingerprints": N_("{count} fingerprints are in the hash bank."),
-    "tl_fingerprints_one": N_("1 fingerprint is in the hash bank."),
-    "tl_reported": N_("You reported {count} web addresses to check."),
-    "tl_reported_one": N_("You reported 1 web address to check."),
-    "tl_found": N_("{count} possible copies were found on {host}; a caseworker will check them."),
-    "tl_found_one": N_("A possible copy was found on {host}; a caseworker will check it."),
-    "tl_found_confirmed": N_("A caseworker confirmed {count} copies of your images on {host}."),
-    "tl_found_confirmed_one": N_("A caseworker confirmed a copy of your image on {host}."),
-    "tl_reupload": N_(
-        "{count} copies reappeared on {host} after removal; a caseworker will check them."
-    ),
-    "tl_reupload_one": N_(
-        "A copy reappeared on {host} after it was removed; a caseworker will check it."
-    ),
-    "tl_notice_sent": N_("A removal notice was sent to {platform}."),
-    "tl_acknowledged": N_("{platform} confirmed it received the notice."),
-    "tl_removed": N_("{platform} removed the image."),
-    "tl_removed_after": N_(
-        "{platform} removed the image {hours} hours after the notice; we checked that it is gone."
-    ),
-    "tl_removed_after_one": N_(
-        "{platform} removed the image 1 hour after the notice; we checked that it is gone."
-    ),
-    "tl_reported_removed": N_(
-        "A caseworker reported that {platform} removed the image; we are checking that it is gone."
-    ),
-    "tl_refused": N_("{platform} refused; your caseworker will escalate."),
-    "tl_no_response": N_("{platform} did not answer in time."),
-    "tl_checked_still_there": N_("We checked {platform}: the image is still there."),
-    "tl_checked_gone": N_("We checked {platform}: the image is gone."),
-    "tl_checked_error": N_(
-        "We tried to check {platform} but could not reach it; we will try again."
-    ),
-    "tl_overdue": N_("{platform} missed its deadline; your caseworker is taking the next step."),
-    "tl_reupload_checked": N_("We checked {host} for re-uploads {count} times since {since}."),
-    "tl_reupload_checked_one": N_("We checked {host} for re-uploads once since {since}."),
-    "tl_withdrawn": N_("You withdrew this case; its fingerprints were deleted."),
+    # The case's timeline: casework's own sentences, so the pages say what the API says.
+    **{f"tl_{key}": sentence for key, sentence in TIMELINE_SENTENCES.items()},
     "notify_state_off": N_("Notes are off."),
     "notify_state_email": N_("Notes go by e-mail to {address}."),
     "notify_state_webhook": N_("Notes go to the webhook at {address}."),
