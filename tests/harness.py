@@ -24,6 +24,15 @@ TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 API_START_SECONDS = 60
 
 
+def ctrl_c_works() -> None:
+    """Popen's preexec_fn for a command a test stops with Ctrl-C: SIGINT as in a terminal.
+
+    A suite started in the background by a non-interactive shell ignores SIGINT, and children
+    inherit that, so without this such a test would hang instead of testing anything.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     """`takedown api` on a port, stdout and stderr appended to log, once /readyz answers."""
     with log.open("ab") as output:

@@ -35,6 +35,7 @@ from hashing.algorithms import hash_file
 from hashing.cli import fingerprint_entries
 from tests.conftest import make_settings
 from tests.factories import corpus_images
+from tests.harness import ctrl_c_works
 
 PER_REQUEST = 10
 
@@ -254,6 +255,7 @@ def test_ctrl_c_after_the_case_opened_leaves_the_credentials_saved(
     cli = subprocess.Popen(
         [sys.executable, "-m", "hashing", "submit", str(folder), "--server", relay.url],
         stdin=subprocess.DEVNULL,
+        preexec_fn=ctrl_c_works,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -15,6 +15,7 @@ from redis import Redis
 from rq import Worker
 
 from tests.conftest import free_port
+from tests.harness import ctrl_c_works
 
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 STARTUP_SECONDS = 90
@@ -43,6 +44,7 @@ def test_up_serves_the_api_and_a_worker_then_stops_cleanly_on_ctrl_c(tmp_path: P
     process = subprocess.Popen(
         [TAKEDOWN, "up", "--data-dir", str(data), "--port", str(port)],
         env=env,
+        preexec_fn=ctrl_c_works,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -18,7 +18,7 @@ from casework.runtime import Runtime
 from hashing.cli import main
 from hashing.images import decode_image
 from tests.factories import open_case_for_files, usable_corpus_images
-from tests.harness import TAKEDOWN, ContentServer, encode
+from tests.harness import TAKEDOWN, ContentServer, ctrl_c_works, encode
 from tests.jobs import run_jobs
 from workers.context import WorkerContext
 
@@ -51,6 +51,7 @@ def start_report(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=environment,
+        preexec_fn=ctrl_c_works,
     )
 
 

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import DESKTOP, PHONE, Network, open_page
 from tests.conftest import free_port
-from tests.harness import ContentServer
+from tests.harness import ContentServer, ctrl_c_works
 
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 STARTUP_SECONDS = 120
@@ -62,6 +62,7 @@ class Installation:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=ctrl_c_works,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
