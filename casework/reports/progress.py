@@ -3,7 +3,7 @@
 An image found at a URL can match several of a case's fingerprints (its PDQ and its pHash, or
 the fingerprints of a trimmed crop): that is one image, so counts are of distinct image URLs,
 never of hash matches. Each item's progress has a ``kind`` for software (the pages tell it in
-their own language from the kind, the reason code and the counts) and an English ``text``.
+their own language from the kind, the reason code and the counts) and ``tell`` for a sentence.
 """
 
 from __future__ import annotations
@@ -74,11 +74,29 @@ class Progress(StrEnum):
 
 @dataclass(frozen=True)
 class ItemProgress:
-    """One URL's progress: ``kind`` for software, ``text`` in English for people."""
+    """One URL's progress: ``kind`` for software, ``tell`` for people, from the counts."""
 
     kind: Progress
-    text: str
     finished: bool
+    reason: str | None
+    matches: int
+    checked: int
+    found: int
+
+    def tell(self, gettext: Callable[[str], str] = str) -> str:
+        """This progress as a sentence, in the language of ``gettext`` (English by default)."""
+        key = self.kind.value
+        counted = {
+            Progress.FOUND: self.matches,
+            Progress.NOTHING_FOUND: self.checked,
+            Progress.UNREADABLE: self.found,
+        }
+        if counted.get(self.kind) == 1:
+            key += "_one"
+        why = gettext(REASONS.get(self.reason or "", OTHER_REASON))
+        return gettext(SENTENCES[key]).format(
+            count=self.matches, checked=self.checked, found=self.found, why=why
+        )
 
 
 def images_matching(
@@ -106,24 +124,6 @@ _UNDERWAY = {
 }
 
 
-def tell(
-    kind: Progress,
-    *,
-    reason: str | None,
-    matches: int,
-    checked: int,
-    found: int,
-    gettext: Callable[[str], str] = str,
-) -> str:
-    """One URL's progress as a sentence, in the language of ``gettext`` (English by default)."""
-    key = kind.value
-    counted = {Progress.FOUND: matches, Progress.NOTHING_FOUND: checked, Progress.UNREADABLE: found}
-    if counted.get(kind) == 1:
-        key += "_one"
-    why = gettext(REASONS.get(reason or "", OTHER_REASON))
-    return gettext(SENTENCES[key]).format(count=matches, checked=checked, found=found, why=why)
-
-
 def item_progress(item: ReportItem, *, matching: int) -> ItemProgress:
     """The item's progress from its recorded state, reason and counts."""
     status = ItemStatus(item.status)
@@ -140,11 +140,11 @@ def item_progress(item: ReportItem, *, matching: int) -> ItemProgress:
         kind = Progress.UNREADABLE
     else:
         kind = Progress.NO_IMAGES
-    text = tell(
+    return ItemProgress(
         kind,
+        finished,
         reason=item.reason,
         matches=matching,
         checked=item.images_hashed,
         found=item.images_found,
     )
-    return ItemProgress(kind, text, finished)

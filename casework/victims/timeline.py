@@ -25,8 +25,8 @@ Params = dict[str, str | int]
 
 
 #: What the victim is told per event kind. A key gains ``_confirmed``, ``_after`` or the check's
-#: result as the event's params say (``sentence_key``), and ``_one`` when its count is 1. The
-#: pages and the API translate these same messages (service/web/texts.py).
+#: result as the event's params say, and ``_one`` when its count is 1. The pages and the API
+#: translate these same messages (service/web/texts.py).
 SENTENCES = {
     "opened": N_("You opened this case."),
     "fingerprints": N_("{count} fingerprints are in the hash bank."),
@@ -67,8 +67,7 @@ SENTENCES = {
 }
 
 
-def sentence_key(kind: str, params: Mapping[str, str | int]) -> str:
-    """The SENTENCES key that tells an event of this kind with these params."""
+def _sentence_key(kind: str, params: Mapping[str, str | int]) -> str:
     key = kind
     if kind == "found" and params.get("confirmed"):
         key += "_confirmed"
@@ -82,14 +81,6 @@ def sentence_key(kind: str, params: Mapping[str, str | int]) -> str:
     return key
 
 
-def tell(kind: str, params: Mapping[str, str | int], gettext: Callable[[str], str] = str) -> str:
-    """An event as a sentence, in the language of ``gettext`` (English by default)."""
-    values = dict(params)
-    if isinstance(params.get("since"), str):
-        values["since"] = str(params["since"])[:10]
-    return gettext(SENTENCES[sentence_key(kind, params)]).format(**values)
-
-
 @dataclass(frozen=True)
 class Event:
     """One line of the timeline; ``kind`` and ``params`` are for software, ``text`` for people."""
@@ -98,10 +89,17 @@ class Event:
     kind: str
     params: Params = field(default_factory=dict)
 
+    def tell(self, gettext: Callable[[str], str] = str) -> str:
+        """The event as a sentence, in the language of ``gettext``."""
+        values = dict(self.params)
+        if isinstance(values.get("since"), str):
+            values["since"] = str(values["since"])[:10]
+        return gettext(SENTENCES[_sentence_key(self.kind, self.params)]).format(**values)
+
     @property
     def text(self) -> str:
         """The event in English."""
-        return tell(self.kind, self.params)
+        return self.tell()
 
 
 def _host(url: str) -> str:

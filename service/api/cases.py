@@ -8,6 +8,7 @@ from casework.credentials import format_case_id
 from casework.runtime import Runtime
 from casework.victims import cases
 from casework.victims.timeline import case_timeline
+from hashing.translations import translation
 from service.api.schemas import (
     CaseOpened,
     CaseRecovered,
@@ -18,7 +19,7 @@ from service.api.schemas import (
     RecoverIn,
     TimelineEventOut,
 )
-from service.api.sentences import ClientLocale, timeline_text
+from service.api.sentences import ClientLocale
 from service.deps import (
     CurrentCase,
     RuntimeDep,
@@ -81,6 +82,7 @@ def _spend_fingerprints(request: Request, runtime: Runtime, count: int) -> None:
 def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> CaseStatusOut:
     """The status of the case named by the credentials; its timeline in the Accept-Language."""
     summary = cases.case_status(session, case=case)
+    gettext = translation(locale).gettext
     return CaseStatusOut(
         case_id=format_case_id(summary.case_id),
         status=summary.status,
@@ -92,7 +94,7 @@ def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> C
             TimelineEventOut(
                 at=event.at,
                 kind=event.kind,
-                text=timeline_text(event.kind, event.params, locale),
+                text=event.tell(gettext),
                 params=event.params,
             )
             for event in case_timeline(session, case=case)

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from casework.models import Report
 from casework.reports import progress, reports
+from hashing.translations import translation
 from service.api.schemas import ReportIn, ReportItemOut, ReportOut, ReportsOut
-from service.api.sentences import ClientLocale, progress_text
+from service.api.sentences import ClientLocale
 from service.deps import CurrentReporter, QueueDep, RateLimiterDep, RuntimeDep, SessionDep
 from service.errors import error_responses
 from workers.queues import schedule_items
@@ -84,6 +85,7 @@ def _report_out(
     # A victim sees matches with their own case only; a flagger sees that something matched.
     case_id = reporter.case.id if reporter.case is not None else None
     matching = progress.images_matching(session, items=report.items, case_id=case_id)
+    gettext = translation(locale).gettext
     items = []
     for item in report.items:
         said = progress.item_progress(item, matching=matching.get(item.id, 0))
@@ -99,14 +101,7 @@ def _report_out(
                 matches=matching.get(item.id, 0),
                 progress=said.kind.value,
                 finished=said.finished,
-                text=progress_text(
-                    kind=said.kind.value,
-                    reason=item.reason,
-                    matches=matching.get(item.id, 0),
-                    checked=item.images_hashed,
-                    found=item.images_found,
-                    locale=locale,
-                ),
+                text=said.tell(gettext),
             )
         )
     return ReportOut(report_id=report.public_id, created_at=report.created_at, items=items)

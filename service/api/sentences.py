@@ -10,34 +10,11 @@ is chosen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from casework.reports import progress
-from casework.reports.progress import Progress
-from casework.victims import timeline
-from hashing.translations import negotiate, translation
-
-
-def timeline_text(kind: str, params: Mapping[str, str | int], locale: str) -> str:
-    """One timeline event in ``locale``."""
-    return timeline.tell(kind, params, translation(locale).gettext)
-
-
-def progress_text(
-    *, kind: str, reason: str | None, matches: int, checked: int, found: int, locale: str
-) -> str:
-    """One reported URL's progress in ``locale``."""
-    return progress.tell(
-        Progress(kind),
-        reason=reason,
-        matches=matches,
-        checked=checked,
-        found=found,
-        gettext=translation(locale).gettext,
-    )
+from hashing.translations import negotiate
 
 
 def client_locale(request: Request) -> str:
