@@ -53,11 +53,16 @@ MIN_CROP_SIDE = 32
 
 
 def crop_boxes(width: int, height: int) -> list[tuple[str, tuple[int, int, int, int]]]:
-    """Each rule's name and box for an image of this size, leaving out boxes too small to hash."""
+    """Each rule's name and box for an image of this size.
+
+    Left out: boxes too small to hash, and boxes that cut nothing (the image itself is hashed
+    anyway).
+    """
     boxes = []
     for rule in CROP_RULES:
         box = rule.box(width, height)
-        if box[2] - box[0] >= MIN_CROP_SIDE and box[3] - box[1] >= MIN_CROP_SIDE:
+        whole = box == (0, 0, width, height)
+        if not whole and box[2] - box[0] >= MIN_CROP_SIDE and box[3] - box[1] >= MIN_CROP_SIDE:
             boxes.append((rule.name, box))
     return boxes
 
