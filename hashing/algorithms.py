@@ -19,6 +19,7 @@ import pdqhash
 from PIL import Image
 
 from hashing.bands import trim_bands
+from hashing.crops import bank_crops
 from hashing.edits import capped, caption_crops, edit_crops, small_rotations
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import (
@@ -52,8 +53,9 @@ class HashedFile:
     fingerprints: tuple[Fingerprint, ...]
     pdq_quality: int | None
     refused: tuple[Refusal, ...]
-    #: PDQ/pHash of the image with flat edge bands trimmed (see hashing/bands.py), when that
-    #: differs: a leak trimmed the same way at query time then matches these.
+    #: PDQ/pHash of the image with flat edge bands trimmed (see hashing/bands.py) and of its
+    #: crops (hashing/crops.py), where they differ from the image's own: a leak trimmed the same
+    #: way at query time, or cropped by the uploader, then lands near one of these.
     variants: tuple[Fingerprint, ...] = ()
 
 
@@ -145,7 +147,8 @@ def hash_file(
     else:
         keep(pdq_fp)
     keep(phash(img))
-    variants = [fp for trimmed in trim_bands(img) for fp in _usable_perceptual(trimmed)]
+    derived = [*trim_bands(img), *(crop for _, crop in bank_crops(img))]
+    variants = [fp for copy in derived for fp in _usable_perceptual(copy)]
     fresh = [fp for fp in dict.fromkeys(variants) if fp not in fingerprints]
     return HashedFile(tuple(fingerprints), quality, tuple(refused), tuple(fresh))
 
