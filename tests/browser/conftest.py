@@ -36,6 +36,7 @@ AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 VECTORS = REPO / "tests" / "vectors" / "pdq"
+FINGERPRINT_KEYS = {"algorithm", "value", "quality"}
 THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jpg", "LA.png")]
 
 
@@ -149,14 +150,17 @@ def as_base64(data: bytes) -> str:
 def python_fingerprints(data: bytes) -> dict[str, Any]:
     """What the Python side computes for a file (PDQ and pHash even where they are refused).
 
-    ``sent`` is what the CLI sends for the file, each entry as canonical JSON, sorted.
+    ``sent`` is what the CLI sends for the file, each entry as canonical JSON, sorted;
+    ``variants`` the PDQ and pHash of its trimmed copies and crops, in hash_file's order.
     """
+    hashed = hash_file(data, formats=victim_formats())
     expected: dict[str, Any] = {
         "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
         "sha256": hashlib.sha256(data).hexdigest(),
         "pdq": None,
         "phash": None,
-        "sent": wire_set(fingerprint_entries(hash_file(data, formats=victim_formats()))),
+        "sent": wire_set(fingerprint_entries(hashed)),
+        "variants": [[fp.algorithm.value, fp.hex] for fp in hashed.variants],
     }
     try:
         image = decode_image(data)
@@ -170,8 +174,15 @@ def python_fingerprints(data: bytes) -> dict[str, Any]:
 
 
 def wire_set(entries: list[dict[str, Any]]) -> list[str]:
-    """Fingerprint entries as canonical JSON strings, sorted: comparable as lists."""
-    return sorted(json.dumps(entry, sort_keys=True) for entry in entries)
+    """Fingerprint entries as canonical JSON strings, sorted: comparable as lists.
+
+    Only the fingerprint itself (algorithm, value, PDQ quality): where an entry came from
+    (``photo``, ``derived``) depends on the request it went in, and is checked on its own.
+    """
+    return sorted(
+        json.dumps({k: v for k, v in entry.items() if k in FINGERPRINT_KEYS}, sort_keys=True)
+        for entry in entries
+    )
 
 
 def hash_files(page: Page, files: list[Path]) -> float:

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
+from hashing.crops import crop_boxes
 from tests.browser.conftest import VECTORS, as_base64, python_fingerprints, wire_set
 from tests.conftest import REPO, SHARED
 
@@ -91,7 +92,12 @@ def compare(page: Page, live_server: str, files: dict[str, bytes]) -> list[dict[
             "phash_distance": None,
             # The page sends for this file exactly what the CLI sends for it.
             "sent_ok": wire_set(result["fingerprints"] + result["variants"]) == want["sent"],
+            # Trimmed copies' and crops' hashes in hash_file's order: same copies, same dedup.
+            "variants_ok": [[v["algorithm"], v["value"]] for v in result["variants"]]
+            == want["variants"],
             "variants": len(result["variants"]),
+            "crops": result["crops"],
+            "python_crops": len(crop_boxes(*want["size"])) if "size" in want else 0,
             "stages_reported": result["stages"],
             "ms": round(result["elapsed"]),
             "stages": {k: round(v) for k, v in result["ms"].items()},
@@ -109,7 +115,8 @@ def assert_exact(rows: list[dict[str, Any]]) -> None:
     wrong = [
         row
         for row in rows
-        if not (row["md5_ok"] and row["sha256_ok"] and row["sent_ok"])
+        if not (row["md5_ok"] and row["sha256_ok"] and row["sent_ok"] and row["variants_ok"])
+        or row["crops"] != row["python_crops"]
         or (row["python_pdq"] is None) != (row["page_pdq"] is None)
         or (row["python_phash"] is None) != (row["page_phash"] is None)
         or (row["distance"] is not None and (row["distance"] != 0 or not row["quality_ok"]))
@@ -139,7 +146,7 @@ def test_page_pdq_and_phash_equal_python_on_every_reference_vector(
             assert row["page_pdq"]["hash"] == expected[row["name"]]["pdq"], row["name"]
         assert row["page_phash"] == expected[row["name"]]["phash"], row["name"]
         # Each stage is reported to the page as it starts, in order.
-        assert row["stages_reported"] == ["digests", "decode", "pdq", "phash", "trimmed"]
+        assert row["stages_reported"] == ["digests", "decode", "pdq", "phash", "trimmed", "crops"]
 
 
 def corpus_sample() -> list[Path]:
@@ -312,3 +319,44 @@ def test_page_trims_borders_and_caption_bars_as_the_cli_does(page: Page, live_se
     rows = compare(page, live_server, files)
     assert_exact(rows)
     assert all(row["variants"] >= 1 for row in rows)
+
+
+def dev_photos(*names: str) -> dict[str, bytes]:
+    missing = [name for name in names if not (CORPUS / name).is_file()]
+    if missing:
+        pytest.skip(f"not in {CORPUS}: {missing}")
+    return {name: (CORPUS / name).read_bytes() for name in names}
+
+
+def test_page_hashes_the_crops_the_cli_hashes_on_photos_of_every_shape(
+    page: Page, live_server: str
+) -> None:
+    # Dev photos as they are (portrait, wide, odd-sized, large), an odd-sized one turned by its
+    # EXIF orientation, and small ones on both sides of the crops' 32-pixel limit.
+    files = dev_photos(
+        "deb-gcompris__categorization_tools_multimeter3.webp",  # 173x320
+        "pypi-perception__image8.jpg",  # 300x106
+        "deb-gcompris__louis-braille_rnib.webp",  # 251x255
+        "pypi-scikit-image__retina.jpg",  # 1411x1411
+        "deb-gcompris__erase_toucan.webp",  # 1920x1080
+    )
+    picture = Image.open(io.BytesIO(files["deb-gcompris__erase_toucan.webp"])).convert("RGB")
+    odd = picture.resize((333, 201))
+    for orientation in (3, 6, 8):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        files[f"odd-o{orientation}.jpg"] = encode(odd, "JPEG", quality=90, exif=exif.tobytes())
+    # 35x34 keeps the 3 % crop (33x32) and the 8 % edge crops; 33x40 the 3 % crop (which cuts
+    # only rows) and the top and bottom ones; 40x39 all but the 13 % crop; 32x32 none (every
+    # box cuts nothing or is too small).
+    for size in [(35, 34), (33, 40), (40, 39), (32, 32)]:
+        files[f"small-{size[0]}x{size[1]}.png"] = encode(picture.resize(size), "PNG")
+    rows = compare(page, live_server, files)
+    write_report("parity-crops", rows)
+    assert_exact(rows)
+    crops = {row["name"]: row["crops"] for row in rows}
+    assert crops["small-32x32.png"] == 0
+    assert [crops[f"small-{size}.png"] for size in ("33x40", "35x34", "40x39")] == [3, 5, 6]
+    assert crops["odd-o6.jpg"] == crops["pypi-scikit-image__retina.jpg"] == 7
+    # The photos' crops are hashed and sent, not only counted.
+    assert all(row["variants"] >= 2 for row in rows if row["crops"] == 7)

@@ -1,4 +1,4 @@
-"""Reference data for the JS hasher parity tests (web/test/pdq-parity.test.js and phash-parity).
+"""Reference data for the JS hasher parity tests (web/test/pdq-parity, phash-parity, crops).
 
 Decodes images with the Python side's own decoder, hashing.images.decode_image
 (Pillow; EXIF orientation applied with ImageOps.exif_transpose, then convert("RGB");
@@ -138,6 +138,24 @@ def phash_denylist() -> list[str]:
     return sorted(fp.hex for fp in _DENYLIST if fp.algorithm.value == "phash")
 
 
+#: Every size up to this on both sides (the 32-pixel limit and each rule's rounding), then
+#: larger and odd sizes up to the pixel cap's shapes.
+CROP_GRID_SIDE = 90
+CROP_LARGE_SIDES = (99, 101, 127, 333, 999, 1000, 1001, 1411, 1999, 3024, 4032, 6325, 39_999)
+
+
+def crop_reference() -> dict[str, object]:
+    """hashing.crops' rules and limit, and crop_boxes for many sizes: what crops.js must give."""
+    from hashing.crops import CROP_RULES, MIN_CROP_SIDE, crop_boxes
+
+    sides = [*range(1, CROP_GRID_SIDE + 1), *CROP_LARGE_SIDES]
+    return {
+        "rules": [[r.name, r.left, r.top, r.right, r.bottom] for r in CROP_RULES],
+        "min_side": MIN_CROP_SIDE,
+        "boxes": [[w, h, crop_boxes(w, h)] for w in sides for h in sides],
+    }
+
+
 def decode_rgb(path: Path) -> np.ndarray:
     """Decode as the Python side does: hashing.images.decode_image (EXIF transpose, RGB)."""
     if project_decode is not None:
@@ -271,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the pHash values hashing.algorithms refuses as degenerate, then exit",
     )
+    parser.add_argument(
+        "--crop-boxes",
+        action="store_true",
+        help="print hashing.crops' rules and the boxes it cuts for many sizes, then exit",
+    )
     parser.add_argument("--vectors", type=Path, help="folder of PDQ vector images")
     parser.add_argument("--corpus", type=Path, help="folder of corpus images")
     parser.add_argument(
@@ -288,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.phash_denylist:
         print(json.dumps(phash_denylist()))
+        return 0
+    if args.crop_boxes:
+        print(json.dumps(crop_reference(), separators=(",", ":")))
         return 0
     if args.out is None:
         parser.error("--out is required")

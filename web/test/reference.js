@@ -56,7 +56,8 @@ const HOW_TO_FIX =
 
 // What dump_pixels.py prints for one of its print-and-exit flags, trimmed.
 export function printedByPython(flag) {
-  const result = spawnSync(pythonExecutable(), [DUMP_SCRIPT, flag], { encoding: "utf8" });
+  // Room for the crop reference (about 1 MB), past spawnSync's 1 MB default.
+  const result = spawnSync(pythonExecutable(), [DUMP_SCRIPT, flag], { encoding: "utf8", maxBuffer: 64 * 1024 ** 2 });
   if (result.status !== 0) {
     throw new Error(`${HOW_TO_FIX}\n${result.error ?? ""}${result.stderr ?? ""}`);
   }

@@ -7,10 +7,11 @@
 // quality under 50; both for a side under 32 pixels, more than 40 million pixels, or a
 // nearly blank hash (pHash is kept when only PDQ's quality is too low, as the CLI keeps
 // it). Like the CLI, it adds the PDQ and pHash of the image with flat edge bands trimmed
-// (bands.js) where they are usable and new, so a leak with a border added or removed
-// still matches.
+// (bands.js) and of its crops (crops.js) where they are usable and new, so a leak with a
+// border added or removed, or cropped by its uploader, still matches.
 
 import { bandBoxes, crop } from "./bands.js";
+import { cropBoxes } from "./crops.js";
 import { decodeImage, isHeic, NotAnImage } from "./decode.js";
 import { fileDigests } from "./digests.js";
 import { luma } from "./luma.js";
@@ -28,22 +29,24 @@ export const MAX_FILE_BYTES = 4 * 1024 ** 3;
 const MAX_IMAGE_FILE_BYTES = 256 * 1024 ** 2;
 
 /** The stages of fingerprintFile, in order, as it reports them to `onStage`. */
-export const STAGES = ["digests", "decode", "pdq", "phash", "trimmed"];
+export const STAGES = ["digests", "decode", "pdq", "phash", "trimmed", "crops"];
 
 /**
  * @param {Blob} file
  * @param {(stage: string) => void} [onStage] called as each stage of STAGES starts
  * @returns {Promise<{fingerprints: {algorithm: string, value: string, quality?: number}[],
- *   variants: {algorithm: string, value: string}[], pdq: {hash: string, quality: number} | null,
- *   phash: string | null, refused: string | null, width?: number, height?: number,
- *   ms: {digests: number, decode: number, pdq: number, phash: number, trimmed: number}}>}
+ *   variants: {algorithm: string, value: string, from: "trimmed" | "crop"}[], crops: number,
+ *   pdq: {hash: string, quality: number} | null, phash: string | null, refused: string | null,
+ *   width?: number, height?: number, ms: {[stage: string]: number}}>}
  *   `pdq` and `phash` are the image's hashes even where refused; `refused` names why there is
  *   no PDQ (or no fingerprint at all), else null; `variants` are the PDQ and pHash of the
- *   band-trimmed crops that are usable and not already sent.
+ *   band-trimmed copies, then of the crops, that are usable and not already sent, in the
+ *   order of hashing/algorithms.py hash_file's variants, each saying which kind of copy it
+ *   came from first; `crops` is how many crops were hashed; `ms` has each stage's time.
  */
 export async function fingerprintFile(file, onStage = () => {}) {
-  const ms = { digests: 0, decode: 0, pdq: 0, phash: 0, trimmed: 0 };
-  const result = { fingerprints: [], variants: [], pdq: null, phash: null, refused: null, ms };
+  const ms = Object.fromEntries(STAGES.map((stage) => [stage, 0]));
+  const result = { fingerprints: [], variants: [], crops: 0, pdq: null, phash: null, refused: null, ms };
   if (file.size === 0) return { ...result, refused: "empty" };
   if (file.size > MAX_FILE_BYTES) return { ...result, refused: "too_big" };
   // Each stage reported as it starts and timed (the browser tests report the times).
@@ -85,16 +88,20 @@ export async function fingerprintFile(file, onStage = () => {}) {
     const grey = luma(image.rgba, width * height);
     return { levels: grey, phash: phashOfGrey(grey, width, [0, 0, width, height]).hash };
   });
+  // PDQ of the box's own pixels at full resolution; pHash straight from the shared grey plane.
+  const perceptualOf = (box, from) => {
+    const part = crop(image, box);
+    const { hash, quality } = pdqHash(part.rgba, part.width, part.height, { channels: 4 });
+    return [
+      { algorithm: "pdq", value: hash, quality, from },
+      { algorithm: "phash", value: phashOfGrey(levels, width, box).hash, from },
+    ];
+  };
   const trimmed = await timed("trimmed", () =>
-    bandBoxes({ width, height, levels }).flatMap((box) => {
-      const part = crop(image, box);
-      const { hash, quality } = pdqHash(part.rgba, part.width, part.height, { channels: 4 });
-      return [
-        { algorithm: "pdq", value: hash, quality },
-        { algorithm: "phash", value: phashOfGrey(levels, width, box).hash },
-      ];
-    }),
+    bandBoxes({ width, height, levels }).flatMap((box) => perceptualOf(box, "trimmed")),
   );
+  const boxes = cropBoxes(width, height);
+  const cropped = await timed("crops", () => boxes.flatMap(([, box]) => perceptualOf(box, "crop")));
 
   const refused = pdq.quality < PDQ_QUALITY_MIN ? "low_quality" : nearlyFlat(pdq.hash) ? "flat" : null;
   const perceptual = [];
@@ -102,14 +109,15 @@ export async function fingerprintFile(file, onStage = () => {}) {
   if (usable({ algorithm: "phash", value: phash })) perceptual.push({ algorithm: "phash", value: phash });
   const sent = new Set(perceptual.map(({ algorithm, value }) => `${algorithm}:${value}`));
   const variants = [];
-  for (const { algorithm, value, quality } of trimmed) {
+  for (const { algorithm, value, quality, from } of [...trimmed, ...cropped]) {
     const key = `${algorithm}:${value}`;
     if (usable({ algorithm, value, quality }) && !sent.has(key)) {
       sent.add(key);
-      variants.push({ algorithm, value });
+      variants.push({ algorithm, value, from });
     }
   }
-  return { ...result, fingerprints: [...perceptual, ...exact], variants, pdq, phash, refused, width, height };
+  const fingerprints = [...perceptual, ...exact];
+  return { ...result, fingerprints, variants, crops: boxes.length, pdq, phash, refused, width, height };
 }
 
 // hashing/algorithms.py _usable_perceptual and degeneracy().

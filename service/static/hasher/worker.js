@@ -19,6 +19,7 @@ self.onmessage = async (event) => {
       id,
       fingerprints: [],
       variants: [],
+      crops: 0,
       pdq: null,
       phash: null,
       refused: "read_error",
