@@ -21,6 +21,10 @@ class FingerprintIn(BaseModel):
     algorithm: str = Field(max_length=16, examples=["pdq"])
     value: str = Field(max_length=64, description="lowercase hex", examples=["f8f8f0ce" * 8])
     quality: int | None = Field(default=None, description="PDQ quality (0-100), pdq only")
+    photo: int | None = Field(
+        default=None, description="which photo of the request it came from (0-based)"
+    )
+    derived: bool = Field(default=False, description="of a trimmed copy or a crop of the photo")
 
     def to_domain(self) -> SubmittedFingerprint:
         """The domain's view of this item."""

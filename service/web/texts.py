@@ -56,6 +56,7 @@ SCRIPT_MESSAGES = {
     "stage_pdq": N_("Making the PDQ similarity fingerprint…"),
     "stage_phash": N_("Making the pHash similarity fingerprint…"),
     "stage_trimmed": N_("Making fingerprints of the image without its borders…"),
+    "stage_crops": N_("Making fingerprints of crops of the image…"),
     "ready": N_("Fingerprints ready"),
     "quality": N_("detail score {quality} of 100"),
     "exact_only": N_("Only exact-copy fingerprints:"),
@@ -85,6 +86,10 @@ SCRIPT_MESSAGES = {
     "alg_sha256": N_("Exact copy (SHA-256)"),
     "alg_phash": N_("Similarity (pHash)"),
     "alg_phash_trimmed": N_("Similarity without borders (pHash)"),
+    "crops_hashed": N_(
+        "Also made: {sent} similarity fingerprints of {count} crops of the image, which help "
+        "recognise a cropped copy."
+    ),
     "nothing_to_send": N_("Choose images first: there are no fingerprints to send yet."),
     "will_send": N_("{count} fingerprints ({bytes} bytes) will be sent."),
     "sending": N_("Sending fingerprints…"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -37,6 +38,9 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 VECTORS = REPO / "tests" / "vectors" / "pdq"
 FINGERPRINT_KEYS = {"algorithm", "value", "quality"}
+WIRE_KEYS = {"algorithm", "value", "quality", "photo", "derived"}
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
+HEX_RUN = re.compile(r"[0-9a-fA-F]{32}")
 THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jpg", "LA.png")]
 
 
@@ -192,3 +196,37 @@ def hash_files(page: Page, files: list[Path]) -> float:
     expect(page.locator("#file-list li")).to_have_count(len(files))
     expect(page.locator("#file-list li.ready, #file-list li.partial")).to_have_count(len(files))
     return time.monotonic() - started
+
+
+def expected_fingerprints(files: list[Path]) -> list[str]:
+    """What the CLI sends for these files (each distinct entry once), as sorted canonical JSON."""
+    return sorted(
+        {entry for path in files for entry in python_fingerprints(path.read_bytes())["sent"]}
+    )
+
+
+def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[dict[str, Any]]:
+    """No request carried anything but a minimal JSON list of fingerprints; returns the lists."""
+    assert network.blocked == [], "the page tried to reach another origin"
+    sent_lists = []
+    contents = [f.read_bytes() for f in files]
+    for request in network.sent:
+        assert not HEX_RUN.search(request.url), "a fingerprint in a URL"
+        content_type = request.headers.get("content-type", "")
+        assert not content_type.startswith(("multipart/", "image/")), request.url
+        assert "application/octet-stream" not in content_type, request.url
+        for data in contents:
+            assert data[:512] not in request.body
+        assert not request.body.startswith(IMAGE_MAGIC)
+        if not request.body:
+            continue
+        assert content_type == "application/json", request.url
+        body = json.loads(request.body)
+        assert set(body) == {"fingerprints"}
+        for item in body["fingerprints"]:
+            assert set(item) <= WIRE_KEYS and {"algorithm", "value"} <= set(item)
+        # The smallest encoding of these fingerprints: nothing rides along.
+        minimal = json.dumps(body, separators=(",", ":")).encode()
+        assert len(request.body) <= len(minimal), request.body[:200]
+        sent_lists.append(body)
+    return sent_lists

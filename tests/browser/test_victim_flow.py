@@ -20,12 +20,18 @@ from playwright.sync_api import Page, expect
 from casework.db import transaction
 from casework.models import Case, Takedown
 from casework.runtime import Runtime
+from hashing.algorithms import hash_file
+from hashing.cli import fingerprint_entries
+from hashing.crops import crop_boxes
+from hashing.images import victim_formats
 from tests.browser.conftest import (
     ARTIFACTS,
     THREE_IMAGES,
     VECTORS,
     Network,
     as_base64,
+    assert_only_fingerprints_sent,
+    expected_fingerprints,
     hash_files,
     python_fingerprints,
     screenshot,
@@ -35,19 +41,31 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 MORE_IMAGES = [VECTORS / "images" / name for name in ("rgb.jpeg", "small.jpg")]
-WIRE_KEYS = {"algorithm", "value", "quality"}
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
-HEX_RUN = re.compile(r"[0-9a-fA-F]{32}")
 DUTCH_MONTHS = (
     "januari februari maart april mei juni juli augustus september oktober november december"
 ).split()
 
 
-def expected_fingerprints(files: list[Path]) -> list[str]:
-    """What the CLI sends for these files (each distinct entry once), as sorted canonical JSON."""
-    return sorted(
-        {entry for path in files for entry in python_fingerprints(path.read_bytes())["sent"]}
-    )
+def expected_request(files: list[Path]) -> list[str]:
+    """The one request body's entries the CLI's hashes give for these files, each once, sorted.
+
+    Each entry names its photo: the files that add an entry, numbered from 0 in their order;
+    ``derived`` is there, true, for the hashes of trimmed copies and crops.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    photos = 0
+    for path in files:
+        hashed = hash_file(path.read_bytes(), formats=victim_formats())
+        own = len(hashed.fingerprints)
+        added = False
+        for index, entry in enumerate(fingerprint_entries(hashed)):
+            key = f"{entry['algorithm']}:{entry['value']}"
+            if key not in entries:
+                derived = {"derived": True} if index >= own else {}
+                entries[key] = {**entry, "photo": photos, **derived}
+                added = True
+        photos += added
+    return sorted(json.dumps(entry, sort_keys=True) for entry in entries.values())
 
 
 def expected_counts(files: list[Path]) -> dict[str, int]:
@@ -64,33 +82,6 @@ def shown_fingerprints(page: Page) -> list[dict[str, str]]:
         values = item.locator("dd code").all_inner_texts()
         shown.append(dict(reversed(list(zip(labels, values, strict=True)))))
     return shown
-
-
-def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[dict[str, Any]]:
-    """No request carried anything but a minimal JSON list of fingerprints; returns the lists."""
-    assert network.blocked == [], "the page tried to reach another origin"
-    sent_lists = []
-    contents = [f.read_bytes() for f in files]
-    for request in network.sent:
-        assert not HEX_RUN.search(request.url), "a fingerprint in a URL"
-        content_type = request.headers.get("content-type", "")
-        assert not content_type.startswith(("multipart/", "image/")), request.url
-        assert "application/octet-stream" not in content_type, request.url
-        for data in contents:
-            assert data[:512] not in request.body
-        assert not request.body.startswith(IMAGE_MAGIC)
-        if not request.body:
-            continue
-        assert content_type == "application/json", request.url
-        body = json.loads(request.body)
-        assert set(body) == {"fingerprints"}
-        for item in body["fingerprints"]:
-            assert set(item) <= WIRE_KEYS and {"algorithm", "value"} <= set(item)
-        # The smallest encoding of these fingerprints: nothing rides along.
-        minimal = json.dumps(body, separators=(",", ":")).encode()
-        assert len(request.body) <= len(minimal), request.body[:200]
-        sent_lists.append(body)
-    return sent_lists
 
 
 def assert_no_csp_violations(page: Page) -> None:
@@ -128,6 +119,15 @@ def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
         assert shown["Similarity (pHash)"] == expected["phash"]
         assert shown["Exact copy (MD5)"] == expected["md5"]
         assert shown["Exact copy (SHA-256)"] == expected["sha256"]
+    # The trimmed copies' hashes are listed; the crops' are counted, in one sentence.
+    for item, path in zip(page.locator("#file-list li").all(), THREE_IMAGES, strict=True):
+        expected = python_fingerprints(path.read_bytes())
+        trimmed = sum("without borders" in label for label in item.locator("dt").all_inner_texts())
+        expect(item.locator(".crops")).to_have_text(
+            f"Also made: {len(expected['variants']) - trimmed} similarity fingerprints of "
+            f"{len(crop_boxes(*expected['size']))} crops of the image, which help recognise a "
+            "cropped copy."
+        )
 
     sent = assert_only_fingerprints_sent(network, THREE_IMAGES)
     counts = expected_counts(THREE_IMAGES)
@@ -137,10 +137,13 @@ def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
     worker_requests = [r for r in network.sent if r.url.endswith("/static/hasher/worker.js")]
     assert worker_requests and all(r.method == "GET" and not r.body for r in worker_requests)
     # Exactly the fingerprints the CLI sends for these files: PDQ, pHash, MD5, SHA-256 and the
-    # PDQ and pHash of band-trimmed crops, nothing more.
+    # PDQ and pHash of band-trimmed copies and of crops, nothing more; each with its photo, and
+    # derived where it is of a trimmed copy or a crop.
     assert sorted(json.dumps(f, sort_keys=True) for f in sent[0]["fingerprints"]) == (
-        expected_fingerprints(THREE_IMAGES)
+        expected_request(THREE_IMAGES)
     )
+    assert {f["photo"] for f in sent[0]["fingerprints"]} == {0, 1, 2}
+    assert any(f.get("derived") for f in sent[0]["fingerprints"])
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as a file").click()
@@ -212,9 +215,12 @@ def test_images_added_to_a_case_send_only_new_fingerprints(
     )
     screenshot(page, "add-done")
     sent = assert_only_fingerprints_sent(network, MORE_IMAGES)
-    assert sorted(json.dumps(f, sort_keys=True) for f in sent[0]["fingerprints"]) == expected
-    # small.jpg sends no PDQ (quality too low), which is what the page said.
-    assert sorted(json.loads(entry)["algorithm"] for entry in expected).count("pdq") == 1
+    assert sorted(json.dumps(f, sort_keys=True) for f in sent[0]["fingerprints"]) == (
+        expected_request(MORE_IMAGES)
+    )
+    # small.jpg (photo 1) sends no PDQ (quality too low), which is what the page said.
+    small = [f["algorithm"] for f in sent[0]["fingerprints"] if f["photo"] == 1]
+    assert "pdq" not in small and {"md5", "sha256"} <= set(small)
     assert_no_csp_violations(page)
 
 

@@ -1,6 +1,7 @@
 // The client of this origin's JSON API (service/api/), and the only code on the victim pages
 // that makes a request to it. Every request goes to this origin without cookies or referrer,
-// and a body that carries fingerprints is built from fingerprints alone (fingerprintPayload):
+// and a body that carries fingerprints is built from fingerprints alone, each with the number
+// of its photo within the request and whether it is of a crop or copy (fingerprintPayload):
 // files go to the hashing worker, which has no network code, and never anywhere else. The
 // pages' Content-Security-Policy (connect-src 'self') would stop anything else even if this
 // file were wrong.
@@ -45,10 +46,17 @@ async function call(method, path, { body, credentials } = {}) {
   return parsed;
 }
 
-// The request body of hashed files ({fingerprint, file} items):
-// {"fingerprints": [{algorithm, value, quality?}, ...]} and nothing else.
+// The request body of hashed files ({fingerprint, photo, derived} items, hashing.js):
+// {"fingerprints": [{algorithm, value, quality?, photo, derived?}, ...]} and nothing else.
+// `photo` numbers the request's photos from 0 in their order, so the entries of one photo
+// share it; `derived` is there, true, only for a trimmed copy's or a crop's fingerprint.
 export function fingerprintPayload(items) {
-  return { fingerprints: items.map(({ fingerprint }) => fingerprint) };
+  const photos = new Map();
+  const fingerprints = items.map(({ fingerprint, photo, derived }) => {
+    if (!photos.has(photo)) photos.set(photo, photos.size);
+    return { ...fingerprint, photo: photos.get(photo), ...(derived ? { derived: true } : {}) };
+  });
+  return { fingerprints };
 }
 
 // {case_id, pin, recovery_codes, status, added, duplicates}

@@ -38,7 +38,7 @@ class Hasher {
     // A browser without module workers, or a failed load: say so on every waiting file.
     this.worker.onerror = () => {
       for (const [id, { finish }] of this.pending) {
-        finish({ id, fingerprints: [], variants: [], pdq: null, phash: null, refused: "read_error" });
+        finish({ id, fingerprints: [], variants: [], crops: 0, pdq: null, phash: null, refused: "read_error" });
       }
       this.pending.clear();
     };
@@ -88,14 +88,21 @@ class Hasher {
     return this.done + (this.busy ? this.stage / STAGES.length : 0);
   }
 
-  // Every distinct fingerprint, with the name of (the first) file it came from, for messages.
-  // Trimmed variants go on the wire as plain PDQ or pHash without a quality, as the CLI sends them.
+  // Every distinct fingerprint once, as {fingerprint, file, photo, derived}: the name of the
+  // (first) file it came from, for messages; that file's place in the list, `photo`; and
+  // whether it is of a trimmed copy or a crop rather than the file as it is. Variants go on the
+  // wire as plain PDQ or pHash without a quality, as the CLI sends them.
   fingerprints() {
     const seen = new Map();
-    for (const { file, result } of this.entries) {
-      for (const fingerprint of [...(result?.fingerprints ?? []), ...(result?.variants ?? [])]) {
+    for (const [photo, { file, result }] of this.entries.entries()) {
+      const own = (result?.fingerprints ?? []).map((fingerprint) => ({ fingerprint, derived: false }));
+      const variants = (result?.variants ?? []).map(({ algorithm, value }) => ({
+        fingerprint: { algorithm, value },
+        derived: true,
+      }));
+      for (const { fingerprint, derived } of [...own, ...variants]) {
         const key = `${fingerprint.algorithm}:${fingerprint.value}`;
-        if (!seen.has(key)) seen.set(key, { fingerprint, file: file.name });
+        if (!seen.has(key)) seen.set(key, { fingerprint, file: file.name, photo, derived });
       }
     }
     return [...seen.values()];
@@ -146,9 +153,10 @@ function renderResult({ item, result }) {
     item.classList.add("partial");
   }
   const values = element("dl", { className: "values" });
+  const trimmed = result.variants.filter((variant) => variant.from === "trimmed");
   const shown = [
     ...result.fingerprints.map(({ algorithm, value }) => [say(`alg_${algorithm}`), value]),
-    ...result.variants.map(({ algorithm, value }) => [say(`alg_${algorithm}_trimmed`), value]),
+    ...trimmed.map(({ algorithm, value }) => [say(`alg_${algorithm}_trimmed`), value]),
   ];
   for (const [label, value] of shown) {
     values.append(
@@ -157,6 +165,12 @@ function renderResult({ item, result }) {
     );
   }
   item.append(values);
+  // Up to 14 more values would bury the ones above: the crops are counted, not listed (the
+  // payload shown before sending still lists every fingerprint).
+  if (result.crops) {
+    const sent = result.variants.length - trimmed.length;
+    item.append(element("p", { className: "crops", textContent: say("crops_hashed", { count: result.crops, sent }) }));
+  }
 }
 
 function watchDrops(onFiles) {
@@ -214,12 +228,14 @@ export function setUpHasher(onReady) {
     }
     // Summarised once all files are done: rebuilding it per file would be quadratic in a folder.
     const items = hasher.fingerprints();
-    const body = JSON.stringify(fingerprintPayload(items));
+    const bodies = requestBatches(items).map(fingerprintPayload);
+    const bytes = bodies.reduce((sum, body) => sum + new TextEncoder().encode(JSON.stringify(body)).length, 0);
     $("progress-text").textContent = say("progress_done", { total, count: items.length });
-    $("payload").textContent = JSON.stringify(fingerprintPayload(items), null, 1);
+    // One JSON document per request, as each will be sent.
+    $("payload").textContent = bodies.map((body) => JSON.stringify(body, null, 1)).join("\n");
     $("payload-details").hidden = items.length === 0;
     $("send-summary").textContent = items.length
-      ? say("will_send", { count: items.length, bytes: numbers.format(new TextEncoder().encode(body).length) })
+      ? say("will_send", { count: items.length, bytes: numbers.format(bytes) })
       : say("nothing_to_send");
     onReady(items.length > 0);
   });
@@ -236,11 +252,30 @@ export function setUpHasher(onReady) {
   return hasher;
 }
 
-// Send in batches of the service's per-request limit: the first opens the case when
-// `open` is set, the rest are added to it.
-export async function sendFingerprints(items, { open, credentials }) {
+// The items (from Hasher.fingerprints) in requests of at most the service's per-request limit,
+// each photo's fingerprints in one request, as the CLI batches them (hashing/batches.py), so
+// the service sees them together. Only a photo with more than the limit on its own is split.
+function requestBatches(items) {
+  const photos = new Map();
+  for (const item of items) photos.set(item.photo, [...(photos.get(item.photo) ?? []), item]);
   const batches = [];
-  for (let i = 0; i < items.length; i += config.maxPerRequest) batches.push(items.slice(i, i + config.maxPerRequest));
+  let batch = [];
+  for (const photo of photos.values()) {
+    if (batch.length && batch.length + photo.length > config.maxPerRequest) {
+      batches.push(batch);
+      batch = [];
+    }
+    batch.push(...photo);
+    while (batch.length > config.maxPerRequest) batches.push(batch.splice(0, config.maxPerRequest));
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+// Send in batches (requestBatches): the first opens the case when `open` is set, the rest are
+// added to it.
+export async function sendFingerprints(items, { open, credentials }) {
+  const batches = requestBatches(items);
   let opened = null;
   let added = 0;
   let duplicates = 0;
