@@ -79,3 +79,27 @@ test("rejects buffers whose size does not match width x height x channels", () =
   assert.throws(() => pdqHash(rgba, 10.5, 10), /positive integers/);
   assert.throws(() => pdqHash(null, 10, 10), RangeError);
 });
+
+test("a box is hashed exactly as a copy cropped to it, in RGBA and RGB", () => {
+  const [width, height] = [203, 150];
+  const rgba = noiseRgba(width, height, 5);
+  const cropped = (pixels, channels, [left, top, right, bottom]) => {
+    const rows = [];
+    for (let y = top; y < bottom; y++) {
+      rows.push(...pixels.subarray((y * width + left) * channels, (y * width + right) * channels));
+    }
+    return Uint8Array.from(rows);
+  };
+  // Inside, on every edge, the whole image, the 64x64 shortcut and too thin to hash.
+  const boxes = [[6, 9, 190, 141], [0, 0, 203, 12], [0, 12, 203, 150], [17, 0, 203, 150], [0, 0, 203, 150], [30, 40, 94, 104], [10, 10, 14, 100]];
+  for (const channels of [4, 3]) {
+    const pixels = channels === 4 ? rgba : dropAlpha(rgba);
+    for (const box of boxes) {
+      const copy = cropped(pixels, channels, box);
+      const expected = pdqFloat256(copy, box[2] - box[0], box[3] - box[1], { channels });
+      assert.deepEqual(pdqFloat256(pixels, width, height, { channels, box }), expected, `${box}`);
+    }
+  }
+  assert.throws(() => pdqHash(rgba, width, height, { box: [0, 0, 204, 150] }), RangeError);
+  assert.throws(() => pdqHash(rgba, width, height, { box: [5, 0, 5, 150] }), RangeError);
+});

@@ -75,13 +75,3 @@ export function bandBoxes({ width, height, levels }) {
   }
   return [...boxes.values()];
 }
-
-/** The RGBA pixels inside a box. */
-export function crop({ width, rgba }, [left, top, right, bottom]) {
-  const cropWidth = right - left;
-  const out = new Uint8Array(cropWidth * (bottom - top) * 4);
-  for (let y = top; y < bottom; y++) {
-    out.set(rgba.subarray((y * width + left) * 4, (y * width + right) * 4), (y - top) * cropWidth * 4);
-  }
-  return { width: cropWidth, height: bottom - top, rgba: out };
-}

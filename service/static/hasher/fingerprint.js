@@ -10,7 +10,7 @@
 // (bands.js) and of its crops (crops.js) where they are usable and new, so a leak with a
 // border added or removed, or cropped by its uploader, still matches.
 
-import { bandBoxes, crop } from "./bands.js";
+import { bandBoxes } from "./bands.js";
 import { cropBoxes } from "./crops.js";
 import { decodeImage, isHeic, NotAnImage } from "./decode.js";
 import { fileDigests } from "./digests.js";
@@ -88,10 +88,10 @@ export async function fingerprintFile(file, onStage = () => {}) {
     const grey = luma(image.rgba, width * height);
     return { levels: grey, phash: phashOfGrey(grey, width, [0, 0, width, height]).hash };
   });
-  // PDQ of the box's own pixels at full resolution; pHash straight from the shared grey plane.
+  // PDQ of the box's own pixels at full resolution, read in place; pHash straight from the
+  // shared grey plane.
   const perceptualOf = (box, from) => {
-    const part = crop(image, box);
-    const { hash, quality } = pdqHash(part.rgba, part.width, part.height, { channels: 4 });
+    const { hash, quality } = pdqHash(image.rgba, width, height, { channels: 4, box });
     return [
       { algorithm: "pdq", value: hash, quality, from },
       { algorithm: "phash", value: phashOfGrey(levels, width, box).hash, from },

@@ -165,7 +165,8 @@ const buffer16x64 = new Float32Array(DCT_DIM * DOWNSAMPLE_DIM);
  *   RGBA (canvas getImageData) by default, or RGB with {channels: 3}. Alpha is ignored.
  * @param {number} width
  * @param {number} height
- * @param {{channels?: 3|4}} [options]
+ * @param {{channels?: 3|4, box?: number[]}} [options] `box` [left, top, right, bottom): hash
+ *   that part of the image, exactly as a copy cropped to it (the default is all of it)
  * @returns {{hash: string, quality: number}} hash: 64 lowercase hex digits
  *   (canonical PDQ order), quality: 0..100 (Meta suggests rejecting <= 49).
  */
@@ -187,15 +188,21 @@ export function pdqHash(pixels, width, height, options = {}) {
 export function pdqFloat256(pixels, width, height, options = {}) {
   const channels = options.channels ?? 4;
   validate(pixels, width, height, channels);
-  if (width < PDQ_MIN_HASHABLE_DIM || height < PDQ_MIN_HASHABLE_DIM) {
+  const [left, top, right, bottom] = options.box ?? [0, 0, width, height];
+  validateBox(width, height, [left, top, right, bottom]);
+  const numCols = right - left;
+  const numRows = bottom - top;
+  if (numCols < PDQ_MIN_HASHABLE_DIM || numRows < PDQ_MIN_HASHABLE_DIM) {
     return { dct: null, quality: 0 };
   }
+  // Rows of the box are read in place: a crop of a 40-megapixel photo is not copied.
+  const source = { pixels, channels, origin: (top * width + left) * channels, stride: width * channels };
 
-  if (width === DOWNSAMPLE_DIM && height === DOWNSAMPLE_DIM) {
+  if (numCols === DOWNSAMPLE_DIM && numRows === DOWNSAMPLE_DIM) {
     // The reference's shortcut for frames already downsampled: no blur at all.
-    fillLuma(pixels, 0, width * height, channels, buffer64x64);
+    loadRows(source, 0, numRows, numCols, buffer64x64);
   } else {
-    blurAndDecimate(pixels, channels, height, width, buffer64x64);
+    blurAndDecimate(source, numRows, numCols, buffer64x64);
   }
 
   const quality = imageDomainQuality(buffer64x64);
@@ -220,6 +227,13 @@ function validate(pixels, width, height, channels) {
   }
 }
 
+function validateBox(width, height, [left, top, right, bottom]) {
+  const inside = [left, top, right, bottom].every(Number.isInteger) && left >= 0 && top >= 0;
+  if (!inside || right <= left || bottom <= top || right > width || bottom > height) {
+    throw new RangeError(`box ${[left, top, right, bottom]} is not inside ${width}x${height}`);
+  }
+}
+
 // C++ computeJaroszFilterWindowSize(oldDimension, 64): integer ceil(old / 128).
 function jaroszWindowSize(oldDimension) {
   return Math.floor((oldDimension + 2 * DOWNSAMPLE_DIM - 1) / (2 * DOWNSAMPLE_DIM));
@@ -237,7 +251,7 @@ function jaroszWindowSize(oldDimension) {
 //  * the last column pass runs only over the 64 sampled columns and keeps only
 //    the 64 sampled rows. Each running sum depends only on its own row or
 //    column, so none of this changes a single bit.
-function blurAndDecimate(pixels, channels, numRows, numCols, out64x64) {
+function blurAndDecimate(source, numRows, numCols, out64x64) {
   const windowAlongRows = jaroszWindowSize(numCols);
   const windowAlongCols = jaroszWindowSize(numRows);
   const buffer = new Float32Array(numRows * numCols);
@@ -245,8 +259,7 @@ function blurAndDecimate(pixels, channels, numRows, numCols, out64x64) {
   const ring = new Float32Array(boxPhases(numRows, windowAlongCols)[1] * numCols);
 
   for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
-    boxAlongRows(buffer, numRows, numCols, windowAlongRows, rowBlock,
-      pass === 0 ? pixels : null, channels);
+    boxAlongRows(buffer, numRows, numCols, windowAlongRows, rowBlock, pass === 0 ? source : null);
     if (pass < JAROSZ_PASSES - 1) {
       boxAlongCols(buffer, numRows, numCols, windowAlongCols, ring);
     } else {
@@ -275,35 +288,32 @@ function boxPhases(length, fullWindow) {
 }
 
 // box1DFloat along every row, in place. Source rows are copied (or, on the
-// first pass, computed as luminance from the pixels) into rowBlock first.
-function boxAlongRows(buffer, numRows, numCols, fullWindow, rowBlock, pixels, channels) {
+// first pass, computed as luminance from the source's pixels) into rowBlock first.
+function boxAlongRows(buffer, numRows, numCols, fullWindow, rowBlock, source) {
   const phases = boxPhases(numCols, fullWindow);
+  const load = (r, count) => {
+    if (source === null) rowBlock.set(buffer.subarray(r * numCols, (r + count) * numCols));
+    else loadRows(source, r, count, numCols, rowBlock);
+  };
   let r = 0;
   for (; r + ROW_BLOCK <= numRows; r += ROW_BLOCK) {
-    loadRows(buffer, r, ROW_BLOCK, numCols, rowBlock, pixels, channels);
+    load(r, ROW_BLOCK);
     boxFourRows(rowBlock, buffer, r * numCols, numCols, phases);
   }
   for (; r < numRows; r++) {
-    loadRows(buffer, r, 1, numCols, rowBlock, pixels, channels);
+    load(r, 1);
     boxOneRow(rowBlock, buffer, r * numCols, phases);
   }
 }
 
-function loadRows(buffer, firstRow, count, numCols, rowBlock, pixels, channels) {
-  const start = firstRow * numCols;
-  const length = count * numCols;
-  if (pixels === null) {
-    rowBlock.set(buffer.subarray(start, start + length));
-  } else {
-    fillLuma(pixels, start * channels, length, channels, rowBlock);
-  }
-}
-
-// Luminance as pdqhash computes it: float64 (R*0.299 + G*0.587) + B*0.114,
-// stored as float32.
-function fillLuma(pixels, offset, count, channels, luma) {
-  for (let p = 0, o = offset; p < count; p++, o += channels) {
-    luma[p] = LUMA_R[pixels[o]] + LUMA_G[pixels[o + 1]] + LUMA_B[pixels[o + 2]];
+// Luminance as pdqhash computes it, float64 (R*0.299 + G*0.587) + B*0.114 stored as
+// float32, of `count` rows of the box from its row `firstRow`.
+function loadRows({ pixels, channels, origin, stride }, firstRow, count, numCols, luma) {
+  for (let row = 0, p = 0; row < count; row++) {
+    const start = origin + (firstRow + row) * stride;
+    for (let o = start, end = start + numCols * channels; o < end; p++, o += channels) {
+      luma[p] = LUMA_R[pixels[o]] + LUMA_G[pixels[o + 1]] + LUMA_B[pixels[o + 2]];
+    }
   }
 }
 
