@@ -61,14 +61,18 @@ def transformed(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def tx(statedir: Path, *args: str, env: dict[str, str] | None = None) -> str:
+def tx_run(statedir: Path, *args: str, env: dict[str, str] | None = None) -> CompletedProcess[str]:
     executable = BIN / "threatexchange"
     if not executable.exists():
         pytest.fail("threatexchange is a dev dependency: run make install")
     environment = {**os.environ, "TX_STATEDIR": str(statedir), **(env or {})}
-    done = subprocess.run(
+    return subprocess.run(
         [str(executable), *args], env=environment, capture_output=True, text=True, timeout=120
     )
+
+
+def tx(statedir: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = tx_run(statedir, *args, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -250,6 +254,11 @@ def test_the_takedown_feed_exchange_brings_a_withdrawal_to_the_next_plain_fetch(
     assert matched_types(tx(state, "match", "photo", str(withdrawn), env=env)) == EVERY_TYPE
 
     withdraw(runtime, case)
+    # A refused key fails the fetch (exit 3) and keeps what was fetched; the next one catches up.
+    refused = tx_run(state, "fetch", env=env | {"TX_TAKEDOWN_FEED_KEY": "td_revoked_key"})
+    assert refused.returncode == 3
+    assert "TAKEDOWN - failed to fetch!" in refused.stderr
+    assert matched_types(tx(state, "match", "photo", str(withdrawn), env=env)) == EVERY_TYPE
     tx(state, "fetch", env=env)
     assert matched_types(tx(state, "match", "photo", str(withdrawn), env=env)) == set()
     assert matched_types(tx(state, "match", "photo", str(kept), env=env)) == EVERY_TYPE

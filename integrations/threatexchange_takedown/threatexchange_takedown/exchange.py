@@ -169,7 +169,11 @@ class TakedownFeedSignalExchangeAPI(
             params["cursor"] = cursor
         for attempt in range(RETRIES + 1):
             response = self.session.get(
-                f"{self.base_url}/v1/feed", params=params, timeout=TIMEOUT_SECONDS
+                f"{self.base_url}/v1/feed",
+                params=params,
+                timeout=TIMEOUT_SECONDS,
+                # A redirect is an answer we do not follow: the key must not go where it points.
+                allow_redirects=False,
             )
             wait = response.headers.get("Retry-After", "")
             if response.status_code in (429, 503) and wait.isdigit() and attempt < RETRIES:
