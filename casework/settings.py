@@ -9,7 +9,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
-from pydantic import PrivateAttr, SecretStr, model_validator
+from pydantic import PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from casework import installation
@@ -163,3 +163,13 @@ def get_settings() -> Settings:
     settings = Settings(_env_file=installation.settings_file())  # type: ignore[call-arg]
     settings._secret_source = installation.secret_source()
     return settings
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the TAKEDOWN_* settings, in one line for a command's error message."""
+    problems = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in item["loc"])
+        problems.append(f"TAKEDOWN_{field.upper()}: {message}" if field else message)
+    return "the settings cannot be used: " + "; ".join(problems)

@@ -125,15 +125,21 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
 
     def wrapped(args: argparse.Namespace) -> int:
         try:
+            from pydantic import ValidationError
+
             from casework.db import transaction
             from casework.errors import CaseworkError
             from casework.runtime import Runtime
-            from casework.settings import get_settings
+            from casework.settings import get_settings, settings_problem
         except ImportError:
             raise CliError(
                 gettext("this command needs the service extras: pip install 'takedown[service]'")
             ) from None
-        runtime = Runtime.build(get_settings())
+        try:
+            settings = get_settings()
+        except ValidationError as error:
+            raise CliError(settings_problem(error)) from None
+        runtime = Runtime.build(settings)
         try:
             with transaction(runtime.sessions) as session:
                 return command(args, session, runtime)
@@ -388,12 +394,22 @@ def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
         for line in lines:
             out.write(line)
             count += 1
+    print(gettext("exported {count} PDQ hashes.").format(count=count), file=sys.stderr)
+    for algorithm in algorithms:
+        reason = feed.THREATEXCHANGE_LEFT_OUT.get(algorithm)
+        if reason:
+            print(
+                gettext("not exported: {algorithm} ({reason}).").format(
+                    algorithm=algorithm.value, reason=reason
+                ),
+                file=sys.stderr,
+            )
     print(
         gettext(
-            "exported {count} hashes. Removals cannot be expressed in this format: after any "
-            "withdrawal, write the file again and have consumers run "
-            "`threatexchange fetch --clear`."
-        ).format(count=count),
+            "Removals cannot be expressed in this format: after any withdrawal, write the file "
+            "again and have consumers run `threatexchange fetch --clear`, or have them use the "
+            "takedown_feed exchange, which follows withdrawals (docs/platforms.md)."
+        ),
         file=sys.stderr,
     )
     return 0

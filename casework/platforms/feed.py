@@ -30,12 +30,17 @@ MAX_FEED_PAGE = 1000
 CURSOR_PREFIX = "f1-"
 CURSOR_PATTERN = "^f1-[0-9]{1,18}$"
 
-#: threatexchange's signal type names. pHash has none, so the export leaves it out; our MD5 and
-#: SHA-256 are of whole files, which is what pytx's video_md5 / video_sha256 compare.
-THREATEXCHANGE_SIGNAL_TYPES = {
-    Algorithm.PDQ: "pdq",
-    Algorithm.MD5: "video_md5",
-    Algorithm.SHA256: "video_sha256",
+#: threatexchange's signal type names (python-threatexchange 1.2.17, the version we test with).
+#: It defines its MD5 and SHA-256 types for videos only (video_md5, video_sha256) and no pHash
+#: type, so only PDQ goes into the export: a photo's file digest under a video type would be
+#: compared with nothing a reader computes for photos (HMA's default config even drops it).
+#: tests/platforms/test_threatexchange.py fails when a threatexchange upgrade adds photo types.
+THREATEXCHANGE_SIGNAL_TYPES = {Algorithm.PDQ: "pdq"}
+#: Why each other algorithm is not in the export, for the command's output and the docs.
+THREATEXCHANGE_LEFT_OUT = {
+    Algorithm.PHASH: "threatexchange has no pHash signal type",
+    Algorithm.MD5: "threatexchange's MD5 type is for videos only (video_md5)",
+    Algorithm.SHA256: "threatexchange's SHA-256 type is for videos only (video_sha256)",
 }
 
 
@@ -165,9 +170,10 @@ def threatexchange_lines(
 ) -> Iterator[str]:
     """``<signal type> <hash>`` lines, as threatexchange's local_file exchange reads them.
 
-    Distinct values only (two cases may hold the same hash), in a stable order. The format has
-    no ids and no removals: a consumer must re-read the whole file to drop withdrawn hashes
-    (``threatexchange fetch --clear``); the feed is the way to follow withdrawals.
+    PDQ only (THREATEXCHANGE_LEFT_OUT says why), distinct values (two cases may hold the same
+    hash), in a stable order. The format has no ids and no removals: a consumer must re-read the
+    whole file to drop withdrawn hashes (``threatexchange fetch --clear``); the takedown_feed
+    exchange (integrations/threatexchange_takedown) follows /v1/feed, withdrawals included.
     """
     exported = [a for a in algorithms if a in THREATEXCHANGE_SIGNAL_TYPES]
     seen: set[Fingerprint] = set()

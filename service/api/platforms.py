@@ -214,9 +214,10 @@ def read_feed(
 def export_threatexchange(caller: FeedPlatform, runtime: RuntimeDep) -> StreamingResponse:
     """The bank as a ``<signal type> <hash>`` file for threatexchange's local_file exchange.
 
-    pdq, video_md5 and video_sha256 lines (pHash has no threatexchange signal type). The format
-    cannot express removals: after a withdrawal, re-download the file and run
-    ``threatexchange fetch --clear`` (a plain fetch keeps removed hashes), or follow /v1/feed.
+    pdq lines only: threatexchange's MD5 and SHA-256 types are for videos, and it has no pHash
+    type. The format cannot express removals: after a withdrawal, re-download the file and run
+    ``threatexchange fetch --clear`` (a plain fetch keeps removed hashes), or use the
+    takedown_feed exchange, which follows /v1/feed, withdrawals included (docs/platforms.md).
     """
     algorithms = algorithms_of(caller.platform)
     return StreamingResponse(
