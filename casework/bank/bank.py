@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
-from casework.bank.models import BankChange, BankCheckpoint, BankOp, FingerprintQuarantine
+from casework.bank.models import Bank, BankChange, BankCheckpoint, BankOp, FingerprintQuarantine
 from casework.vault import Vault
 from casework.victims.models import CaseFingerprint
 from hashing.fingerprint import Algorithm, Fingerprint
@@ -48,7 +49,13 @@ def record_changes(session: Session, changes: Iterable[tuple[CaseFingerprint, Ba
         .returning(BankCheckpoint.version)
     ).scalar_one()
     session.add_all(
-        BankChange(version=version, fingerprint_id=fp.id, algorithm=fp.algorithm, op=op.value)
+        BankChange(
+            version=version,
+            fingerprint_id=fp.id,
+            algorithm=fp.algorithm,
+            op=op.value,
+            bank_id=fp.bank_id,
+        )
         for fp, op in changes
     )
     session.flush()
@@ -60,6 +67,12 @@ def current_version(session: Session) -> int:
     return session.execute(
         select(BankCheckpoint.version).where(BankCheckpoint.id == 1)
     ).scalar_one()
+
+
+def in_enabled_bank() -> ColumnElement[bool]:
+    """A fingerprint of a victim's case, or of a named bank that is enabled."""
+    enabled = select(Bank.id).where(Bank.enabled.is_(True))
+    return or_(CaseFingerprint.bank_id.is_(None), CaseFingerprint.bank_id.in_(enabled))
 
 
 @dataclass(frozen=True)
@@ -128,9 +141,9 @@ class BankIndex:
             FingerprintQuarantine.released_at.is_(None)
         )
         rows = session.execute(
-            select(
-                CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed
-            ).where(CaseFingerprint.id.not_in(quarantined))
+            select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed)
+            .where(CaseFingerprint.id.not_in(quarantined))
+            .where(in_enabled_bank())
         ).all()
         by_algorithm: dict[Algorithm, tuple[list[int], list[int]]] = {
             algorithm: ([], []) for algorithm in Algorithm
@@ -153,9 +166,9 @@ class BankIndex:
         sealed_by_id = {
             fid: (Algorithm(algorithm), sealed)
             for fid, algorithm, sealed in session.execute(
-                select(
-                    CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed
-                ).where(CaseFingerprint.id.in_(added))
+                select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed)
+                .where(CaseFingerprint.id.in_(added))
+                .where(in_enabled_bank())
             )
         }
         for fingerprint_id, algorithm_name, op in changes:

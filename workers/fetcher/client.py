@@ -159,6 +159,56 @@ class Fetcher:
             except httpx.TransportError as exc:
                 raise FetchFailed(Reason.CONNECT_ERROR, transport_message(exc)) from None
 
+    def get(self, url: str, *, headers: Mapping[str, str], max_bytes: int) -> bytes:
+        """GET one URL's body, of any type, up to ``max_bytes``; redirects are not followed.
+
+        For lists and feeds pulled with a key: the same address guard, ports and deadline as
+        fetch, and the key never follows a redirect to another host. A non-2xx answer (3xx
+        included) raises FetchFailed(http_error), a longer body too_large.
+        """
+        started = time.monotonic()
+        deadline = started + self.policy.deadline_seconds
+        with total_deadline(deadline):
+            try:
+                parsed = check_url(url, self.policy)
+                request = httpx.Request(
+                    "GET",
+                    parsed,
+                    headers={**self._headers, **headers},
+                    extensions={"timeout": self._timeouts},
+                )
+                response = self._transport.handle_request(request)
+                try:
+                    if not 200 <= response.status_code < 300:
+                        raise FetchFailed(
+                            Reason.HTTP_ERROR,
+                            f"the server answered HTTP {response.status_code}",
+                            status=response.status_code,
+                        )
+                    encoding = response.headers.get("content-encoding", "").strip().lower()
+                    if encoding not in ("", "identity"):
+                        raise FetchFailed(
+                            Reason.UNSUPPORTED_ENCODING, "the body is encoded though we asked not"
+                        )
+                    body = bytearray()
+                    for chunk in response.iter_raw():
+                        if time.monotonic() >= deadline:
+                            raise FetchFailed(
+                                Reason.TIMEOUT, "the total deadline for this URL has passed"
+                            )
+                        body += chunk
+                        if len(body) > max_bytes:
+                            raise FetchFailed(
+                                Reason.TOO_LARGE, f"the body is larger than {max_bytes} bytes"
+                            )
+                    return bytes(body)
+                finally:
+                    response.close()
+            except httpx.TimeoutException as exc:
+                raise FetchFailed(Reason.TIMEOUT, timeout_message(exc)) from None
+            except httpx.TransportError as exc:
+                raise FetchFailed(Reason.CONNECT_ERROR, transport_message(exc)) from None
+
     def _fetch(
         self, url: str, kind: FetchKind, started: float, deadline: float, trail: list[Hop]
     ) -> Fetched:
