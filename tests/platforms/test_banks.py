@@ -152,7 +152,9 @@ def test_a_csv_list_of_algorithm_and_value_imports_every_algorithm(
     path = tmp_path / "list.csv"
     path.write_text("algorithm,value\n" + "".join(f"{fp.algorithm},{fp.hex}\n" for fp in values))
     takedown("banks", "add", "partner", "--owner", "Partner", "--policy", "act")
-    status, out, err = takedown("banks", "import", "--bank", "partner", "--format", "csv", str(path))
+    status, out, err = takedown(
+        "banks", "import", "--bank", "partner", "--format", "csv", str(path)
+    )
     assert status == 0, err
     assert "4 added" in out
     refresh_index(runtime)
@@ -160,7 +162,9 @@ def test_a_csv_list_of_algorithm_and_value_imports_every_algorithm(
         answer = check(client, keys.alpha, fingerprint)
         assert (answer["verdict"], answer["policy"]) == ("match", "act")
     path.write_text("pdq,zz\n" + f"{values[1].hex},phash\n")
-    status, _out, err = takedown("banks", "import", "--bank", "partner", "--format", "csv", str(path))
+    status, _out, err = takedown(
+        "banks", "import", "--bank", "partner", "--format", "csv", str(path)
+    )
     assert status == 1 and "line 1:" in err and "line 2:" in err
     # The swapped columns are not quoted back: a hash never lands in a message.
     assert values[1].hex not in err
