@@ -12,6 +12,7 @@ import random
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import httpx
 import psycopg
@@ -20,7 +21,7 @@ from sqlalchemy import select
 
 from casework.bank import banks
 from casework.bank.models import BankPolicy, BankSource
-from casework.db import migrate, transaction
+from casework.db import migrate, transaction, utcnow
 from casework.models import Bank, CaseFingerprint, MatchToken
 from casework.platforms import platforms
 from casework.platforms.apikeys import Scope
@@ -31,8 +32,9 @@ from tests.conftest import POSTGRES_ADMIN_URL, make_settings, serving, table_cou
 from tests.factories import image_set, random_fingerprint, wire
 from tests.harness import ContentServer
 from tests.platformkeys import refresh_index
-from workers.banks import pull_bank
+from workers.banks import pull_bank, pull_banks
 from workers.context import WorkerContext
+from workers.worker import background_loops
 
 FEED = "/v1/feed"
 
@@ -274,3 +276,26 @@ def test_a_withdrawal_at_one_instance_reaches_a_platform_at_another_through_fede
                 values = {b_runtime.vault.mac(fp) for fp in fingerprints}
                 stored = set(session.execute(select(CaseFingerprint.value_mac)).scalars())
                 assert not values & stored
+
+
+def test_the_workers_banks_loop_pulls_each_bank_once_per_interval(
+    runtime: Runtime, loopback_context: WorkerContext, content_server: ContentServer
+) -> None:
+    [loop] = [loop for loop in background_loops(loopback_context) if loop.name == "banks"]
+    one = random_fingerprint(Algorithm.PDQ, random.Random(6))
+    url = content_server.add("/list.txt", "text/plain", f"pdq {one.hex}\n".encode())
+    bank_id = add_bank(runtime, BankSource.THREATEXCHANGE_URL, url)
+    assert loop.run_once()
+    assert bank_row(runtime, bank_id).pull_result == "ok: +1 -0"
+    # Pulled a moment ago: not due again until TAKEDOWN_BANK_PULL_MINUTES have passed.
+    assert pull_banks(loopback_context) == 0
+    assert content_server.requests == ["/list.txt"]
+    with transaction(runtime.sessions) as session:
+        session.get_one(Bank, bank_id).pulled_at = utcnow() - timedelta(minutes=11)
+    assert pull_banks(loopback_context) == 1
+    # A disabled bank is not pulled.
+    with transaction(runtime.sessions) as session:
+        banks.set_enabled(session, bank=session.get_one(Bank, bank_id), enabled=False)
+        session.get_one(Bank, bank_id).pulled_at = None
+    assert pull_banks(loopback_context) == 0
+    assert content_server.requests == ["/list.txt", "/list.txt"]
