@@ -55,6 +55,21 @@ def listed(rng: random.Random, count: int) -> list[Fingerprint]:
     return [random_fingerprint(kinds[i % 3], rng) for i in range(count)]
 
 
+def import_list(
+    takedown: Takedown, folder: Path, values: list[Fingerprint], bank: str, owner: str
+) -> str:
+    """Add a bank and import these values into it as a threatexchange file; the import's output."""
+    path = folder / f"{bank}.txt"
+    path.write_text("".join(tx_line(fp) for fp in values))
+    status, _out, err = takedown("banks", "add", bank, "--owner", owner)
+    assert status == 0, err
+    status, out, err = takedown(
+        "banks", "import", "--bank", bank, "--format", "threatexchange", str(path)
+    )
+    assert status == 0, err
+    return out
+
+
 def bank_size(runtime: Runtime, name: str) -> int:
     with runtime.sessions() as session:
         return int(
@@ -197,10 +212,7 @@ def test_a_disabled_bank_stops_matching_at_the_next_refresh_and_an_enabled_one_r
     values = listed(random.Random(5), 3)
     victim = random_fingerprint(Algorithm.PDQ, random.Random(50))
     bank_case(runtime, [victim])
-    path = tmp_path / "list.txt"
-    path.write_text("".join(tx_line(fp) for fp in values))
-    takedown("banks", "add", "partner", "--owner", "Partner")
-    takedown("banks", "import", "--bank", "partner", "--format", "threatexchange", str(path))
+    import_list(takedown, tmp_path, values, "partner", "Partner")
     refresh_index(runtime)
     assert len(runtime.bank) == 4
     status, out, _err = takedown("banks", "disable", "partner")
@@ -230,10 +242,7 @@ def test_only_keys_allowed_to_see_banks_are_told_which_bank_matched(
     imported = listed(random.Random(6), 1)[0]
     victim = random_fingerprint(Algorithm.PDQ, random.Random(60))
     bank_case(runtime, [victim])
-    path = tmp_path / "list.txt"
-    path.write_text(tx_line(imported))
-    takedown("banks", "add", "helpline-b", "--owner", "Helpline B")
-    takedown("banks", "import", "--bank", "helpline-b", "--format", "threatexchange", str(path))
+    import_list(takedown, tmp_path, [imported], "helpline-b", "Helpline B")
     takedown("platforms", "add", "seer", "--domain", "seer.example")
     status, out, _err = takedown("keys", "issue", "seer", "--scope", "check", "--sees-banks")
     assert status == 0
@@ -259,10 +268,7 @@ def test_deleting_a_bank_deletes_its_fingerprints_and_they_stop_matching(
     takedown: Takedown, client: TestClient, keys: PlatformKeys, tmp_path: Path, runtime: Runtime
 ) -> None:
     values = listed(random.Random(7), 3)
-    path = tmp_path / "list.txt"
-    path.write_text("".join(tx_line(fp) for fp in values))
-    takedown("banks", "add", "partner", "--owner", "Partner")
-    takedown("banks", "import", "--bank", "partner", "--format", "threatexchange", str(path))
+    import_list(takedown, tmp_path, values, "partner", "Partner")
     refresh_index(runtime)
     status, out, _err = takedown("banks", "delete", "partner")
     assert status == 0 and "3 fingerprint(s)" in out
@@ -279,10 +285,7 @@ def test_the_feed_and_the_export_carry_the_victims_bank_only(
     imported = listed(random.Random(8), 2)
     victim = random_fingerprint(Algorithm.PDQ, random.Random(80))
     bank_case(runtime, [victim])
-    path = tmp_path / "list.txt"
-    path.write_text("".join(tx_line(fp) for fp in imported))
-    takedown("banks", "add", "partner", "--owner", "Partner")
-    takedown("banks", "import", "--bank", "partner", "--format", "threatexchange", str(path))
+    import_list(takedown, tmp_path, imported, "partner", "Partner")
     takedown("banks", "delete", "partner")
     with runtime.sessions() as session:
         assert session.execute(select(func.count()).select_from(BankChange)).scalar_one() == 5
@@ -300,10 +303,7 @@ def test_a_reported_image_matching_an_outside_list_is_reviewed_in_the_case_with_
     takedown: Takedown, tmp_path: Path, runtime: Runtime, carol: Console, world: World
 ) -> None:
     imported = random_fingerprint(Algorithm.PDQ, random.Random(9))
-    path = tmp_path / "list.txt"
-    path.write_text(tx_line(imported))
-    takedown("banks", "add", "helpline-b", "--owner", "Helpline B")
-    takedown("banks", "import", "--bank", "helpline-b", "--format", "threatexchange", str(path))
+    import_list(takedown, tmp_path, [imported], "helpline-b", "Helpline B")
     refresh_index(runtime)
     with transaction(runtime.sessions) as session:
         found = find_matches(
