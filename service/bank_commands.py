@@ -15,6 +15,7 @@ A federation bank reads the other instance's /v1/feed with a feed key that insta
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,11 @@ def _add(args: argparse.Namespace, session: Any, runtime: Any) -> int:
     source = BankSource(args.source)
     key = None
     if source is BankSource.FEDERATION:
-        key = sys.stdin.readline().strip()
+        # Asked for, or read from a redirect: never an argument, which ps and shell history keep.
+        if sys.stdin.isatty():
+            key = getpass.getpass("the remote instance's feed key: ").strip()
+        else:
+            key = sys.stdin.readline().strip()
     bank = banks.create_bank(
         session,
         vault=runtime.vault,

@@ -7,6 +7,7 @@ fetcher test), and a victim's withdrawal at A leaves nothing of the case in B's 
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import secrets
@@ -16,6 +17,7 @@ from datetime import timedelta
 
 import httpx
 import psycopg
+import pytest
 from redis import Redis
 from sqlalchemy import select
 
@@ -28,6 +30,7 @@ from casework.platforms.apikeys import Scope
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
 from service.app import create_app
+from service.cli import main
 from tests.conftest import POSTGRES_ADMIN_URL, make_settings, serving, table_counts
 from tests.factories import image_set, random_fingerprint, wire
 from tests.harness import ContentServer
@@ -299,3 +302,30 @@ def test_the_workers_banks_loop_pulls_each_bank_once_per_interval(
         session.get_one(Bank, bank_id).pulled_at = None
     assert pull_banks(loopback_context) == 0
     assert content_server.requests == ["/list.txt", "/list.txt"]
+
+
+def test_an_operator_adds_a_federation_bank_with_the_key_on_stdin_and_pulls_it_now(
+    cli_settings: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    runtime: Runtime,
+    content_server: ContentServer,
+) -> None:
+    one = random_fingerprint(Algorithm.PDQ, random.Random(7))
+    content_server.add(
+        f"{FEED}?limit=1000", "application/json", page([add("a1", one)], "f1-1", more=False)
+    )
+    monkeypatch.setenv("TAKEDOWN_FETCH_ALLOW_LOOPBACK", "true")
+    monkeypatch.setattr("sys.stdin", io.StringIO("td_abc_secretkeyvalue\n"))
+    command = ["banks", "add", "helpline-a", "--owner", "Helpline A", "--source", "federation"]
+    assert main([*command, "--url", content_server.base]) == 0
+    assert main(["banks", "pull", "helpline-a"]) == 0
+    assert main(["banks", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "bank helpline-a: ok: +1 -0 in 1 page(s)" in out
+    assert "helpline-a\tenabled\treview\tfederation\t1 fingerprint(s)\tHelpline A\tpulled " in out
+    assert "secretkeyvalue" not in out
+    with runtime.sessions() as session:
+        sealed = session.execute(select(Bank.key_sealed)).scalar_one()
+    assert sealed is not None and b"secretkeyvalue" not in sealed
+    assert runtime.vault.open_text(sealed) == "td_abc_secretkeyvalue"
