@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from casework.bank.bank import record_changes
@@ -214,14 +214,16 @@ def set_enabled(session: Session, *, bank: Bank, enabled: bool) -> int:
     if bank.enabled == enabled:
         return 0
     bank.enabled = enabled
-    query = select(CaseFingerprint).where(CaseFingerprint.bank_id == bank.id)
+    query = select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.bank_id).where(
+        CaseFingerprint.bank_id == bank.id
+    )
     if enabled:
         # A quarantined fingerprint stays out until a caseworker releases it.
         held = select(FingerprintQuarantine.fingerprint_id).where(
             FingerprintQuarantine.released_at.is_(None)
         )
         query = query.where(CaseFingerprint.id.not_in(held))
-    rows = list(session.execute(query).scalars())
+    rows = list(session.execute(query).all())
     session.flush()
     op = BankOp.ADD if enabled else BankOp.WITHDRAW
     record_changes(session, [(row, op) for row in rows])
@@ -237,7 +239,7 @@ def set_policy(session: Session, *, bank: Bank, policy: BankPolicy) -> None:
 def delete_bank(session: Session, *, bank: Bank) -> int:
     """Delete a bank and every fingerprint in it (their matches and tokens go with them)."""
     _lock_bank(session)
-    removed = _remove(session, select(CaseFingerprint).where(CaseFingerprint.bank_id == bank.id))
+    removed = _remove(session, CaseFingerprint.bank_id == bank.id)
     session.delete(bank)
     session.flush()
     return removed
@@ -321,7 +323,7 @@ def import_fingerprints(
     removed = 0
     if replace:
         gone = [row.id for key, row in held.items() if key not in wanted]
-        removed = _remove(session, select(CaseFingerprint).where(CaseFingerprint.id.in_(gone)))
+        removed = _remove(session, CaseFingerprint.id.in_(gone))
     new = [fingerprint for key, fingerprint in wanted.items() if key not in held]
     _add(session, vault=vault, bank=bank, entries=[(None, fp) for fp in new])
     return Applied(added=len(new), removed=removed)
@@ -396,12 +398,11 @@ def apply_feed_page(
         if entry.value is None:
             fid = held.pop(entry.id, None)
             if fid is not None:
-                removed += _remove(
-                    session, select(CaseFingerprint).where(CaseFingerprint.id == fid)
-                )
+                removed += _remove(session, CaseFingerprint.id == fid)
         elif entry.id not in held:
-            (row,) = _add(session, vault=vault, bank=bank, entries=[(entry.id, entry.value)])
-            held[entry.id] = row.id
+            (held[entry.id],) = _add(
+                session, vault=vault, bank=bank, entries=[(entry.id, entry.value)]
+            )
             added += 1
     bank.cursor = cursor
     session.flush()
@@ -443,27 +444,41 @@ def labels_of(session: Session, fingerprint_ids: Iterable[int]) -> dict[int, Ban
 
 def _add(
     session: Session, *, vault: Vault, bank: Bank, entries: Sequence[tuple[str | None, Fingerprint]]
-) -> list[CaseFingerprint]:
-    rows = [
-        CaseFingerprint(
-            bank_id=bank.id,
-            remote_id=remote_id,
-            algorithm=fingerprint.algorithm.value,
-            value_sealed=vault.seal(fingerprint),
-            value_mac=vault.mac(fingerprint),
-        )
-        for remote_id, fingerprint in entries
-    ]
-    session.add_all(rows)
-    session.flush()
+) -> list[int]:
+    """Store sealed fingerprints in the bank; their ids, in order."""
+    if not entries:
+        return []
+    now = utcnow()
+    rows = session.execute(
+        insert(CaseFingerprint).returning(
+            CaseFingerprint.id,
+            CaseFingerprint.algorithm,
+            CaseFingerprint.bank_id,
+            sort_by_parameter_order=True,
+        ),
+        [
+            {
+                "bank_id": bank.id,
+                "remote_id": remote_id,
+                "algorithm": fingerprint.algorithm.value,
+                "value_sealed": vault.seal(fingerprint),
+                "value_mac": vault.mac(fingerprint),
+                "created_at": now,
+            }
+            for remote_id, fingerprint in entries
+        ],
+    ).all()
     # A disabled bank keeps its fingerprints out of the index until it is enabled again.
     if bank.enabled:
         record_changes(session, [(row, BankOp.ADD) for row in rows])
-    return rows
+    return [row.id for row in rows]
 
 
-def _remove(session: Session, query: object) -> int:
-    rows = list(session.execute(query).scalars())  # type: ignore[call-overload]
+def _remove(session: Session, where: ColumnElement[bool]) -> int:
+    """Delete the bank's fingerprints that ``where`` selects, logging their withdrawal."""
+    rows = session.execute(
+        select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.bank_id).where(where)
+    ).all()
     if not rows:
         return 0
     record_changes(session, [(row, BankOp.WITHDRAW) for row in rows])
