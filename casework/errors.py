@@ -18,7 +18,8 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 │   ├── InvalidItems           some items of a list were refused; ``problems`` lists them
 │   │   ├── InvalidFingerprints    malformed or unusable fingerprints
 │   │   ├── InvalidUrls            reported URLs that cannot be fetched at all
-│   │   └── InvalidOutcomes        malformed outcomes reported by a platform [outcomes]
+│   │   ├── InvalidOutcomes        malformed outcomes reported by a platform [outcomes]
+│   │   └── InvalidLines           lines of an imported hash list, by line number [banks]
 │   ├── IncompleteNotice       a takedown notice lacks fields its legal regime requires
 │   ├── BundleInvalid          an evidence file that does not verify; the message says why
 │   ├── TooManyFingerprints    over the per-request or per-case limit (413)

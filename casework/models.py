@@ -8,9 +8,12 @@ a file name or an IP address.
 from casework.audit import AuditEvent
 from casework.bank.models import (
     AllowedMatch,
+    Bank,
     BankChange,
     BankCheckpoint,
     BankOp,
+    BankPolicy,
+    BankSource,
     FingerprintQuarantine,
 )
 from casework.db import Base, UTCDateTime, utcnow
@@ -48,9 +51,12 @@ __all__ = [
     "AllowedMatch",
     "ApiKey",
     "AuditEvent",
+    "Bank",
     "BankChange",
     "BankCheckpoint",
     "BankOp",
+    "BankPolicy",
+    "BankSource",
     "Base",
     "Case",
     "CaseFingerprint",

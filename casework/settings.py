@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     argon2_wait_seconds: float = 1.0
     index_refresh_seconds: float = 1.0
     fetch_allow_loopback: bool = False
+    #: How often the worker pulls each federation and threatexchange_url bank.
+    bank_pull_minutes: float = 10.0
     worker_job_memory_mb: int = 3072
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT

@@ -25,6 +25,7 @@ from casework import installation
 from casework.errors import SecretsExist
 from hashing.cli import CliError, add_victim_commands, run
 from hashing.translations import activate, gettext, locale_from_environment
+from service.bank_commands import add_bank_commands
 from service.console.commands import add_console_commands
 from service.evidence_commands import add_evidence_commands
 from service.platform_commands import add_platform_commands
@@ -392,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=command_migrate)
     add_console_commands(commands)
     add_platform_commands(commands)
+    add_bank_commands(commands)
     add_evidence_commands(commands)
     return parser
 

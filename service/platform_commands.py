@@ -3,7 +3,7 @@
     takedown platforms add NAME --domain example.com [--algorithms pdq,md5] [--webhook URL]
     takedown platforms list | show NAME | domains NAME --domain ... | webhook NAME URL|--off
     takedown platforms disable NAME
-    takedown keys issue NAME --scope check --scope feed     (prints the key once)
+    takedown keys issue NAME --scope check --scope feed [--sees-banks]  (prints the key once)
     takedown keys rotate NAME                                (a second key; revoke the old later)
     takedown keys list NAME | revoke KEY_ID
     takedown flaggers issue NAME                             (a report-only key, printed once)
@@ -72,6 +72,11 @@ def add_platform_commands(commands: Any) -> None:
         choices=["check", "feed", "outcomes"],
         required=True,
         help=gettext("what the key may do (repeat)"),
+    )
+    issue.add_argument(
+        "--sees-banks",
+        action="store_true",
+        help="check answers name the bank a match came from",
     )
     issue.set_defaults(func=_run(_keys_issue))
     rotate = key_verbs.add_parser("rotate", help=gettext("a second key with the same scopes"))
@@ -256,6 +261,7 @@ def _keys_issue(args: argparse.Namespace, session: Any, runtime: Any) -> int:
         vault=runtime.vault,
         platform=platform,
         scopes=[Scope(s) for s in dict.fromkeys(args.scope)],
+        sees_banks=args.sees_banks,
     )
     print(
         gettext("key {key} ({scopes}) for {name}, shown once:").format(
@@ -299,7 +305,8 @@ def _print_keys(keys: list[Any]) -> None:
     for key in keys:
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-        print(f"key {key.key_id}\t{key.scopes}\t{state}\tlast used {used}")
+        scopes = key.scopes + (",sees-banks" if key.sees_banks else "")
+        print(f"key {key.key_id}\t{scopes}\t{state}\tlast used {used}")
 
 
 def _keys_revoke(args: argparse.Namespace, session: Any, runtime: Any) -> int:

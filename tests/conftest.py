@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -184,6 +185,13 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(app: FastAPI, runtime: Runtime) -> Iterator[str]:
     """The app served by uvicorn over real HTTP on loopback, in this process."""
+    with serving(app, runtime) as url:
+        yield url
+
+
+@contextmanager
+def serving(app: FastAPI, runtime: Runtime) -> Iterator[str]:
+    """Serve an app with uvicorn on a free loopback port until the block ends; yields its URL."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -195,9 +203,11 @@ def live_server(app: FastAPI, runtime: Runtime) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def table_counts(runtime: Runtime) -> dict[str, int]:

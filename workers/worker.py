@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from casework.loop import Loop, LoopReport
 from casework.memory import limit_address_space
 from casework.settings import Settings
+from workers.banks import PULL_SCAN_SECONDS, pull_banks
 from workers.context import WorkerContext, configure, current
 from workers.followup import reconcile_followup
 from workers.notifications import dispatch_notifications
@@ -94,6 +95,12 @@ def background_loops(context: WorkerContext) -> list[Loop]:
             lambda: dispatch_webhooks(context),
             interval_seconds=WEBHOOK_SCAN_SECONDS,
             jitter=0.2,
+        ),
+        Loop(
+            "banks",
+            lambda: pull_banks(context),
+            interval_seconds=PULL_SCAN_SECONDS,
+            jitter=0.5,
         ),
     ]
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.bank.bank import BankIndex
+from casework.bank.bank import BankIndex, in_enabled_bank
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
 from casework.reports.reports import FoundMatch
@@ -60,9 +60,19 @@ def confidence(algorithm: Algorithm, distance: int) -> Confidence:
 
 
 def find_matches(
-    session: Session, *, bank: BankIndex, image_url: str, fingerprints: Iterable[Fingerprint]
+    session: Session,
+    *,
+    bank: BankIndex,
+    image_url: str,
+    fingerprints: Iterable[Fingerprint],
+    reporting_case_id: int | None = None,
 ) -> list[FoundMatch]:
-    """The closest query hash per bank fingerprint within its algorithm's radius."""
+    """The closest query hash per bank fingerprint within its algorithm's radius.
+
+    A victim's fingerprint matches for its own case. A named bank's fingerprint has no case: its
+    match is recorded for ``reporting_case_id`` (the case whose report found the image), where a
+    caseworker reviews it like any other, and is left out when there is none.
+    """
     fingerprints = list(fingerprints)
     best: dict[int, tuple[int, Fingerprint]] = {}
     for fingerprint in fingerprints:
@@ -75,28 +85,22 @@ def find_matches(
         del best[fingerprint_id]
     if not best:
         return []
-    # The index may be a moment behind a withdrawal: only fingerprints still stored count.
-    owners: dict[int, int] = {
-        fingerprint_id: case_id
-        for fingerprint_id, case_id in session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.case_id).where(
-                CaseFingerprint.id.in_(list(best))
-            )
-        )
+    # The index may be a moment behind a withdrawal or a disabled bank: only fingerprints still
+    # in the bank count, and quarantined ones make no new matches until a caseworker reviews them.
+    owners = {
+        fingerprint_id: reporting_case_id if case_id is None else case_id
+        for fingerprint_id, case_id in active_owners(session, best).items()
     }
-    # Quarantined fingerprints make no new matches until a caseworker reviews them.
-    for fingerprint_id in quarantined_among(session, owners):
-        del owners[fingerprint_id]
     return [
         FoundMatch(
             image_url=image_url,
             fingerprint_id=fingerprint_id,
-            case_id=owners[fingerprint_id],
+            case_id=case_id,
             found=found,
             distance=distance,
         )
         for fingerprint_id, (distance, found) in sorted(best.items())
-        if fingerprint_id in owners
+        if (case_id := owners.get(fingerprint_id)) is not None
     ]
 
 
@@ -134,14 +138,17 @@ def allowed(rejected: Sequence[Fingerprint], image: Iterable[Fingerprint]) -> bo
     )
 
 
-def active_owners(session: Session, fingerprint_ids: Iterable[int]) -> dict[int, int]:
-    """The case of each of these fingerprints still in the bank: stored, and not quarantined."""
-    owners: dict[int, int] = {
+def active_owners(session: Session, fingerprint_ids: Iterable[int]) -> dict[int, int | None]:
+    """The case of each of these fingerprints still in the bank (None for a named bank's).
+
+    Still in the bank: stored, not quarantined, and not in a disabled named bank.
+    """
+    owners: dict[int, int | None] = {
         fingerprint_id: case_id
         for fingerprint_id, case_id in session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.case_id).where(
-                CaseFingerprint.id.in_(list(fingerprint_ids))
-            )
+            select(CaseFingerprint.id, CaseFingerprint.case_id)
+            .where(CaseFingerprint.id.in_(list(fingerprint_ids)))
+            .where(in_enabled_bank())
         )
     }
     for fingerprint_id in quarantined_among(session, owners):

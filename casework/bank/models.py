@@ -1,11 +1,11 @@
-"""The bank's change log and checkpoint, quarantined fingerprints, rejected matches."""
+"""The bank's named banks, change log and checkpoint, quarantined fingerprints, rejected matches."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, UTCDateTime, utcnow
@@ -16,6 +16,53 @@ class BankOp(StrEnum):
 
     ADD = "add"
     WITHDRAW = "withdraw"
+
+
+class BankPolicy(StrEnum):
+    """What a match on a bank's fingerprint should lead to."""
+
+    #: A platform may act on it at once (the victims' bank always is).
+    ACT = "act"
+    #: Only a person may act on it: platforms are told to send it to their review.
+    REVIEW = "review"
+
+
+class BankSource(StrEnum):
+    """Where a named bank's fingerprints come from."""
+
+    #: Files an operator imports with `takedown banks import`.
+    IMPORT = "import"
+    #: Another takedown instance's /v1/feed, pulled with its key.
+    FEDERATION = "federation"
+    #: A threatexchange-format list at a URL, pulled whole.
+    THREATEXCHANGE_URL = "threatexchange_url"
+
+
+class Bank(Base):
+    """A named bank of outside fingerprints; the victims' fingerprints are in no named bank.
+
+    Its fingerprints are case_fingerprints rows with ``bank_id`` set and no case, sealed like
+    victims' and carried by the same change log, so disabling or deleting a bank takes them out
+    of every process's index at its next refresh.
+    """
+
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The organisation the list comes from, in the operator's words.
+    owner: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    policy: Mapped[str] = mapped_column(String(16), default=BankPolicy.REVIEW.value)
+    source: Mapped[str] = mapped_column(String(24))
+    source_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    #: The remote feed's API key, sealed; never shown again.
+    key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: The remote feed's cursor after the last page applied, so a killed pull resumes there.
+    cursor: Mapped[str | None] = mapped_column(String(64), default=None)
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    pull_result: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class BankChange(Base):
@@ -32,6 +79,9 @@ class BankChange(Base):
     fingerprint_id: Mapped[int] = mapped_column(Integer)
     algorithm: Mapped[str] = mapped_column(String(16))
     op: Mapped[str] = mapped_column(String(16))
+    #: The named bank of the fingerprint; None for a victim's. No foreign key: the log outlives
+    #: a deleted bank. The feed and its webhooks carry only the victims' bank.
+    bank_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

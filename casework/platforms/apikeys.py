@@ -57,7 +57,13 @@ class IssuedKey:
 
 
 def issue_key(
-    session: Session, *, vault: Vault, kind: KeyKind, name: str, scopes: list[Scope]
+    session: Session,
+    *,
+    vault: Vault,
+    kind: KeyKind,
+    name: str,
+    scopes: list[Scope],
+    sees_banks: bool = False,
 ) -> IssuedKey:
     """Create a key and return it once in full."""
     key_id = secrets.token_hex(6)
@@ -68,6 +74,7 @@ def issue_key(
         kind=kind.value,
         name=name,
         scopes=",".join(sorted(scope.value for scope in scopes)),
+        sees_banks=sees_banks,
     )
     session.add(key)
     session.flush()

@@ -24,8 +24,10 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from casework.bank.bank import BankHit, BankIndex
+from casework.bank.banks import labels_of
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.bank.matching import active_owners, allowed, rejected_hashes
+from casework.bank.models import BankPolicy
 from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
 from casework.platforms.models import MatchToken
 from casework.vault import Vault
@@ -54,6 +56,9 @@ class Answer:
     distance: int | None = None
     token: str | None = None
     reason: str | None = None
+    #: For a match: the bank it came from and that bank's policy (act, or review only).
+    bank: str | None = None
+    policy: BankPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -131,12 +136,14 @@ def answer_hits(
     nor hits a caseworker already rejected as false matches (the allow-list the worker's
     matching consults): a query near a rejected found hash of that fingerprint, or, when the
     queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
-    hit the same fingerprint (the dihedral variants of one upload, say) share its token.
+    hit the same fingerprint (the dihedral variants of one upload, say) share its token. A
+    match carries its bank's name and policy; the API decides which keys are told the name.
     """
     candidates = {hit.fingerprint_id for found in hits for hit in found}
     # Without hits there is nothing to ask the database: the API answers these on its loop.
     active = set(active_owners(session, candidates)) if candidates else set()
     rejected = rejected_hashes(session, vault, active)
+    labels = labels_of(session, active)
     upload = [query.fingerprint for query in queries if query.fingerprint is not None]
     tokens: dict[int, str] = {}
     answers: list[Answer] = []
@@ -165,12 +172,15 @@ def answer_hits(
                 algorithm=best.algorithm,
                 distance=best.distance,
             )
+        label = labels[best.fingerprint_id]
         answers.append(
             Answer(
                 Verdict.MATCH,
                 algorithm=best.algorithm,
                 distance=best.distance,
                 token=tokens[best.fingerprint_id],
+                bank=label.name,
+                policy=label.policy,
             )
         )
     if tokens:

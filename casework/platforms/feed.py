@@ -8,6 +8,10 @@ stable cursor: reading it again gives the same entries, and nothing can later ap
 Entries name fingerprints by a feed id that is a keyed digest of the platform and the bank row,
 so ids cannot be compared across platforms or walked. Removals carry no value: the value of a
 withdrawn fingerprint is deleted, and a mirror drops the entry by its feed id.
+
+The feed and the export carry the victims' bank only: a named bank is another organisation's
+list (casework/bank/banks.py), theirs to share, and passing it on would send a federated
+instance's own entries back to it.
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ def read_feed(
             BankChange.id > after,
             BankChange.id <= newest,
             BankChange.algorithm.in_([a.value for a in algorithms]),
+            BankChange.bank_id.is_(None),
         )
         .order_by(BankChange.id)
         .limit(limit)
@@ -147,7 +152,7 @@ def read_feed(
 def active_fingerprints(
     session: Session, *, vault: Vault, algorithms: list[Algorithm]
 ) -> Iterator[tuple[int, Fingerprint]]:
-    """The bank as it stands: every stored, unquarantined fingerprint of these algorithms."""
+    """The victims' bank as it stands: its stored, unquarantined fingerprints of these kinds."""
     quarantined = select(FingerprintQuarantine.fingerprint_id).where(
         FingerprintQuarantine.released_at.is_(None)
     )
@@ -156,6 +161,7 @@ def active_fingerprints(
         .where(
             CaseFingerprint.algorithm.in_([a.value for a in algorithms]),
             CaseFingerprint.id.not_in(quarantined),
+            CaseFingerprint.bank_id.is_(None),
         )
         .order_by(CaseFingerprint.id)
         .execution_options(yield_per=1000)

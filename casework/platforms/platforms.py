@@ -232,9 +232,17 @@ def platform_keys(session: Session, *, platform: PlatformAccount) -> list[ApiKey
 
 
 def issue_platform_key(
-    session: Session, *, vault: Vault, platform: PlatformAccount, scopes: list[Scope]
+    session: Session,
+    *,
+    vault: Vault,
+    platform: PlatformAccount,
+    scopes: list[Scope],
+    sees_banks: bool = False,
 ) -> IssuedKey:
-    """A new key for the platform, shown once; refused while two keys are active."""
+    """A new key for the platform, shown once; refused while two keys are active.
+
+    ``sees_banks``: its check answers name the bank each match came from.
+    """
     if platform.disabled_at is not None:
         raise Conflict(f"platform {platform.name!r} is disabled")
     if not scopes or any(scope not in PLATFORM_SCOPES for scope in scopes):
@@ -250,7 +258,12 @@ def issue_platform_key(
             "before issuing another"
         )
     issued = issue_key(
-        session, vault=vault, kind=KeyKind.PLATFORM, name=f"platform:{platform.name}", scopes=scopes
+        session,
+        vault=vault,
+        kind=KeyKind.PLATFORM,
+        name=f"platform:{platform.name}",
+        scopes=scopes,
+        sees_banks=sees_banks,
     )
     session.add(PlatformKey(api_key_id=issued.key.id, platform_id=platform.id))
     session.flush()
@@ -258,12 +271,14 @@ def issue_platform_key(
 
 
 def rotate_platform_key(session: Session, *, vault: Vault, platform: PlatformAccount) -> IssuedKey:
-    """A second key with the scopes of the newest active one; the old key stays valid for now."""
+    """A second key like the newest active one (scopes, bank names); the old one stays valid."""
     current = active_keys(session, platform=platform)
     if not current:
         raise Conflict(f"platform {platform.name!r} has no active key to rotate; issue one")
     scopes = [Scope(name) for name in current[-1].scopes.split(",") if name]
-    return issue_platform_key(session, vault=vault, platform=platform, scopes=scopes)
+    return issue_platform_key(
+        session, vault=vault, platform=platform, scopes=scopes, sees_banks=current[-1].sees_banks
+    )
 
 
 def revoke_platform_key(session: Session, *, key_id: str) -> tuple[ApiKey, PlatformAccount]:

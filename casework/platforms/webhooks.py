@@ -188,6 +188,8 @@ def _scan_feed(session: Session, *, vault: Vault, platform: PlatformAccount) -> 
         select(func.max(BankChange.id)).where(
             BankChange.id > platform.feed_watermark,
             BankChange.algorithm.in_([a.value for a in algorithms_of(platform)]),
+            # The feed carries the victims' bank only (casework/platforms/feed.py).
+            BankChange.bank_id.is_(None),
         )
     ).scalar_one()
     if newest is None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, EnumString, UTCDateTime, utcnow
@@ -46,20 +54,34 @@ class Case(Base):
 
 
 class CaseFingerprint(Base):
-    """One fingerprint of one victim image, sealed at rest."""
+    """One fingerprint in the bank, sealed at rest: of a victim's case, or of a named bank.
+
+    Exactly one of ``case_id`` and ``bank_id`` is set (casework/bank/models.py::Bank).
+    """
 
     __tablename__ = "case_fingerprints"
-    __table_args__ = (UniqueConstraint("case_id", "algorithm", "value_mac"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "algorithm", "value_mac"),
+        UniqueConstraint("bank_id", "remote_id"),
+        CheckConstraint("(case_id IS NULL) <> (bank_id IS NULL)", name="case_or_bank"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, default=None
+    )
+    bank_id: Mapped[int | None] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), index=True, default=None
+    )
+    #: The id the remote feed gave this entry (federation only), so its tombstone finds it.
+    remote_id: Mapped[str | None] = mapped_column(String(64), default=None)
     algorithm: Mapped[str] = mapped_column(String(16))
     value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     value_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     quality: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    case: Mapped[Case] = relationship(back_populates="fingerprints")
+    case: Mapped[Case | None] = relationship(back_populates="fingerprints")
 
 
 class RecoveryCode(Base):

@@ -14,6 +14,15 @@ from casework.platforms.checks import MAX_CHECK_FINGERPRINTS, Answer
 from casework.platforms.feed import FeedEntry
 
 VerdictName = Literal["match", "no_match", "unusable"]
+PolicyName = Literal["act", "review"]
+POLICY_MEANING = (
+    "for matches: act (you may act on it at once) or review (the bank's owner asks that only a "
+    "person of yours decides)"
+)
+BANK_MEANING = (
+    "for matches, to keys the operator allowed to see it: the bank the match came from "
+    "(victims, or a named list)"
+)
 
 
 class _Fingerprint(BaseModel):
@@ -79,10 +88,12 @@ class CheckResult(BaseModel):
         default=None, description="opaque; name it when you report an outcome"
     )
     reason: str | None = Field(default=None, description="why an unusable fingerprint is so")
+    policy: PolicyName | None = Field(default=None, description=POLICY_MEANING)
+    bank: str | None = Field(default=None, description=BANK_MEANING)
 
     @classmethod
-    def of(cls, index: int, answer: Answer) -> CheckResult:
-        """The wire form of a domain answer."""
+    def of(cls, index: int, answer: Answer, *, sees_banks: bool = False) -> CheckResult:
+        """The wire form of a domain answer; the bank's name only for keys allowed to see it."""
         return cls(
             index=index,
             verdict=answer.verdict.value,
@@ -90,6 +101,8 @@ class CheckResult(BaseModel):
             distance=answer.distance,
             match_token=answer.token,
             reason=answer.reason,
+            policy=answer.policy.value if answer.policy else None,
+            bank=answer.bank if sees_banks else None,
         )
 
 
@@ -107,16 +120,20 @@ class ImageCheckOut(BaseModel):
     distance: int | None = None
     match_token: str | None = None
     reason: str | None = None
+    policy: PolicyName | None = Field(default=None, description=POLICY_MEANING)
+    bank: str | None = Field(default=None, description=BANK_MEANING)
 
     @classmethod
-    def of(cls, answer: Answer) -> ImageCheckOut:
-        """The wire form of a domain answer."""
+    def of(cls, answer: Answer, *, sees_banks: bool = False) -> ImageCheckOut:
+        """The wire form of a domain answer; the bank's name only for keys allowed to see it."""
         return cls(
             verdict=answer.verdict.value,
             algorithm=answer.algorithm.value if answer.algorithm else None,
             distance=answer.distance,
             match_token=answer.token,
             reason=answer.reason,
+            policy=answer.policy.value if answer.policy else None,
+            bank=answer.bank if sees_banks else None,
         )
 
 

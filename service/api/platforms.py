@@ -80,9 +80,11 @@ async def check(
     """Check up to 1,000 fingerprints of uploads against the bank.
 
     Each is answered match, no_match or unusable (a PDQ quality below 50, or a hash of nearly
-    blank or flat content, which would match unrelated images). A match carries its distance and
-    an opaque match token; nothing about the case or the victim. Send the hashes of every
-    variant you want considered (flips, rotations, trimmed borders): each is answered on its own.
+    blank or flat content, which would match unrelated images). A match carries its distance,
+    an opaque match token and its bank's policy (act, or review: send it to a person); nothing
+    about the case or the victim, and the bank's name only to keys allowed to see it. Send the
+    hashes of every variant you want considered (flips, rotations, trimmed borders): each is
+    answered on its own.
     """
     queries = checks.vet_queries([item.to_domain() for item in body.fingerprints])
     await run_in_threadpool(
@@ -108,7 +110,10 @@ async def check(
     )
     answers = await run_in_threadpool(answer) if any(hits) else answer()
     metrics.observe_checks(answers)
-    return CheckOut(results=[CheckResult.of(i, answer) for i, answer in enumerate(answers)])
+    sees = caller.key.sees_banks
+    return CheckOut(
+        results=[CheckResult.of(i, answer, sees_banks=sees) for i, answer in enumerate(answers)]
+    )
 
 
 @router.post(
@@ -168,7 +173,7 @@ async def check_image(
     # An upload is one check, whatever number of flips and crops of it were looked up.
     best = checks.best_answer(answers, unusable)
     metrics.observe_checks([best])
-    return ImageCheckOut.of(best)
+    return ImageCheckOut.of(best, sees_banks=caller.key.sees_banks)
 
 
 @router.get(

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from casework.bank import banks
+from casework.bank.banks import BankLabel
 from casework.bank.matching import Confidence, confidence
 from casework.errors import InvalidInput
 from casework.hosts import host_of
@@ -59,13 +61,17 @@ class QueueRow:
     platform: Platform | None
     meaning: str
     bits: int
+    #: The bank of the closest match's fingerprint: the victims' own, or an outside list.
+    bank: BankLabel
 
 
 @router.get("/queue")
 def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: ConsoleDep) -> Response:
     """Pending matches of the organisation's cases, closest first, then newest."""
     rows = []
-    for image in reviews.list_pending(session, desk=desk):
+    pending = reviews.list_pending(session, desk=desk)
+    labels = banks.labels_of(session, [image.match.fingerprint_id for image in pending])
+    for image in pending:
         page_host = host_of(image.item.url) or ""
         rows.append(
             QueueRow(
@@ -75,6 +81,7 @@ def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: Cons
                 platform=console.registry.lookup(page_host),
                 meaning=distance_meaning(image.match.algorithm, image.match.distance),
                 bits=Algorithm(image.match.algorithm).bits,
+                bank=labels.get(image.match.fingerprint_id, banks.VICTIMS_LABEL),
             )
         )
     return show(visit, "queue.html", desk=desk, rows=rows, reasons=REJECT_REASONS)

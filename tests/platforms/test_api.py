@@ -40,7 +40,10 @@ def test_a_near_copy_matches_with_distance_and_token_and_nothing_about_the_case(
         "distance": None,
         "match_token": None,
         "reason": None,
+        "policy": None,
+        "bank": None,
     }
+    assert (hit["policy"], hit["bank"]) == ("act", None)
     assert case.public_id not in response.text and banked.hex not in response.text
 
 

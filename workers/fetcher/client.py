@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TypeVar
 
 import httpx
 
@@ -34,6 +35,7 @@ _KEPT_HEADERS = (
     "server",
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -133,25 +135,71 @@ class Fetcher:
         read up to ``max_response_bytes`` and dropped; a 3xx is returned as it is (a receiver
         must answer 2xx itself), and transport failures raise FetchFailed.
         """
-        started = time.monotonic()
-        with total_deadline(started + self.policy.deadline_seconds):
+
+        def status(response: httpx.Response, _deadline: float) -> int:
+            read = 0
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if read > max_response_bytes:
+                    break
+            return response.status_code
+
+        return self._once("POST", url, {**headers, "Content-Length": str(len(body))}, body, status)
+
+    def get(self, url: str, *, headers: Mapping[str, str], max_bytes: int) -> bytes:
+        """GET one URL's body, of any type, up to ``max_bytes``; redirects are not followed.
+
+        For lists and feeds pulled with a key: the same address guard, ports and deadline as
+        fetch, and the key never follows a redirect to another host. A non-2xx answer (3xx
+        included) raises FetchFailed(http_error), a longer body too_large.
+        """
+
+        def body(response: httpx.Response, deadline: float) -> bytes:
+            if not 200 <= response.status_code < 300:
+                raise FetchFailed(
+                    Reason.HTTP_ERROR,
+                    f"the server answered HTTP {response.status_code}",
+                    status=response.status_code,
+                )
+            if response.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
+                raise FetchFailed(
+                    Reason.UNSUPPORTED_ENCODING, "the body is encoded though we asked not"
+                )
+            received = bytearray()
+            for chunk in response.iter_raw():
+                if time.monotonic() >= deadline:
+                    raise FetchFailed(Reason.TIMEOUT, "the total deadline for this URL has passed")
+                received += chunk
+                if len(received) > max_bytes:
+                    raise FetchFailed(
+                        Reason.TOO_LARGE, f"the body is larger than {max_bytes} bytes"
+                    )
+            return bytes(received)
+
+        return self._once("GET", url, headers, None, body)
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        read: Callable[[httpx.Response, float], T],
+    ) -> T:
+        """One request under the policy and its deadline, no redirect; ``read`` takes the answer."""
+        deadline = time.monotonic() + self.policy.deadline_seconds
+        with total_deadline(deadline):
             try:
-                parsed = check_url(url, self.policy)
                 request = httpx.Request(
-                    "POST",
-                    parsed,
-                    headers={**self._headers, **headers, "Content-Length": str(len(body))},
+                    method,
+                    check_url(url, self.policy),
+                    headers={**self._headers, **headers},
                     content=body,
                     extensions={"timeout": self._timeouts},
                 )
                 response = self._transport.handle_request(request)
                 try:
-                    read = 0
-                    for chunk in response.iter_raw():
-                        read += len(chunk)
-                        if read > max_response_bytes:
-                            break
-                    return response.status_code
+                    return read(response, deadline)
                 finally:
                     response.close()
             except httpx.TimeoutException as exc:
