@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select, update
@@ -17,6 +19,8 @@ from casework.vault import Vault
 from casework.victims.models import CaseFingerprint
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.index import HammingIndex
+
+logger = logging.getLogger(__name__)
 
 #: A process moves to a newer snapshot once its overlay holds more rows than this, or than 1/64
 #: of the bank: few enough that the overlay's brute-force scan stays small.
@@ -163,12 +167,29 @@ class BankIndex:
             latest = self._store.latest()
             # A snapshot ahead of the database (restored from an older backup) is not its bank.
             if latest is None or latest[0] > target:
-                path = self._store.publish(target, _read_bank(session, self._vault))
+                self._indexes = _read_bank(session, self._vault)
+                path = self._publish(self._store, target)
+                if path is None:
+                    return target
             else:
                 path = latest[1]
             self._use(self._store.attach(path))
         assert self._snapshot is not None
         return self._snapshot.version
+
+    def _publish(self, store: SnapshotStore, version: int) -> Path | None:
+        """Publish this index as a snapshot; None (and a private index from now on) if no room."""
+        try:
+            return store.publish(version, self._indexes)
+        except OSError as error:
+            logger.warning(
+                "bank index not shared: no room for its snapshot in %s (%s); this process "
+                "keeps a private copy",
+                store.directory,
+                error.strerror,
+            )
+            self._store = None
+            return None
 
     def _overlay_full(self) -> bool:
         rows = sum(len(index) for index in self._indexes.values())
@@ -189,7 +210,10 @@ class BankIndex:
             if latest is not None and held < latest[0] <= self._version:
                 path = latest[1]
             else:
-                path = store.publish(self._version, self._indexes)
+                found = self._publish(store, self._version)
+                if found is None:
+                    return
+                path = found
             previous = self._snapshot
             self._use(store.attach(path))
         assert self._snapshot is not None

@@ -117,7 +117,10 @@ class SnapshotStore:
         return found[-1] if found else None
 
     def publish(self, version: int, indexes: Mapping[Algorithm, HammingIndex]) -> Path:
-        """Write the indexes' folded arrays as the snapshot of ``version``; call under locked()."""
+        """Write the indexes' folded arrays as the snapshot of ``version``; call under locked().
+
+        OSError (ENOSPC) when the directory has no room for it; nothing is left behind then.
+        """
         layout: list[dict[str, Any]] = []
         arrays: list[npt.NDArray[Any]] = []
         for algorithm, index in indexes.items():
@@ -143,7 +146,9 @@ class SnapshotStore:
         partial = self.directory / f"{self.prefix}-v{version}.part"
         fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.ftruncate(fd, max(position, 1))
+            # Reserves the memory now: a full tmpfs (Docker gives containers 64 MB) refuses here
+            # with ENOSPC, where writing to a mapping past its space would kill the process.
+            os.posix_fallocate(fd, 0, max(position, 1))
             with mmap.mmap(fd, max(position, 1)) as buffer:
                 buffer[: _HEAD.size] = _HEAD.pack(_MAGIC, len(header))
                 buffer[_HEAD.size : _HEAD.size + len(header)] = header
@@ -153,6 +158,9 @@ class SnapshotStore:
                     )
                     target[...] = array
                     del target
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         finally:
             os.close(fd)
         os.replace(partial, final)
