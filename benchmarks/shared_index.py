@@ -31,6 +31,7 @@ import numpy as np
 import psycopg
 
 from benchmarks.corpus import code_to_int, random_codes
+from benchmarks.index_speed import planted_queries
 from benchmarks.report import median, percentile, save, table
 from casework.bank.snapshot import SnapshotStore
 from casework.db import migrate
@@ -41,16 +42,6 @@ from hashing.index import HammingIndex
 POSTGRES_ADMIN_URL = os.environ.get(
     "TAKEDOWN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def planted(bank: np.ndarray, bits: int, count: int, radius: int, seed: int) -> list[int]:
-    rng = np.random.default_rng(seed)
-    queries = bank[rng.integers(0, len(bank), count)].copy()
-    for i, q in enumerate(queries):
-        for position in rng.choice(bits, i % (radius + 2), replace=False):
-            word, bit = divmod(int(position), 64)
-            q[word] ^= np.uint64(1 << bit)
-    return [code_to_int(q) for q in queries]
 
 
 def ours(index: HammingIndex, values: list[int], radius: int) -> Callable[[int], set[int]]:
@@ -88,7 +79,7 @@ def lookups(rows: int, queries: int, blocks: int) -> tuple[list[list[object]], d
         shared = snapshot.indexes[algorithm]
         flat = faiss.IndexBinaryFlat(bits)
         flat.add(np.ascontiguousarray(bank).view(np.uint8))
-        values = planted(bank, bits, queries, radius, seed=bits + 1)
+        values = [code_to_int(q) for q in planted_queries(bank, bits, queries, radius, bits + 1)]
 
         methods = {
             "compiled, private memory": ours(private, values, radius),
@@ -141,15 +132,31 @@ runtime = Runtime.build(Settings())
 with runtime.sessions() as session:
     runtime.bank.refresh(session)
 ready = time.perf_counter() - started
-memory = {}
-for line in open("/proc/self/smaps_rollup"):
-    name, value = line.split(":", 1)
-    memory[name] = int(value.split()[0]) * 1024 if value.strip().endswith("kB") else 0
+from benchmarks.report import process_memory
 print(json.dumps({"ready": ready, "load": runtime.bank.load_seconds, "len": len(runtime.bank),
-                  "rss": memory["Rss"], "pss": memory["Pss"],
-                  "uss": memory["Private_Clean"] + memory["Private_Dirty"]}), flush=True)
+                  **process_memory()}), flush=True)
 sys.stdin.readline()
 """
+
+
+def run_together(
+    command: list[str], env: dict[str, str] | None, count: int
+) -> list[dict[str, Any]]:
+    """Start count copies at once; each prints one JSON report, then waits for stdin to close."""
+    children = [
+        subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    reports = []
+    for child in children:
+        assert child.stdout
+        reports.append(json.loads(child.stdout.readline()))
+    for child in children:
+        assert child.stdin and child.stdout
+        child.stdin.close()
+        child.wait()
+        child.stdout.close()
+    return reports
 
 
 def fill_bank(url: str, vault: Vault, rows: int) -> None:
@@ -208,25 +215,7 @@ def processes(rows: int, counts: list[int]) -> tuple[list[list[object]], dict[st
 
         def start(count: int, shared: bool) -> list[dict[str, Any]]:
             env = {**environment, "TAKEDOWN_INDEX_SHARED": "true" if shared else "false"}
-            children = [
-                subprocess.Popen(
-                    [sys.executable, "-c", ATTACH],
-                    env=env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-                for _ in range(count)
-            ]
-            reports = []
-            for child in children:
-                assert child.stdout
-                reports.append(json.loads(child.stdout.readline()))
-            for child in children:
-                assert child.stdin
-                child.stdin.close()
-                child.wait()
-            return reports
+            return run_together([sys.executable, "-c", ATTACH], env, count)
 
         shm = Path("/dev/shm")
         private = start(1, shared=False)[0]
@@ -305,13 +294,9 @@ rng = random.Random(1)
 for _ in range(200):
     snapshot.indexes[Algorithm.PDQ].query(rng.getrandbits(256), 31)
     snapshot.indexes[Algorithm.PHASH].query(rng.getrandbits(64), 8)
-memory = {}
-for line in open("/proc/self/smaps_rollup"):
-    name, value = line.split(":", 1)
-    memory[name] = int(value.split()[0]) * 1024 if value.strip().endswith("kB") else 0
+from benchmarks.report import process_memory
 print(json.dumps({"import": imported - started, "attach": attached - imported,
-                  "rss": memory["Rss"], "pss": memory["Pss"],
-                  "uss": memory["Private_Clean"] + memory["Private_Dirty"]}), flush=True)
+                  **process_memory()}), flush=True)
 sys.stdin.readline()
 snapshot.release()
 """
@@ -340,24 +325,7 @@ def attach(rows: int, counts: list[int]) -> tuple[list[list[object]], dict[str, 
     found: list[list[object]] = []
     data: dict[str, Any] = {"build_s": build, "publish_s": publish, "index_bytes": index_bytes}
     for count in counts:
-        children = [
-            subprocess.Popen(
-                [sys.executable, "-c", ATTACH_SNAPSHOT, key],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(count)
-        ]
-        reports = []
-        for child in children:
-            assert child.stdout
-            reports.append(json.loads(child.stdout.readline()))
-        for child in children:
-            assert child.stdin and child.stdout
-            child.stdin.close()
-            child.wait()
-            child.stdout.close()
+        reports = run_together([sys.executable, "-c", ATTACH_SNAPSHOT, key], None, count)
         data[str(count)] = reports
         found.append(
             [
