@@ -175,7 +175,10 @@ class SnapshotStore:
             fcntl.flock(fd, fcntl.LOCK_SH)
             with open(path, "rb") as file:
                 size = os.fstat(file.fileno()).st_size
-                buffer = mmap.mmap(file.fileno(), size, prot=mmap.PROT_READ)
+                # Populated now, at attach: otherwise each process takes a page fault on its
+                # first touch of each of the index's pages, in the middle of its lookups.
+                flags = mmap.MAP_SHARED | mmap.MAP_POPULATE
+                buffer = mmap.mmap(file.fileno(), size, flags=flags, prot=mmap.PROT_READ)
         except BaseException:
             os.close(fd)
             raise
