@@ -117,7 +117,10 @@ def lookups(rows: int, queries: int, blocks: int) -> tuple[list[list[object]], d
                 "yes" if exact[name] else "NO",
             ]
             found.append(row)
-        data[f"{bits}"] = {name: sorted(t) for name, t in times.items()}
+        data[f"{bits}"] = {
+            name: {"p50_us": median(t) * 1e6, "p99_us": percentile(t, 99) * 1e6, "n": len(t)}
+            for name, t in times.items()
+        }
         snapshot.release()
         del shared, snapshot, private, numpy_loop, flat, bank
     return found, data
