@@ -222,3 +222,53 @@ def test_a_killed_process_leaves_a_snapshot_the_next_sweep_removes(store: Snapsh
     holder.stdout.close()
     with store.locked():
         assert store.sweep() == [path]
+
+
+NO_ROOM = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from pathlib import Path
+    from casework.bank.bank import BankIndex
+    from casework.bank.snapshot import SnapshotStore
+    from casework.runtime import Runtime
+    from casework.settings import Settings
+    from hashing.fingerprint import Algorithm, Fingerprint
+
+    runtime = Runtime.build(Settings())
+    store = SnapshotStore("cd34", directory=Path(sys.argv[1]))
+    index = BankIndex(runtime.vault, store)
+    # No file may grow past 1 kB: the snapshot's reservation fails as on a full /dev/shm.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+    with runtime.sessions() as session:
+        index.refresh(session)
+    probe = Fingerprint(Algorithm.PDQ, int(sys.argv[2], 16))
+    print(index.snapshot is None, len(index.match(probe)), flush=True)
+    """
+)
+
+
+def test_a_process_without_room_for_the_snapshot_keeps_a_private_index(
+    settings: Settings, runtime: Runtime, tmp_path: Path
+) -> None:
+    pdq = random_fingerprint(Algorithm.PDQ, random.Random(8))
+    open_case(runtime, [pdq] + image_set(random.Random(9), images=30))
+    shared = tmp_path / "shm"
+    shared.mkdir()
+    environment = {
+        **os.environ,
+        "TAKEDOWN_ENVIRONMENT": "test",
+        "TAKEDOWN_DATABASE_URL": settings.database_url,
+        "TAKEDOWN_SECRET_KEY": settings.secret_key.get_secret_value(),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", NO_ROOM, str(shared), format(pdq.bits, "064x")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["True", "1"]
+    assert "no room for its snapshot" in result.stderr
+    assert list(shared.iterdir()) == []
