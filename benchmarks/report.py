@@ -59,3 +59,16 @@ def save(name: str, data: dict[str, Any], markdown: str, *, smoke: bool) -> None
     (RESULTS / f"{stem}.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
     (RESULTS / f"{stem}.md").write_text(markdown + "\n")
     print(markdown, flush=True)
+
+
+def process_memory() -> dict[str, int]:
+    """This process's resident, proportional and private (USS) bytes, from smaps_rollup."""
+    fields = {}
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) * 1024
+    return {
+        "rss": fields["Rss"],
+        "pss": fields["Pss"],
+        "uss": fields["Private_Clean"] + fields["Private_Dirty"],
+    }

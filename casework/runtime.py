@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from casework.bank.bank import BankIndex
 from casework.bank.fingerprints import Limits
+from casework.bank.snapshot import SnapshotStore, store_key
 from casework.credentials import PinHasher
 from casework.db import make_engine, make_sessions
 from casework.settings import Settings
@@ -51,7 +52,7 @@ class Runtime:
                 concurrency=settings.argon2_concurrency,
                 wait_seconds=settings.argon2_wait_seconds,
             ),
-            bank=BankIndex(vault),
+            bank=BankIndex(vault, store=_snapshot_store(settings, vault)),
             limits=Limits(
                 per_request=settings.max_fingerprints_per_request,
                 per_case=settings.max_fingerprints_per_case,
@@ -60,3 +61,10 @@ class Runtime:
                 failures=settings.pin_lockout_failures, minutes=settings.pin_lockout_minutes
             ),
         )
+
+
+def _snapshot_store(settings: Settings, vault: Vault) -> SnapshotStore | None:
+    """Where this machine's processes share the bank index, if they do."""
+    if not settings.index_shared or not SnapshotStore.available():
+        return None
+    return SnapshotStore(store_key(settings.database_url, vault.key_id))

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     argon2_concurrency: int = 4
     argon2_wait_seconds: float = 1.0
     index_refresh_seconds: float = 1.0
+    #: Share one bank index among the machine's processes (casework/bank/snapshot.py).
+    index_shared: bool = True
     fetch_allow_loopback: bool = False
     #: How often the worker pulls each federation and threatexchange_url bank.
     bank_pull_minutes: float = 10.0

@@ -25,6 +25,14 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
+try:
+    from hashing import _probe  # type: ignore[attr-defined]
+except ImportError:  # not built (no C compiler at install): the numpy loop does the same work
+    _probe = None
+
+#: True when the compiled probe loop (hashing/_probe.c) is available.
+COMPILED = _probe is not None
+
 # Chunks narrower than this would make buckets of a small bank hold most of it; wider ones make
 # each offset table (2**width entries) cost more memory than the rows it serves.
 _MIN_CHUNK_BITS = 16
@@ -85,10 +93,14 @@ class HammingIndex:
     rebuild it from the database instead.
     """
 
-    def __init__(self, bits: int) -> None:
+    def __init__(self, bits: int, *, compiled: bool = COMPILED) -> None:
         if bits <= 0 or bits % 64:
             raise ValueError(f"bits must be a positive multiple of 64, got {bits}")
+        if compiled and not COMPILED:
+            raise ValueError("the compiled probe loop is not built (make install builds it)")
         self.bits = bits
+        #: Probe with hashing/_probe.c rather than numpy (same results; the tests compare them).
+        self.compiled = compiled
         self._words = bits // 64
         # Merged part, rows in id order (so an id's row is a binary search away).
         self._ids: Ids = np.empty(0, np.int64)
@@ -101,6 +113,57 @@ class HammingIndex:
         self._buf_codes: Codes = np.empty((0, self._words), np.uint64)
         self._buf_len = 0
         self._buf_pos: dict[int, int] = {}
+        # True while the merged part is arrays someone else owns (from_parts): never written.
+        self._borrowed = False
+
+    @classmethod
+    def from_parts(
+        cls, bits: int, arrays: dict[str, npt.NDArray[Any]], *, compiled: bool = COMPILED
+    ) -> HammingIndex:
+        """An index whose merged part is ``arrays`` (from parts()), used read-only in place.
+
+        The arrays may live in memory other processes map too: additions go to this index's
+        own buffer and removals to its own tombstones, as for any index; a fold into new tables
+        (too many of either) builds private arrays and leaves the given ones untouched.
+        """
+        index = cls(bits, compiled=compiled)
+        ids, codes = arrays["ids"], arrays["codes"].reshape(-1, index._words)
+        if len(ids) != len(codes):
+            raise ValueError(f"got {len(ids)} ids but {len(codes)} codes")
+        index._ids, index._codes = ids, codes
+        index._dead = np.zeros(len(ids), bool)
+        if "offsets" in arrays:
+            shifts, widths = _chunk_layout(bits, len(ids))
+            index._tables = _assemble_tables(
+                shifts, widths, arrays["offsets"], arrays["perm"], arrays.get("sorted_codes")
+            )
+        index._borrowed = True
+        return index
+
+    def parts(self) -> dict[str, npt.NDArray[Any]]:
+        """The merged part as flat arrays for from_parts(), after folding in buffer and removals.
+
+        Only the layout's arrays: chunk widths follow from ``bits`` and the row count.
+        """
+        if self._buf_len or self._n_dead:
+            self._rebuild(np.empty(0, np.int64), np.empty((0, self._words), np.uint64))
+        found: dict[str, npt.NDArray[Any]] = {"ids": self._ids, "codes": self._codes}
+        if self._tables is not None:
+            found["offsets"] = self._tables.offsets
+            found["perm"] = self._tables.perm
+            if self._tables.sorted_codes is not None:
+                found["sorted_codes"] = self._tables.sorted_codes
+        return found
+
+    @property
+    def borrowed(self) -> bool:
+        """True while the merged part is the arrays from_parts() was given."""
+        return self._borrowed
+
+    @property
+    def overlay(self) -> int:
+        """Additions and removals held beside the merged part (buffer rows plus tombstones)."""
+        return self._buf_len + self._n_dead
 
     def __len__(self) -> int:
         return len(self._ids) - self._n_dead + self._buf_len
@@ -227,6 +290,8 @@ class HammingIndex:
         count = len(queries)
         probes = keys.take(chunk_of_probe, axis=1).ravel()
         probes ^= np.tile(xor_masks, count) if count > 1 else xor_masks
+        if self.compiled and tables.sorted_codes is None and tables.offsets.dtype == np.uint32:
+            return self._probe_compiled(tables, queries, probes, len(chunk_of_probe), radius)
         # take() rather than fancy indexing: the same gather at a fraction of the cost.
         starts = tables.offsets.take(probes)
         probes += 1
@@ -264,6 +329,39 @@ class HammingIndex:
             live = ~self._dead.take(rows)
             of_query, rows, dists = of_query[live], rows[live], dists[live]
         return of_query, rows, dists
+
+    def _probe_compiled(
+        self, tables: _Tables, queries: Codes, probes: Rows, per_query: int, radius: int
+    ) -> tuple[Rows, Rows, Dists] | None:
+        """_probe_tables in hashing/_probe.c, one pass per query without temporaries."""
+        # The numpy path's test, per query: candidates cost more than a scan past this many.
+        limit = max(0, (len(self._ids) - per_query) // _CANDIDATE_COST)
+        room = 64 * len(queries)
+        while True:
+            of_query = np.empty(room, np.int64)
+            rows = np.empty(room, np.int64)
+            dists = np.empty(room, np.int64)
+            found = _probe.probe(
+                tables.offsets,
+                tables.perm,
+                tables.perm.itemsize,
+                self._codes,
+                self._words,
+                self._dead if self._n_dead else b"",
+                probes,
+                per_query,
+                np.ascontiguousarray(queries),
+                radius,
+                limit,
+                of_query,
+                rows,
+                dists,
+            )
+            if found < 0:
+                return None
+            if found <= room:
+                return of_query[:found], rows[:found], dists[:found]
+            room = found
 
     def _scan_merged(self, queries: Codes, radius: int) -> tuple[Rows, Rows, Dists]:
         """(query, row, distance) of live merged rows within radius by brute force, in blocks."""
@@ -365,6 +463,7 @@ class HammingIndex:
         self._buf_codes = np.empty((0, self._words), np.uint64)
         self._buf_len = 0
         self._buf_pos = {}
+        self._borrowed = False
 
     def _as_codes(self, values: Iterable[int]) -> Codes:
         """Python ints to rows of big-endian uint64 words."""
@@ -471,12 +570,8 @@ def _build_tables(codes: Codes, bits: int) -> _Tables:
     shifts, widths = _chunk_layout(bits, rows)
     # Widest tables first, so that each table starts at a multiple of its own size.
     order = sorted(range(len(widths)), key=lambda c: -widths[c])
-    base_of: dict[int, int] = {}
-    start = 0
-    for c in order:
-        base_of[c] = start
-        start += 1 << widths[c]
-    base = tuple(base_of[c] for c in range(len(widths)))
+    base = _table_bases(widths)
+    start = sum(1 << w for w in widths)
     # uint32 halves the tables whenever positions fit; a bank that large needs int64.
     position: type[np.integer[Any]] = np.uint32 if rows * len(widths) < (1 << 32) else np.int64
     offsets: npt.NDArray[np.integer[Any]] = np.empty(start + 1, position)
@@ -491,6 +586,29 @@ def _build_tables(codes: Codes, bits: int) -> _Tables:
         table[0] = slot * rows
         table[1:] = np.cumsum(counts[:-1]) + slot * rows
     sorted_codes = codes.ravel().take(perm) if codes.shape[1] == 1 else None
+    return _assemble_tables(shifts, widths, offsets, perm, sorted_codes)
+
+
+def _table_bases(widths: Sequence[int]) -> tuple[int, ...]:
+    """Where each chunk's table starts in the offsets: widest first, so each is aligned."""
+    base_of: dict[int, int] = {}
+    start = 0
+    for c in sorted(range(len(widths)), key=lambda c: -widths[c]):
+        base_of[c] = start
+        start += 1 << widths[c]
+    return tuple(base_of[c] for c in range(len(widths)))
+
+
+def _assemble_tables(
+    shifts: tuple[int, ...],
+    widths: tuple[int, ...],
+    offsets: npt.NDArray[np.integer[Any]],
+    perm: npt.NDArray[np.integer[Any]],
+    sorted_codes: Codes | None,
+) -> _Tables:
+    base = _table_bases(widths)
+    if len(offsets) != sum(1 << w for w in widths) + 1:
+        raise ValueError("offsets do not match the chunk layout")
     key_layout = tuple((shift, (1 << w) - 1) for shift, w in zip(shifts, widths, strict=True))
     return _Tables(shifts, widths, base, offsets, perm, sorted_codes, key_layout)
 

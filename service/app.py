@@ -58,6 +58,9 @@ def create_app(
             yield
         finally:
             refresher.stop(join_seconds=10)
+            # Here, not at exit: uvicorn ends a worker by re-raising the signal it caught, which
+            # skips atexit, and the last process to let go of the bank snapshot removes it.
+            runtime.bank.release()
             metrics.process_stopped()
             hasher.close()
 

@@ -64,6 +64,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     finally:
         for loop in loops:
             loop.stop()
+        # The last process to let go of the shared bank snapshot removes it.
+        context.runtime.bank.release()
 
 
 def background_loops(context: WorkerContext) -> list[Loop]:

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from casework.bank.models import Bank, BankChange, BankCheckpoint, BankOp, FingerprintQuarantine
+from casework.bank.snapshot import Snapshot, SnapshotStore
 from casework.db import utcnow
 from casework.vault import Vault
 from casework.victims.models import CaseFingerprint
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.index import HammingIndex
+
+logger = logging.getLogger(__name__)
+
+#: A process moves to a newer snapshot once its overlay holds more rows than this, or than 1/64
+#: of the bank: few enough that the overlay's brute-force scan stays small.
+_MIN_OVERLAY_LIMIT = 4096
+#: Rows the first load reads per round trip.
+_READ_BATCH = 50_000
 
 #: Meta's recommended PDQ match radius (python-threatexchange PDQ_CONFIDENT_MATCH_THRESHOLD).
 PDQ_MATCH_RADIUS_BITS = 31
@@ -89,6 +102,20 @@ def current_version(session: Session) -> int:
     ).scalar_one()
 
 
+def bank_epoch(session: Session) -> str:
+    """Names this history of the bank: its first change, or none yet.
+
+    A snapshot's version alone does not name its content: a database restored from a backup,
+    or emptied and refilled, reaches the same version with other fingerprints.
+    """
+    first = session.execute(
+        select(BankChange.id, BankChange.created_at).order_by(BankChange.id).limit(1)
+    ).first()
+    if first is None:
+        return "0"
+    return hashlib.sha256(f"{first.id}\0{first.created_at.isoformat()}".encode()).hexdigest()[:16]
+
+
 def in_enabled_bank() -> ColumnElement[bool]:
     """A fingerprint of a victim's case, or of a named bank that is enabled."""
     enabled = select(Bank.id).where(Bank.enabled.is_(True))
@@ -109,12 +136,23 @@ class BankIndex:
 
     ``refresh`` applies the change log since the version it holds, so additions and withdrawals
     made by any process take effect at the next refresh, without a restart.
+
+    With a SnapshotStore, the bulk of the index is a snapshot every process on the machine maps
+    (casework/bank/snapshot.py): the first process builds and publishes it, the others attach,
+    and each keeps the changes since the snapshot's version as its own overlay. Once an overlay
+    holds more than ``overlay_limit`` rows (or a large batch made this process fold a private
+    copy), the process moves to a newer snapshot, publishing one if nobody has.
     """
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(
+        self, vault: Vault, store: SnapshotStore | None = None, overlay_limit: int | None = None
+    ) -> None:
         self._vault = vault
+        self._store = store
+        self._overlay_limit = overlay_limit
         self._lock = threading.Lock()
         self._indexes = {algorithm: HammingIndex(algorithm.bits) for algorithm in Algorithm}
+        self._snapshot: Snapshot | None = None
         self._version: int | None = None
         self._load_seconds: float | None = None
 
@@ -138,6 +176,11 @@ class BankIndex:
         """How long the first full load took (None until it has run)."""
         return self._load_seconds
 
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The shared snapshot under this index, if it uses one."""
+        return self._snapshot
+
     def __len__(self) -> int:
         return sum(len(index) for index in self._indexes.values())
 
@@ -149,32 +192,88 @@ class BankIndex:
                 return
             if self._version is None:
                 started = time.perf_counter()
-                self._load_all(session)
+                self._version = self._load_all(session, target)
                 self._load_seconds = time.perf_counter() - started
-            else:
+            if self._version < target:
                 self._apply_changes(session, self._version, target)
-            self._version = target
+                self._version = target
+            if self._store is not None and self._overlay_full():
+                self._move_on(session, self._store)
 
-    def _load_all(self, session: Session) -> None:
-        # Quarantined fingerprints are out of the bank until released (casework/bank/quarantine.py).
-        quarantined = select(FingerprintQuarantine.fingerprint_id).where(
-            FingerprintQuarantine.released_at.is_(None)
+    def release(self) -> None:
+        """Let go of the shared snapshot (the last process to do so removes it)."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.release()
+
+    def _load_all(self, session: Session, target: int) -> int:
+        """Fill the indexes and return the version they reflect (changes after it re-apply)."""
+        if self._store is None:
+            self._indexes = _read_bank(session, self._vault)
+            return target
+        self._store = self._store.within(bank_epoch(session))
+        with self._store.locked():
+            latest = self._store.latest()
+            # A snapshot ahead of the database (restored from an older backup) is not its bank.
+            if latest is None or latest[0] > target:
+                self._indexes = _read_bank(session, self._vault)
+                path = self._publish(self._store, target)
+                if path is None:
+                    return target
+            else:
+                path = latest[1]
+            self._use(self._store.attach(path))
+        assert self._snapshot is not None
+        return self._snapshot.version
+
+    def _publish(self, store: SnapshotStore, version: int) -> Path | None:
+        """Publish this index as a snapshot; None (and a private index from now on) if no room."""
+        try:
+            return store.publish(version, self._indexes)
+        except OSError as error:
+            logger.warning(
+                "bank index not shared: no room for its snapshot in %s (%s); this process "
+                "keeps a private copy",
+                store.directory,
+                error.strerror,
+            )
+            self._store = None
+            return None
+
+    def _overlay_full(self) -> bool:
+        rows = sum(len(index) for index in self._indexes.values())
+        limit = self._overlay_limit
+        if limit is None:
+            limit = max(_MIN_OVERLAY_LIMIT, rows // 64)
+        overlay = sum(index.overlay for index in self._indexes.values())
+        return overlay > limit or not all(
+            index.borrowed or not len(index) for index in self._indexes.values()
         )
-        rows = session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.value_sealed)
-            .where(CaseFingerprint.id.not_in(quarantined))
-            .where(in_enabled_bank())
-        ).all()
-        by_algorithm: dict[Algorithm, tuple[list[int], list[int]]] = {
-            algorithm: ([], []) for algorithm in Algorithm
-        }
-        for fingerprint_id, algorithm_name, sealed in rows:
-            algorithm = Algorithm(algorithm_name)
-            ids, values = by_algorithm[algorithm]
-            ids.append(fingerprint_id)
-            values.append(self._vault.open(algorithm, sealed).bits)
-        for algorithm, (ids, values) in by_algorithm.items():
-            self._indexes[algorithm].add_many(ids, values)
+
+    def _move_on(self, session: Session, store: SnapshotStore) -> None:
+        """Swap the overlay for a newer snapshot: one already published, or this index's own."""
+        assert self._version is not None
+        with store.locked():
+            latest = store.latest()
+            held = self._snapshot.version if self._snapshot is not None else -1
+            if latest is not None and held < latest[0] <= self._version:
+                path = latest[1]
+            else:
+                found = self._publish(store, self._version)
+                if found is None:
+                    return
+                path = found
+            previous = self._snapshot
+            self._use(store.attach(path))
+        assert self._snapshot is not None
+        if self._snapshot.version < self._version:
+            self._apply_changes(session, self._snapshot.version, self._version)
+        if previous is not None:
+            previous.release()
+
+    def _use(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._indexes = snapshot.indexes
 
     def _apply_changes(self, session: Session, after: int, upto: int) -> None:
         changes = session.execute(
@@ -223,3 +322,34 @@ class BankIndex:
                 for position, hits in zip(positions, answers, strict=True):
                     found[position] = [BankHit(fid, algorithm, d) for fid, d in hits]
         return found
+
+
+def _read_bank(session: Session, vault: Vault) -> dict[Algorithm, HammingIndex]:
+    """Every fingerprint in the bank, opened in bulk, as an index per algorithm."""
+    # Quarantined fingerprints are out of the bank until released (casework/bank/quarantine.py).
+    quarantined = select(FingerprintQuarantine.fingerprint_id).where(
+        FingerprintQuarantine.released_at.is_(None)
+    )
+    indexes = {}
+    for algorithm in Algorithm:
+        rows = session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.value_sealed).where(
+                CaseFingerprint.algorithm == algorithm.value,
+                CaseFingerprint.id.not_in(quarantined),
+                in_enabled_bank(),
+            ),
+            execution_options={"yield_per": _READ_BATCH},
+        )
+        ids: list[int] = []
+        sealed: list[bytes] = []
+        for fingerprint_id, value in rows:
+            ids.append(fingerprint_id)
+            sealed.append(value)
+        raw = vault.open_many(algorithm, sealed)
+        del sealed
+        words = algorithm.bits // 64
+        index = HammingIndex(algorithm.bits)
+        codes = np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, words)
+        index.add_codes(np.array(ids, dtype=np.int64), codes)
+        indexes[algorithm] = index
+    return indexes

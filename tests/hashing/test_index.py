@@ -327,3 +327,81 @@ def test_tables_of_mixed_widths_start_at_multiples_of_their_size(
         assert end - first == 3000
         assert sorted(tables.perm[first:end].tolist()) == list(range(3000))
     assert tables.offsets[-1] == 3000 * len(tables.widths)
+
+
+def twins(bits: int, bank: dict[int, int]) -> tuple[HammingIndex, HammingIndex]:
+    """The same bank in an index probed by the compiled loop and one probed by numpy."""
+    compiled = HammingIndex(bits, compiled=True)
+    compiled.add_many(list(bank), list(bank.values()))
+    numpy_only = HammingIndex.from_parts(bits, compiled.parts(), compiled=False)
+    return compiled, numpy_only
+
+
+def test_make_install_builds_the_compiled_probe_loop() -> None:
+    assert hashing.index.COMPILED
+    assert HammingIndex(256).compiled
+
+
+@pytest.mark.parametrize("bits", [128, 256])
+def test_the_compiled_probe_loop_answers_as_the_numpy_loop_at_every_edge_radius(
+    bits: int,
+) -> None:
+    bank = random_bank(bits, 6000, seed=bits)
+    compiled, numpy_only = twins(bits, bank)
+    rng = random.Random(bits)
+    for item_id in rng.sample(sorted(bank), 300):
+        compiled.remove(item_id)
+        numpy_only.remove(item_id)
+        del bank[item_id]
+    chunks = len(compiled._tables.widths) if compiled._tables else 0
+    # Radii where the pigeonhole plan changes: multiples of the chunk count and one either side.
+    edges = {0, 1, bits // 8, bits // 4, bits}
+    edges |= {k * chunks + d for k in range(4) for d in (-1, 0, 1) if k * chunks + d >= 0}
+    for radius in sorted(edges):
+        queries = probes_around(bank, bits, radius, rng, 4) + [rng.getrandbits(bits)]
+        batch = compiled.query_many(queries, radius)
+        assert batch == numpy_only.query_many(queries, radius), radius
+        assert [compiled.query(q, radius) for q in queries] == batch, radius
+        assert batch == [oracle(bank, q, radius) for q in queries], radius
+
+
+def test_the_compiled_loop_hands_a_bank_that_defeats_the_tables_to_the_scan() -> None:
+    rng = random.Random(14)
+    base = rng.getrandbits(256)
+    bank = {i: flip(base, 256, rng.randint(1, 2), rng) for i in range(3000)}
+    compiled, numpy_only = twins(256, bank)
+    queries = [base, flip(base, 256, 3, rng), rng.getrandbits(256)]
+    assert compiled.query_many(queries, 2) == numpy_only.query_many(queries, 2)
+    assert compiled.query_many(queries, 2) == [oracle(bank, q, 2) for q in queries]
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+def test_an_index_over_borrowed_arrays_answers_as_its_source_and_never_writes_them(
+    bits: int,
+) -> None:
+    bank = random_bank(bits, 5000, seed=15)
+    source = build(bits, bank)
+    parts = {name: array.copy() for name, array in source.parts().items()}
+    for array in parts.values():
+        array.flags.writeable = False
+    borrowed = HammingIndex.from_parts(bits, parts)
+    assert borrowed.borrowed and borrowed.overlay == 0
+    rng = random.Random(16)
+    queries = probes_around(bank, bits, bits // 8, rng, 10)
+    assert borrowed.query_many(queries, bits // 8) == source.query_many(queries, bits // 8)
+    gone = rng.sample(sorted(bank), 20)
+    for item_id in gone:
+        assert borrowed.remove(item_id)
+        del bank[item_id]
+    bank[10**9] = rng.getrandbits(bits)
+    borrowed.add(10**9, bank[10**9])
+    assert borrowed.borrowed and borrowed.overlay == 21
+    assert_matches_oracle(borrowed, bank, queries, bits // 8)
+    # Enough additions to fold: the fold builds private arrays and the borrowed ones stay.
+    more = {10**9 + k: rng.getrandbits(bits) for k in range(1, 4200)}
+    borrowed.add_many(list(more), list(more.values()))
+    bank |= more
+    assert not borrowed.borrowed and borrowed.overlay == 0
+    assert_matches_oracle(borrowed, bank, queries, bits // 8)
+    for name, array in source.parts().items():
+        assert np.array_equal(parts[name], array), name
