@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, EnumString, UTCDateTime, utcnow
@@ -46,7 +54,12 @@ class Case(Base):
 
 
 class CaseFingerprint(Base):
-    """One fingerprint of one victim image, sealed at rest."""
+    """One fingerprint of one victim image, sealed at rest.
+
+    ``photo`` numbers the case's photos from 1 in the order they arrived, so every fingerprint of
+    one photo (its own and its crops' and trimmed copies', which are ``derived``) counts as one
+    image. It is None for fingerprints a client sent without saying which photo they came from.
+    """
 
     __tablename__ = "case_fingerprints"
     __table_args__ = (UniqueConstraint("case_id", "algorithm", "value_mac"),)
@@ -57,6 +70,8 @@ class CaseFingerprint(Base):
     value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     value_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     quality: Mapped[int | None] = mapped_column(Integer, default=None)
+    photo: Mapped[int | None] = mapped_column(Integer, default=None)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="fingerprints")

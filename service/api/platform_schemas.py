@@ -79,6 +79,12 @@ class CheckResult(BaseModel):
         default=None, description="opaque; name it when you report an outcome"
     )
     reason: str | None = Field(default=None, description="why an unusable fingerprint is so")
+    photo: int | None = Field(
+        default=None,
+        description="for a match, which image of the bank it matched, numbered 1, 2, ... within "
+        "this answer: results naming the same photo (and token) hit one image, whether through "
+        "the image as the victim hashed it or through a crop of it",
+    )
 
     @classmethod
     def of(cls, index: int, answer: Answer) -> CheckResult:
@@ -90,6 +96,7 @@ class CheckResult(BaseModel):
             distance=answer.distance,
             match_token=answer.token,
             reason=answer.reason,
+            photo=answer.photo,
         )
 
 
@@ -97,6 +104,10 @@ class CheckOut(BaseModel):
     """One result per fingerprint, in request order."""
 
     results: list[CheckResult]
+    photos_matched: int = Field(
+        description="how many images of the bank the matches hit, each counted once however "
+        "many of its fingerprints matched"
+    )
 
 
 class ImageCheckOut(BaseModel):
@@ -107,9 +118,14 @@ class ImageCheckOut(BaseModel):
     distance: int | None = None
     match_token: str | None = None
     reason: str | None = None
+    photos_matched: int = Field(
+        default=0,
+        description="how many images of the bank the upload matched (its flips, crops and "
+        "trimmed copies, and the victim's crops of one image, count that image once)",
+    )
 
     @classmethod
-    def of(cls, answer: Answer) -> ImageCheckOut:
+    def of(cls, answer: Answer, photos_matched: int = 0) -> ImageCheckOut:
         """The wire form of a domain answer."""
         return cls(
             verdict=answer.verdict.value,
@@ -117,6 +133,7 @@ class ImageCheckOut(BaseModel):
             distance=answer.distance,
             match_token=answer.token,
             reason=answer.reason,
+            photos_matched=photos_matched,
         )
 
 

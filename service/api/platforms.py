@@ -108,7 +108,10 @@ async def check(
     )
     answers = await run_in_threadpool(answer) if any(hits) else answer()
     metrics.observe_checks(answers)
-    return CheckOut(results=[CheckResult.of(i, answer) for i, answer in enumerate(answers)])
+    return CheckOut(
+        results=[CheckResult.of(i, answer) for i, answer in enumerate(answers)],
+        photos_matched=checks.photos_matched(answers),
+    )
 
 
 @router.post(
@@ -168,7 +171,7 @@ async def check_image(
     # An upload is one check, whatever number of flips and crops of it were looked up.
     best = checks.best_answer(answers, unusable)
     metrics.observe_checks([best])
-    return ImageCheckOut.of(best)
+    return ImageCheckOut.of(best, checks.photos_matched(answers))
 
 
 @router.get(

@@ -75,7 +75,10 @@ def test_dry_run_prints_the_exact_body_with_fingerprints_only(
     assert set(body) == {"fingerprints"}
     assert {item["algorithm"] for item in body["fingerprints"]} == {"pdq", "phash", "md5", "sha256"}
     for item in body["fingerprints"]:
-        assert set(item) <= {"algorithm", "value", "quality"}
+        assert set(item) <= {"algorithm", "value", "quality", "photo", "derived"}
+        assert item["photo"] == 0
+    own = [item for item in body["fingerprints"] if not item.get("derived")]
+    assert {item["algorithm"] for item in own} == {"pdq", "phash", "md5", "sha256"}
     assert image.name not in json.dumps(body)
 
 
