@@ -94,7 +94,9 @@ def next_batch(
                 f"{photo.name}: {len(fresh)} fingerprints, more than the {per_request} one "
                 "request may carry"
             )
-        full = len(entries) + len(fresh) > per_request or (fresh and numbered >= photos_per_request)
+        full = len(entries) + len(fresh) > per_request or (
+            bool(fresh) and numbered >= photos_per_request
+        )
         if chosen and full:
             break
         chosen.append(photo)
