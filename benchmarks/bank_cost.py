@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from benchmarks.corpus import big_photo, code_to_int, corpus_paths, random_codes
 from benchmarks.report import median, percentile, save, table
@@ -158,80 +162,142 @@ def corpus_markdown(result: dict[str, Any]) -> str:
 
 
 def db_part(cfg: argparse.Namespace) -> dict[str, Any]:
+    """Per bank: a database of its own holding one case of the photos, its sizes, and the
+    in-process app's /v1/check and /v1/check/image times over it."""
+    paths = corpus_paths(10 if cfg.smoke else 100)
+    return {
+        label: _one_bank(label, group, paths, cfg)
+        for label, group in (("without crops", False), ("with crops", True))
+    }
+
+
+def _one_bank(label: str, group: bool, paths: list[Path], cfg: argparse.Namespace) -> Any:
     import psycopg
+    from fastapi.testclient import TestClient
     from sqlalchemy import text
 
-    from casework.bank.fingerprints import Limits, SubmittedFingerprint
-    from casework.credentials import PinHasher
-    from casework.db import make_engine, make_sessions, migrate, transaction
-    from casework.models import CaseFingerprint  # noqa: F401 - registers every table
-    from casework.vault import Vault
+    from casework.bank.fingerprints import SubmittedFingerprint
+    from casework.db import migrate, transaction
+    from casework.platforms import platforms
+    from casework.platforms.apikeys import Scope
+    from casework.runtime import Runtime
+    from casework.settings import Environment, Settings
     from casework.victims import cases
+    from service.app import create_app
 
-    server = os.environ.get("TAKEDOWN_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-    name = f"bench_bank_cost_{os.getpid()}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+    admin_url = os.environ.get(
+        "TAKEDOWN_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"bench_bank_cost_{os.getpid()}_{int(group)}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     try:
-        migrate(f"{server}/{name}")
-        engine = make_engine(f"{server}/{name}")
-        sessions = make_sessions(engine)
-        vault = Vault("bench-" + "k" * 40)
-        pins = PinHasher(memory_kib=1024, time_cost=1, concurrency=1, wait_seconds=1.0)
-        limits = Limits(
-            per_request=10**6, per_case=10**6, photos_per_request=10**4, photos_per_case=10**4
+        migrate(url)
+        settings = Settings(
+            environment=Environment.TEST,
+            database_url=url,
+            redis_url=os.environ.get("TAKEDOWN_BENCH_REDIS", "redis://127.0.0.1:6379/13"),
+            secret_key=secrets.token_urlsafe(48),
+            argon2_memory_kib=1024,
+            argon2_time_cost=1,
+            index_refresh_seconds=0.05,
         )
-        paths = corpus_paths(10 if cfg.smoke else 100)
-        result = {}
-        for label, group in (("without crops", False), ("with crops", True)):
-            submitted = []
-            for number, path in enumerate(paths):
-                if group:
+        runtime = Runtime.build(settings)
+        submitted = []
+        own: list[list[dict[str, Any]]] = []
+        for number, path in enumerate(paths):
+            if group:
+                hashed = hash_file(path.read_bytes(), formats=victim_formats())
+            else:
+                with without_crops():
                     hashed = hash_file(path.read_bytes(), formats=victim_formats())
-                else:
-                    with without_crops():
-                        hashed = hash_file(path.read_bytes(), formats=victim_formats())
-                for entry in fingerprint_entries(hashed):
-                    submitted.append(
-                        SubmittedFingerprint(
-                            entry["algorithm"],
-                            entry["value"],
-                            entry.get("quality"),
-                            number,
-                            entry.get("derived", False),
-                        )
-                    )
-            with engine.begin() as connection:
-                connection.execute(text("TRUNCATE bank_changes, case_fingerprints, cases CASCADE"))
-            with transaction(sessions) as session:
-                cases.open_case(
-                    session, fingerprints=submitted, limits=limits, vault=vault, pins=pins
+            entries = fingerprint_entries(hashed)
+            own.append([e for e in entries if e["algorithm"] in ("pdq", "phash")][:2])
+            submitted += [
+                SubmittedFingerprint(
+                    e["algorithm"], e["value"], e.get("quality"), number, e.get("derived", False)
                 )
-            with engine.begin() as connection:
-                connection.execute(text("ANALYZE case_fingerprints"))
-            with engine.connect() as connection:
-                rows = connection.scalar(text("SELECT count(*) FROM case_fingerprints"))
-                row_bytes = connection.scalar(
-                    text("SELECT sum(pg_column_size(t.*)) FROM case_fingerprints t")
-                )
-                heap = connection.scalar(text("SELECT pg_table_size('case_fingerprints')"))
-                total = connection.scalar(
-                    text("SELECT pg_total_relation_size('case_fingerprints')")
-                )
-                log = connection.scalar(text("SELECT pg_total_relation_size('bank_changes')"))
-            result[label] = {
-                "photos": len(paths),
-                "rows": rows,
-                "row_bytes": int(row_bytes),
-                "heap_bytes": heap,
-                "total_bytes": total,
-                "log_bytes": log,
+                for e in entries
+            ]
+        with transaction(runtime.sessions) as session:
+            cases.open_case(
+                session,
+                fingerprints=submitted,
+                limits=runtime.limits,
+                vault=runtime.vault,
+                pins=runtime.pins,
+            )
+            account = platforms.create_platform(
+                session, name="bench", domains=[], algorithms=platforms.parse_algorithms(None)
+            )
+            token = platforms.issue_platform_key(
+                session, vault=runtime.vault, platform=account, scopes=[Scope.CHECK]
+            ).token
+        with runtime.engine.begin() as connection:
+            connection.execute(text("ANALYZE case_fingerprints"))
+        with runtime.engine.connect() as connection:
+            sizes = {
+                key: int(connection.scalar(text(query)) or 0)
+                for key, query in {
+                    "rows": "SELECT count(*) FROM case_fingerprints",
+                    "row_bytes": "SELECT sum(pg_column_size(t.*)) FROM case_fingerprints t",
+                    "total_bytes": "SELECT pg_total_relation_size('case_fingerprints')",
+                    "log_bytes": "SELECT pg_total_relation_size('bank_changes')",
+                }.items()
             }
-        engine.dispose()
+        result: dict[str, Any] = {"photos": len(paths), **sizes}
+        with TestClient(create_app(runtime=runtime)) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            result |= _time_checks(client, headers, own, paths, 3 if cfg.smoke else 5)
+        runtime.engine.dispose()
+        print(label, result, flush=True)
         return result
     finally:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _time_checks(
+    client: Any,
+    headers: dict[str, str],
+    own: list[list[dict[str, Any]]],
+    paths: list[Path],
+    repeats: int,
+) -> dict[str, Any]:
+    """Wall ms of POST /v1/check (one upload's PDQ and pHash, a hit) and of /v1/check/image
+    (a copy of the photo cut 10 % from each edge, no crop rule's box), medians over photos."""
+    check_ms, image_ms, matched, photos_matched = [], [], 0, []
+    for _ in range(repeats):
+        for entries in own:
+            body = {"fingerprints": [{k: e[k] for k in ("algorithm", "value")} for e in entries]}
+            t0 = time.perf_counter()
+            answer = client.post("/v1/check", json=body, headers=headers)
+            check_ms.append((time.perf_counter() - t0) * 1e3)
+            assert answer.status_code == 200, answer.text
+    for path in paths[:20]:
+        with Image.open(path) as source:
+            image = source.convert("RGB")
+        w, h = image.size
+        buffer = io.BytesIO()
+        image.crop((w // 10, h // 10, w - w // 10, h - h // 10)).save(buffer, "JPEG", quality=85)
+        t0 = time.perf_counter()
+        answer = client.post(
+            "/v1/check/image",
+            content=buffer.getvalue(),
+            headers={**headers, "Content-Type": "application/octet-stream"},
+        ).json()
+        image_ms.append((time.perf_counter() - t0) * 1e3)
+        matched += answer["verdict"] == "match"
+        photos_matched.append(answer.get("photos_matched", 0))
+    return {
+        "check_p50_ms": median(check_ms),
+        "check_p95_ms": percentile(check_ms, 95),
+        "image_p50_ms": median(image_ms),
+        "cropped_leaks": len(image_ms),
+        "cropped_leaks_matched": matched,
+        "photos_matched_max": max(photos_matched),
+    }
 
 
 def db_markdown(result: dict[str, Any]) -> str:
@@ -246,19 +312,30 @@ def db_markdown(result: dict[str, Any]) -> str:
                 round(r["total_bytes"] / r["rows"]),
                 round(r["total_bytes"] / r["photos"]),
                 round(r["log_bytes"] / r["photos"]),
+                round(r["check_p50_ms"], 1),
+                round(r["image_p50_ms"], 1),
+                f"{r['cropped_leaks_matched']} / {r['cropped_leaks']}",
+                r["photos_matched_max"],
             ]
         )
-    return "#### In the database (PostgreSQL, one case of dev photos)\n\n" + table(
-        [
-            "bank",
-            "photos",
-            "rows",
-            "bytes/row (tuple)",
-            "bytes/row (heap+TOAST+indexes)",
-            "bytes/photo (heap+TOAST+indexes)",
-            "bank change log bytes/photo",
-        ],
-        body,
+    return (
+        "#### In the database, and the platform check over it (PostgreSQL, in-process app)\n\n"
+        + table(
+            [
+                "bank",
+                "photos",
+                "rows",
+                "bytes/row (tuple)",
+                "bytes/row (heap+TOAST+indexes)",
+                "bytes/photo (heap+TOAST+indexes)",
+                "bank change log bytes/photo",
+                "/v1/check p50 ms",
+                "/v1/check/image p50 ms",
+                "10 %-cropped leaks matched",
+                "max photos_matched",
+            ],
+            body,
+        )
     )
 
 
@@ -340,7 +417,7 @@ def main() -> None:
     parser.add_argument("--pdq-per-image", type=float, default=8.5)
     parser.add_argument("--phash-per-image", type=float, default=8.8)
     cfg = parser.parse_args()
-    parts = cfg.part or ["corpus", "db", "index"]
+    parts = sorted(set(cfg.part or ["corpus", "db", "index"]))
     cfg.images = cfg.images or [1_000_000]
     data: dict[str, Any] = {}
     markdown = []
@@ -363,7 +440,8 @@ def main() -> None:
         data["index"] = index_part(cfg, per_image)
         data["per_image"] = per_image
         markdown.append(index_markdown(data["index"]))
-    save(f"bank_cost_{'_'.join(parts)}", data, "\n\n".join(markdown), smoke=cfg.smoke)
+    name = "bank_cost" if len(parts) == 3 else f"bank_cost_{'_'.join(parts)}"
+    save(name, data, "\n\n".join(markdown), smoke=cfg.smoke)
 
 
 if __name__ == "__main__":

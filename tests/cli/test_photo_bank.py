@@ -53,7 +53,7 @@ def test_three_photos_are_three_to_the_victim_the_console_and_a_platform(
     assert "Photos: 3" in status
     assert "Fingerprints of 3 photos are in the hash bank." in status
 
-    answer = httpx.get(f"{live_server}/v1/case", auth=auth).json()
+    answer = httpx.get(f"{live_server}/v1/case", auth=auth, timeout=60).json()
     assert answer["photos"] == 3 and answer["ungrouped_fingerprints"] == 0
     with runtime.sessions() as session:
         case = session.scalars(
@@ -83,6 +83,8 @@ def test_three_photos_are_three_to_the_victim_the_console_and_a_platform(
         f"{live_server}/v1/check/image",
         content=jpeg(leak),
         headers={**bearer(keys.alpha), "Content-Type": "application/octet-stream"},
+        # Hashing an upload starts the service's pool of processes: slow on a busy machine.
+        timeout=120,
     ).json()
     assert checked["verdict"] == "match" and checked["photos_matched"] == 1
 
@@ -95,7 +97,10 @@ def test_three_photos_are_three_to_the_victim_the_console_and_a_platform(
         if fp.algorithm.perceptual
     ]
     results = httpx.post(
-        f"{live_server}/v1/check", json={"fingerprints": queries}, headers=bearer(keys.alpha)
+        f"{live_server}/v1/check",
+        json={"fingerprints": queries},
+        headers=bearer(keys.alpha),
+        timeout=60,
     ).json()
     assert results["photos_matched"] == 2
     first, second = results["results"][:2], results["results"][2:]

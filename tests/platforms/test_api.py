@@ -40,7 +40,9 @@ def test_a_near_copy_matches_with_distance_and_token_and_nothing_about_the_case(
         "distance": None,
         "match_token": None,
         "reason": None,
+        "photo": None,
     }
+    assert hit["photo"] == 1 and response.json()["photos_matched"] == 1
     assert case.public_id not in response.text and banked.hex not in response.text
 
 
