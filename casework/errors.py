@@ -123,12 +123,20 @@ class InvalidFingerprints(InvalidItems):
 
 
 class TooManyFingerprints(InvalidInput):
-    """Over the per-request or per-case limit; ``per_request`` is the request limit, if broken."""
+    """Over the per-request or per-case limit, in fingerprints or photos; ``per_request`` and
+    ``photos_per_request`` are the request's limits, if a request broke one."""
 
     code = "too_many_fingerprints"
 
-    def __init__(self, message: str, *, per_request: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        per_request: int | None = None,
+        photos_per_request: int | None = None,
+    ) -> None:
         self.per_request = per_request
+        self.photos_per_request = photos_per_request
         super().__init__(message)
 
 

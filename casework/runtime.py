@@ -56,6 +56,8 @@ class Runtime:
             limits=Limits(
                 per_request=settings.max_fingerprints_per_request,
                 per_case=settings.max_fingerprints_per_case,
+                photos_per_request=settings.max_photos_per_request,
+                photos_per_case=settings.max_photos_per_case,
             ),
             lockout=LockoutPolicy(
                 failures=settings.pin_lockout_failures, minutes=settings.pin_lockout_minutes

@@ -55,12 +55,14 @@ class Settings(BaseSettings):
     database_pool_timeout_seconds: float = 10.0
     database_lock_wait_seconds: float = 30.0
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
-    max_fingerprints_per_request: int = 500
-    max_fingerprints_per_case: int = 5000
+    max_fingerprints_per_request: int = 2500
+    max_fingerprints_per_case: int = 25000
+    max_photos_per_request: int = 100
+    max_photos_per_case: int = 1000
     victim_requests_per_minute: int = 120
     pin_failures_per_client_per_minute: int = 20
     cases_per_client_per_minute: int = 5
-    fingerprints_per_client_per_minute: int = 2000
+    fingerprints_per_client_per_minute: int = 10000
     trusted_proxies: str = ""
     pin_lockout_failures: int = 5
     pin_lockout_minutes: int = 15

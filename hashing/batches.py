@@ -2,6 +2,8 @@
 
 All of one photo's fingerprints travel in the same request, so a photo is either wholly in the
 case or not at all, and the ledger (hashing/ledger.py) can list it once its request succeeded.
+Each entry names its photo (``"photo"``, its 0-based position among the request's photos), so
+the service counts the photo once however many crops it has.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Any
 from hashing.algorithms import HashedFile
 from hashing.translations import N_, gettext, ngettext
 
-#: The per-request limit assumed until the service names its own (in a 413 answer).
-DEFAULT_PER_REQUEST = 500
+#: The per-request limits assumed until the service names its own (in a 413 answer).
+DEFAULT_PER_REQUEST = 2500
+DEFAULT_PHOTOS_PER_REQUEST = 100
 
 #: What a photo gave, in the order summaries list them, with the words they use.
 KINDS = {
@@ -66,27 +69,40 @@ class PhotoTooLarge(Exception):
 
 
 def next_batch(
-    photos: Sequence[Photo], per_request: int, seen: set[str]
+    photos: Sequence[Photo],
+    per_request: int,
+    seen: set[str],
+    photos_per_request: int = DEFAULT_PHOTOS_PER_REQUEST,
 ) -> tuple[list[Photo], list[dict[str, Any]]]:
-    """The photos that start ``photos`` and fit one request, and the entries to send for them.
+    """The photos that start ``photos`` and fit one request, and the entries to send for them,
+    each naming its photo's position in the request.
 
     Entries already in ``seen`` (sent earlier in this run, as an identical copy of a photo) are
-    left out and not counted; the chosen photos' entries are added to it by the caller.
+    left out and not counted; the chosen photos' entries are added to it by the caller. A photo
+    left with crop fingerprints only is a copy of one already sent and sends nothing.
     """
     chosen: list[Photo] = []
     entries: list[dict[str, Any]] = []
     keys: set[str] = set()
+    numbered = 0
     for photo in photos:
         fresh = [e for e in photo.entries if (key := _key(e)) not in seen and key not in keys]
+        if all(e.get("derived") for e in fresh):
+            fresh = []
         if len(fresh) > per_request:
             raise PhotoTooLarge(
                 f"{photo.name}: {len(fresh)} fingerprints, more than the {per_request} one "
                 "request may carry"
             )
-        if chosen and len(entries) + len(fresh) > per_request:
+        full = len(entries) + len(fresh) > per_request or (
+            bool(fresh) and numbered >= photos_per_request
+        )
+        if chosen and full:
             break
         chosen.append(photo)
-        entries += fresh
+        if fresh:
+            entries += [{**entry, "photo": numbered} for entry in fresh]
+            numbered += 1
         keys.update(_key(e) for e in fresh)
     return chosen, entries
 

@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 from hashing.algorithms import HashedFile, hash_file
 from hashing.batches import (
     DEFAULT_PER_REQUEST,
+    DEFAULT_PHOTOS_PER_REQUEST,
     Photo,
     PhotoTooLarge,
     entry_keys,
@@ -101,14 +102,18 @@ def hash_paths(paths: Sequence[str], label: str = "hashing") -> Iterator[tuple[P
 
 
 def fingerprint_entries(hashed: HashedFile) -> list[dict[str, Any]]:
-    """The wire form of one file's fingerprints."""
+    """The wire form of one file's fingerprints; those of its crops and trimmed copies are
+    marked ``derived`` (next_batch adds the photo's position in its request)."""
     entries: list[dict[str, Any]] = []
     for fingerprint in hashed.fingerprints:
         entry: dict[str, Any] = {"algorithm": fingerprint.algorithm.value, "value": fingerprint.hex}
         if fingerprint.algorithm.value == "pdq" and hashed.pdq_quality is not None:
             entry["quality"] = hashed.pdq_quality
         entries.append(entry)
-    entries += [{"algorithm": fp.algorithm.value, "value": fp.hex} for fp in hashed.variants]
+    entries += [
+        {"algorithm": fp.algorithm.value, "value": fp.hex, "derived": True}
+        for fp in hashed.variants
+    ]
     return entries
 
 
@@ -137,17 +142,17 @@ def hash_photos(paths: Sequence[str], ledger: Ledger) -> tuple[list[Photo], int]
 def _print_bodies(photos: list[Photo]) -> None:
     seen: set[str] = set()
     while photos:
-        batch, entries = _plan(photos, DEFAULT_PER_REQUEST, seen)
+        batch, entries = _plan(photos, DEFAULT_PER_REQUEST, DEFAULT_PHOTOS_PER_REQUEST, seen)
         print(json.dumps({"fingerprints": entries}, indent=2))
         seen |= entry_keys(entries)
         photos = photos[len(batch) :]
 
 
 def _plan(
-    photos: list[Photo], per_request: int, seen: set[str]
+    photos: list[Photo], per_request: int, photos_per_request: int, seen: set[str]
 ) -> tuple[list[Photo], list[dict[str, Any]]]:
     try:
-        return next_batch(photos, per_request, seen)
+        return next_batch(photos, per_request, seen, photos_per_request)
     except PhotoTooLarge as error:
         raise CliError(str(error)) from None
 
@@ -404,6 +409,7 @@ class Sending:
         self.remaining = list(photos)
         self.total = len(photos)
         self.per_request = DEFAULT_PER_REQUEST
+        self.photos_per_request = DEFAULT_PHOTOS_PER_REQUEST
         self.seen: set[str] = set()
         self.done_digests: list[str] = []
         self.progress = ProgressBar(self.total, gettext("sending"))
@@ -412,7 +418,9 @@ class Sending:
         """Send the next request (all of it, if not ``first``); the service's answer to the last."""
         answer = None
         while self.remaining:
-            batch, entries = _plan(self.remaining, self.per_request, self.seen)
+            batch, entries = _plan(
+                self.remaining, self.per_request, self.photos_per_request, self.seen
+            )
             if not entries and not first:
                 # Photos whose every fingerprint went out with an identical copy: nothing to send.
                 self._done(batch, ledger)
@@ -420,9 +428,7 @@ class Sending:
             try:
                 answer = post({"fingerprints": entries})
             except Refused as refused:
-                limit = refused.error.get("per_request")
-                if refused.status == 413 and isinstance(limit, int) and limit < self.per_request:
-                    self.per_request = limit
+                if refused.status == 413 and self._lower_limits(refused.error):
                     continue
                 raise
             self.seen |= entry_keys(entries)
@@ -430,6 +436,16 @@ class Sending:
             if first:
                 break
         return answer
+
+    def _lower_limits(self, error: dict[str, Any]) -> bool:
+        """Take the lower limits a 413 names; whether any was lower than the one used."""
+        limit, photos = error.get("per_request"), error.get("photos_per_request")
+        lowered = False
+        if isinstance(limit, int) and 0 < limit < self.per_request:
+            self.per_request, lowered = limit, True
+        if isinstance(photos, int) and 0 < photos < self.photos_per_request:
+            self.photos_per_request, lowered = photos, True
+        return lowered
 
     def send_rest(self, post: Any, ledger: Ledger, *, resume: str) -> None:
         """Send every remaining photo; if stopped, say how to resume."""
@@ -464,8 +480,16 @@ def command_status(args: argparse.Namespace) -> int:
     print(gettext("Opened: {time}").format(time=local_time(status["created_at"])))
     if status.get("withdrawn_at"):
         print(gettext("Withdrawn: {time}").format(time=local_time(status["withdrawn_at"])))
+    print(gettext("Photos: {count}").format(count=status.get("photos", 0)))
     counts = ", ".join(f"{n} {algorithm}" for algorithm, n in status["fingerprints"].items())
     print(gettext("Fingerprints: {counts}").format(counts=counts or gettext("none")))
+    if status.get("ungrouped_fingerprints"):
+        print(
+            gettext(
+                "Of these, {count} were sent without saying which photo they came from, so they "
+                "are not counted as photos."
+            ).format(count=status["ungrouped_fingerprints"])
+        )
     left = status["recovery_codes_left"]
     print(gettext("Recovery codes left: {count}").format(count=left))
     print(gettext("Timeline:"))

@@ -103,6 +103,10 @@ class ErrorDetail(BaseModel):
     per_request: int | None = Field(
         default=None, description="too_many_fingerprints: the most one request may carry"
     )
+    photos_per_request: int | None = Field(
+        default=None,
+        description="too_many_fingerprints: the most photos one request may group",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -138,6 +142,8 @@ def _casework_error(_request: Request, error: Exception) -> JSONResponse:
         extra["retry_at"] = error.retry_at.isoformat()
     if isinstance(error, TooManyFingerprints) and error.per_request is not None:
         extra["per_request"] = error.per_request
+    if isinstance(error, TooManyFingerprints) and error.photos_per_request is not None:
+        extra["photos_per_request"] = error.photos_per_request
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}

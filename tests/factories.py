@@ -32,6 +32,7 @@ from casework.reports.reports import (
 from casework.runtime import Runtime
 from casework.victims import cases
 from hashing.algorithms import hash_file
+from hashing.cli import fingerprint_entries
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.conftest import SHARED
 from tests.harness import encode
@@ -153,14 +154,11 @@ def usable_corpus_images(count: int) -> list[Path]:
 
 def open_case_for_files(api: httpx.Client, images: list[Path]) -> tuple[str, str]:
     """A case opened through the API with what the CLI sends for these files: (case id, PIN)."""
-    fingerprints = []
-    for path in images:
-        hashed = hash_file(path.read_bytes())
-        for fp in hashed.fingerprints + hashed.variants:
-            item: dict[str, object] = {"algorithm": fp.algorithm.value, "value": fp.hex}
-            if fp.algorithm is Algorithm.PDQ:
-                item["quality"] = hashed.pdq_quality
-            fingerprints.append(item)
+    fingerprints = [
+        {**entry, "photo": number}
+        for number, path in enumerate(images)
+        for entry in fingerprint_entries(hash_file(path.read_bytes()))
+    ]
     response = api.post("/v1/cases", json={"fingerprints": fingerprints})
     assert response.status_code == 201, response.text
     return response.json()["case_id"], response.json()["pin"]

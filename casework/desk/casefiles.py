@@ -19,7 +19,14 @@ from casework.notices.outcomes import answers_to
 from casework.notices.takedowns import is_overdue
 from casework.platforms.models import MatchToken, PlatformAccount
 from casework.reports.models import Match, MatchReview, MatchStatus, Report, ReportItem
-from casework.reports.reviews import closest_distances
+from casework.reports.reviews import (
+    MatchedPhoto,
+    PhotoOf,
+    closest_distances,
+    matched_photos,
+    photos_of,
+)
+from casework.victims.cases import PhotoCount, photo_counts
 from casework.victims.models import Case, CaseFingerprint
 
 
@@ -52,6 +59,8 @@ class ImageFound:
 
     item: ReportItem
     matches: tuple[tuple[Match, MatchReview | None], ...]
+    #: The case's photos these matches hit (a crop's fingerprint counts for its photo).
+    photos: tuple[MatchedPhoto, ...] = ()
 
     @property
     def first(self) -> Match:
@@ -70,13 +79,17 @@ class ImageFound:
 
 
 def found_images(
-    matches: list[tuple[Match, ReportItem, MatchReview | None]],
+    matches: list[tuple[Match, ReportItem, MatchReview | None]], photo_of: PhotoOf
 ) -> list[ImageFound]:
-    """Matches grouped per image found (its page's report item and its image URL), in order."""
+    """Matches grouped per image found (its page's report item and its image URL), in order,
+    with the case's photos each hit."""
     groups: dict[tuple[int, bytes], tuple[ReportItem, list[tuple[Match, MatchReview | None]]]] = {}
     for match, item, review in matches:
         groups.setdefault((item.id, match.image_url_digest), (item, []))[1].append((match, review))
-    return [ImageFound(item, tuple(members)) for item, members in groups.values()]
+    return [
+        ImageFound(item, tuple(members), matched_photos([m for m, _r in members], photo_of))
+        for item, members in groups.values()
+    ]
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,9 @@ class CaseFile:
 
     case: Case
     fingerprints: dict[str, int]
+    photos: PhotoCount
+    #: Fingerprints of the photos' crops and trimmed copies, among ``fingerprints``.
+    derived: int
     reports: list[Report]
     matches: list[tuple[Match, ReportItem, MatchReview | None]]
     images: list[ImageFound]
@@ -105,6 +121,15 @@ class CheckAnswer:
     algorithm: str
     distance: int
     match_id: int | None
+    #: The case's photo the hit fingerprint belongs to (None: sent without its photo).
+    photo: int | None = None
+    #: The hit fingerprint came from a crop or trimmed copy of that photo.
+    derived: bool = False
+
+    @property
+    def photos(self) -> tuple[MatchedPhoto, ...]:
+        """The photo hit, as the case view tells matches' photos."""
+        return (MatchedPhoto(self.photo, self.derived),)
 
 
 def list_cases(session: Session, *, desk: Desk) -> list[CaseRow]:
@@ -181,9 +206,11 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
             algorithm=token.algorithm,
             distance=token.distance,
             match_id=token.match_id,
+            photo=fingerprint.photo,
+            derived=fingerprint.derived,
         )
-        for outcome, token, platform in session.execute(
-            select(PlatformOutcome, MatchToken, PlatformAccount.name)
+        for outcome, token, platform, fingerprint in session.execute(
+            select(PlatformOutcome, MatchToken, PlatformAccount.name, CaseFingerprint)
             .join(MatchToken, MatchToken.id == PlatformOutcome.match_token_id)
             .join(CaseFingerprint, CaseFingerprint.id == MatchToken.fingerprint_id)
             .join(PlatformAccount, PlatformAccount.id == PlatformOutcome.platform_id)
@@ -191,7 +218,10 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
             .order_by(PlatformOutcome.created_at, PlatformOutcome.id)
         ).all()
     ]
-    images = found_images(matches)
+    images = found_images(matches, photos_of(session, [match for match, _i, _r in matches]))
+    derived = session.scalar(
+        select(func.count()).where(CaseFingerprint.case_id == case.id, CaseFingerprint.derived)
+    )
     audit.record(
         session,
         actor=desk.actor,
@@ -202,6 +232,8 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
     return CaseFile(
         case=case,
         fingerprints=fingerprints,
+        photos=photo_counts(session, case_ids=[case.id]).get(case.id, PhotoCount(0, 0)),
+        derived=derived or 0,
         reports=reports,
         matches=matches,
         images=images,

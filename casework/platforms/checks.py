@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.bank.bank import BankHit, BankIndex
@@ -31,6 +32,7 @@ from casework.bank.models import BankPolicy
 from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
 from casework.platforms.models import MatchToken
 from casework.vault import Vault
+from casework.victims.models import CaseFingerprint
 from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy, hash_query_image, md5_of, sha256_of
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.images import ImageRejected, decode_frames
@@ -59,6 +61,9 @@ class Answer:
     #: For a match: the bank it came from and that bank's policy (act, or review only).
     bank: str | None = None
     policy: BankPolicy | None = None
+    #: Which bank photo matched, numbered 1, 2, ... in the order of this answer (never the
+    #: case's own numbering): fingerprints of one photo, its crops' among them, share it.
+    photo: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,16 +141,19 @@ def answer_hits(
     nor hits a caseworker already rejected as false matches (the allow-list the worker's
     matching consults): a query near a rejected found hash of that fingerprint, or, when the
     queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
-    hit the same fingerprint (the dihedral variants of one upload, say) share its token. A
-    match carries its bank's name and policy; the API decides which keys are told the name.
+    hit the same bank photo (the dihedral variants of one upload, or an upload and a crop of the
+    photo the victim hashed) share its token and its ``photo`` number: one photo reads as one.
+    A match carries its bank's name and policy; the API decides which keys are told the name.
     """
     candidates = {hit.fingerprint_id for found in hits for hit in found}
     # Without hits there is nothing to ask the database: the API answers these on its loop.
     active = set(active_owners(session, candidates)) if candidates else set()
     rejected = rejected_hashes(session, vault, active)
     labels = labels_of(session, active)
+    photo_of = photo_keys(session, active) if active else {}
     upload = [query.fingerprint for query in queries if query.fingerprint is not None]
-    tokens: dict[int, str] = {}
+    tokens: dict[tuple[int | None, int], str] = {}
+    numbers: dict[tuple[int | None, int], int] = {}
     answers: list[Answer] = []
     for query, found in zip(queries, hits, strict=True):
         if query.fingerprint is None:
@@ -164,21 +172,24 @@ def answer_hits(
         if best is None:
             answers.append(Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm))
             continue
-        if best.fingerprint_id not in tokens:
-            tokens[best.fingerprint_id], _row = issue_token(
+        photo = photo_of[best.fingerprint_id]
+        if photo not in tokens:
+            tokens[photo], _row = issue_token(
                 session,
                 platform_id=platform_id,
                 fingerprint_id=best.fingerprint_id,
                 algorithm=best.algorithm,
                 distance=best.distance,
             )
+            numbers[photo] = len(numbers) + 1
         label = labels[best.fingerprint_id]
         answers.append(
             Answer(
                 Verdict.MATCH,
                 algorithm=best.algorithm,
                 distance=best.distance,
-                token=tokens[best.fingerprint_id],
+                token=tokens[photo],
+                photo=numbers[photo],
                 bank=label.name,
                 policy=label.policy,
             )
@@ -186,6 +197,26 @@ def answer_hits(
     if tokens:
         session.flush()
     return answers
+
+
+def photo_keys(
+    session: Session, fingerprint_ids: Iterable[int]
+) -> dict[int, tuple[int | None, int]]:
+    """What photo each fingerprint belongs to, as (case, photo); a fingerprint sent without a
+    photo, and each of a named bank's (no case), is its own, as (case, -its id)."""
+    return {
+        fingerprint_id: (case_id, photo if photo is not None else -fingerprint_id)
+        for fingerprint_id, case_id, photo in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo).where(
+                CaseFingerprint.id.in_(list(fingerprint_ids))
+            )
+        )
+    }
+
+
+def photos_matched(answers: Sequence[Answer]) -> int:
+    """How many bank photos the answers matched, each once however many of its fingerprints."""
+    return len({answer.photo for answer in answers if answer.photo is not None})
 
 
 def issue_token(

@@ -21,7 +21,7 @@ from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, NotFound
 from casework.notices.models import Takedown, TakedownCheck
 from casework.reports.models import Match, MatchReview, MatchStatus, ReportItem
-from casework.victims.models import Case
+from casework.victims.models import Case, CaseFingerprint
 from hashing.fingerprint import Algorithm
 
 MAX_NOTE_CHARS = 500
@@ -38,6 +38,48 @@ class RejectReason(StrEnum):
 
 
 @dataclass(frozen=True)
+class MatchedPhoto:
+    """A photo of the case that a found image matched.
+
+    ``number`` is the case's photo number, None for fingerprints sent without their photo;
+    ``through_copy`` says every matched fingerprint of it came from a crop or trimmed copy.
+    """
+
+    number: int | None
+    through_copy: bool
+
+
+#: What the fingerprints a match names record about their photo: (photo number, derived).
+PhotoOf = dict[int, tuple[int | None, bool]]
+
+
+def photos_of(session: Session, matches: Sequence[Match]) -> PhotoOf:
+    """The photo number and derived flag of the fingerprint each of these matches names."""
+    ids = {match.fingerprint_id for match in matches}
+    if not ids:
+        return {}
+    return {
+        fingerprint_id: (photo, derived)
+        for fingerprint_id, photo, derived in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.photo, CaseFingerprint.derived).where(
+                CaseFingerprint.id.in_(ids)
+            )
+        )
+    }
+
+
+def matched_photos(matches: Sequence[Match], photo_of: PhotoOf) -> tuple[MatchedPhoto, ...]:
+    """The photos one found image's matches hit, in photo order, each once."""
+    through_copy: dict[int | None, bool] = {}
+    for match in matches:
+        if match.fingerprint_id in photo_of:
+            number, derived = photo_of[match.fingerprint_id]
+            through_copy[number] = through_copy.get(number, True) and derived
+    ordered = sorted(through_copy.items(), key=lambda item: (item[0] is None, item[0] or 0))
+    return tuple(MatchedPhoto(number, copy) for number, copy in ordered)
+
+
+@dataclass(frozen=True)
 class FoundImage:
     """A found image awaiting review: its closest match and the others of the same image."""
 
@@ -47,6 +89,8 @@ class FoundImage:
     others: tuple[Match, ...]
     #: The notice (id, reference) whose watch list found this image again, if it is a re-upload.
     reupload_of: tuple[int, str] | None = None
+    #: The case's photos its matches hit.
+    photos: tuple[MatchedPhoto, ...] = ()
 
     @property
     def closeness(self) -> float:
@@ -84,13 +128,15 @@ def list_pending(session: Session, *, desk: Desk, limit: int = QUEUE_LIMIT) -> l
     for match, case, item in rows:
         groups.setdefault(_image_key(match), []).append((match, case, item))
     notices = _reuploads_of(session, [match.id for match, _c, _i in rows])
+    photo_of = photos_of(session, [match for match, _c, _i in rows])
     images = []
     for members in groups.values():
         members.sort(key=lambda row: row[0].distance / Algorithm(row[0].algorithm).bits)
         closest, case, item = members[0]
         notice = next((notices[m.id] for m, _c, _i in members if m.id in notices), None)
         others = tuple(m for m, _c, _i in members[1:])
-        images.append(FoundImage(closest, case, item, others, notice))
+        photos = matched_photos([closest, *others], photo_of)
+        images.append(FoundImage(closest, case, item, others, notice, photos))
     images.sort(key=lambda image: (image.closeness, -image.match.created_at.timestamp()))
     return images[:limit]
 

@@ -10,7 +10,12 @@ from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from casework.bank.bank import record_changes
-from casework.bank.fingerprints import Limits, SubmittedFingerprint, validate_fingerprints
+from casework.bank.fingerprints import (
+    Limits,
+    SubmittedFingerprint,
+    VettedFingerprint,
+    validate_fingerprints,
+)
 from casework.bank.models import BankOp
 from casework.credentials import (
     RECOVERY_CODES,
@@ -38,7 +43,6 @@ from casework.victims.models import (
     CaseStatus,
     RecoveryCode,
 )
-from hashing.fingerprint import Fingerprint
 
 #: A pause doubles with each round of wrong PINs up to this many times, so that the refusal can
 #: name a time by which every paused case opens again (15, 30, then 60 minutes by default).
@@ -79,6 +83,7 @@ class OpenedCase:
     added: int
     duplicates: int
     recovery_codes: tuple[str, ...] = ()
+    photos_added: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class AddResult:
 
     added: int
     duplicates: int
+    #: Photos new to the case (each photo's fingerprints, however many, count once).
+    photos_added: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,16 @@ class CaseSummary:
     created_at: datetime
     withdrawn_at: datetime | None
     fingerprints_by_algorithm: dict[str, int] = field(default_factory=dict)
+    photos: PhotoCount = field(default_factory=lambda: PhotoCount(0, 0))
+
+
+@dataclass(frozen=True)
+class PhotoCount:
+    """How many photos a case's fingerprints come from, one however many fingerprints it has;
+    and how many fingerprints were sent without saying their photo (older clients)."""
+
+    photos: int
+    ungrouped: int
 
 
 def open_case(
@@ -119,7 +136,12 @@ def open_case(
     session.add_all(RecoveryCode(case_id=case.id, digest=vault.key_digest(c)) for c in codes)
     session.flush()
     return OpenedCase(
-        case=case, pin=pin, added=result.added, duplicates=result.duplicates, recovery_codes=codes
+        case=case,
+        pin=pin,
+        added=result.added,
+        duplicates=result.duplicates,
+        recovery_codes=codes,
+        photos_added=result.photos_added,
     )
 
 
@@ -281,38 +303,93 @@ def add_fingerprints(
 def _store(
     session: Session,
     case: Case,
-    parsed: list[tuple[Fingerprint, int | None]],
+    vetted: list[VettedFingerprint],
     limits: Limits,
     vault: Vault,
 ) -> AddResult:
-    existing = set(
-        session.execute(
-            select(CaseFingerprint.value_mac).where(CaseFingerprint.case_id == case.id)
-        ).scalars()
+    # The case row is locked so that two adds at once cannot number their photos alike.
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    existing = {
+        mac: photo
+        for mac, photo in session.execute(
+            select(CaseFingerprint.value_mac, CaseFingerprint.photo).where(
+                CaseFingerprint.case_id == case.id
+            )
+        )
+    }
+    highest = (
+        session.scalar(
+            select(func.max(CaseFingerprint.photo)).where(CaseFingerprint.case_id == case.id)
+        )
+        or 0
     )
+    macs = [vault.mac(item.fingerprint) for item in vetted]
+    numbers = _photo_numbers(vetted, macs, existing, highest)
     new_rows: list[CaseFingerprint] = []
-    for fingerprint, quality in parsed:
-        mac = vault.mac(fingerprint)
+    for item, mac in zip(vetted, macs, strict=True):
         if mac in existing:
             continue
-        existing.add(mac)
+        photo = None if item.photo is None else numbers[item.photo]
+        existing[mac] = photo
         new_rows.append(
             CaseFingerprint(
                 case_id=case.id,
-                algorithm=fingerprint.algorithm.value,
-                value_sealed=vault.seal(fingerprint),
+                algorithm=item.fingerprint.algorithm.value,
+                value_sealed=vault.seal(item.fingerprint),
                 value_mac=mac,
-                quality=quality,
+                quality=item.quality,
+                photo=photo,
+                derived=item.derived,
             )
         )
     if len(existing) > limits.per_case:
         raise TooManyFingerprints(
             f"a case holds at most {limits.per_case} fingerprints; this would make {len(existing)}"
         )
+    photos = len({photo for photo in existing.values() if photo is not None})
+    if photos > limits.photos_per_case:
+        raise TooManyFingerprints(
+            f"a case holds at most {limits.photos_per_case} photos; this would make {photos}"
+        )
     session.add_all(new_rows)
     session.flush()
     record_changes(session, ((row, BankOp.ADD) for row in new_rows))
-    return AddResult(added=len(new_rows), duplicates=len(parsed) - len(new_rows))
+    return AddResult(
+        added=len(new_rows),
+        duplicates=len(vetted) - len(new_rows),
+        photos_added=len({row.photo for row in new_rows if row.photo and row.photo > highest}),
+    )
+
+
+def _photo_numbers(
+    vetted: list[VettedFingerprint],
+    macs: list[bytes],
+    existing: dict[bytes, int | None],
+    highest: int,
+) -> dict[int, int]:
+    """The case's number for each photo of the request, numbering on from ``highest``.
+
+    A photo with a fingerprint of its own that neither the case nor an earlier photo of the
+    request holds is a new photo. One whose own fingerprints are all held is that photo again,
+    so its new crop fingerprints join the photo already there.
+    """
+    members: dict[int, list[tuple[bytes, bool]]] = {}
+    for item, mac in zip(vetted, macs, strict=True):
+        if item.photo is not None:
+            members.setdefault(item.photo, []).append((mac, item.derived))
+    owner = dict(existing)
+    numbers: dict[int, int] = {}
+    for photo, entries in members.items():
+        own = [mac for mac, derived in entries if not derived]
+        held = [number for mac in own if (number := owner.get(mac)) is not None]
+        if held and len(held) == len(own):
+            numbers[photo] = held[0]
+        else:
+            highest += 1
+            numbers[photo] = highest
+        for mac, _derived in entries:
+            owner.setdefault(mac, numbers[photo])
+    return numbers
 
 
 def case_status(session: Session, *, case: Case) -> CaseSummary:
@@ -331,7 +408,25 @@ def case_status(session: Session, *, case: Case) -> CaseSummary:
         created_at=case.created_at,
         withdrawn_at=case.withdrawn_at,
         fingerprints_by_algorithm=dict(sorted(counts.items())),
+        photos=photo_counts(session, case_ids=[case.id]).get(case.id, PhotoCount(0, 0)),
     )
+
+
+def photo_counts(session: Session, *, case_ids: list[int]) -> dict[int, PhotoCount]:
+    """Per case with fingerprints: its photos and its ungrouped fingerprints."""
+    counts: dict[int, PhotoCount] = {}
+    for case_id, photos, ungrouped in session.execute(
+        select(
+            CaseFingerprint.case_id,
+            func.count(CaseFingerprint.photo.distinct()),
+            func.count().filter(CaseFingerprint.photo.is_(None)),
+        )
+        .where(CaseFingerprint.case_id.in_(case_ids))
+        .group_by(CaseFingerprint.case_id)
+    ):
+        if case_id is not None:
+            counts[case_id] = PhotoCount(photos, ungrouped)
+    return counts
 
 
 def withdraw_case(session: Session, *, case: Case) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,6 +58,10 @@ class CaseFingerprint(Base):
     """One fingerprint in the bank, sealed at rest: of a victim's case, or of a named bank.
 
     Exactly one of ``case_id`` and ``bank_id`` is set (casework/bank/models.py::Bank).
+    ``photo`` numbers a case's photos from 1 in the order they arrived, so every fingerprint of
+    one photo (its own and its crops' and trimmed copies', which are ``derived``) counts as one
+    image. It is None for fingerprints a client sent without saying which photo they came from,
+    and for a named bank's.
     """
 
     __tablename__ = "case_fingerprints"
@@ -79,6 +84,8 @@ class CaseFingerprint(Base):
     value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     value_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     quality: Mapped[int | None] = mapped_column(Integer, default=None)
+    photo: Mapped[int | None] = mapped_column(Integer, default=None)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case: Mapped[Case | None] = relationship(back_populates="fingerprints")

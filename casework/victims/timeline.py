@@ -29,6 +29,9 @@ Params = dict[str, str | int]
 #: translate these same messages (service/web/texts.py).
 SENTENCES = {
     "opened": N_("You opened this case."),
+    "photos": N_("Fingerprints of {count} photos are in the hash bank."),
+    "photos_one": N_("Fingerprints of 1 photo are in the hash bank."),
+    # Fingerprints an older client sent without saying which photo each came from.
     "fingerprints": N_("{count} fingerprints are in the hash bank."),
     "fingerprints_one": N_("1 fingerprint is in the hash bank."),
     "reported": N_("You reported {count} web addresses to check."),
@@ -132,9 +135,21 @@ def case_timeline(session: Session, *, case: Case) -> list[Event]:
 
 
 def _fingerprints(session: Session, case: Case) -> Iterator[Event]:
+    """Per day: the photos that arrived (one each, with their crops and trimmed copies), and
+    apart from them the fingerprints sent without a photo."""
+    arrivals = (
+        select(func.min(CaseFingerprint.created_at).label("at"))
+        .where(CaseFingerprint.case_id == case.id, CaseFingerprint.photo.is_not(None))
+        .group_by(CaseFingerprint.photo)
+        .subquery()
+    )
+    for added_at, count in session.execute(
+        select(func.min(arrivals.c.at), func.count()).group_by(func.date(arrivals.c.at))
+    ):
+        yield Event(added_at, "photos", {"count": count})
     for added_at, count in session.execute(
         select(func.min(CaseFingerprint.created_at), func.count())
-        .where(CaseFingerprint.case_id == case.id)
+        .where(CaseFingerprint.case_id == case.id, CaseFingerprint.photo.is_(None))
         .group_by(func.date(CaseFingerprint.created_at))
     ):
         yield Event(added_at, "fingerprints", {"count": count})

@@ -64,6 +64,7 @@ def open_case(
         status=opened.case.status,
         added=opened.added,
         duplicates=opened.duplicates,
+        photos_added=opened.photos_added,
     )
 
 
@@ -89,6 +90,8 @@ def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> C
         created_at=summary.created_at,
         withdrawn_at=summary.withdrawn_at,
         fingerprints=summary.fingerprints_by_algorithm,
+        photos=summary.photos.photos,
+        ungrouped_fingerprints=summary.photos.ungrouped,
         recovery_codes_left=cases.recovery_codes_left(session, case=case),
         timeline=[
             TimelineEventOut(
@@ -143,7 +146,9 @@ def add_fingerprints(
         limits=runtime.limits,
         vault=runtime.vault,
     )
-    return FingerprintsAdded(added=result.added, duplicates=result.duplicates)
+    return FingerprintsAdded(
+        added=result.added, duplicates=result.duplicates, photos_added=result.photos_added
+    )
 
 
 @router.post("/case/withdraw", responses=error_responses(401, 403, 429, 503))

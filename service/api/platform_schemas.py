@@ -90,6 +90,12 @@ class CheckResult(BaseModel):
     reason: str | None = Field(default=None, description="why an unusable fingerprint is so")
     policy: PolicyName | None = Field(default=None, description=POLICY_MEANING)
     bank: str | None = Field(default=None, description=BANK_MEANING)
+    photo: int | None = Field(
+        default=None,
+        description="for a match, which image of the bank it matched, numbered 1, 2, ... within "
+        "this answer: results naming the same photo (and token) hit one image, whether through "
+        "the image as the victim hashed it or through a crop of it",
+    )
 
     @classmethod
     def of(cls, index: int, answer: Answer, *, sees_banks: bool = False) -> CheckResult:
@@ -103,6 +109,7 @@ class CheckResult(BaseModel):
             reason=answer.reason,
             policy=answer.policy.value if answer.policy else None,
             bank=answer.bank if sees_banks else None,
+            photo=answer.photo,
         )
 
 
@@ -110,6 +117,10 @@ class CheckOut(BaseModel):
     """One result per fingerprint, in request order."""
 
     results: list[CheckResult]
+    photos_matched: int = Field(
+        description="how many images of the bank the matches hit, each counted once however "
+        "many of its fingerprints matched"
+    )
 
 
 class ImageCheckOut(BaseModel):
@@ -122,9 +133,16 @@ class ImageCheckOut(BaseModel):
     reason: str | None = None
     policy: PolicyName | None = Field(default=None, description=POLICY_MEANING)
     bank: str | None = Field(default=None, description=BANK_MEANING)
+    photos_matched: int = Field(
+        default=0,
+        description="how many images of the bank the upload matched (its flips, crops and "
+        "trimmed copies, and the victim's crops of one image, count that image once)",
+    )
 
     @classmethod
-    def of(cls, answer: Answer, *, sees_banks: bool = False) -> ImageCheckOut:
+    def of(
+        cls, answer: Answer, *, sees_banks: bool = False, photos_matched: int = 0
+    ) -> ImageCheckOut:
         """The wire form of a domain answer; the bank's name only for keys allowed to see it."""
         return cls(
             verdict=answer.verdict.value,
@@ -134,6 +152,7 @@ class ImageCheckOut(BaseModel):
             reason=answer.reason,
             policy=answer.policy.value if answer.policy else None,
             bank=answer.bank if sees_banks else None,
+            photos_matched=photos_matched,
         )
 
 

@@ -112,7 +112,8 @@ async def check(
     metrics.observe_checks(answers)
     sees = caller.key.sees_banks
     return CheckOut(
-        results=[CheckResult.of(i, answer, sees_banks=sees) for i, answer in enumerate(answers)]
+        results=[CheckResult.of(i, answer, sees_banks=sees) for i, answer in enumerate(answers)],
+        photos_matched=checks.photos_matched(answers),
     )
 
 
@@ -173,7 +174,9 @@ async def check_image(
     # An upload is one check, whatever number of flips and crops of it were looked up.
     best = checks.best_answer(answers, unusable)
     metrics.observe_checks([best])
-    return ImageCheckOut.of(best, sees_banks=caller.key.sees_banks)
+    return ImageCheckOut.of(
+        best, sees_banks=caller.key.sees_banks, photos_matched=checks.photos_matched(answers)
+    )
 
 
 @router.get(

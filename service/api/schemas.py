@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.reports.reports import MAX_URLS_PER_REPORT
@@ -21,14 +21,24 @@ class FingerprintIn(BaseModel):
     algorithm: str = Field(max_length=16, examples=["pdq"])
     value: str = Field(max_length=64, description="lowercase hex", examples=["f8f8f0ce" * 8])
     quality: int | None = Field(default=None, description="PDQ quality (0-100), pdq only")
-    photo: int | None = Field(
-        default=None, description="which photo of the request it came from (0-based)"
+    photo: StrictInt | None = Field(
+        default=None,
+        description="the photo this fingerprint comes from: its 0-based position among the "
+        "request's photos, the same for every entry of one photo. A request names it on every "
+        "entry or on none; entries without it are stored ungrouped and counted as fingerprints",
+        examples=[0],
     )
-    derived: bool = Field(default=False, description="of a trimmed copy or a crop of the photo")
+    derived: StrictBool = Field(
+        default=False,
+        description="true for a pdq or phash of a trimmed copy or a crop of the photo rather "
+        "than of the photo as it is; needs a photo with at least one entry that is not derived",
+    )
 
     def to_domain(self) -> SubmittedFingerprint:
         """The domain's view of this item."""
-        return SubmittedFingerprint(self.algorithm, self.value, self.quality)
+        return SubmittedFingerprint(
+            self.algorithm, self.value, self.quality, self.photo, self.derived
+        )
 
 
 class FingerprintsIn(BaseModel):
@@ -54,6 +64,7 @@ class CaseOpened(BaseModel):
     status: str
     added: int
     duplicates: int
+    photos_added: int = Field(description="photos new to the case, each counted once")
 
 
 class FingerprintsAdded(BaseModel):
@@ -61,6 +72,10 @@ class FingerprintsAdded(BaseModel):
 
     added: int
     duplicates: int
+    photos_added: int = Field(
+        description="photos new to the case, each counted once however many fingerprints it "
+        "has; a photo the case held already adds its new crop fingerprints to that photo"
+    )
 
 
 class TimelineEventOut(BaseModel):
@@ -81,6 +96,13 @@ class CaseStatusOut(BaseModel):
     created_at: datetime
     withdrawn_at: datetime | None
     fingerprints: dict[str, int] = Field(description="how many fingerprints, by algorithm")
+    photos: int = Field(
+        description="how many photos the fingerprints come from (each counts once, with its "
+        "crops and trimmed copies)"
+    )
+    ungrouped_fingerprints: int = Field(
+        description="fingerprints sent without saying their photo (older clients), not in photos"
+    )
     recovery_codes_left: int
     timeline: list[TimelineEventOut]
 

@@ -61,6 +61,7 @@ def _add_page(prefix: str, locale: str, page: Page) -> None:
         config = {
             "lang": locale,
             "maxPerRequest": runtime.settings.max_fingerprints_per_request,
+            "maxPhotosPerRequest": runtime.settings.max_photos_per_request,
             "maxUrlsPerReport": MAX_URLS_PER_REPORT,
             "maxNoteChars": MAX_NOTE_CHARS,
             "messages": {key: gettext(message) for key, message in SCRIPT_MESSAGES.items()},

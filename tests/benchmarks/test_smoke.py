@@ -71,3 +71,14 @@ def test_service_speed_smoke_serves_checks_and_hashes_reports() -> None:
     assert const[-1] == batch[-1] == upload[-1] == 0
     assert result["costs"]["lookup_cpu_ms_per_batch"] > 0  # type: ignore[index]
     assert result["worker"]
+
+
+def test_bank_cost_smoke_counts_the_crops_in_fingerprints_bytes_and_index() -> None:
+    result = run_smoke("bank_cost")
+    rows = result["corpus"]["rows"]  # type: ignore[index]
+    assert max(row["own"] for row in rows) == 4
+    assert sum(row["derived"] for row in rows) > 5 * len(rows)
+    stored = result["db"]  # type: ignore[index]
+    assert stored["with crops"]["rows"] > 2 * stored["without crops"]["rows"]
+    index = {(row["bits"], row["bank"]): row["entries"] for row in result["index"]}  # type: ignore[index]
+    assert index[(256, "with crops")] > 5 * index[(256, "1 a photo")]

@@ -37,14 +37,20 @@ from tests.conftest import make_settings
 from tests.factories import corpus_images
 from tests.harness import ctrl_c_works
 
-PER_REQUEST = 10
+#: Room for one photo with its crops (about 18 fingerprints) or two, not for the folder.
+PER_REQUEST = 40
+PHOTOS_PER_REQUEST = 2
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """A service that takes at most PER_REQUEST fingerprints a request, not 500."""
+    """A service that takes at most PER_REQUEST fingerprints of PHOTOS_PER_REQUEST photos a
+    request, far below the CLI's first guess."""
     return make_settings(database_url).model_copy(
-        update={"max_fingerprints_per_request": PER_REQUEST}
+        update={
+            "max_fingerprints_per_request": PER_REQUEST,
+            "max_photos_per_request": PHOTOS_PER_REQUEST,
+        }
     )
 
 
@@ -57,6 +63,7 @@ class Passed:
     fingerprints: int
     status: int
     answer: dict[str, object]
+    photos: int = 0
 
 
 class Relay:
@@ -107,9 +114,17 @@ class Relay:
                 status, headers, answer = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
             status, headers, answer = error.code, error.headers, error.read()
-        sent = len(json.loads(body)["fingerprints"]) if body and b"fingerprints" in body else 0
+        entries = json.loads(body)["fingerprints"] if body and b"fingerprints" in body else []
+        photos = len({entry.get("photo") for entry in entries})
         self.passed.append(
-            Passed(handler.command, handler.path, sent, status, json.loads(answer or b"{}"))
+            Passed(
+                handler.command,
+                handler.path,
+                len(entries),
+                status,
+                json.loads(answer or b"{}"),
+                photos,
+            )
         )
         handler.send_response(status)
         for name in ("Content-Type", "Retry-After"):
@@ -134,7 +149,8 @@ def relay(live_server: str) -> Iterator[Relay]:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """Six corpus photos (34 fingerprints) and one too plain to match (2)."""
+    """Six corpus photos (about 18 fingerprints each with their crops) and one too plain to
+    match (2)."""
     photos = tmp_path / "photos"
     photos.mkdir()
     for image in corpus_images(6):
@@ -158,7 +174,7 @@ def takedown(*args: str) -> subprocess.CompletedProcess[str]:
 
 def distinct_fingerprints(folder: Path) -> int:
     entries = {
-        json.dumps(entry, sort_keys=True)
+        (entry["algorithm"], entry["value"])
         for path in folder.iterdir()
         for entry in fingerprint_entries(hash_file(path.read_bytes()))
     }
@@ -184,12 +200,15 @@ def test_a_folder_over_the_request_limit_goes_into_one_case_in_several_requests(
     assert "Done: all 7 photos are in case" in result.stdout
     assert "sending: 7/7" in result.stderr and "hashing: 7/7" in result.stderr
 
-    # The first guess (500) was refused with the service's own limit, then every request kept it.
+    # The first guess was refused with the service's own limits, then every request kept them.
     refused, *accepted = relay.passed
-    assert refused.status == 413 and refused.answer["error"]["per_request"] == PER_REQUEST  # type: ignore[index]
+    assert refused.status == 413
+    assert refused.answer["error"]["per_request"] == PER_REQUEST  # type: ignore[index]
+    assert refused.answer["error"]["photos_per_request"] == PHOTOS_PER_REQUEST  # type: ignore[index]
     assert [p.path for p in accepted][:1] == ["/v1/cases"]
     assert {p.path for p in accepted[1:]} == {"/v1/case/fingerprints"}
     assert all(p.status in (200, 201) and p.fingerprints <= PER_REQUEST for p in accepted)
+    assert all(p.photos <= PHOTOS_PER_REQUEST for p in accepted)
     assert len(accepted) >= 4
     assert stored(runtime) == (1, distinct_fingerprints(folder))
 

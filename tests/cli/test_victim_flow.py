@@ -75,7 +75,10 @@ def test_dry_run_prints_the_exact_body_with_fingerprints_only(
     assert set(body) == {"fingerprints"}
     assert {item["algorithm"] for item in body["fingerprints"]} == {"pdq", "phash", "md5", "sha256"}
     for item in body["fingerprints"]:
-        assert set(item) <= {"algorithm", "value", "quality"}
+        assert set(item) <= {"algorithm", "value", "quality", "photo", "derived"}
+        assert item["photo"] == 0
+    own = [item for item in body["fingerprints"] if not item.get("derived")]
+    assert {item["algorithm"] for item in own} == {"pdq", "phash", "md5", "sha256"}
     assert image.name not in json.dumps(body)
 
 
@@ -111,7 +114,12 @@ def test_hash_prints_a_line_per_image_with_progress_and_skips_corrupt_files(tmp_
     corrupt = next(line for line in lines if line["file"].endswith("img150.png"))
     assert {fp["algorithm"] for fp in corrupt["fingerprints"]} == {"md5", "sha256"}
     assert corrupt["refused"]
-    assert all(len(line["fingerprints"]) == 4 for line in lines if line is not corrupt)
+    for line in lines:
+        if line is not corrupt:
+            own = [fp for fp in line["fingerprints"] if not fp.get("derived")]
+            # Its own four, then the PDQ and pHash of its crops, marked as derived from it.
+            assert len(own) == 4 < len(line["fingerprints"])
+            assert line["fingerprints"][:4] == own
 
 
 def test_notify_chooses_shows_and_turns_off_a_webhook(

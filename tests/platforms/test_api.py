@@ -42,8 +42,10 @@ def test_a_near_copy_matches_with_distance_and_token_and_nothing_about_the_case(
         "reason": None,
         "policy": None,
         "bank": None,
+        "photo": None,
     }
     assert (hit["policy"], hit["bank"]) == ("act", None)
+    assert hit["photo"] == 1 and response.json()["photos_matched"] == 1
     assert case.public_id not in response.text and banked.hex not in response.text
 
 

@@ -31,7 +31,8 @@ def test_it_adds_fingerprints_and_counts_duplicates(client: TestClient) -> None:
     response = client.post(
         "/v1/case/fingerprints", json=more, auth=(opened["case_id"], opened["pin"])
     )
-    assert response.json() == {"added": 4, "duplicates": 4}
+    # Sent without photos (as an older client does): stored ungrouped, no photo added.
+    assert response.json() == {"added": 4, "duplicates": 4, "photos_added": 0}
 
 
 def test_withdrawal_deletes_fingerprints_and_is_visible_in_status(
@@ -142,11 +143,13 @@ def test_too_many_fingerprints_in_one_request_answer_413(
     client: TestClient, runtime: Runtime
 ) -> None:
     rng = random.Random(8)
-    fingerprints = [random_fingerprint(Algorithm.PHASH, rng) for _ in range(501)]
+    limit = runtime.limits.per_request
+    fingerprints = [random_fingerprint(Algorithm.PHASH, rng) for _ in range(limit + 1)]
     response = client.post("/v1/cases", json=wire(fingerprints))
     assert response.status_code == 413
-    assert "limit is 500" in response.json()["error"]["message"]
-    assert response.json()["error"]["per_request"] == 500
+    assert f"limit is {limit}" in response.json()["error"]["message"]
+    assert response.json()["error"]["per_request"] == limit
+    assert response.json()["error"]["photos_per_request"] == runtime.limits.photos_per_request
     assert table_counts(runtime)["cases"] == 0
 
 
