@@ -9,8 +9,9 @@ The query side follows the same rules as the bank side: a PDQ hash with quality 
 degenerate hash (nearly blank, flat or gradient content, an empty file), would match unrelated
 images, so it is answered "unusable" rather than checked.
 
-Splitting the work: ``vet_queries`` and ``look_up`` are pure and fast (the index is in memory),
-so the API can run them on its event loop; only hits need the database (``answer_hits``).
+Splitting the work: ``vet_queries``, ``look_up`` and ``answer_misses`` are pure and fast (the
+index is in memory), so the API runs them on its event loop with no session; only hits need the
+database (``answer_hits``), to drop hits withdrawn since the index refreshed and to store tokens.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def answer_hits(
     answers: list[Answer] = []
     for query, found in zip(queries, hits, strict=True):
         if query.fingerprint is None:
-            answers.append(Answer(Verdict.UNUSABLE, reason=query.unusable))
+            answers.append(_unmatched(query))
             continue
         image = upload if one_upload else [query.fingerprint]
         best = next(
@@ -155,7 +156,7 @@ def answer_hits(
             None,
         )
         if best is None:
-            answers.append(Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm))
+            answers.append(_unmatched(query))
             continue
         if best.fingerprint_id not in tokens:
             tokens[best.fingerprint_id], _row = issue_token(
@@ -176,6 +177,17 @@ def answer_hits(
     if tokens:
         session.flush()
     return answers
+
+
+def answer_misses(queries: Sequence[Query]) -> list[Answer]:
+    """Answers for queries of which none hit the bank: no session, nothing is written."""
+    return [_unmatched(query) for query in queries]
+
+
+def _unmatched(query: Query) -> Answer:
+    if query.fingerprint is None:
+        return Answer(Verdict.UNUSABLE, reason=query.unusable)
+    return Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm)
 
 
 def issue_token(
