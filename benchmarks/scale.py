@@ -321,7 +321,8 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
 
     process_rows = [
         [
-            f"{p.role} {i + 1}" + (" (first build)" if p is first else ""),
+            f"{p.role} {sum(q.role == p.role for q in processes[: i + 1])}"
+            + (" (first build)" if p is first else ""),
             f"{p.ready_s:.1f}" if p.ready_s is not None else "not ready",
             f"{p.rss.get('VmRSS', 0):.0f}",
             f"{p.rss.get('RssAnon', 0):.0f}",

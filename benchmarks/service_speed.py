@@ -65,14 +65,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wrk(url: str, seconds: int, script: Path | None) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: int, script: Path | None, server: int) -> dict[str, float]:
     cmd = ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency"]
     if script is not None:
         cmd += ["-s", str(script)]
+    cpu = cpu_seconds(server)
     out = subprocess.run(
         cmd + [url], capture_output=True, text=True, timeout=seconds + 60, check=True
     ).stdout
+    cpu = cpu_seconds(server) - cpu
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    result["server_cpu_ms"] = 1000 * cpu / max(requests, 1)
     for p in ("50", "99"):
         match = re.search(rf"^\s+{p}(?:\.0+)?%\s+([\d.]+)(us|ms|s)", out, re.M)
         result[f"p{p}_ms"] = float(match.group(1)) * UNITS[match.group(2)] if match else -1.0
@@ -131,9 +141,11 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
         single.write_text(
             _wrk_script([_check_body(batch[:2]) for batch in prepared.batches], prepared.token)
         )
-        const = wrk(base + "/const", seconds, None)
-        posted = wrk(base + "/v1/check", seconds, script)
-        upload = wrk(base + "/v1/check", seconds, single)
+        # The server's own CPU time per request too: wall-clock rates on a shared machine
+        # depend on what else runs, CPU time per request much less.
+        const = wrk(base + "/const", seconds, None, server.pid)
+        posted = wrk(base + "/v1/check", seconds, script, server.pid)
+        upload = wrk(base + "/v1/check", seconds, single, server.pid)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -188,6 +200,10 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
         "one_upload_check_ms_per_request": 1000 / upload["rps"],
         "lookup_cpu_ms_per_batch": lookup_ms,
         "batch_check_share_of_lookup_ceiling": posted["rps"] * lookup_ms / 1000,
+        "const_server_cpu_ms_per_request": const["server_cpu_ms"],
+        "check_server_cpu_ms_per_request": posted["server_cpu_ms"],
+        "one_upload_check_server_cpu_ms_per_request": upload["server_cpu_ms"],
+        "lookups_share_of_batch_check_cpu": lookup_ms / posted["server_cpu_ms"],
     }
     return rows, costs
 

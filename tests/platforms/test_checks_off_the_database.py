@@ -14,10 +14,13 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import event, func, select
 
+from casework.db import transaction
+from casework.platforms import platforms
 from casework.platforms.models import MatchToken
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm, Fingerprint
+from service.app import create_app
 from tests.conftest import free_port
 from tests.factories import random_fingerprint
 from tests.harness import start_api, takedown, worker_environment
@@ -170,3 +173,15 @@ def test_a_key_revoked_while_two_api_processes_trust_it_is_refused_by_both_at_on
             process.terminate()
         for process in processes:
             process.wait(30)
+
+
+def test_without_redis_every_check_is_verified_so_a_revocation_still_bites_at_once(
+    runtime: Runtime, keys: PlatformKeys
+) -> None:
+    unreachable = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    with TestClient(create_app(runtime=runtime, redis=unreachable)) as offline:
+        for _ in range(2):
+            assert offline.post("/v1/check", json=MISS, headers=bearer(keys.alpha)).is_success
+        with transaction(runtime.sessions) as session:
+            platforms.revoke_platform_key(session, key_id=keys.alpha.split("_")[1])
+        assert offline.post("/v1/check", json=MISS, headers=bearer(keys.alpha)).status_code == 401
