@@ -116,6 +116,29 @@ def wait_api(process: Process) -> None:
     raise RuntimeError("an API process was not ready in time")
 
 
+def wait_ready(apis: list[Process], workers: list[Process]) -> None:
+    """Poll every process until each is ready: an API's /readyz, a worker's first job done."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    waiting = apis + workers
+    while waiting and time.monotonic() < deadline:
+        for process in list(waiting):
+            if process.popen.poll() is not None:
+                raise RuntimeError(f"{process.role} exited: {process.log.read_text()[-2000:]}")
+            if process.role == "api":
+                try:
+                    ready = httpx.get(process.url + "/readyz", timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    ready = False
+            else:
+                ready = "Job OK" in process.log.read_text(errors="replace")
+            if ready:
+                process.ready_s = time.perf_counter() - process.started
+                waiting.remove(process)
+        time.sleep(0.2)
+    if waiting:
+        raise RuntimeError("some processes were not ready in time")
+
+
 def wait_log(process: Process, pattern: str, count: int = 1) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -261,16 +284,7 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
             wait_log(worker, "Listening on")
         for i in range(workers):
             enqueue_removal_check(redis, NO_NOTICE - i, when="reconciled")
-        for api in others:
-            wait_api(api)
-        done: set[int] = set()
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while len(done) < workers and time.monotonic() < deadline:
-            for i, worker in enumerate(crew):
-                if i not in done and "Job OK" in worker.log.read_text(errors="replace"):
-                    worker.ready_s = time.perf_counter() - worker.started
-                    done.add(i)
-            time.sleep(0.2)
+        wait_ready(others, crew)
         for process in processes:
             measure_rss(process)
 
@@ -404,6 +418,8 @@ def main() -> None:
         "--smoke", action="store_true", help="20,000 fingerprints, 2 APIs, 1 worker, 1 s"
     )
     cfg = parser.parse_args()
+    # Stopped with SIGTERM, the run still stops its processes and drops its database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     if cfg.smoke:
