@@ -54,6 +54,7 @@ from benchmarks.service_speed import (
     _check_body,
     _wrk_script,
     free_port,
+    production_settings,
 )
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.db import migrate, transaction
@@ -238,18 +239,7 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
     processes: list[Process] = []
     try:
         migrate(url)
-        env = {
-            "TAKEDOWN_ENVIRONMENT": "production",
-            "TAKEDOWN_DATABASE_URL": url,
-            "TAKEDOWN_REDIS_URL": SCALE_REDIS_URL,
-            "TAKEDOWN_SECRET_KEY": secrets.token_urlsafe(48),
-            # Budgets far above what the processes can serve: the limiter runs, never refuses.
-            "TAKEDOWN_PLATFORM_REQUESTS_PER_MINUTE": str(10**9),
-            "TAKEDOWN_PLATFORM_CHECKS_PER_MINUTE": str(10**11),
-        }
-        settings = Settings.model_validate(
-            {k.removeprefix("TAKEDOWN_").lower(): v for k, v in env.items()}
-        )
+        env, settings = production_settings(url, SCALE_REDIS_URL)
         seal_us = seal_rate_us(settings)
         started = time.perf_counter()
         prepared = prepare(settings, size, BATCH, BODIES + 1)

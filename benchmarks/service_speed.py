@@ -91,6 +91,23 @@ def wrk(url: str, seconds: int, script: Path | None, server: int) -> dict[str, f
     return result
 
 
+def production_settings(database_url: str, redis_url: str) -> tuple[dict[str, str], Settings]:
+    """TAKEDOWN_* variables of a production process on these stores, and the same as Settings."""
+    env = {
+        "TAKEDOWN_ENVIRONMENT": "production",
+        "TAKEDOWN_DATABASE_URL": database_url,
+        "TAKEDOWN_REDIS_URL": redis_url,
+        "TAKEDOWN_SECRET_KEY": secrets.token_urlsafe(48),
+        # Budgets far above what the processes can serve: the limiter runs, never refuses.
+        "TAKEDOWN_PLATFORM_REQUESTS_PER_MINUTE": str(10**9),
+        "TAKEDOWN_PLATFORM_CHECKS_PER_MINUTE": str(10**11),
+    }
+    settings = Settings.model_validate(
+        {k.removeprefix("TAKEDOWN_").lower(): v for k, v in env.items()}
+    )
+    return env, settings
+
+
 def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[str, float]]:
     """wrk against the service's /v1/check (batches of 100) and /const, same server, same run."""
     name = f"takedown_bench_{secrets.token_hex(4)}"
@@ -101,18 +118,7 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
     server = None
     try:
         migrate(url)
-        env = {
-            "TAKEDOWN_ENVIRONMENT": "production",
-            "TAKEDOWN_DATABASE_URL": url,
-            "TAKEDOWN_REDIS_URL": BENCH_REDIS_URL,
-            "TAKEDOWN_SECRET_KEY": secrets.token_urlsafe(48),
-            # Budgets far above what one process can serve: the limiter still runs, never refuses.
-            "TAKEDOWN_PLATFORM_REQUESTS_PER_MINUTE": str(10**9),
-            "TAKEDOWN_PLATFORM_CHECKS_PER_MINUTE": str(10**11),
-        }
-        settings = Settings.model_validate(
-            {k.removeprefix("TAKEDOWN_").lower(): v for k, v in env.items()}
-        )
+        env, settings = production_settings(url, BENCH_REDIS_URL)
         started = time.perf_counter()
         prepared = prepare(settings, bank, BATCH, BODIES)
         fill_s = time.perf_counter() - started
