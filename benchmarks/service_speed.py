@@ -65,20 +65,47 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wrk(url: str, seconds: int, script: Path | None) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: int, script: Path | None, server: int) -> dict[str, float]:
     cmd = ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency"]
     if script is not None:
         cmd += ["-s", str(script)]
+    cpu = cpu_seconds(server)
     out = subprocess.run(
         cmd + [url], capture_output=True, text=True, timeout=seconds + 60, check=True
     ).stdout
+    cpu = cpu_seconds(server) - cpu
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    result["server_cpu_ms"] = 1000 * cpu / max(requests, 1)
     for p in ("50", "99"):
         match = re.search(rf"^\s+{p}(?:\.0+)?%\s+([\d.]+)(us|ms|s)", out, re.M)
         result[f"p{p}_ms"] = float(match.group(1)) * UNITS[match.group(2)] if match else -1.0
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result["non_2xx"] = int(errors.group(1)) if errors else 0
     return result
+
+
+def production_settings(database_url: str, redis_url: str) -> tuple[dict[str, str], Settings]:
+    """TAKEDOWN_* variables of a production process on these stores, and the same as Settings."""
+    env = {
+        "TAKEDOWN_ENVIRONMENT": "production",
+        "TAKEDOWN_DATABASE_URL": database_url,
+        "TAKEDOWN_REDIS_URL": redis_url,
+        "TAKEDOWN_SECRET_KEY": secrets.token_urlsafe(48),
+        # Budgets far above what the processes can serve: the limiter runs, never refuses.
+        "TAKEDOWN_PLATFORM_REQUESTS_PER_MINUTE": str(10**9),
+        "TAKEDOWN_PLATFORM_CHECKS_PER_MINUTE": str(10**11),
+    }
+    settings = Settings.model_validate(
+        {k.removeprefix("TAKEDOWN_").lower(): v for k, v in env.items()}
+    )
+    return env, settings
 
 
 def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[str, float]]:
@@ -91,18 +118,7 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
     server = None
     try:
         migrate(url)
-        env = {
-            "TAKEDOWN_ENVIRONMENT": "production",
-            "TAKEDOWN_DATABASE_URL": url,
-            "TAKEDOWN_REDIS_URL": BENCH_REDIS_URL,
-            "TAKEDOWN_SECRET_KEY": secrets.token_urlsafe(48),
-            # Budgets far above what one process can serve: the limiter still runs, never refuses.
-            "TAKEDOWN_PLATFORM_REQUESTS_PER_MINUTE": str(10**9),
-            "TAKEDOWN_PLATFORM_CHECKS_PER_MINUTE": str(10**11),
-        }
-        settings = Settings.model_validate(
-            {k.removeprefix("TAKEDOWN_").lower(): v for k, v in env.items()}
-        )
+        env, settings = production_settings(url, BENCH_REDIS_URL)
         started = time.perf_counter()
         prepared = prepare(settings, bank, BATCH, BODIES)
         fill_s = time.perf_counter() - started
@@ -131,9 +147,11 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
         single.write_text(
             _wrk_script([_check_body(batch[:2]) for batch in prepared.batches], prepared.token)
         )
-        const = wrk(base + "/const", seconds, None)
-        posted = wrk(base + "/v1/check", seconds, script)
-        upload = wrk(base + "/v1/check", seconds, single)
+        # The server's own CPU time per request too: wall-clock rates on a shared machine
+        # depend on what else runs, CPU time per request much less.
+        const = wrk(base + "/const", seconds, None, server.pid)
+        posted = wrk(base + "/v1/check", seconds, script, server.pid)
+        upload = wrk(base + "/v1/check", seconds, single, server.pid)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -162,6 +180,15 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
             posted["non_2xx"],
         ],
         [
+            f"index lookups alone, {BATCH} a batch (the ceiling: CPU of this process, no HTTP)",
+            f"{1000 / lookup_ms:.0f}",
+            f"{BATCH * 1000 / lookup_ms:.0f}",
+            "–",
+            "–",
+            f"{1000 / lookup_ms / const['rps']:.2f}",
+            0,
+        ],
+        [
             f"POST /v1/check, 2 (PDQ + pHash of 1 upload), bank {bank:,}",
             f"{upload['rps']:.0f}",
             f"{2 * upload['rps']:.0f}",
@@ -178,6 +205,11 @@ def http_benchmark(bank: int, seconds: int) -> tuple[list[list[object]], dict[st
         "check_ms_per_request": 1000 / posted["rps"],
         "one_upload_check_ms_per_request": 1000 / upload["rps"],
         "lookup_cpu_ms_per_batch": lookup_ms,
+        "batch_check_share_of_lookup_ceiling": posted["rps"] * lookup_ms / 1000,
+        "const_server_cpu_ms_per_request": const["server_cpu_ms"],
+        "check_server_cpu_ms_per_request": posted["server_cpu_ms"],
+        "one_upload_check_server_cpu_ms_per_request": upload["server_cpu_ms"],
+        "lookups_share_of_batch_check_cpu": lookup_ms / posted["server_cpu_ms"],
     }
     return rows, costs
 

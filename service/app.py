@@ -22,6 +22,7 @@ from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.ratelimits import RateLimiter
 from service.uploads import UploadHasher
+from service.verified_keys import VerifiedKeys
 from service.web import pages
 from service.web.docs import install_docs
 from service.web.headers import SecurityHeaders
@@ -78,6 +79,9 @@ def create_app(
     app.state.metrics = metrics
     app.state.index_refresher = refresher
     app.state.rate_limiter = RateLimiter(redis)
+    app.state.verified_keys = VerifiedKeys(redis)
+    # Revocations committed by this process (and by the CLI, which watches too) reach all.
+    app.state.verified_keys.watch(runtime.sessions)
     app.state.upload_hasher = hasher
     app.add_middleware(
         BodySizeLimit,

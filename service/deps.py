@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from base64 import b64decode
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
@@ -28,13 +30,16 @@ from casework.runtime import Runtime
 from casework.victims.cases import authenticate_case
 from service.clients import budget_name, client_address
 from service.metrics import Metrics
-from service.ratelimits import RateLimiter
+from service.ratelimits import Charge, RateLimiter
 from service.uploads import UploadHasher
+from service.verified_keys import GENERATION, CheckCaller, Verified, VerifiedKeys
 
 T = TypeVar("T")
 
 
-def get_runtime(request: Request) -> Runtime:
+# The getters of what create_app attached are async: FastAPI runs a sync dependency on a worker
+# thread, and a thread hop per request costs more than the whole getter.
+async def get_runtime(request: Request) -> Runtime:
     """The process's runtime, attached by create_app."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -43,7 +48,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     """The process's metrics, attached by create_app."""
     metrics: Metrics = request.app.state.metrics
     return metrics
@@ -222,6 +227,23 @@ _platform_key = HTTPBearer(
 )
 
 
+def _verify_platform(runtime: Runtime, token: str, scope: Scope) -> PlatformCaller:
+    authenticate = partial(authenticate_platform, vault=runtime.vault, token=token, scope=scope)
+    try:
+        # Committed at once (the key's last use), so the route's own work holds no lock on
+        # the key's row: an upload being hashed does not make the key's other checks wait.
+        return run_in_transaction(runtime, authenticate)
+    except InvalidApiKey:
+        # One answer for every failure (RFC 6750's 401), worded for platforms.
+        raise NotAuthenticated("the API key is not valid") from None
+
+
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None:
+        raise NotAuthenticated("send a platform API key (Authorization: Bearer ...)")
+    return credentials.credentials
+
+
 class PlatformAuth:
     """The platform behind the request's bearer key, which must carry ``scope``.
 
@@ -237,27 +259,79 @@ class PlatformAuth:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_platform_key)],
         runtime: RuntimeDep,
     ) -> PlatformCaller:
-        if credentials is None:
-            raise NotAuthenticated("send a platform API key (Authorization: Bearer ...)")
-        authenticate = partial(
-            authenticate_platform,
-            vault=runtime.vault,
-            token=credentials.credentials,
-            scope=self.scope,
-        )
-        try:
-            # Committed at once (the key's last use), so the route's own work holds no lock on
-            # the key's row: an upload being hashed does not make the key's other checks wait.
-            caller = run_in_transaction(runtime, authenticate)
-        except InvalidApiKey:
-            # One answer for every failure (RFC 6750's 401), worded for platforms.
-            raise NotAuthenticated("the API key is not valid") from None
+        caller = _verify_platform(runtime, _bearer_token(credentials), self.scope)
         get_rate_limiter(request).spend(
             key=caller.key.key_id,
             bucket="requests",
             per_minute=runtime.settings.platform_requests_per_minute,
         )
         return caller
+
+
+@dataclass(frozen=True)
+class CheckKey:
+    """A check request's key: remembered by this process, or verified just now.
+
+    Nothing is spent yet: ``admit`` spends the request's budgets and, for a remembered key,
+    confirms in the same Redis call that no key was revoked since it was verified.
+    """
+
+    token: str
+    verified: Verified
+    keys: VerifiedKeys
+    runtime: Runtime
+    limiter: RateLimiter
+
+    def admit(self, checks: int) -> CheckCaller:
+        """Spend one request and ``checks`` checks of the key's budgets; the caller, or 401."""
+        settings = self.runtime.settings
+        key_id = self.verified.caller.key_id
+        charges = [Charge(key_id, "requests", settings.platform_requests_per_minute)]
+        if checks:
+            charges.append(Charge(key_id, "checks", settings.platform_checks_per_minute, checks))
+        generation = self.limiter.spend_all(charges, watch=GENERATION)
+        verified = self.verified
+        if verified.generation is None or (
+            generation is not None and generation == verified.generation
+        ):
+            return verified.caller
+        # A key was revoked somewhere since (or Redis is unreadable): ask the database again.
+        self.keys.forget(self.token)
+        caller = _check_caller(self.runtime, self.token)
+        self.keys.remember(self.token, caller, generation)
+        return caller
+
+
+def _check_caller(runtime: Runtime, token: str) -> CheckCaller:
+    caller = _verify_platform(runtime, token, Scope.CHECK)
+    return CheckCaller(
+        platform_id=caller.platform.id, key_id=caller.key.key_id, sees_banks=caller.key.sees_banks
+    )
+
+
+def get_verified_keys(request: Request) -> VerifiedKeys:
+    """The check keys this app's process verified."""
+    keys: VerifiedKeys = request.app.state.verified_keys
+    return keys
+
+
+async def get_check_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_platform_key)],
+    runtime: RuntimeDep,
+) -> CheckKey:
+    """The request's check key, from memory when this process verified it before."""
+    token = _bearer_token(credentials)
+    keys = get_verified_keys(request)
+    verified = keys.recall(token)
+    if verified is None:
+        # The generation is read before the database, so a revocation committed in between
+        # is seen by the next request.
+        generation = await run_in_threadpool(keys.generation)
+        caller = await run_in_threadpool(_check_caller, runtime, token)
+        keys.remember(token, caller, generation)
+        verified = Verified(caller, None, 0.0)
+    return CheckKey(token, verified, keys, runtime, get_rate_limiter(request))
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:
@@ -276,6 +350,6 @@ def get_upload_hasher(request: Request) -> UploadHasher:
 
 
 UploadHasherDep = Annotated[UploadHasher, Depends(get_upload_hasher)]
-CheckingPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.CHECK))]
+CheckingPlatform = Annotated[CheckKey, Depends(get_check_key)]
 FeedPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.FEED))]
 ReportingPlatform = Annotated[PlatformCaller, Depends(PlatformAuth(Scope.OUTCOMES))]

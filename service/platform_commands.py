@@ -136,6 +136,8 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
             from casework.errors import CaseworkError
             from casework.runtime import Runtime
             from casework.settings import get_settings, settings_problem
+            from service.verified_keys import VerifiedKeys
+            from workers.queues import connect
         except ImportError:
             raise CliError(
                 gettext("this command needs the service extras: pip install 'takedown[service]'")
@@ -145,6 +147,8 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
         except ValidationError as error:
             raise CliError(settings_problem(error)) from None
         runtime = Runtime.build(settings)
+        # API processes trust keys they verified until a revocation is announced in Redis.
+        VerifiedKeys(connect(runtime.settings.redis_url)).watch(runtime.sessions)
         try:
             with transaction(runtime.sessions) as session:
                 return command(args, session, runtime)

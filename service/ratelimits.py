@@ -13,6 +13,8 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -21,19 +23,25 @@ from casework.errors import RateLimited
 
 logger = logging.getLogger(__name__)
 
+# Every charge in order, stopping at the first exhausted one (the ones before it stay spent, as
+# separate calls would leave them), and the watched key's value read in the same call.
 _SCRIPT = """
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now_ms)
-if tat < now_ms then tat = now_ms end
-local new_tat = tat + interval * cost
-local wait = new_tat - burst - now_ms
-if wait > 0 then return wait end
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now_ms) + 1000)
-return 0
+local burst = tonumber(ARGV[1])
+local watched = false
+if ARGV[2] == '1' then watched = redis.call('GET', KEYS[1]) or '' end
+for i = 2, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local cost = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now_ms)
+  if tat < now_ms then tat = now_ms end
+  local new_tat = tat + interval * cost
+  local wait = new_tat - burst - now_ms
+  if wait > 0 then return {watched, tostring(wait)} end
+  redis.call('SET', KEYS[i], tostring(new_tat), 'PX', math.ceil(new_tat - now_ms) + 1000)
+end
+return {watched, '0'}
 """
 # The same arithmetic as _SCRIPT for a cost of one, without spending: "would a unit be left?"
 _PEEK_SCRIPT = """
@@ -46,6 +54,20 @@ if wait > 0 then return wait end
 return 0
 """
 _MINUTE_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Charge:
+    """``cost`` units from one key's bucket, which holds ``per_minute`` a minute (0: unlimited)."""
+
+    key: str
+    bucket: str
+    per_minute: int
+    cost: int = 1
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class RateLimiter:
@@ -61,19 +83,39 @@ class RateLimiter:
 
     def spend(self, *, key: str, bucket: str, per_minute: int, cost: int = 1) -> None:
         """Take ``cost`` units from the key's bucket, or raise RateLimited with the wait."""
-        if per_minute <= 0:
-            return
-        # A request bigger than a whole minute's budget could never pass: charge the budget.
-        cost = max(1, min(cost, per_minute))
-        interval = _MINUTE_MS / per_minute
-        name = f"{self._prefix}:{bucket}:{key}"
+        self.spend_all([Charge(key, bucket, per_minute, cost)])
+
+    def spend_all(self, charges: Sequence[Charge], *, watch: str | None = None) -> str | None:
+        """Spend every charge in one Redis call, and read the Redis key ``watch`` in the same call.
+
+        Charges are taken in order; the first exhausted one raises RateLimited and leaves the
+        later ones untouched. Returns the watched key's value ('' when unset), or None when
+        nothing was watched or Redis could not be reached (the charges then fall back to this
+        process).
+        """
+        names: list[str] = []
+        args: list[float] = [_MINUTE_MS, 1 if watch else 0]
+        for charge in charges:
+            if charge.per_minute <= 0:
+                continue
+            # A request bigger than a whole minute's budget could never pass: charge the budget.
+            names.append(f"{self._prefix}:{charge.bucket}:{charge.key}")
+            args += [_MINUTE_MS / charge.per_minute, max(1, min(charge.cost, charge.per_minute))]
+        if not names and not watch:
+            return None
         try:
-            wait_ms = float(self._script(keys=[name], args=[interval, _MINUTE_MS, cost]))
+            watched, wait = self._script(keys=[watch or "", *names], args=args)
         except RedisError as error:
             logger.warning("rate limiter falling back to this process: %s", type(error).__name__)
-            wait_ms = self._spend_locally(name, interval, cost)
-        if wait_ms > 0:
-            raise RateLimited(math.ceil(wait_ms / 1000))
+            wait = 0.0
+            for name, interval, cost in zip(names, args[2::2], args[3::2], strict=True):
+                wait = self._spend_locally(name, interval, int(cost))
+                if wait > 0:
+                    break
+            watched = None
+        if float(wait) > 0:
+            raise RateLimited(math.ceil(float(wait) / 1000))
+        return None if watched is None or not watch else _text(watched)
 
     def check(self, *, key: str, bucket: str, per_minute: int) -> None:
         """Raise RateLimited if the bucket has no unit left, without spending one."""

@@ -66,6 +66,18 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def takedown(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """`takedown ARGS` as the operator runs it, against the test database."""
+    return subprocess.run(
+        [TAKEDOWN, *args],
+        env=worker_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process below pid, read from /proc."""
     parents: dict[int, list[int]] = {}

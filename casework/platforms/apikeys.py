@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from casework.db import utcnow
 from casework.errors import NotAllowed, NotFound
@@ -21,6 +22,8 @@ from casework.vault import Vault
 
 KEY_PREFIX = "td"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: Set in a session's info by a revocation, read once its transaction commits.
+_REVOKED = "takedown.api_key_revoked"
 
 
 class Scope(StrEnum):
@@ -104,7 +107,31 @@ def revoke_flagger_key(session: Session, *, key_id: str) -> ApiKey:
         raise NotFound(f"no flagger key has the id {key_id[:20]!r}")
     key.revoked_at = key.revoked_at or utcnow()
     session.flush()
+    note_revocation(session)
     return key
+
+
+def note_revocation(session: Session) -> None:
+    """Mark the session's transaction as one that revokes a key (see on_revocation)."""
+    session.info[_REVOKED] = True
+
+
+def on_revocation(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
+    """Call ``callback`` after each commit, by a session of ``sessions``, that revoked a key.
+
+    Processes that trust keys they verified earlier (the API's check routes) are told this way;
+    after the commit, so that whoever re-verifies then reads the revocation.
+    """
+
+    def committed(session: Session) -> None:
+        if session.info.pop(_REVOKED, False):
+            callback()
+
+    def rolled_back(session: Session) -> None:
+        session.info.pop(_REVOKED, None)
+
+    event.listen(sessions, "after_commit", committed)
+    event.listen(sessions, "after_rollback", rolled_back)
 
 
 def authenticate_key(session: Session, *, vault: Vault, token: str, scope: Scope) -> ApiKey:

@@ -9,8 +9,9 @@ The query side follows the same rules as the bank side: a PDQ hash with quality 
 degenerate hash (nearly blank, flat or gradient content, an empty file), would match unrelated
 images, so it is answered "unusable" rather than checked.
 
-Splitting the work: ``vet_queries`` and ``look_up`` are pure and fast (the index is in memory),
-so the API can run them on its event loop; only hits need the database (``answer_hits``).
+Splitting the work: ``vet_queries``, ``look_up`` and ``answer_misses`` are pure and fast (the
+index is in memory), so the API runs them on its event loop with no session; only hits need the
+database (``answer_hits``), to drop hits withdrawn since the index refreshed and to store tokens.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def answer_hits(
     answers: list[Answer] = []
     for query, found in zip(queries, hits, strict=True):
         if query.fingerprint is None:
-            answers.append(Answer(Verdict.UNUSABLE, reason=query.unusable))
+            answers.append(_unmatched(query))
             continue
         image = upload if one_upload else [query.fingerprint]
         best = next(
@@ -170,7 +171,7 @@ def answer_hits(
             None,
         )
         if best is None:
-            answers.append(Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm))
+            answers.append(_unmatched(query))
             continue
         photo = photo_of[best.fingerprint_id]
         if photo not in tokens:
@@ -217,6 +218,17 @@ def photo_keys(
 def photos_matched(answers: Sequence[Answer]) -> int:
     """How many bank photos the answers matched, each once however many of its fingerprints."""
     return len({answer.photo for answer in answers if answer.photo is not None})
+
+
+def answer_misses(queries: Sequence[Query]) -> list[Answer]:
+    """Answers for queries of which none hit the bank: no session, nothing is written."""
+    return [_unmatched(query) for query in queries]
+
+
+def _unmatched(query: Query) -> Answer:
+    if query.fingerprint is None:
+        return Answer(Verdict.UNUSABLE, reason=query.unusable)
+    return Answer(Verdict.NO_MATCH, algorithm=query.fingerprint.algorithm)
 
 
 def issue_token(

@@ -25,6 +25,7 @@ from casework.platforms.apikeys import (
     Scope,
     authenticate_key,
     issue_key,
+    note_revocation,
 )
 from casework.platforms.models import ApiKey, PlatformAccount, PlatformDomain, PlatformKey
 from casework.reports.models import Match
@@ -211,6 +212,7 @@ def disable_platform(session: Session, *, platform: PlatformAccount) -> int:
         key.revoked_at = utcnow()
         revoked += 1
     session.flush()
+    note_revocation(session)
     return revoked
 
 
@@ -294,6 +296,7 @@ def revoke_platform_key(session: Session, *, key_id: str) -> tuple[ApiKey, Platf
     key, platform = row
     key.revoked_at = key.revoked_at or utcnow()
     session.flush()
+    note_revocation(session)
     return key, platform
 
 

@@ -2,7 +2,10 @@
 
 Every route takes a platform key with its own scope (check, feed or outcomes) and spends the
 key's request budget. Checks are ``async``: the index lives in memory, so a batch without a hit
-is answered on the event loop, and only hits (which store a match token) go to a thread.
+is answered on the event loop, and only hits (which store a match token) go to a thread. A check
+key this process verified before is not read from the database again (service/verified_keys.py):
+a check without a hit makes one Redis call (both budgets and the revocation generation) and no
+database round trip.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from casework.errors import NotFound, UploadAsForm
+from casework.bank.bank import BankHit
+from casework.errors import CaseworkError, NotFound, UploadAsForm
 from casework.notices import outcomes
 from casework.platforms import checks, feed
 from casework.platforms.platforms import algorithms_of
@@ -38,7 +42,6 @@ from service.deps import (
     FeedPlatform,
     MetricsDep,
     QueueDep,
-    RateLimiterDep,
     ReportingPlatform,
     RuntimeDep,
     SessionDep,
@@ -46,6 +49,7 @@ from service.deps import (
     run_in_transaction,
 )
 from service.errors import error_responses
+from service.verified_keys import CheckCaller
 from workers.queues import request_removal_check
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
@@ -70,12 +74,7 @@ IMAGE_CHECK_ERRORS = {
     "/check", responses=error_responses(401, 403, 404, 413, 422, 429, 503, meanings=PLATFORM_ERRORS)
 )
 async def check(
-    body: CheckIn,
-    caller: CheckingPlatform,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    metrics: MetricsDep,
-    limiter: RateLimiterDep,
+    body: CheckIn, key: CheckingPlatform, runtime: RuntimeDep, metrics: MetricsDep
 ) -> CheckOut:
     """Check up to 1,000 fingerprints of uploads against the bank.
 
@@ -86,31 +85,22 @@ async def check(
     hashes of every variant you want considered (flips, rotations, trimmed borders): each is
     answered on its own.
     """
-    queries = checks.vet_queries([item.to_domain() for item in body.fingerprints])
-    await run_in_threadpool(
-        limiter.spend,
-        key=caller.key.key_id,
-        bucket="checks",
-        per_minute=runtime.settings.platform_checks_per_minute,
-        cost=len(queries),
-    )
+    try:
+        queries = checks.vet_queries([item.to_domain() for item in body.fingerprints])
+    except CaseworkError:
+        # A refused batch still costs its request.
+        await run_in_threadpool(key.admit, 0)
+        raise
+    caller = await run_in_threadpool(key.admit, len(queries))
     # A few fingerprints (one upload) are looked up here on the loop, with no thread hop; a big
     # batch costs tens of milliseconds of CPU, which would stall every other request.
     if len(queries) <= LOOKUP_ON_LOOP_MAX:
         hits = checks.look_up(runtime.bank, queries)
     else:
         hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
-    answer = partial(
-        checks.answer_hits,
-        session,
-        vault=runtime.vault,
-        platform_id=caller.platform.id,
-        queries=queries,
-        hits=hits,
-    )
-    answers = await run_in_threadpool(answer) if any(hits) else answer()
+    answers = await _answers(runtime, caller, queries, hits)
     metrics.observe_checks(answers)
-    sees = caller.key.sees_banks
+    sees = caller.sees_banks
     return CheckOut(
         results=[CheckResult.of(i, answer, sees_banks=sees) for i, answer in enumerate(answers)],
         photos_matched=checks.photos_matched(answers),
@@ -132,10 +122,9 @@ async def check(
 )
 async def check_image(
     request: Request,
-    caller: CheckingPlatform,
+    key: CheckingPlatform,
     runtime: RuntimeDep,
     metrics: MetricsDep,
-    limiter: RateLimiterDep,
     hasher: UploadHasherDep,
 ) -> ImageCheckOut:
     """Check an uploaded file: it is hashed in memory, answered like /v1/check, and discarded.
@@ -149,34 +138,44 @@ async def check_image(
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type in FORM_MEDIA_TYPES:
+        await run_in_threadpool(key.admit, 0)
         raise UploadAsForm
-    await run_in_threadpool(
-        limiter.spend,
-        key=caller.key.key_id,
-        bucket="checks",
-        per_minute=runtime.settings.platform_checks_per_minute,
-    )
+    caller = await run_in_threadpool(key.admit, 1)
     with hasher.admission():
         data = await request.body()
         queries, unusable = await hasher.hash(data)
         del data
     hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
     # Hashing took its time holding no transaction; only storing match tokens takes one.
-    answer = partial(
-        checks.answer_hits,
-        vault=runtime.vault,
-        platform_id=caller.platform.id,
-        queries=queries,
-        hits=hits,
-        one_upload=True,
-    )
-    answers = await run_in_threadpool(run_in_transaction, runtime, answer)
+    answers = await _answers(runtime, caller, queries, hits, one_upload=True)
     # An upload is one check, whatever number of flips and crops of it were looked up.
     best = checks.best_answer(answers, unusable)
     metrics.observe_checks([best])
     return ImageCheckOut.of(
-        best, sees_banks=caller.key.sees_banks, photos_matched=checks.photos_matched(answers)
+        best, sees_banks=caller.sees_banks, photos_matched=checks.photos_matched(answers)
     )
+
+
+async def _answers(
+    runtime: Runtime,
+    caller: CheckCaller,
+    queries: list[checks.Query],
+    hits: list[list[BankHit]],
+    *,
+    one_upload: bool = False,
+) -> list[checks.Answer]:
+    """Misses are answered here with no session; hits in a short transaction on a thread."""
+    if not any(hits):
+        return checks.answer_misses(queries)
+    answer = partial(
+        checks.answer_hits,
+        vault=runtime.vault,
+        platform_id=caller.platform_id,
+        queries=queries,
+        hits=hits,
+        one_upload=one_upload,
+    )
+    return await run_in_threadpool(run_in_transaction, runtime, answer)
 
 
 @router.get(

@@ -66,7 +66,8 @@ def test_hashing_speed_smoke_measures_every_path() -> None:
 )
 def test_service_speed_smoke_serves_checks_and_hashes_reports() -> None:
     result = run_smoke("service_speed")
-    const, batch, upload = result["http"]  # type: ignore[misc]
+    const, batch, ceiling, upload = result["http"]  # type: ignore[misc]
+    assert ceiling[0].startswith("index lookups alone")
     assert batch[0].startswith("POST /v1/check") and upload[0].startswith("POST /v1/check")
     assert const[-1] == batch[-1] == upload[-1] == 0
     assert result["costs"]["lookup_cpu_ms_per_batch"] > 0  # type: ignore[index]
@@ -82,3 +83,16 @@ def test_bank_cost_smoke_counts_the_crops_in_fingerprints_bytes_and_index() -> N
     assert stored["with crops"]["rows"] > 2 * stored["without crops"]["rows"]
     index = {(row["bits"], row["bank"]): row["entries"] for row in result["index"]}  # type: ignore[index]
     assert index[(256, "with crops")] > 5 * index[(256, "1 a photo")]
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+def test_scale_smoke_starts_every_process_serves_checks_and_sees_the_withdrawal() -> None:
+    result = run_smoke("scale")
+    processes = result["processes"]
+    assert [p["role"] for p in processes] == ["api", "api", "worker"]  # type: ignore[union-attr]
+    assert all(p["ready_s"] and p["rss_mb"]["VmRSS"] > 0 for p in processes)  # type: ignore[union-attr]
+    assert all(stop is not None for stop in result["withdrawal_s"])  # type: ignore[union-attr]
+    http = result["http"]
+    assert all(http[k]["rps"] > 0 and http[k]["non_2xx"] == 0 for k in http)  # type: ignore[union-attr]

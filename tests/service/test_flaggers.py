@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
 import time
 
 import httpx
@@ -17,7 +16,7 @@ from casework.reports.reports import MAX_URLS_PER_REPORT
 from casework.runtime import Runtime
 from casework.settings import Settings
 from tests.conftest import table_counts
-from tests.harness import TAKEDOWN, worker_environment
+from tests.harness import takedown
 
 LEAK = "https://leaks.example/album"
 
@@ -29,18 +28,6 @@ def bearer(token: str) -> dict[str, str]:
 def flagger(runtime: Runtime, name: str = "Helpline") -> str:
     with transaction(runtime.sessions) as session:
         return issue_flagger_key(session, vault=runtime.vault, name=name).token
-
-
-def takedown(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """`takedown ARGS` as the operator runs it, against the test database."""
-    return subprocess.run(
-        [TAKEDOWN, *args],
-        env=worker_environment(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_an_operator_issues_lists_and_revokes_a_flaggers_key_with_the_command(
