@@ -281,6 +281,7 @@ $("case-form").addEventListener("submit", async (event) => {
     $("status-opened").textContent = dates.format(new Date(status.created_at));
     $("status-withdrawn-row").hidden = !status.withdrawn_at;
     $("status-withdrawn").textContent = status.withdrawn_at ? dates.format(new Date(status.withdrawn_at)) : "";
+    $("status-photos").textContent = numbers.format(status.photos);
     const counts = Object.entries(status.fingerprints);
     $("status-fingerprints").replaceChildren(
       ...(counts.length
