@@ -5,6 +5,7 @@ Fingerprints appear as counts per algorithm, never as values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from casework import audit
 from casework.access import Desk
+from casework.bank.banks import BankLabel, labels_of
 from casework.notices.lifecycle import LIFECYCLE
 from casework.notices.models import PlatformOutcome, Takedown, TakedownStatus
 from casework.notices.outcomes import answers_to
@@ -61,6 +63,8 @@ class ImageFound:
     matches: tuple[tuple[Match, MatchReview | None], ...]
     #: The case's photos these matches hit (a crop's fingerprint counts for its photo).
     photos: tuple[MatchedPhoto, ...] = ()
+    #: Outside lists (named banks) these matches hit, rather than the victim's own photos.
+    outside: tuple[BankLabel, ...] = ()
 
     @property
     def first(self) -> Match:
@@ -79,15 +83,29 @@ class ImageFound:
 
 
 def found_images(
-    matches: list[tuple[Match, ReportItem, MatchReview | None]], photo_of: PhotoOf
+    matches: list[tuple[Match, ReportItem, MatchReview | None]],
+    photo_of: PhotoOf,
+    labels: Mapping[int, BankLabel] | None = None,
 ) -> list[ImageFound]:
     """Matches grouped per image found (its page's report item and its image URL), in order,
-    with the case's photos each hit."""
+    with the case's photos each hit and the outside lists each hit (from ``labels``)."""
     groups: dict[tuple[int, bytes], tuple[ReportItem, list[tuple[Match, MatchReview | None]]]] = {}
     for match, item, review in matches:
         groups.setdefault((item.id, match.image_url_digest), (item, []))[1].append((match, review))
+    named = labels or {}
     return [
-        ImageFound(item, tuple(members), matched_photos([m for m, _r in members], photo_of))
+        ImageFound(
+            item,
+            tuple(members),
+            matched_photos([m for m, _r in members], photo_of),
+            tuple(
+                dict.fromkeys(
+                    named[m.fingerprint_id]
+                    for m, _r in members
+                    if m.fingerprint_id in named and named[m.fingerprint_id].named
+                )
+            ),
+        )
         for item, members in groups.values()
     ]
 
@@ -218,7 +236,11 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
             .order_by(PlatformOutcome.created_at, PlatformOutcome.id)
         ).all()
     ]
-    images = found_images(matches, photos_of(session, [match for match, _i, _r in matches]))
+    images = found_images(
+        matches,
+        photos_of(session, [match for match, _i, _r in matches]),
+        labels_of(session, {match.fingerprint_id for match, _i, _r in matches}),
+    )
     derived = session.scalar(
         select(func.count()).where(CaseFingerprint.case_id == case.id, CaseFingerprint.derived)
     )

@@ -338,3 +338,7 @@ def test_a_reported_image_matching_an_outside_list_is_reviewed_in_the_case_with_
     victims_card = page.split(f'id="match-{world.match_ids[0]}"')[1].split("</article>")[0]
     assert "The victims&#39; bank" in victims_card
     assert imported.hex not in page
+    case_page = carol.client.get(f"/console/cases/{world.case_id}").text
+    row = case_page.split("https://img.example/b.jpg")[1].split("</tr>")[0]
+    assert "Matched the outside list helpline-b, from Helpline B" in row
+    assert "outside list" not in case_page.split("https://img.example/b.jpg")[0]
