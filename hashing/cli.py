@@ -44,6 +44,8 @@ from hashing.translations import (
     locale_from_environment,
     ngettext,
 )
+from hashing.videofiles import video_entry, video_progress
+from hashing.videos import HashedVideo, hash_video_file, looks_like_video
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_SECONDS = 60
@@ -89,14 +91,20 @@ def iter_files(paths: Sequence[str]) -> Iterator[Path]:
             raise CliError(gettext("{path}: no such file or folder").format(path=raw))
 
 
-def hash_paths(paths: Sequence[str], label: str = "hashing") -> Iterator[tuple[Path, HashedFile]]:
-    """Hash every file on this device, showing progress on stderr."""
+def hash_paths(
+    paths: Sequence[str], label: str = "hashing"
+) -> Iterator[tuple[Path, HashedFile | HashedVideo]]:
+    """Hash every file on this device, showing progress on stderr (by seconds for a video)."""
     files = list(iter_files(paths))
     if not files:
         raise CliError(gettext("no files to hash"))
     progress = ProgressBar(len(files), gettext(label))
     for path in files:
-        yield path, hash_file(path.read_bytes(), formats=victim_formats())
+        data = path.read_bytes()
+        if looks_like_video(data):
+            yield path, hash_video_file(data, progress=video_progress(path))
+        else:
+            yield path, hash_file(data, formats=victim_formats())
         progress.advance()
 
 
@@ -160,6 +168,9 @@ def _warn_refusals(path: Path, hashed: HashedFile) -> None:
 def command_hash(args: argparse.Namespace) -> int:
     """Print one JSON line per file with its fingerprints."""
     for path, hashed in hash_paths(args.paths):
+        if isinstance(hashed, HashedVideo):
+            print(json.dumps({"file": str(path), **video_entry(hashed)}), flush=True)
+            continue
         line = {
             "file": str(path),
             "fingerprints": fingerprint_entries(hashed),
@@ -721,7 +732,7 @@ def _follow(client: Client, credentials: tuple[str, str], report: dict[str, Any]
 def add_victim_commands(commands: Any) -> None:
     """Register hash, submit, status, add, recover, withdraw and notify on a subparsers object."""
     hash_cmd = commands.add_parser(
-        "hash", help=gettext("print fingerprints of images, as JSON lines")
+        "hash", help=gettext("print fingerprints of images and videos, as JSON lines")
     )
     hash_cmd.add_argument("paths", nargs="+", metavar="PATH", help=gettext("files or folders"))
     hash_cmd.set_defaults(func=command_hash)
