@@ -40,6 +40,7 @@ from casework.victims.models import (
     CaseFingerprint,
     CaseNotification,
     CaseStatus,
+    CaseVideo,
     NotificationChannel,
     RecoveryCode,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "CaseFingerprint",
     "CaseNotification",
     "CaseStatus",
+    "CaseVideo",
     "Caseworker",
     "CheckOutcome",
     "ConsoleSession",

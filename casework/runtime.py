@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from casework.bank.bank import BankIndex
 from casework.bank.fingerprints import Limits
+from casework.bank.videos import VideoBank
 from casework.credentials import PinHasher
 from casework.db import make_engine, make_sessions
 from casework.settings import Settings
@@ -26,6 +27,7 @@ class Runtime:
     vault: Vault
     pins: PinHasher
     bank: BankIndex
+    videos: VideoBank
     limits: Limits
     lockout: LockoutPolicy
 
@@ -52,6 +54,7 @@ class Runtime:
                 wait_seconds=settings.argon2_wait_seconds,
             ),
             bank=BankIndex(vault),
+            videos=VideoBank(vault),
             limits=Limits(
                 per_request=settings.max_fingerprints_per_request,
                 per_case=settings.max_fingerprints_per_case,

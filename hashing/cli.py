@@ -44,7 +44,7 @@ from hashing.translations import (
     locale_from_environment,
     ngettext,
 )
-from hashing.videofiles import video_entry, video_progress
+from hashing.videofiles import send_videos, video_entry, video_photo, video_progress
 from hashing.videos import HashedVideo, hash_video_file, looks_like_video
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -133,7 +133,9 @@ def hash_photos(paths: Sequence[str], ledger: Ledger) -> tuple[list[Photo], int]
     for path in files:
         data = path.read_bytes()
         digest = ledger.digest(data)
-        if digest not in ledger.sent:
+        if digest not in ledger.sent and looks_like_video(data):
+            photos.append(video_photo(path, digest, data))
+        elif digest not in ledger.sent:
             hashed = hash_file(data, formats=victim_formats())
             _warn_refusals(path, hashed)
             entries = tuple(fingerprint_entries(hashed))
@@ -385,6 +387,7 @@ def command_submit(args: argparse.Namespace) -> int:
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
+    send_videos(photos, lambda body: client.call("POST", "/v1/case/videos", body, (case_id, pin)))
     print(
         ngettext(
             "Done: the photo is in case {case_id}.",
@@ -552,6 +555,7 @@ def command_add(args: argparse.Namespace) -> int:
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
+    send_videos(photos, lambda body: client.call("POST", "/v1/case/videos", body, credentials))
     print(
         ngettext(
             "Done: {count} photo added to case {case_id}.",

@@ -180,12 +180,12 @@ def compare_videos(query: VideoFingerprint, compared: VideoFingerprint) -> Video
     mine, theirs = query.usable(), compared.usable()
     if not mine or not theirs:
         return VideoMatch(0.0, 0.0, ())
-    ours, other = _words(mine), _words(theirs)
+    ours, other = frame_words(mine), frame_words(theirs)
     query_hits = np.zeros(len(mine), dtype=bool)
     compared_hits = np.zeros(len(theirs), dtype=bool)
     # In slices of the query, so two three-hour fingerprints need megabytes, not a gigabyte.
     for start in range(0, len(mine), _SLICE):
-        close = _hamming(ours[start : start + _SLICE], other) <= FRAME_MATCH_RADIUS_BITS
+        close = hamming(ours[start : start + _SLICE], other) <= FRAME_MATCH_RADIUS_BITS
         query_hits[start : start + _SLICE] = close.any(axis=1)
         compared_hits |= close.any(axis=0)
     return VideoMatch(
@@ -328,7 +328,7 @@ def _check_size(width: int, height: int, limits: VideoLimits) -> None:
     if min(width, height) < MIN_VIDEO_SIDE:
         raise VideoRejected(
             "too_small",
-            gettext("the video is {width}x{height}, too small to match").format(
+            gettext("the video is {width}x{height}, too small to fingerprint").format(
                 width=width, height=height
             ),
         )
@@ -372,13 +372,13 @@ def _container_format(data: bytes) -> str:
 _SLICE = 256
 
 
-def _words(frames: Sequence[FrameHash]) -> np.ndarray:
+def frame_words(frames: Sequence[FrameHash]) -> np.ndarray:
     """Frames' PDQ hashes as rows of four 64-bit words."""
     raw = b"".join(frame.pdq.to_bytes() for frame in frames)
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(len(frames), 4)
 
 
-def _hamming(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def hamming(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """All pairwise Hamming distances between two stacks of 256-bit hashes."""
     distances = np.zeros((len(left), len(right)), dtype=np.int32)
     for word in range(4):

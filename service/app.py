@@ -14,7 +14,7 @@ from casework.loop import Loop
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
 from service.accesslog import AccessLog
-from service.api import cases, health, monitoring, notifications, platforms, reports
+from service.api import cases, health, monitoring, notifications, platforms, reports, videos
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
 from service.console.site import install_console
@@ -93,6 +93,8 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(reports.router)
     app.include_router(platforms.router)
+    app.include_router(videos.victims)
+    app.include_router(videos.platforms)
     app.include_router(pages.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

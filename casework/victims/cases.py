@@ -36,6 +36,7 @@ from casework.victims.models import (
     CaseFingerprint,
     CaseNotification,
     CaseStatus,
+    CaseVideo,
     RecoveryCode,
 )
 from hashing.fingerprint import Fingerprint
@@ -366,6 +367,7 @@ def withdraw_case(session: Session, *, case: Case) -> int:
     session.execute(delete(Report).where(Report.case_id == case.id))
     session.execute(delete(ReportItem).where(ReportItem.report_id.in_(found_by_watch)))
     session.execute(delete(Report).where(Report.id.in_(found_by_watch)))
+    session.execute(delete(CaseVideo).where(CaseVideo.case_id == case.id))
     for row in rows:
         session.delete(row)
     case.status = CaseStatus.WITHDRAWN

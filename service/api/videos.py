@@ -1,0 +1,91 @@
+"""Video endpoints: a victim banks a video's vPDQ fingerprint; a platform checks one.
+
+Videos are fingerprinted where they are (the victim's device, the platform's upload path); only
+the frame hashes, their qualities and timestamps travel, as python-threatexchange's VPDQSignal
+text.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.concurrency import run_in_threadpool
+
+from casework.bank.videos import add_video, vet_video
+from casework.errors import Unavailable
+from casework.runtime import Runtime
+from hashing.videos import VideoFingerprint
+from service.api.video_schemas import VideoAdded, VideoCheckOut, VideoIn
+from service.deps import (
+    CheckingPlatform,
+    CurrentCase,
+    RateLimiterDep,
+    RuntimeDep,
+    SessionDep,
+    refuse_api_keys,
+    spend_client_budget,
+)
+from service.errors import error_responses
+
+CHECK_VIDEO_PATH = "/v1/check/video"
+#: A check's cost in the platform's check budget: one per this many frames (a minute of video).
+FRAMES_PER_CHECK = 60
+
+victims = APIRouter(prefix="/v1", tags=["cases"], dependencies=[Depends(refuse_api_keys)])
+platforms = APIRouter(prefix="/v1", tags=["platforms"])
+
+
+@victims.post(
+    "/case/videos",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 409, 413, 422, 429, 503),
+)
+def add_case_video(
+    request: Request, body: VideoIn, case: CurrentCase, session: SessionDep, runtime: RuntimeDep
+) -> VideoAdded:
+    """Bank one video's vPDQ fingerprint, computed on the victim's device, in the case."""
+    spend_client_budget(
+        request,
+        runtime,
+        bucket="fingerprints",
+        per_minute=runtime.settings.fingerprints_per_client_per_minute,
+    )
+    added = add_video(session, case=case, text=body.vpdq, vault=runtime.vault)
+    return VideoAdded(added=added)
+
+
+@platforms.post("/check/video", responses=error_responses(401, 403, 404, 413, 422, 429, 503))
+async def check_video(
+    body: VideoIn, caller: CheckingPlatform, runtime: RuntimeDep, limiter: RateLimiterDep
+) -> VideoCheckOut:
+    """Check one video's vPDQ fingerprint (frame hashes with timestamps) against the bank.
+
+    Matching is vPDQ's: a frame matches within 31 bits, frames under quality 50 and repeated
+    hashes are left out, and the video matches a banked one when at least 80 % of its frames do.
+    A match gives that share and the time ranges of the checked video that matched; a miss
+    gives nothing more, so a prober learns nothing about which edits get away.
+    """
+    video = vet_video(body.vpdq)
+    await run_in_threadpool(
+        limiter.spend,
+        key=caller.key.key_id,
+        bucket="checks",
+        per_minute=runtime.settings.platform_checks_per_minute,
+        cost=max(1, len(video.frames) // FRAMES_PER_CHECK),
+    )
+    return await run_in_threadpool(_check, runtime, video)
+
+
+def _check(runtime: Runtime, video: VideoFingerprint) -> VideoCheckOut:
+    with runtime.sessions() as session:
+        runtime.videos.refresh(session)
+    if not runtime.videos.loaded:
+        raise Unavailable("the video index is still loading; retry shortly")
+    hits = runtime.videos.match(video)
+    if not hits:
+        return VideoCheckOut(verdict="no_match")
+    best = hits[0]
+    return VideoCheckOut(
+        verdict="match",
+        matched_percent=round(best.query_percent, 1),
+        ranges=[[start, end] for start, end in best.query_ranges],
+    )
