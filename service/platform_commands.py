@@ -374,6 +374,9 @@ def _quarantine_remove(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
 
 def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from itertools import chain
+
+    from casework.bank import videos
     from casework.platforms import feed, platforms
     from hashing.fingerprint import Algorithm
 
@@ -382,7 +385,10 @@ def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
         algorithms = platforms.algorithms_of(
             platforms.require_platform(session, name=args.platform)
         )
-    lines = feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
+    lines = chain(
+        feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms),
+        videos.threatexchange_lines(session, vault=runtime.vault),
+    )
     with _output(args.output) as out:
         count = 0
         for line in lines:

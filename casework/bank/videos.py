@@ -9,7 +9,7 @@ vPDQ's rule per banked video (hashing/videos.py): the share of the query's usabl
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,3 +200,23 @@ class VideoBank:
 
 #: Query frames x this many banked frames of int32 distances at a time (44 MB for 3 hours).
 _BANK_SLICE = 1024
+
+
+def threatexchange_lines(session: Session, *, vault: Vault) -> Iterator[str]:
+    """``vpdq <VPDQSignal text>`` lines of active cases' videos, distinct, oldest first.
+
+    threatexchange's local_file exchange splits a line at its first space, so the JSON text's
+    own spaces stay in the signal.
+    """
+    seen: set[bytes] = set()
+    rows = session.execute(
+        select(CaseVideo.value_mac, CaseVideo.value_sealed)
+        .join(Case)
+        .where(Case.status == CaseStatus.ACTIVE)
+        .order_by(CaseVideo.id)
+        .execution_options(yield_per=100)
+    )
+    for mac, sealed in rows:
+        if mac not in seen:
+            seen.add(mac)
+            yield f"vpdq {vault.open_text(sealed)}\n"

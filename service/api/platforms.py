@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from casework.bank import videos
 from casework.errors import NotFound, UploadAsForm
 from casework.notices import outcomes
 from casework.platforms import checks, feed
@@ -214,8 +215,8 @@ def read_feed(
 def export_threatexchange(caller: FeedPlatform, runtime: RuntimeDep) -> StreamingResponse:
     """The bank as a ``<signal type> <hash>`` file for threatexchange's local_file exchange.
 
-    pdq, video_md5 and video_sha256 lines (pHash has no threatexchange signal type). The format
-    cannot express removals: after a withdrawal, re-download the file and run
+    pdq, video_md5, video_sha256 and vpdq lines (pHash has no threatexchange signal type). The
+    format cannot express removals: after a withdrawal, re-download the file and run
     ``threatexchange fetch --clear`` (a plain fetch keeps removed hashes), or follow /v1/feed.
     """
     algorithms = algorithms_of(caller.platform)
@@ -230,6 +231,7 @@ def _export_lines(runtime: Runtime, algorithms: list[Algorithm]) -> Iterator[str
     # The request's session is closed once the route returns; the stream reads with its own.
     with runtime.sessions() as session:
         yield from feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
+        yield from videos.threatexchange_lines(session, vault=runtime.vault)
 
 
 @router.post(

@@ -13,7 +13,7 @@ from casework.db import transaction
 from casework.runtime import Runtime
 from casework.victims.models import Case
 from hashing.algorithms import sha256_of
-from hashing.videos import hash_query_video, hash_video
+from hashing.videos import VideoFingerprint, hash_query_video, hash_video
 from tests import videos
 from tests.platformkeys import PlatformKeys, bank_case, bearer, withdraw
 
@@ -86,3 +86,20 @@ def test_a_malformed_or_flat_video_fingerprint_is_refused_with_a_reason(
 def test_a_feed_only_key_cannot_check_videos(client: TestClient, keys: PlatformKeys) -> None:
     text = hash_video(videos.source_video(0)).to_vpdq()
     assert check(client, keys.gamma_feed_only, text).status_code == 403
+
+
+def test_the_threatexchange_export_carries_each_banked_video_as_a_vpdq_line(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys, banked: Case
+) -> None:
+    response = client.get("/v1/feed/threatexchange", headers=bearer(keys.alpha))
+
+    assert response.status_code == 200, response.text
+    lines = [line for line in response.text.splitlines() if line.startswith("vpdq ")]
+    assert len(lines) == 1
+    # threatexchange's local_file exchange splits at the first space.
+    signal_type, _, signal = lines[0].partition(" ")
+    assert signal_type == "vpdq"
+    assert VideoFingerprint.from_vpdq(signal) == hash_video(videos.source_video(0))
+    withdraw(runtime, banked)
+    after = client.get("/v1/feed/threatexchange", headers=bearer(keys.alpha)).text
+    assert "vpdq " not in after
