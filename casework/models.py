@@ -34,7 +34,15 @@ from casework.platforms.models import (
     PlatformKey,
     WebhookDelivery,
 )
-from casework.reports.models import ItemStatus, Match, MatchReview, MatchStatus, Report, ReportItem
+from casework.reports.models import (
+    ItemStatus,
+    Match,
+    MatchReview,
+    MatchStatus,
+    Report,
+    ReportItem,
+    VideoMatch,
+)
 from casework.victims.models import (
     Case,
     CaseFingerprint,
@@ -84,6 +92,7 @@ __all__ = [
     "TakedownItem",
     "TakedownStatus",
     "UTCDateTime",
+    "VideoMatch",
     "WatchedUrl",
     "WebhookDelivery",
     "utcnow",

@@ -25,12 +25,13 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["extract_image_urls", "extract_page_links"]
+__all__ = ["extract_image_urls", "extract_page_links", "extract_video_urls"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 _META_KEYS = frozenset(
     {"og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"}
 )
+_VIDEO_META_KEYS = frozenset({"og:video", "og:video:url", "og:video:secure_url"})
 _WHITESPACE = " \t\n\r\f"
 
 
@@ -59,6 +60,30 @@ def extract_image_urls(html: bytes, base_url: str, limit: int = 50) -> list[str]
             found[url] = None
             if len(found) >= limit:
                 return list(found)
+    return list(found)
+
+
+def extract_video_urls(html: bytes, base_url: str, limit: int = 5) -> list[str]:
+    """Absolute http(s) URLs of `<video src>`, `<source src>` inside `<video>` and og:video
+    meta tags, deduplicated, in document order (videos are large: few are fetched)."""
+    if limit <= 0:
+        return []
+    tree = LexborHTMLParser(html, encoding=True)
+    if tree.root is None:
+        return []
+    base = _document_base(tree, base_url)
+    found: dict[str, None] = {}
+    for node in tree.css("video[src], video source[src], meta[property], meta[name]"):
+        if node.tag == "meta":
+            key = (node.attributes.get("property") or node.attributes.get("name") or "").lower()
+            raw = node.attributes.get("content") if key.strip() in _VIDEO_META_KEYS else None
+        else:
+            raw = node.attributes.get("src")
+        url = _absolute(base, raw) if raw else None
+        if url is not None and url not in found:
+            found[url] = None
+            if len(found) >= limit:
+                break
     return list(found)
 
 
