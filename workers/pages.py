@@ -66,12 +66,10 @@ def extract_image_urls(html: bytes, base_url: str, limit: int = 50) -> list[str]
 def extract_video_urls(html: bytes, base_url: str, limit: int = 5) -> list[str]:
     """Absolute http(s) URLs of `<video src>`, `<source src>` inside `<video>` and og:video
     meta tags, deduplicated, in document order (videos are large: few are fetched)."""
-    if limit <= 0:
+    parsed = _parsed(html, base_url) if limit > 0 else None
+    if parsed is None:
         return []
-    tree = LexborHTMLParser(html, encoding=True)
-    if tree.root is None:
-        return []
-    base = _document_base(tree, base_url)
+    tree, base = parsed
     found: dict[str, None] = {}
     for node in tree.css("video[src], video source[src], meta[property], meta[name]"):
         if node.tag == "meta":
@@ -92,12 +90,10 @@ def extract_page_links(html: bytes, base_url: str, limit: int = 200) -> list[str
 
     A site watch follows these to the host's other pages; the caller keeps it on one host.
     """
-    if limit <= 0:
+    parsed = _parsed(html, base_url) if limit > 0 else None
+    if parsed is None:
         return []
-    tree = LexborHTMLParser(html, encoding=True)
-    if tree.root is None:
-        return []
-    base = _document_base(tree, base_url)
+    tree, base = parsed
     found: dict[str, None] = {}
     tried: set[str] = set()
     for node in tree.css("a[href]"):
@@ -112,6 +108,14 @@ def extract_page_links(html: bytes, base_url: str, limit: int = 200) -> list[str
         if len(found) >= limit:
             break
     return list(found)
+
+
+def _parsed(html: bytes, base_url: str) -> tuple[LexborHTMLParser, str] | None:
+    """The page's tree and document base, or None for a page with no document at all."""
+    tree = LexborHTMLParser(html, encoding=True)
+    if tree.root is None:
+        return None
+    return tree, _document_base(tree, base_url)
 
 
 def _has_image_extension(reference: str) -> bool:
