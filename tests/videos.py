@@ -38,14 +38,18 @@ def make_video(
     codec: str = "libx264",
 ) -> bytes:
     """An MP4 (or WebM for VP8/VP9) of the shots, alternating pans and zooms."""
-    frames = []
     per_shot = round(fps * shot_seconds)
-    for number, path in enumerate(shots):
-        with Image.open(path) as img:
-            photo = img.convert("RGB")
-        move = _pan if number % 2 == 0 else _zoom
-        frames += [move(photo, size, i / max(per_shot - 1, 1)) for i in range(per_shot)]
-    return encode(frames, fps=fps, codec=codec)
+
+    def frames() -> Iterator[Image.Image]:
+        # One frame at a time: a minute of 720p held as images would be gigabytes.
+        for number, path in enumerate(shots):
+            with Image.open(path) as img:
+                photo = img.convert("RGB")
+            move = _pan if number % 2 == 0 else _zoom
+            for i in range(per_shot):
+                yield move(photo, size, i / max(per_shot - 1, 1))
+
+    return encode(frames(), fps=fps, codec=codec)
 
 
 def encode(

@@ -71,3 +71,12 @@ def test_service_speed_smoke_serves_checks_and_hashes_reports() -> None:
     assert const[-1] == batch[-1] == upload[-1] == 0
     assert result["costs"]["lookup_cpu_ms_per_batch"] > 0  # type: ignore[index]
     assert result["worker"]
+
+
+def test_video_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
+    result = run_smoke("videos")
+    recall = result["recall"]
+    assert isinstance(recall, dict)
+    assert recall["source"] == recall["reencoded_vp8_low_bitrate"] == 1.0
+    assert result["false_matches"] == 0
+    assert result["worker_memory"]
