@@ -52,6 +52,9 @@ MAX_VIDEO_SECONDS = 3 * 3600
 #: frames than its duration allows is stopped here.
 MAX_VIDEO_FRAMES = 3 * 3600 * 60
 MIN_VIDEO_SIDE = 16
+#: What is read of a video found on the web or uploaded to a platform's check: 64 MiB of bytes
+#: (the fetcher's max_video_bytes), HD frames, an hour.
+FOUND_VIDEO_MAX_BYTES = 64 * 1024 * 1024
 
 VideoRejectionReason = Literal[
     "unsupported_format", "decode_error", "too_large", "too_long", "too_small", "no_frames"
@@ -173,6 +176,10 @@ class VideoMatch:
             and self.compared_percent >= COMPARED_MATCH_PERCENT
             and bool(self.query_ranges)
         )
+
+
+#: The caps for videos found on the web or uploaded to check (the worker's and the API's).
+FOUND_VIDEO_LIMITS = VideoLimits(max_pixels=1920 * 1088, max_seconds=3600, max_frames=3600 * 60)
 
 
 def compare_videos(query: VideoFingerprint, compared: VideoFingerprint) -> VideoMatch:

@@ -15,7 +15,12 @@ from hashing.algorithms import hash_query_image, md5_of, sha256_of
 from hashing.fastpath import decode_query_frames
 from hashing.fingerprint import Fingerprint
 from hashing.images import ImageRejected
-from hashing.videos import VideoFingerprint, VideoLimits, VideoRejected, hash_query_video
+from hashing.videos import (
+    FOUND_VIDEO_LIMITS,
+    VideoFingerprint,
+    VideoRejected,
+    hash_query_video,
+)
 from workers.context import WorkerContext
 from workers.fetcher import Fetched, Fetcher, FetchFailed, MediaType
 from workers.pages import extract_image_urls, extract_video_urls
@@ -27,8 +32,6 @@ MAX_IMAGES_PER_PAGE = 50
 
 
 MAX_VIDEOS_PER_PAGE = 3
-#: What the worker decodes of one found video: HD, an hour (hashing/videos.py's caps).
-WORKER_VIDEO_LIMITS = VideoLimits(max_pixels=1920 * 1088, max_seconds=3600, max_frames=3600 * 60)
 
 
 @dataclass
@@ -91,7 +94,7 @@ def hash_found_video(url: str, body: bytes) -> FoundImage:
     """
     fingerprints = [md5_of(body), sha256_of(body)]
     try:
-        videos = hash_query_video(body, limits=WORKER_VIDEO_LIMITS)
+        videos = hash_query_video(body, limits=FOUND_VIDEO_LIMITS)
     except VideoRejected as rejected:
         logger.debug("found video not fingerprinted: %s", rejected.reason)
         return FoundImage(url=url, fingerprints=fingerprints)

@@ -142,15 +142,7 @@ async def check_image(
     few processes with a memory limit each; when they and their queue are full the answer is
     503 with Retry-After, and an image that needs more memory than the limit is refused (422).
     """
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type in FORM_MEDIA_TYPES:
-        raise UploadAsForm
-    await run_in_threadpool(
-        limiter.spend,
-        key=caller.key.key_id,
-        bucket="checks",
-        per_minute=runtime.settings.platform_checks_per_minute,
-    )
+    await admit_upload(request, caller, runtime, limiter)
     with hasher.admission():
         data = await request.body()
         queries, unusable = await hasher.hash(data)
@@ -170,6 +162,21 @@ async def check_image(
     best = checks.best_answer(answers, unusable)
     metrics.observe_checks([best])
     return ImageCheckOut.of(best)
+
+
+async def admit_upload(
+    request: Request, caller: CheckingPlatform, runtime: Runtime, limiter: RateLimiterDep
+) -> None:
+    """Refuse an upload sent as a form, and spend one check of the platform's budget."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in FORM_MEDIA_TYPES:
+        raise UploadAsForm
+    await run_in_threadpool(
+        limiter.spend,
+        key=caller.key.key_id,
+        bucket="checks",
+        per_minute=runtime.settings.platform_checks_per_minute,
+    )
 
 
 @router.get(

@@ -32,10 +32,11 @@ class VideoAdded(BaseModel):
 class VideoCheckOut(BaseModel):
     """match or no_match; for a match, how much of the checked video matched, and where."""
 
-    verdict: Literal["match", "no_match"]
+    verdict: Literal["match", "no_match", "unusable"]
     matched_percent: float | None = Field(
         default=None, description="share of the video's usable frames that match, matches only"
     )
     ranges: list[list[float]] | None = Field(
         default=None, description="[start, end] seconds of the checked video that match"
     )
+    reason: str | None = Field(default=None, description="why an uploaded file is unusable")

@@ -14,6 +14,7 @@ from casework.bank.videos import add_video, vet_video
 from casework.errors import Unavailable
 from casework.runtime import Runtime
 from hashing.videos import VideoFingerprint
+from service.api.platforms import admit_upload
 from service.api.video_schemas import VideoAdded, VideoCheckOut, VideoIn
 from service.deps import (
     CheckingPlatform,
@@ -21,12 +22,14 @@ from service.deps import (
     RateLimiterDep,
     RuntimeDep,
     SessionDep,
+    UploadHasherDep,
     refuse_api_keys,
     spend_client_budget,
 )
 from service.errors import error_responses
 
 CHECK_VIDEO_PATH = "/v1/check/video"
+CHECK_VIDEO_FILE_PATH = "/v1/check/video/file"
 #: A check's cost in the platform's check budget: one per this many frames (a minute of video).
 FRAMES_PER_CHECK = 60
 
@@ -75,12 +78,48 @@ async def check_video(
     return await run_in_threadpool(_check, runtime, video)
 
 
-def _check(runtime: Runtime, video: VideoFingerprint) -> VideoCheckOut:
+@platforms.post(
+    "/check/video/file",
+    responses=error_responses(401, 403, 404, 413, 415, 422, 429, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The video file's bytes as the body (not multipart).",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def check_video_file(
+    request: Request,
+    caller: CheckingPlatform,
+    runtime: RuntimeDep,
+    limiter: RateLimiterDep,
+    hasher: UploadHasherDep,
+) -> VideoCheckOut:
+    """Check an uploaded video: fingerprinted in memory with vPDQ, as it is and mirrored, under
+    the worker's caps (64 MiB, 1920x1088, an hour), answered like /v1/check/video, discarded.
+
+    A file that is not a readable video is answered unusable with the reason. Hashing runs in
+    the same limited processes as /v1/check/image (503 when they are all taken).
+    """
+    await admit_upload(request, caller, runtime, limiter)
+    with hasher.admission():
+        data = await request.body()
+        fingerprints, unusable = await hasher.hash_video(data)
+        del data
+    if not fingerprints:
+        return VideoCheckOut(verdict="unusable", reason=unusable)
+    return await run_in_threadpool(_check, runtime, *fingerprints)
+
+
+def _check(runtime: Runtime, *videos: VideoFingerprint) -> VideoCheckOut:
     with runtime.sessions() as session:
         runtime.videos.refresh(session)
     if not runtime.videos.loaded:
         raise Unavailable("the video index is still loading; retry shortly")
-    hits = runtime.videos.match(video)
+    hits = runtime.videos.match_any(videos)
     if not hits:
         return VideoCheckOut(verdict="no_match")
     best = hits[0]

@@ -65,7 +65,12 @@ def test_another_video_is_no_match_with_no_share_and_a_withdrawn_case_stops_matc
     client: TestClient, runtime: Runtime, keys: PlatformKeys, banked: Case
 ) -> None:
     other = check(client, keys.alpha, hash_video(videos.source_video(13)).to_vpdq()).json()
-    assert other == {"verdict": "no_match", "matched_percent": None, "ranges": None}
+    assert other == {
+        "verdict": "no_match",
+        "matched_percent": None,
+        "ranges": None,
+        "reason": None,
+    }
 
     withdraw(runtime, banked)
 
@@ -103,3 +108,29 @@ def test_the_threatexchange_export_carries_each_banked_video_as_a_vpdq_line(
     withdraw(runtime, banked)
     after = client.get("/v1/feed/threatexchange", headers=bearer(keys.alpha)).text
     assert "vpdq " not in after
+
+
+def upload(client: TestClient, token: str, body: bytes, content_type: str = "video/mp4"):
+    headers = {**bearer(token), "Content-Type": content_type}
+    return client.post("/v1/check/video/file", content=body, headers=headers)
+
+
+def test_an_uploaded_mirrored_video_is_fingerprinted_in_memory_and_matches(
+    client: TestClient, keys: PlatformKeys, banked: Case
+) -> None:
+    response = upload(client, keys.alpha, videos.mirrored(videos.source_video(0)))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["verdict"] == "match"
+    other = upload(client, keys.alpha, videos.source_video(13)).json()
+    assert other["verdict"] == "no_match"
+
+
+def test_an_uploaded_file_that_is_not_a_readable_video_is_unusable_with_its_reason(
+    client: TestClient, keys: PlatformKeys
+) -> None:
+    for body in (b"plain text", videos.source_video(0)[:3000]):
+        answer = upload(client, keys.alpha, body).json()
+        assert answer["verdict"] == "unusable" and answer["reason"]
+    form = upload(client, keys.alpha, b"--x\r\n", "multipart/form-data; boundary=x")
+    assert form.status_code == 415

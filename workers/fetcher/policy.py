@@ -16,6 +16,8 @@ from typing import Literal, NamedTuple
 
 import httpx
 
+from hashing.videos import FOUND_VIDEO_MAX_BYTES
+
 MIB = 1024 * 1024
 
 FetchKind = Literal["image", "page", "video", "any"]
@@ -101,7 +103,7 @@ class FetchPolicy:
     max_page_bytes: int = 2 * MIB
     # A video is read whole into memory and decoded from there: 64 MiB is minutes of phone
     # video, and the time to fetch it gets its own, longer deadline.
-    max_video_bytes: int = 64 * MIB
+    max_video_bytes: int = FOUND_VIDEO_MAX_BYTES
     video_deadline_seconds: float = 90.0
     max_url_chars: int = 4096
     allowed_schemes: frozenset[str] = frozenset({"http", "https"})
