@@ -37,12 +37,21 @@ from casework.platforms.models import (
     PlatformKey,
     WebhookDelivery,
 )
-from casework.reports.models import ItemStatus, Match, MatchReview, MatchStatus, Report, ReportItem
+from casework.reports.models import (
+    ItemStatus,
+    Match,
+    MatchReview,
+    MatchStatus,
+    Report,
+    ReportItem,
+    VideoMatch,
+)
 from casework.victims.models import (
     Case,
     CaseFingerprint,
     CaseNotification,
     CaseStatus,
+    CaseVideo,
     NotificationChannel,
     RecoveryCode,
 )
@@ -62,6 +71,7 @@ __all__ = [
     "CaseFingerprint",
     "CaseNotification",
     "CaseStatus",
+    "CaseVideo",
     "Caseworker",
     "CheckOutcome",
     "ConsoleSession",
@@ -88,6 +98,7 @@ __all__ = [
     "TakedownItem",
     "TakedownStatus",
     "UTCDateTime",
+    "VideoMatch",
     "WatchedUrl",
     "WebhookDelivery",
     "utcnow",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from casework.bank.bank import BankIndex
 from casework.bank.fingerprints import Limits
 from casework.bank.snapshot import SnapshotStore, store_key
+from casework.bank.videos import VideoBank
 from casework.credentials import PinHasher
 from casework.db import make_engine, make_sessions
 from casework.settings import Settings
@@ -27,6 +28,7 @@ class Runtime:
     vault: Vault
     pins: PinHasher
     bank: BankIndex
+    videos: VideoBank
     limits: Limits
     lockout: LockoutPolicy
 
@@ -53,6 +55,7 @@ class Runtime:
                 wait_seconds=settings.argon2_wait_seconds,
             ),
             bank=BankIndex(vault, store=_snapshot_store(settings, vault)),
+            videos=VideoBank(vault),
             limits=Limits(
                 per_request=settings.max_fingerprints_per_request,
                 per_case=settings.max_fingerprints_per_case,

@@ -44,6 +44,8 @@ class Photo:
     digest: str
     entries: tuple[dict[str, Any], ...]
     kind: str
+    #: A video's vPDQ text, sent on its own once the case holds the file's digests.
+    video: str | None = None
 
 
 def kind_of(hashed: HashedFile) -> str:

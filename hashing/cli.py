@@ -45,6 +45,8 @@ from hashing.translations import (
     locale_from_environment,
     ngettext,
 )
+from hashing.videofiles import send_videos, video_entry, video_photo, video_progress
+from hashing.videos import HashedVideo, hash_video_file, looks_like_video
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_SECONDS = 60
@@ -90,14 +92,20 @@ def iter_files(paths: Sequence[str]) -> Iterator[Path]:
             raise CliError(gettext("{path}: no such file or folder").format(path=raw))
 
 
-def hash_paths(paths: Sequence[str], label: str = "hashing") -> Iterator[tuple[Path, HashedFile]]:
-    """Hash every file on this device, showing progress on stderr."""
+def hash_paths(
+    paths: Sequence[str], label: str = "hashing"
+) -> Iterator[tuple[Path, HashedFile | HashedVideo]]:
+    """Hash every file on this device, showing progress on stderr (by seconds for a video)."""
     files = list(iter_files(paths))
     if not files:
         raise CliError(gettext("no files to hash"))
     progress = ProgressBar(len(files), gettext(label))
     for path in files:
-        yield path, hash_file(path.read_bytes(), formats=victim_formats())
+        data = path.read_bytes()
+        if looks_like_video(data):
+            yield path, hash_video_file(data, progress=video_progress(path))
+        else:
+            yield path, hash_file(data, formats=victim_formats())
         progress.advance()
 
 
@@ -130,7 +138,9 @@ def hash_photos(paths: Sequence[str], ledger: Ledger) -> tuple[list[Photo], int]
     for path in files:
         data = path.read_bytes()
         digest = ledger.digest(data)
-        if digest not in ledger.sent:
+        if digest not in ledger.sent and looks_like_video(data):
+            photos.append(video_photo(path, digest, data))
+        elif digest not in ledger.sent:
             hashed = hash_file(data, formats=victim_formats())
             _warn_refusals(path, hashed)
             entries = tuple(fingerprint_entries(hashed))
@@ -165,6 +175,9 @@ def _warn_refusals(path: Path, hashed: HashedFile) -> None:
 def command_hash(args: argparse.Namespace) -> int:
     """Print one JSON line per file with its fingerprints."""
     for path, hashed in hash_paths(args.paths):
+        if isinstance(hashed, HashedVideo):
+            print(json.dumps({"file": str(path), **video_entry(hashed)}), flush=True)
+            continue
         line = {
             "file": str(path),
             "fingerprints": fingerprint_entries(hashed),
@@ -379,6 +392,7 @@ def command_submit(args: argparse.Namespace) -> int:
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
+    send_videos(photos, lambda body: client.call("POST", "/v1/case/videos", body, (case_id, pin)))
     print(
         ngettext(
             "Done: the photo is in case {case_id}.",
@@ -565,6 +579,7 @@ def command_add(args: argparse.Namespace) -> int:
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
     )
+    send_videos(photos, lambda body: client.call("POST", "/v1/case/videos", body, credentials))
     print(
         ngettext(
             "Done: {count} photo added to case {case_id}.",
@@ -745,7 +760,7 @@ def _follow(client: Client, credentials: tuple[str, str], report: dict[str, Any]
 def add_victim_commands(commands: Any) -> None:
     """Register hash, submit, status, add, recover, withdraw and notify on a subparsers object."""
     hash_cmd = commands.add_parser(
-        "hash", help=gettext("print fingerprints of images, as JSON lines")
+        "hash", help=gettext("print fingerprints of images and videos, as JSON lines")
     )
     hash_cmd.add_argument("paths", nargs="+", metavar="PATH", help=gettext("files or folders"))
     hash_cmd.set_defaults(func=command_hash)

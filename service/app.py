@@ -13,8 +13,9 @@ from redis import Redis
 from casework.loop import Loop
 from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
+from hashing.videos import FOUND_VIDEO_MAX_BYTES
 from service.accesslog import AccessLog
-from service.api import cases, health, monitoring, notifications, platforms, reports
+from service.api import cases, health, monitoring, notifications, platforms, reports, videos
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
 from service.console.site import install_console
@@ -87,7 +88,10 @@ def create_app(
         BodySizeLimit,
         max_bytes=MAX_BODY_BYTES,
         # Uploads to check are images; they are hashed in memory under the same pixel caps.
-        per_path={platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes},
+        per_path={
+            platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes,
+            videos.CHECK_VIDEO_FILE_PATH: FOUND_VIDEO_MAX_BYTES,
+        },
     )
     app.add_middleware(SecurityHeaders)
     # Outermost, so that refusals by the body cap and errors are logged and counted too.
@@ -100,6 +104,8 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(reports.router)
     app.include_router(platforms.router)
+    app.include_router(videos.victims)
+    app.include_router(videos.platforms)
     app.include_router(pages.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

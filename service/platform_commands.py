@@ -391,6 +391,9 @@ def _quarantine_remove(args: argparse.Namespace, session: Any, runtime: Any) -> 
 
 
 def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
+    from itertools import chain
+
+    from casework.bank import videos
     from casework.platforms import feed, platforms
     from hashing.fingerprint import Algorithm
 
@@ -399,13 +402,24 @@ def _export(args: argparse.Namespace, session: Any, runtime: Any) -> int:
         algorithms = platforms.algorithms_of(
             platforms.require_platform(session, name=args.platform)
         )
-    lines = feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
+    lines = chain(
+        feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms),
+        videos.threatexchange_lines(session, vault=runtime.vault),
+    )
     with _output(args.output) as out:
-        count = 0
+        count = videos_count = 0
         for line in lines:
             out.write(line)
-            count += 1
-    print(gettext("exported {count} PDQ hashes.").format(count=count), file=sys.stderr)
+            if line.startswith("vpdq "):
+                videos_count += 1
+            else:
+                count += 1
+    print(
+        gettext("exported {count} PDQ hashes and {videos} vPDQ video fingerprints.").format(
+            count=count, videos=videos_count
+        ),
+        file=sys.stderr,
+    )
     for algorithm in algorithms:
         reason = feed.THREATEXCHANGE_LEFT_OUT.get(algorithm)
         if reason:

@@ -13,16 +13,21 @@ import asyncio
 import multiprocessing
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from typing import TypeVar
 
 from casework.errors import HashingBusy, ImageTooLarge, Unavailable
 from casework.memory import limit_address_space
 from casework.platforms import checks
+from hashing.videos import FOUND_VIDEO_LIMITS, VideoFingerprint, VideoRejected, hash_query_video
 
 Hashed = tuple[list[checks.Query], str | None]
+#: A video upload's fingerprints as found and mirrored, or the reason it has none.
+VideoHashed = tuple[tuple[VideoFingerprint, ...], str | None]
+_R = TypeVar("_R")
 
 
 class UploadHasher:
@@ -52,7 +57,15 @@ class UploadHasher:
 
     async def hash(self, data: bytes) -> Hashed:
         """The upload's queries, hashed in a pool process; ImageTooLarge past the memory limit."""
-        pool, future = self._submit(data)
+        return await self._run(data, _hash_within_limit)
+
+    async def hash_video(self, data: bytes) -> VideoHashed:
+        """A video upload's fingerprints (as found, mirrored) or why none; ImageTooLarge past
+        the memory limit."""
+        return await self._run(data, _hash_video_within_limit)
+
+    async def _run(self, data: bytes, work: Callable[[bytes], _R | None]) -> _R:
+        pool, future = self._submit(data, work)
         try:
             hashed = await asyncio.wrap_future(future)
         except BrokenProcessPool:
@@ -70,17 +83,19 @@ class UploadHasher:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _submit(self, data: bytes) -> tuple[ProcessPoolExecutor, Future[Hashed | None]]:
+    def _submit(
+        self, data: bytes, work: Callable[[bytes], _R]
+    ) -> tuple[ProcessPoolExecutor, Future[_R]]:
         with self._lock:
             if self._pool is None:
                 self._pool = self._new_pool()
             try:
-                return self._pool, self._pool.submit(_hash_within_limit, data)
+                return self._pool, self._pool.submit(work, data)
             except BrokenProcessPool:
                 # It broke while idle: this upload had no part in it and goes to a new pool.
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
-                return self._pool, self._pool.submit(_hash_within_limit, data)
+                return self._pool, self._pool.submit(work, data)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -110,5 +125,15 @@ def _hash_within_limit(data: bytes) -> Hashed | None:
     """Hash in a pool process; None when the image needs more memory than the limit allows."""
     try:
         return checks.hash_upload(data)
+    except MemoryError:
+        return None
+
+
+def _hash_video_within_limit(data: bytes) -> VideoHashed | None:
+    """A video's fingerprints under the worker's caps; None past the memory limit."""
+    try:
+        return hash_query_video(data, limits=FOUND_VIDEO_LIMITS), None
+    except VideoRejected as rejected:
+        return (), f"{rejected.reason}: {rejected}"
     except MemoryError:
         return None

@@ -15,9 +15,15 @@ from hashing.algorithms import hash_query_image, md5_of, sha256_of
 from hashing.fastpath import decode_query_frames
 from hashing.fingerprint import Fingerprint
 from hashing.images import ImageRejected
+from hashing.videos import (
+    FOUND_VIDEO_LIMITS,
+    VideoFingerprint,
+    VideoRejected,
+    hash_query_video,
+)
 from workers.context import WorkerContext
 from workers.fetcher import Fetched, Fetcher, FetchFailed, MediaType
-from workers.pages import extract_image_urls
+from workers.pages import extract_image_urls, extract_video_urls
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +31,20 @@ REPORT_DEADLINE_SECONDS = 120
 MAX_IMAGES_PER_PAGE = 50
 
 
+MAX_VIDEOS_PER_PAGE = 3
+
+
 @dataclass
 class FoundImage:
-    """Fingerprints of one image found at a URL; its bytes are gone once this exists."""
+    """Fingerprints of one image (or video) found at a URL; its bytes are gone once this exists.
+
+    For a video, ``fingerprints`` are its digests and ``videos`` its vPDQ fingerprint as found
+    and mirrored (empty when it could not be decoded; the digests still match exact copies).
+    """
 
     url: str
     fingerprints: list[Fingerprint]
+    videos: tuple[VideoFingerprint, ...] = ()
 
 
 def collect_images(
@@ -45,9 +59,12 @@ def collect_images(
         fetched = fetcher.fetch(url, kind="any")
         if landed is not None:
             landed(fetched)
+        if fetched.media_type is MediaType.VIDEO:
+            return [hash_found_video(fetched.final_url, fetched.body)], 1
         if fetched.media_type is not MediaType.HTML:
             return [hash_image(fetched.final_url, fetched.body)], 1
         candidates = extract_image_urls(fetched.body, fetched.final_url, MAX_IMAGES_PER_PAGE)
+        video_urls = extract_video_urls(fetched.body, fetched.final_url, MAX_VIDEOS_PER_PAGE)
         del fetched
         found: list[FoundImage] = []
         for image_url in candidates:
@@ -58,7 +75,33 @@ def collect_images(
                 found.append(hash_image(image_url, fetcher.fetch(image_url, kind="image").body))
             except (FetchFailed, ImageRejected) as failure:
                 logger.debug("page image skipped: %s", failure.reason)
-        return found, len(candidates)
+        for video_url in video_urls:
+            if time.monotonic() > deadline:
+                break
+            try:
+                found.append(
+                    hash_found_video(video_url, fetcher.fetch(video_url, kind="video").body)
+                )
+            except FetchFailed as failure:
+                logger.debug("page video skipped: %s", failure.reason)
+        return found, len(candidates) + len(video_urls)
+
+
+def hash_found_video(url: str, body: bytes) -> FoundImage:
+    """A found video's digests and vPDQ fingerprints (as found and mirrored), from memory.
+
+    A video that does not decode within the worker's caps keeps its digests only.
+    """
+    fingerprints = [md5_of(body), sha256_of(body)]
+    try:
+        videos = hash_query_video(body, limits=FOUND_VIDEO_LIMITS)
+    except VideoRejected as rejected:
+        logger.debug("found video not fingerprinted: %s", rejected.reason)
+        return FoundImage(url=url, fingerprints=fingerprints)
+    except MemoryError:
+        logger.debug("found video not fingerprinted: out of memory")
+        return FoundImage(url=url, fingerprints=fingerprints)
+    return FoundImage(url=url, fingerprints=fingerprints, videos=videos)
 
 
 def hash_image(url: str, body: bytes) -> FoundImage:

@@ -25,12 +25,13 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["extract_image_urls", "extract_page_links"]
+__all__ = ["extract_image_urls", "extract_page_links", "extract_video_urls"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 _META_KEYS = frozenset(
     {"og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"}
 )
+_VIDEO_META_KEYS = frozenset({"og:video", "og:video:url", "og:video:secure_url"})
 _WHITESPACE = " \t\n\r\f"
 
 
@@ -62,17 +63,37 @@ def extract_image_urls(html: bytes, base_url: str, limit: int = 50) -> list[str]
     return list(found)
 
 
+def extract_video_urls(html: bytes, base_url: str, limit: int = 5) -> list[str]:
+    """Absolute http(s) URLs of `<video src>`, `<source src>` inside `<video>` and og:video
+    meta tags, deduplicated, in document order (videos are large: few are fetched)."""
+    parsed = _parsed(html, base_url) if limit > 0 else None
+    if parsed is None:
+        return []
+    tree, base = parsed
+    found: dict[str, None] = {}
+    for node in tree.css("video[src], video source[src], meta[property], meta[name]"):
+        if node.tag == "meta":
+            key = (node.attributes.get("property") or node.attributes.get("name") or "").lower()
+            raw = node.attributes.get("content") if key.strip() in _VIDEO_META_KEYS else None
+        else:
+            raw = node.attributes.get("src")
+        url = _absolute(base, raw) if raw else None
+        if url is not None and url not in found:
+            found[url] = None
+            if len(found) >= limit:
+                break
+    return list(found)
+
+
 def extract_page_links(html: bytes, base_url: str, limit: int = 200) -> list[str]:
     """Absolute http(s) URLs of `<a href>` links that are not images, deduplicated, in order.
 
     A site watch follows these to the host's other pages; the caller keeps it on one host.
     """
-    if limit <= 0:
+    parsed = _parsed(html, base_url) if limit > 0 else None
+    if parsed is None:
         return []
-    tree = LexborHTMLParser(html, encoding=True)
-    if tree.root is None:
-        return []
-    base = _document_base(tree, base_url)
+    tree, base = parsed
     found: dict[str, None] = {}
     tried: set[str] = set()
     for node in tree.css("a[href]"):
@@ -87,6 +108,14 @@ def extract_page_links(html: bytes, base_url: str, limit: int = 200) -> list[str
         if len(found) >= limit:
             break
     return list(found)
+
+
+def _parsed(html: bytes, base_url: str) -> tuple[LexborHTMLParser, str] | None:
+    """The page's tree and document base, or None for a page with no document at all."""
+    tree = LexborHTMLParser(html, encoding=True)
+    if tree.root is None:
+        return None
+    return tree, _document_base(tree, base_url)
 
 
 def _has_image_extension(reference: str) -> bool:

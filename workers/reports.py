@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.orm import Session
+
 from casework.bank.matching import find_matches
 from casework.db import transaction
 from casework.models import ReportItem
 from casework.reports import reports
+from casework.reports.videos import record_video_matches
+from casework.runtime import Runtime
 from hashing.images import ImageRejected
-from workers.collection import collect_images
+from workers.collection import FoundImage, collect_images
 from workers.context import WorkerContext, current
 from workers.fetcher import FetchFailed
 from workers.queues import (
@@ -94,9 +98,27 @@ def fetch_and_match(item_id: int) -> None:
             )
             matched = matched or bool(matches)
             reports.record_matches(session, item=item, found=matches, vault=runtime.vault)
+            if image.videos:
+                matched = match_video(runtime, session, item=item, found=image) or matched
         reports.finish_item(session, item=item, images_found=images_seen, images_hashed=len(found))
     reason = "matched" if matched else "no_match"
     count_outcome(context.redis, job="report", outcome="done", reason=reason)
+
+
+def match_video(runtime: Runtime, session: Session, *, item: ReportItem, found: FoundImage) -> bool:
+    """Match a found video against the banked videos and record each hit; True if any."""
+    runtime.videos.refresh(session)
+    hits = runtime.videos.match_any(found.videos)
+    record_video_matches(
+        session,
+        item=item,
+        video_url=found.url,
+        hits=[
+            (hit.case_id, hit.video_id, hit.query_percent, hit.compared_percent, hit.query_ranges)
+            for hit in hits
+        ],
+    )
+    return bool(hits)
 
 
 def reconcile_reports(context: WorkerContext) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, EnumString, UTCDateTime, utcnow
@@ -109,6 +109,36 @@ class Match(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[ReportItem] = relationship(back_populates="matches")
+
+
+class VideoMatch(Base):
+    """A video found at a reported URL whose frames match a banked video under vPDQ's rule.
+
+    Only the video's URL, the share of its usable frames that matched (and of the banked
+    video's) and the time ranges of the found video that matched are kept; never its bytes.
+    ``ranges`` is "start-end" seconds, comma-separated ("72.0-220.0,300.0-311.0").
+    """
+
+    __tablename__ = "video_matches"
+    __table_args__ = (UniqueConstraint("item_id", "video_url_digest", "video_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("report_items.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    video_id: Mapped[int] = mapped_column(
+        ForeignKey("case_videos.id", ondelete="CASCADE"), index=True
+    )
+    video_url: Mapped[str] = mapped_column(String(2048))
+    video_url_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    query_percent: Mapped[float] = mapped_column(Float)
+    compared_percent: Mapped[float] = mapped_column(Float)
+    ranges: Mapped[str] = mapped_column(String(4000))
+    status: Mapped[MatchStatus] = mapped_column(
+        EnumString(MatchStatus, 16), default=MatchStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class MatchReview(Base):

@@ -33,6 +33,7 @@ REASONS = {
     "too_many_redirects": N_("the address sends us on to other addresses too many times"),
     "http_error": N_("the website answered with an error instead of the page"),
     "not_an_image": N_("what is there is not an image we can read"),
+    "not_a_video": N_("what is there is not a video we can read"),
     "unsupported_content": N_("what is there is neither a web page nor an image"),
     "unsupported_encoding": N_("the website sent it in a form we cannot read"),
     "image_too_large": N_("the image is too large to check safely"),

@@ -34,13 +34,14 @@ from casework.errors import (
     TooManyFingerprints,
 )
 from casework.notices.models import Takedown, TakedownCheck, WatchedUrl
-from casework.reports.models import Match, Report, ReportItem
+from casework.reports.models import Match, Report, ReportItem, VideoMatch
 from casework.vault import Vault
 from casework.victims.models import (
     Case,
     CaseFingerprint,
     CaseNotification,
     CaseStatus,
+    CaseVideo,
     RecoveryCode,
 )
 
@@ -461,6 +462,8 @@ def withdraw_case(session: Session, *, case: Case) -> int:
     session.execute(delete(Report).where(Report.case_id == case.id))
     session.execute(delete(ReportItem).where(ReportItem.report_id.in_(found_by_watch)))
     session.execute(delete(Report).where(Report.id.in_(found_by_watch)))
+    session.execute(delete(VideoMatch).where(VideoMatch.case_id == case.id))
+    session.execute(delete(CaseVideo).where(CaseVideo.case_id == case.id))
     for row in rows:
         session.delete(row)
     case.status = CaseStatus.WITHDRAWN

@@ -91,6 +91,24 @@ class CaseFingerprint(Base):
     case: Mapped[Case | None] = relationship(back_populates="fingerprints")
 
 
+class CaseVideo(Base):
+    """One video's vPDQ fingerprint (frame hashes with timestamps), sealed at rest as one text.
+
+    A video is many frame hashes matched together under vPDQ's rule, so it is one row, not a
+    row per frame: withdrawing, quarantining or exporting a video acts on all its frames at once.
+    """
+
+    __tablename__ = "case_videos"
+    __table_args__ = (UniqueConstraint("case_id", "value_mac"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    value_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    frames: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class RecoveryCode(Base):
     """A one-time code, printed for the victim at case creation, that resets the PIN.
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from casework.bank import videos
 from casework.bank.bank import BankHit
 from casework.errors import CaseworkError, NotFound, UploadAsForm
 from casework.notices import outcomes
@@ -136,11 +137,7 @@ async def check_image(
     few processes with a memory limit each; when they and their queue are full the answer is
     503 with Retry-After, and an image that needs more memory than the limit is refused (422).
     """
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type in FORM_MEDIA_TYPES:
-        await run_in_threadpool(key.admit, 0)
-        raise UploadAsForm
-    caller = await run_in_threadpool(key.admit, 1)
+    caller = await admit_upload(request, key)
     with hasher.admission():
         data = await request.body()
         queries, unusable = await hasher.hash(data)
@@ -176,6 +173,15 @@ async def _answers(
         one_upload=one_upload,
     )
     return await run_in_threadpool(run_in_transaction, runtime, answer)
+
+
+async def admit_upload(request: Request, key: CheckingPlatform, checks: int = 1) -> CheckCaller:
+    """Refuse an upload sent as a form (spending the request), else spend its checks."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in FORM_MEDIA_TYPES:
+        await run_in_threadpool(key.admit, 0)
+        raise UploadAsForm
+    return await run_in_threadpool(key.admit, checks)
 
 
 @router.get(
@@ -221,10 +227,11 @@ def read_feed(
 def export_threatexchange(caller: FeedPlatform, runtime: RuntimeDep) -> StreamingResponse:
     """The bank as a ``<signal type> <hash>`` file for threatexchange's local_file exchange.
 
-    pdq lines only: threatexchange's MD5 and SHA-256 types are for videos, and it has no pHash
-    type. The format cannot express removals: after a withdrawal, re-download the file and run
-    ``threatexchange fetch --clear`` (a plain fetch keeps removed hashes), or use the
-    takedown_feed exchange, which follows /v1/feed, withdrawals included (docs/platforms.md).
+    pdq lines, and a vpdq line per banked video: threatexchange's MD5 and SHA-256 types are for
+    videos, and it has no pHash type. The format cannot express removals: after a withdrawal,
+    re-download the file and run ``threatexchange fetch --clear`` (a plain fetch keeps removed
+    hashes), or use the takedown_feed exchange, which follows /v1/feed, withdrawals included
+    (docs/platforms.md).
     """
     algorithms = algorithms_of(caller.platform)
     return StreamingResponse(
@@ -238,6 +245,7 @@ def _export_lines(runtime: Runtime, algorithms: list[Algorithm]) -> Iterator[str
     # The request's session is closed once the route returns; the stream reads with its own.
     with runtime.sessions() as session:
         yield from feed.threatexchange_lines(session, vault=runtime.vault, algorithms=algorithms)
+        yield from videos.threatexchange_lines(session, vault=runtime.vault)
 
 
 @router.post(

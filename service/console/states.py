@@ -58,6 +58,7 @@ REASON_WORDS = {
     "too_many_redirects": N_("too many redirects"),
     "http_error": N_("the site answered with an error"),
     "not_an_image": N_("no image was found there"),
+    "not_a_video": N_("no video was found there"),
     "unsupported_content": N_("the content is of a kind that is not checked"),
     "unsupported_encoding": N_("the content's encoding is not supported"),
     "image_too_large": N_("the image was too large to check"),

@@ -96,3 +96,12 @@ def test_scale_smoke_starts_every_process_serves_checks_and_sees_the_withdrawal(
     assert all(stop is not None for stop in result["withdrawal_s"])  # type: ignore[union-attr]
     http = result["http"]
     assert all(http[k]["rps"] > 0 and http[k]["non_2xx"] == 0 for k in http)  # type: ignore[union-attr]
+
+
+def test_video_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
+    result = run_smoke("videos")
+    recall = result["recall"]
+    assert isinstance(recall, dict)
+    assert recall["source"] == recall["reencoded_vp8_low_bitrate"] == 1.0
+    assert result["false_matches"] == 0
+    assert result["worker_memory"]

@@ -32,10 +32,18 @@ CASE_PATHS = ("/v1/case/", "/v1/reports")
 
 
 #: Routes that refuse some schema-valid bodies with 422 for reasons no JSON schema can state: a
-#: degenerate or low-quality hash, a URL of a private address, a malformed e-mail address. Their
-#: wire schemas stay loose on purpose, so the domain names each refused item. Everywhere else a
-#: schema-valid request must be accepted.
-SEMANTIC_CHECKS = ["/v1/cases", "/v1/case/fingerprints", "/v1/case/notifications", "/v1/reports"]
+#: degenerate or low-quality hash, a URL of a private address, a malformed e-mail address, a
+#: vPDQ text (a JSON list inside a string) without two usable frames. Their wire schemas stay
+#: loose on purpose, so the domain names each refused item. Everywhere else a schema-valid
+#: request must be accepted.
+SEMANTIC_CHECKS = [
+    "/v1/cases",
+    "/v1/case/fingerprints",
+    "/v1/case/notifications",
+    "/v1/reports",
+    "/v1/case/videos",
+    "/v1/check/video",
+]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
 

@@ -198,7 +198,7 @@ def test_the_export_says_which_algorithms_it_leaves_out_and_why(
     lines = exported.read_text().splitlines()
     pdq_values = {fp.hex for fp in fingerprints if fp.algorithm is Algorithm.PDQ}
     assert sorted(lines) == sorted(f"pdq {value}" for value in pdq_values)
-    assert f"exported {len(pdq_values)} PDQ hashes" in said
+    assert f"exported {len(pdq_values)} PDQ hashes and 0 vPDQ video fingerprints." in said
     assert "not exported: phash (threatexchange has no pHash signal type)" in said
     assert "not exported: md5 (threatexchange's MD5 type is for videos only" in said
     assert "not exported: sha256 (threatexchange's SHA-256 type is for videos only" in said

@@ -903,4 +903,4 @@ def test_the_policy_refuses_unsafe_or_meaningless_settings(overrides: dict[str, 
 
 def test_an_unknown_kind_is_a_programming_error() -> None:
     with Fetcher(production()) as fetcher, pytest.raises(ValueError):
-        fetcher.fetch("http://public.test/", kind="video")  # type: ignore[arg-type]
+        fetcher.fetch("http://public.test/", kind="audio")  # type: ignore[arg-type]

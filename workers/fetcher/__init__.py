@@ -26,7 +26,8 @@ Failure reasons (`FetchFailed.reason`), transient ones marked *:
     too_many_redirects     more redirects than allowed, or a loop
     http_error             non-2xx final status (* for 5xx, 408 and 429); see `.status`
     not_an_image           kind="image" and the bytes are not a known image format
-    unsupported_content    kind="page"/"any" and the bytes are neither HTML nor an image
+    not_a_video            kind="video" and the bytes are not a known video container
+    unsupported_content    kind="page"/"any" and the bytes are neither HTML, an image nor a video
     unsupported_encoding   Content-Encoding other than identity/gzip/deflate, or corrupt
 """
 

@@ -105,14 +105,21 @@ class Fetcher:
 
     def fetch(self, url: str, *, kind: FetchKind) -> Fetched:
         """Fetch one URL, following redirects, and return its body or raise FetchFailed."""
-        if kind not in ("image", "page", "any"):
-            raise ValueError(f"kind must be 'image', 'page' or 'any', not {kind!r}")
+        if kind not in ("image", "page", "video", "any"):
+            raise ValueError(f"kind must be 'image', 'page', 'video' or 'any', not {kind!r}")
         started = time.monotonic()
         deadline = started + self.policy.deadline_seconds
+        # Redirects and headers get the URL's deadline; a body that turns out to be a video gets
+        # the video deadline to arrive in (and the connection may live that long).
+        video_deadline = started + max(
+            self.policy.video_deadline_seconds, self.policy.deadline_seconds
+        )
+        if kind == "video":
+            deadline = video_deadline
         trail: list[Hop] = []
-        with total_deadline(deadline):
+        with total_deadline(video_deadline if kind in ("video", "any") else deadline):
             try:
-                return self._fetch(url, kind, started, deadline, trail)
+                return self._fetch(url, kind, started, (deadline, video_deadline), trail)
             except FetchFailed as exc:
                 exc.trail = tuple(trail)
                 logger.debug("fetch failed after %d hop(s): %s", len(trail), exc.reason)
@@ -208,8 +215,14 @@ class Fetcher:
                 raise FetchFailed(Reason.CONNECT_ERROR, transport_message(exc)) from None
 
     def _fetch(
-        self, url: str, kind: FetchKind, started: float, deadline: float, trail: list[Hop]
+        self,
+        url: str,
+        kind: FetchKind,
+        started: float,
+        deadlines: tuple[float, float],
+        trail: list[Hop],
     ) -> Fetched:
+        deadline, video_deadline = deadlines
         current = url
         while True:
             trail.append(Hop(current[: self.policy.max_url_chars], None))
@@ -244,6 +257,7 @@ class Fetcher:
                     kind=kind,
                     policy=self.policy,
                     deadline=deadline,
+                    video_deadline=video_deadline,
                 )
                 return Fetched(
                     final_url=str(parsed),

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Iterable
 from enum import StrEnum
 
+from hashing.videos import looks_like_video
 from workers.fetcher.policy import FetchFailed, FetchKind, FetchPolicy, Reason
 
 
@@ -24,11 +25,13 @@ class MediaType(StrEnum):
     BMP = "image/bmp"
     TIFF = "image/tiff"
     HTML = "text/html"
+    #: Any container hashing/videos.py reads (MP4/MOV, WebM/Matroska, AVI, MPEG-TS).
+    VIDEO = "video/*"
 
     @property
     def is_image(self) -> bool:
         """True for the image formats."""
-        return self is not MediaType.HTML
+        return self not in (MediaType.HTML, MediaType.VIDEO)
 
 
 _SNIFF_BYTES = 1024
@@ -51,6 +54,8 @@ def sniff_media_type(head: bytes, content_type: str | None = None) -> MediaType 
         return MediaType.BMP
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return MediaType.TIFF
+    if looks_like_video(head):
+        return MediaType.VIDEO
     if content_type is not None and content_type.split(";")[0].strip().lower() == "text/html":
         return MediaType.HTML
     text = head.removeprefix(_BOM).lstrip(b" \t\r\n\f")[:15].lower()
@@ -115,9 +120,20 @@ def _accept(media_type: MediaType | None, kind: FetchKind) -> MediaType:
     elif kind == "page":
         if media_type is not MediaType.HTML:
             raise FetchFailed(Reason.UNSUPPORTED_CONTENT, "the body is not an HTML page")
+    elif kind == "video":
+        if media_type is not MediaType.VIDEO:
+            raise FetchFailed(Reason.NOT_A_VIDEO, "the body is not a known video container")
     elif media_type is None:
-        raise FetchFailed(Reason.UNSUPPORTED_CONTENT, "the body is neither an image nor HTML")
+        raise FetchFailed(
+            Reason.UNSUPPORTED_CONTENT, "the body is neither an image, a video nor HTML"
+        )
     return media_type
+
+
+def _cap_of(media_type: MediaType, policy: FetchPolicy) -> int:
+    if media_type is MediaType.VIDEO:
+        return policy.max_video_bytes
+    return policy.max_image_bytes if media_type.is_image else policy.max_page_bytes
 
 
 def read_body(
@@ -128,6 +144,7 @@ def read_body(
     kind: FetchKind,
     policy: FetchPolicy,
     deadline: float,
+    video_deadline: float | None = None,
 ) -> tuple[MediaType, bytes]:
     """Decode a response body into memory under the byte cap of what it turns out to be.
 
@@ -137,9 +154,12 @@ def read_body(
     encoding = (content_encoding or "").strip().lower() or "identity"
     decoder = _Decoder(encoding)
     # Until the first bytes are sniffed, the cap is the largest this kind could need.
-    cap = {"image": policy.max_image_bytes, "page": policy.max_page_bytes}.get(
-        kind, max(policy.max_image_bytes, policy.max_page_bytes)
-    )
+    caps = {
+        "image": policy.max_image_bytes,
+        "page": policy.max_page_bytes,
+        "video": policy.max_video_bytes,
+    }
+    cap = caps.get(kind, max(caps.values()))
     media_type: MediaType | None = None
     body = bytearray()
 
@@ -152,7 +172,7 @@ def read_body(
             if media_type is None and (len(body) >= _SNIFF_BYTES or finished and not data):
                 sniffed = sniff_media_type(bytes(body[:_SNIFF_BYTES]), content_type)
                 media_type = _accept(sniffed, kind)
-                cap = policy.max_image_bytes if media_type.is_image else policy.max_page_bytes
+                cap = _cap_of(media_type, policy)
             if len(body) > cap:
                 raise FetchFailed(Reason.TOO_LARGE, f"the body is larger than {cap} bytes")
             if not data:
@@ -160,7 +180,9 @@ def read_body(
 
     # Content-Length is only a hint; the cap is enforced on the bytes as they arrive.
     for chunk in chunks:
-        if time.monotonic() >= deadline:
+        # A video has its own, longer deadline (see Fetcher.fetch); anything else the URL's.
+        ends = video_deadline if media_type is MediaType.VIDEO and video_deadline else deadline
+        if time.monotonic() >= ends:
             raise FetchFailed(Reason.TIMEOUT, "the total deadline for this URL has passed")
         absorb(chunk, finished=False)
     decoder.finish(body)

@@ -16,9 +16,11 @@ from typing import Literal, NamedTuple
 
 import httpx
 
+from hashing.videos import FOUND_VIDEO_MAX_BYTES
+
 MIB = 1024 * 1024
 
-FetchKind = Literal["image", "page", "any"]
+FetchKind = Literal["image", "page", "video", "any"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -37,6 +39,7 @@ class Reason(StrEnum):
     TOO_MANY_REDIRECTS = "too_many_redirects"
     HTTP_ERROR = "http_error"
     NOT_AN_IMAGE = "not_an_image"
+    NOT_A_VIDEO = "not_a_video"
     UNSUPPORTED_CONTENT = "unsupported_content"
     UNSUPPORTED_ENCODING = "unsupported_encoding"
 
@@ -98,6 +101,10 @@ class FetchPolicy:
     dns_timeout_seconds: float = 3.0
     max_image_bytes: int = 10 * MIB
     max_page_bytes: int = 2 * MIB
+    # A video is read whole into memory and decoded from there: 64 MiB is minutes of phone
+    # video, and the time to fetch it gets its own, longer deadline.
+    max_video_bytes: int = FOUND_VIDEO_MAX_BYTES
+    video_deadline_seconds: float = 90.0
     max_url_chars: int = 4096
     allowed_schemes: frozenset[str] = frozenset({"http", "https"})
     allowed_ports: frozenset[int] = frozenset({80, 443})
@@ -114,10 +121,14 @@ class FetchPolicy:
             self.write_timeout_seconds,
             self.deadline_seconds,
             self.dns_timeout_seconds,
+            self.video_deadline_seconds,
         )
         if any(t <= 0 for t in timeouts):
             raise ValueError("every timeout must be positive")
-        if self.max_redirects < 0 or min(self.max_image_bytes, self.max_page_bytes) <= 0:
+        if (
+            self.max_redirects < 0
+            or min(self.max_image_bytes, self.max_page_bytes, self.max_video_bytes) <= 0
+        ):
             raise ValueError("max_redirects must be >= 0 and byte caps positive")
         if not self.allowed_schemes <= {"http", "https"}:
             raise ValueError("only http and https can be allowed")

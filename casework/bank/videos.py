@@ -1,0 +1,222 @@
+"""Victims' video fingerprints in the bank: vetting, storing, and each process's video index.
+
+A video is one sealed vPDQ text per row (casework/victims/models.py, CaseVideo). The index
+holds every usable frame of every banked video in one matrix and answers a query video with
+vPDQ's rule per banked video (hashing/videos.py): the share of the query's usable frames within
+31 bits of one of the banked video's, at least 80 %.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.errors import CaseWithdrawn, InvalidFingerprints, ItemProblem, TooManyFingerprints
+from casework.vault import Vault
+from casework.victims.models import Case, CaseStatus, CaseVideo
+from hashing.algorithms import sha256_of
+from hashing.fingerprint import InvalidFingerprint
+from hashing.videos import (
+    COMPARED_MATCH_PERCENT,
+    FRAME_MATCH_RADIUS_BITS,
+    QUERY_MATCH_PERCENT,
+    VideoFingerprint,
+    frame_words,
+    hamming,
+    time_ranges,
+)
+
+#: A case's videos; each is up to three hours of frames.
+MAX_VIDEOS_PER_CASE = 100
+#: Fewer usable frames than this is a still image or a flash, not a video to match on its own.
+MIN_USABLE_FRAMES = 2
+
+
+def vet_video(text: str) -> VideoFingerprint:
+    """Parse a vPDQ text and refuse one matching could not use, raising InvalidFingerprints."""
+    try:
+        video = VideoFingerprint.from_vpdq(text)
+    except InvalidFingerprint as error:
+        raise InvalidFingerprints([ItemProblem(0, str(error))]) from None
+    usable = len(video.usable())
+    if usable < MIN_USABLE_FRAMES:
+        raise InvalidFingerprints(
+            [
+                ItemProblem(
+                    0,
+                    f"{usable} distinct frames of pdq quality 50 or more; a video needs "
+                    f"{MIN_USABLE_FRAMES} to be matched",
+                )
+            ]
+        )
+    return video
+
+
+def add_video(session: Session, *, case: Case, text: str, vault: Vault) -> bool:
+    """Bank a video fingerprint for an active case; False when the case already holds it."""
+    if case.status != CaseStatus.ACTIVE:
+        raise CaseWithdrawn()
+    video = vet_video(text)
+    canonical = video.to_vpdq()
+    mac = vault.mac(sha256_of(canonical.encode()))
+    held = session.scalars(select(CaseVideo.value_mac).where(CaseVideo.case_id == case.id)).all()
+    if mac in held:
+        return False
+    if len(held) >= MAX_VIDEOS_PER_CASE:
+        raise TooManyFingerprints(f"a case holds at most {MAX_VIDEOS_PER_CASE} videos")
+    session.add(
+        CaseVideo(
+            case_id=case.id,
+            value_sealed=vault.seal_text(canonical),
+            value_mac=mac,
+            frames=len(video.frames),
+        )
+    )
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class VideoHit:
+    """A banked video that a query video matches under vPDQ's rule."""
+
+    video_id: int
+    case_id: int
+    query_percent: float
+    compared_percent: float
+    query_ranges: tuple[tuple[float, float], ...]
+
+
+class VideoBank:
+    """One process's index of the banked videos of active cases.
+
+    ``refresh`` reloads when the set of banked videos changed (their count or newest id): videos
+    are few next to image hashes, and a withdrawn case deletes its rows.
+    """
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._owners: list[tuple[int, int]] = []
+        self._words = np.zeros((0, 4), dtype=np.uint64)
+        self._video_of_frame = np.zeros(0, dtype=np.int64)
+        self._frames_per_video = np.zeros(0, dtype=np.int64)
+
+    @property
+    def loaded(self) -> bool:
+        """True once the first load has completed."""
+        return self._stamp is not None
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+    def refresh(self, session: Session) -> None:
+        """Bring the index up to the committed set of active cases' videos."""
+        active = select(CaseVideo).join(Case).where(Case.status == CaseStatus.ACTIVE).subquery()
+        count, newest = session.execute(
+            select(func.count(), func.coalesce(func.max(active.c.id), 0))
+        ).one()
+        stamp = (int(count), int(newest))
+        with self._lock:
+            if stamp == self._stamp:
+                return
+        rows = session.execute(
+            select(CaseVideo.id, CaseVideo.case_id, CaseVideo.value_sealed)
+            .join(Case)
+            .where(Case.status == CaseStatus.ACTIVE)
+            .order_by(CaseVideo.id)
+        ).all()
+        owners: list[tuple[int, int]] = []
+        stacks: list[np.ndarray] = []
+        for video_id, case_id, sealed in rows:
+            frames = VideoFingerprint.from_vpdq(self._vault.open_text(sealed)).usable()
+            if frames:
+                owners.append((video_id, case_id))
+                stacks.append(frame_words(frames))
+        counts = np.array([len(stack) for stack in stacks], dtype=np.int64)
+        with self._lock:
+            self._owners = owners
+            self._words = np.concatenate(stacks) if stacks else np.zeros((0, 4), dtype=np.uint64)
+            self._frames_per_video = counts
+            self._video_of_frame = np.repeat(np.arange(len(owners)), counts)
+            self._stamp = stamp
+
+    def match(self, query: VideoFingerprint) -> list[VideoHit]:
+        """Banked videos the query matches under vPDQ's rule, the largest query share first."""
+        mine = query.usable()
+        with self._lock:
+            words, owners = self._words, self._owners
+            video_of_frame, per_video = self._video_of_frame, self._frames_per_video
+        if not mine or not owners:
+            return []
+        ours = frame_words(mine)
+        # hits[i, v]: query frame i is near some frame of banked video v.
+        hits = np.zeros((len(mine), len(owners)), dtype=bool)
+        banked_hit = np.zeros(len(words), dtype=bool)
+        for start in range(0, len(words), _BANK_SLICE):
+            close = hamming(ours, words[start : start + _BANK_SLICE]) <= FRAME_MATCH_RADIUS_BITS
+            banked_hit[start : start + _BANK_SLICE] = close.any(axis=0)
+            videos = video_of_frame[start : start + _BANK_SLICE]
+            for column in np.unique(videos[close.any(axis=0)]):
+                hits[:, column] |= close[:, videos == column].any(axis=1)
+        query_percent = 100.0 * hits.sum(axis=0) / len(mine)
+        compared_percent = (
+            100.0
+            * np.bincount(video_of_frame, weights=banked_hit, minlength=len(owners))
+            / np.maximum(per_video, 1)
+        )
+        found = [
+            VideoHit(
+                video_id=owners[column][0],
+                case_id=owners[column][1],
+                query_percent=float(query_percent[column]),
+                compared_percent=float(compared_percent[column]),
+                query_ranges=time_ranges(
+                    [frame.seconds for frame, hit in zip(mine, hits[:, column], strict=True) if hit]
+                ),
+            )
+            for column in range(len(owners))
+            if query_percent[column] >= QUERY_MATCH_PERCENT
+            and compared_percent[column] >= COMPARED_MATCH_PERCENT
+            and hits[:, column].any()
+        ]
+        return sorted(found, key=lambda hit: -hit.query_percent)
+
+    def match_any(self, queries: Sequence[VideoFingerprint]) -> list[VideoHit]:
+        """Hits of the best-matching query (a found video as it is and mirrored, say)."""
+        best: list[VideoHit] = []
+        for query in queries:
+            found = self.match(query)
+            if found and (not best or found[0].query_percent > best[0].query_percent):
+                best = found
+        return best
+
+
+#: Query frames x this many banked frames of int32 distances at a time (44 MB for 3 hours).
+_BANK_SLICE = 1024
+
+
+def threatexchange_lines(session: Session, *, vault: Vault) -> Iterator[str]:
+    """``vpdq <VPDQSignal text>`` lines of active cases' videos, distinct, oldest first.
+
+    threatexchange's local_file exchange splits a line at its first space, so the JSON text's
+    own spaces stay in the signal.
+    """
+    seen: set[bytes] = set()
+    rows = session.execute(
+        select(CaseVideo.value_mac, CaseVideo.value_sealed)
+        .join(Case)
+        .where(Case.status == CaseStatus.ACTIVE)
+        .order_by(CaseVideo.id)
+        .execution_options(yield_per=100)
+    )
+    for mac, sealed in rows:
+        if mac not in seen:
+            seen.add(mac)
+            yield f"vpdq {vault.open_text(sealed)}\n"

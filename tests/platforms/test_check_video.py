@@ -1,0 +1,136 @@
+"""A platform checks a video's vPDQ fingerprint against the banked videos."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from casework.bank.videos import add_video
+from casework.db import transaction
+from casework.runtime import Runtime
+from casework.victims.models import Case
+from hashing.algorithms import sha256_of
+from hashing.videos import VideoFingerprint, hash_query_video, hash_video
+from tests import videos
+from tests.platformkeys import PlatformKeys, bank_case, bearer, withdraw
+
+
+@pytest.fixture
+def banked(runtime: Runtime) -> Case:
+    """A case holding the source test video's digest and its vPDQ fingerprint."""
+    source = videos.source_video(0)
+    case = bank_case(runtime, [sha256_of(source)])
+    with transaction(runtime.sessions) as session:
+        assert add_video(
+            session,
+            case=session.get_one(Case, case.id),
+            text=hash_video(source).to_vpdq(),
+            vault=runtime.vault,
+        )
+    return case
+
+
+def check(client: TestClient, token: str, text: str):
+    return client.post("/v1/check/video", json={"vpdq": text}, headers=bearer(token))
+
+
+def test_a_resized_leak_matches_with_its_share_and_time_ranges_and_nothing_else(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys, banked: Case
+) -> None:
+    leak = hash_video(videos.resized(videos.source_video(0)))
+
+    response = check(client, keys.alpha, leak.to_vpdq())
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["verdict"] == "match"
+    assert answer["matched_percent"] >= 80.0
+    assert answer["ranges"] and answer["ranges"][0][0] == 0.0
+    assert banked.public_id not in response.text
+
+
+def test_a_mirrored_leak_matches_when_the_platform_sends_its_mirrored_fingerprint(
+    client: TestClient, keys: PlatformKeys, banked: Case
+) -> None:
+    as_found, mirrored = hash_query_video(videos.mirrored(videos.source_video(0)))
+
+    assert check(client, keys.alpha, as_found.to_vpdq()).json()["verdict"] == "no_match"
+    assert check(client, keys.alpha, mirrored.to_vpdq()).json()["verdict"] == "match"
+
+
+def test_another_video_is_no_match_with_no_share_and_a_withdrawn_case_stops_matching(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys, banked: Case
+) -> None:
+    other = check(client, keys.alpha, hash_video(videos.source_video(13)).to_vpdq()).json()
+    assert other == {
+        "verdict": "no_match",
+        "matched_percent": None,
+        "ranges": None,
+        "reason": None,
+    }
+
+    withdraw(runtime, banked)
+
+    again = check(client, keys.alpha, hash_video(videos.source_video(0)).to_vpdq()).json()
+    assert again["verdict"] == "no_match"
+
+
+def test_a_malformed_or_flat_video_fingerprint_is_refused_with_a_reason(
+    client: TestClient, keys: PlatformKeys
+) -> None:
+    black = hash_video(videos.encode([Image.new("RGB", (64, 48))] * 10, fps=5)).to_vpdq()
+    for text in ["not json", json.dumps(["zz,100,0.0"]), black]:
+        response = check(client, keys.alpha, text)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["message"]
+
+
+def test_a_feed_only_key_cannot_check_videos(client: TestClient, keys: PlatformKeys) -> None:
+    text = hash_video(videos.source_video(0)).to_vpdq()
+    assert check(client, keys.gamma_feed_only, text).status_code == 403
+
+
+def test_the_threatexchange_export_carries_each_banked_video_as_a_vpdq_line(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys, banked: Case
+) -> None:
+    response = client.get("/v1/feed/threatexchange", headers=bearer(keys.alpha))
+
+    assert response.status_code == 200, response.text
+    lines = [line for line in response.text.splitlines() if line.startswith("vpdq ")]
+    assert len(lines) == 1
+    # threatexchange's local_file exchange splits at the first space.
+    signal_type, _, signal = lines[0].partition(" ")
+    assert signal_type == "vpdq"
+    assert VideoFingerprint.from_vpdq(signal) == hash_video(videos.source_video(0))
+    withdraw(runtime, banked)
+    after = client.get("/v1/feed/threatexchange", headers=bearer(keys.alpha)).text
+    assert "vpdq " not in after
+
+
+def upload(client: TestClient, token: str, body: bytes, content_type: str = "video/mp4"):
+    headers = {**bearer(token), "Content-Type": content_type}
+    return client.post("/v1/check/video/file", content=body, headers=headers)
+
+
+def test_an_uploaded_mirrored_video_is_fingerprinted_in_memory_and_matches(
+    client: TestClient, keys: PlatformKeys, banked: Case
+) -> None:
+    response = upload(client, keys.alpha, videos.mirrored(videos.source_video(0)))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["verdict"] == "match"
+    other = upload(client, keys.alpha, videos.source_video(13)).json()
+    assert other["verdict"] == "no_match"
+
+
+def test_an_uploaded_file_that_is_not_a_readable_video_is_unusable_with_its_reason(
+    client: TestClient, keys: PlatformKeys
+) -> None:
+    for body in (b"plain text", videos.source_video(0)[:3000]):
+        answer = upload(client, keys.alpha, body).json()
+        assert answer["verdict"] == "unusable" and answer["reason"]
+    form = upload(client, keys.alpha, b"--x\r\n", "multipart/form-data; boundary=x")
+    assert form.status_code == 415
