@@ -86,7 +86,11 @@ def fetch_and_match(item_id: int) -> None:
         item = session.get_one(ReportItem, item_id)
         for image in found:
             matches = find_matches(
-                session, bank=runtime.bank, image_url=image.url, fingerprints=image.fingerprints
+                session,
+                bank=runtime.bank,
+                image_url=image.url,
+                fingerprints=image.fingerprints,
+                faint=image.faint,
             )
             matched = matched or bool(matches)
             reports.record_matches(session, item=item, found=matches, vault=runtime.vault)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.bank.bank import BankIndex
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, BankIndex
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
 from casework.reports.reports import FoundMatch
@@ -60,13 +60,24 @@ def confidence(algorithm: Algorithm, distance: int) -> Confidence:
 
 
 def find_matches(
-    session: Session, *, bank: BankIndex, image_url: str, fingerprints: Iterable[Fingerprint]
+    session: Session,
+    *,
+    bank: BankIndex,
+    image_url: str,
+    fingerprints: Iterable[Fingerprint],
+    faint: Iterable[Fingerprint] = (),
 ) -> list[FoundMatch]:
-    """The closest query hash per bank fingerprint within its algorithm's radius."""
-    fingerprints = list(fingerprints)
+    """The closest query hash per bank fingerprint within its algorithm's radius.
+
+    ``faint`` are PDQs under the quality floor (hashing.algorithms.QueryHashes): they match
+    only within FAINT_PDQ_RADIUS_BITS.
+    """
+    confident = [(fp, None) for fp in fingerprints]
+    tried = confident + [(fp, FAINT_PDQ_RADIUS_BITS) for fp in faint]
+    fingerprints = [fp for fp, _ in tried]
     best: dict[int, tuple[int, Fingerprint]] = {}
-    for fingerprint in fingerprints:
-        for hit in bank.match(fingerprint):
+    for fingerprint, radius in tried:
+        for hit in bank.match(fingerprint, radius):
             known = best.get(hit.fingerprint_id)
             if known is None or hit.distance < known[0]:
                 best[hit.fingerprint_id] = (hit.distance, fingerprint)
