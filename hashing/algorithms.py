@@ -29,7 +29,7 @@ from hashing.images import (
     RejectionReason,
     decode_image,
 )
-from hashing.screens import screen_crops
+from hashing.screens import has_flat_rim, screen_crops
 from hashing.translations import N_, gettext
 
 # Meta's recommendation (pdq/README.md) and python-threatexchange's QUALITY_THRESHOLD.
@@ -192,10 +192,12 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
             hashes.take(source)
     # A crop that leaves part of a frame is an unnatural picture, and the 64 bits of pHash let
     # such a crop of a screenshot come within 6 bits of an unrelated photo on the dev corpus:
-    # caption crops count on PDQ only, whose distinct pairs there are >= 74 bits apart.
+    # a caption crop with a flat edge line left counts on PDQ only, whose distinct pairs there
+    # are >= 74 bits apart; one that left no flat line is a picture like any other.
     for source in caption_crops(small):
+        framed = has_flat_rim(source)
         for variant in dihedral_variants(source):
-            hashes.take(variant, phash_too=False)
+            hashes.take(variant, phash_too=not framed)
     # The black corners of a turned copy give a flat image the detail it lacks: only hashes
     # usable on the upright image are taken from its turned copies, and no faint PDQ.
     upright = {fp.algorithm for fp in (as_found if small is img else _usable_perceptual(small))}

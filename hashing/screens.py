@@ -64,6 +64,13 @@ def screen_crops(image: Image.Image) -> list[Image.Image]:
     return [image.crop(box) for box in boxes]
 
 
+def has_flat_rim(image: Image.Image) -> bool:
+    """True when a whole edge line of the image is drawn in one colour (a frame's rest)."""
+    pixels = np.asarray(image, dtype=np.int16)
+    rim = [pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]
+    return any(_flat_colour(line) is not None for line in rim)
+
+
 def _flat_colour(line: np.ndarray) -> np.ndarray | None:
     """The colour of a rim line drawn in one colour, or None (a picture's edge is not flat)."""
     colour = np.median(line, axis=0)
