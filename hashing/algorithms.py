@@ -193,11 +193,12 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
     # A crop that leaves part of a frame is an unnatural picture, and the 64 bits of pHash let
     # such a crop of a screenshot come within 6 bits of an unrelated photo on the dev corpus:
     # a caption crop with a flat edge line left counts on PDQ only, whose distinct pairs there
-    # are >= 74 bits apart; one that left no flat line is a picture like any other.
+    # are >= 74 bits apart; one that left no flat line is a picture like any other, and gets a
+    # pHash as it is (a meme is upright: its flips get PDQ only, which keeps the cost down).
     for source in caption_crops(small):
-        framed = has_flat_rim(source)
-        for variant in dihedral_variants(source):
-            hashes.take(variant, phash_too=not framed)
+        hashes.take(source, phash_too=not has_flat_rim(source))
+        for variant in islice(dihedral_variants(source), 1, None):
+            hashes.take(variant, phash_too=False)
     # The black corners of a turned copy give a flat image the detail it lacks: only hashes
     # usable on the upright image are taken from its turned copies, and no faint PDQ.
     upright = {fp.algorithm for fp in (as_found if small is img else _usable_perceptual(small))}

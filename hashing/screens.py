@@ -42,12 +42,16 @@ def screen_crops(image: Image.Image) -> list[Image.Image]:
     pixels = np.asarray(image, dtype=np.int16)
     height, width = pixels.shape[:2]
     rim = [pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]
-    colours = [c for c in (_flat_colour(line) for line in rim) if c is not None]
-    if not colours:
+    flat = [c for c in (_flat_colour(line) for line in rim) if c is not None]
+    if not flat:
         return []
+    # Per pixel, how far it is from the nearest interface colour (most rims have one colour).
+    distance = np.min(
+        [np.abs(pixels - colour).max(axis=2) for colour in np.unique(flat, axis=0)], axis=0
+    )
     boxes: dict[tuple[int, int, int, int], None] = {}
     for tolerance in SCREEN_TOLERANCES:
-        ui = _ui_mask(pixels, colours, tolerance)
+        ui = distance <= tolerance
         rows = ui.mean(axis=1) >= UI_LINE_SHARE
         text = int(width * MAX_TEXT_LINE)
         top = _run(rows, int(height * MAX_UI_FRACTION), text)
@@ -76,14 +80,6 @@ def _flat_colour(line: np.ndarray) -> np.ndarray | None:
     colour = np.median(line, axis=0)
     near = np.abs(line - colour).max(axis=1) <= max(SCREEN_TOLERANCES)
     return colour if near.mean() >= BAND_LINE_SHARE else None
-
-
-def _ui_mask(pixels: np.ndarray, colours: list[np.ndarray], tolerance: int) -> np.ndarray:
-    """True where a pixel is within ``tolerance`` levels (every channel) of an interface colour."""
-    mask = np.zeros(pixels.shape[:2], bool)
-    for colour in colours:
-        mask |= np.abs(pixels - colour).max(axis=2) <= tolerance
-    return mask
 
 
 def _run(lines: np.ndarray, limit: int, text: int) -> int:
