@@ -61,6 +61,8 @@ translations: install
 bench: install
 	bash .ci/services
 	$(BIN)/python -m benchmarks.robustness
+	$(BIN)/python -m benchmarks.robustness --set other
+	$(BIN)/python -m benchmarks.faint_pdq
 	$(BIN)/python -m benchmarks.index_speed
 	$(BIN)/python -m benchmarks.hashing_speed
 	$(BIN)/python -m benchmarks.service_speed

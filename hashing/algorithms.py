@@ -29,6 +29,7 @@ from hashing.images import (
     RejectionReason,
     decode_image,
 )
+from hashing.screens import has_flat_rim, screen_crops
 from hashing.translations import N_, gettext
 
 # Meta's recommendation (pdq/README.md) and python-threatexchange's QUALITY_THRESHOLD.
@@ -153,39 +154,86 @@ def hash_file(
     return HashedFile(tuple(fingerprints), quality, tuple(refused), tuple(fresh))
 
 
-def hash_query_image(img: Image.Image) -> list[Fingerprint]:
-    """Usable PDQ and pHash of an image as found and as it was before likely edits.
+@dataclass(frozen=True, slots=True)
+class QueryHashes:
+    """A found image's hashes: the usable ones, and PDQs under PDQ_QUALITY_MIN (``faint``).
+
+    A faint PDQ is unreliable at the usual radius, yet a brightened or washed-out copy of a
+    victim's photo may have no other hash near its own: the bank matches faint ones only at its
+    tight radius (casework.bank.bank.FAINT_PDQ_RADIUS_BITS).
+    """
+
+    fingerprints: list[Fingerprint]
+    faint: list[Fingerprint]
+
+
+def hash_query_image(img: Image.Image) -> QueryHashes:
+    """PDQ and pHash of an image as found and as it was before likely edits.
 
     Deduplicated. All 8 flips and rotations of the image, of its band-trimmed copies
     (hashing/bands.py, as the victim's client trims) and of the crops that undo bars, pads and
-    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops); and the
-    image turned back by a few small angles, as it is and mirrored (a leak is rarely both
-    tilted and turned on its side).
+    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops); the picture
+    found inside a screenshot (hashing/screens.py), as it is; and the image turned back by a few
+    small angles, as it is and mirrored (a leak is rarely both tilted and turned on its side).
     """
     small = capped(img)
+    hashes = _Collected()
     # Band trimming and the edit crops often cut the same box: hash each distinct crop once.
     sources = {_pixels_digest(s): s for s in [img, *trim_bands(img), *edit_crops(small)]}
-    as_found = _usable_perceptual(img)
-    found = dict.fromkeys(as_found)
+    as_found = hashes.take(img)
     for source in sources.values():
         # The image as found is its own first dihedral variant, hashed just above.
         first = 1 if source is img else 0
         for variant in islice(dihedral_variants(source), first, None):
-            found.update(dict.fromkeys(_usable_perceptual(variant)))
+            hashes.take(variant)
+    # A screenshot is upright: its picture is hashed as it is, once per distinct crop.
+    for source in screen_crops(small):
+        if _pixels_digest(source) not in sources:
+            hashes.take(source)
     # A crop that leaves part of a frame is an unnatural picture, and the 64 bits of pHash let
     # such a crop of a screenshot come within 6 bits of an unrelated photo on the dev corpus:
-    # caption crops count on PDQ only, whose distinct pairs there are >= 74 bits apart.
+    # a caption crop with a flat edge line left counts on PDQ only, whose distinct pairs there
+    # are >= 74 bits apart; one that left no flat line is a picture like any other, and gets a
+    # pHash as it is (a meme is upright: its flips get PDQ only, which keeps the cost down).
     for source in caption_crops(small):
-        for variant in dihedral_variants(source):
-            found.update(dict.fromkeys(_usable_pdq(variant)))
-    # The black corners of a turned copy give a flat image the detail it lacks: only hashes
-    # usable on the upright image are taken from its turned copies.
-    upright = {fp.algorithm for fp in (as_found if small is img else _usable_perceptual(small))}
+        hashes.take(source, phash_too=not has_flat_rim(source))
+        for variant in islice(dihedral_variants(source), 1, None):
+            hashes.take(variant, phash_too=False)
+    # The black corners of a turned copy give a flat image the detail it lacks: turned copies
+    # count only when the upright image has a usable PDQ, and give no faint PDQ. PDQ only: the
+    # pHash of turned copies cut to the centre crop came within 8 bits of another photo's bank
+    # three times in 6,000 leaks of the 60-photo sample, while PDQ alone finds 91.7 % of 5 and
+    # -4 degree tilts (benchmarks/README.md, section 6).
+    found_pdq = any(fp.algorithm is Algorithm.PDQ for fp in as_found)
+    upright = found_pdq if small is img else bool(_usable_pdq(small))
     for turned in small_rotations(small) if upright else []:
         for variant in (turned, turned.transpose(Image.Transpose.FLIP_LEFT_RIGHT)):
-            usable = [fp for fp in _usable_perceptual(variant) if fp.algorithm in upright]
-            found.update(dict.fromkeys(usable))
-    return list(found)
+            hashes.usable.update(dict.fromkeys(_usable_pdq(variant)))
+    return QueryHashes(list(hashes.usable), [fp for fp in hashes.faint if fp not in hashes.usable])
+
+
+class _Collected:
+    """Distinct usable and faint hashes, in the order they were found."""
+
+    def __init__(self) -> None:
+        self.usable: dict[Fingerprint, None] = {}
+        self.faint: dict[Fingerprint, None] = {}
+
+    def take(self, img: Image.Image, *, phash_too: bool = True) -> list[Fingerprint]:
+        """Hash one image; return its usable hashes."""
+        pdq_fp, quality = pdq(img)
+        usable = []
+        if degeneracy(pdq_fp) is None:
+            if quality >= PDQ_QUALITY_MIN:
+                usable.append(pdq_fp)
+            else:
+                self.faint[pdq_fp] = None
+        if phash_too:
+            phash_fp = phash(img)
+            if degeneracy(phash_fp) is None:
+                usable.append(phash_fp)
+        self.usable.update(dict.fromkeys(usable))
+        return usable
 
 
 def _pixels_digest(img: Image.Image) -> tuple[tuple[int, int], bytes]:

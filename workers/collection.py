@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hashing.algorithms import hash_query_image, md5_of, sha256_of
 from hashing.fastpath import decode_query_frames
@@ -45,6 +45,9 @@ class FoundImage:
     url: str
     fingerprints: list[Fingerprint]
     videos: tuple[VideoFingerprint, ...] = ()
+    #: PDQ hashes under hashing.algorithms.PDQ_QUALITY_MIN, matched only within the bank's
+    #: FAINT_PDQ_RADIUS_BITS.
+    faint: list[Fingerprint] = field(default_factory=list)
 
 
 def collect_images(
@@ -111,11 +114,14 @@ def hash_image(url: str, body: bytes) -> FoundImage:
     (MatchingWorker's limit); that MemoryError is this image's rejection, not the job's crash.
     """
     fingerprints = [md5_of(body), sha256_of(body)]
+    faint: list[Fingerprint] = []
     try:
         for frame in decode_query_frames(body):
-            fingerprints.extend(hash_query_image(frame))
+            hashes = hash_query_image(frame)
+            fingerprints.extend(hashes.fingerprints)
+            faint.extend(hashes.faint)
     except MemoryError:
         raise ImageRejected(
             "too_large", "decoding and hashing this image needs more memory than a job may use"
         ) from None
-    return FoundImage(url=url, fingerprints=fingerprints)
+    return FoundImage(url=url, fingerprints=fingerprints, faint=faint)

@@ -75,6 +75,7 @@ def probe(
                     bank=runtime.bank,
                     image_url=image.url,
                     fingerprints=image.fingerprints,
+                    faint=image.faint,
                 ),
                 next((f for f in image.fingerprints if f.algorithm is Algorithm.SHA256), None),
             )

@@ -95,6 +95,7 @@ def fetch_and_match(item_id: int) -> None:
                 image_url=image.url,
                 fingerprints=image.fingerprints,
                 reporting_case_id=item.report.case_id,
+                faint=image.faint,
             )
             matched = matched or bool(matches)
             reports.record_matches(session, item=item, found=matches, vault=runtime.vault)

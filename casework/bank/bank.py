@@ -40,6 +40,12 @@ PDQ_MATCH_RADIUS_BITS = 31
 #: pair; 6 would cost 2.4 points of mean recall with no false match to remove.
 PHASH_MATCH_RADIUS_BITS = 8
 
+#: A query PDQ under quality 50 (hashing.algorithms.PDQ_QUALITY_MIN) is matched only this close,
+#: 11 bits inside Meta's radius. benchmarks/faint_pdq.py on the dev corpus: such PDQs of
+#: washed-out, darkened and blurred copies came no closer than 68 bits to another photo's bank
+#: PDQ (0.1st percentile 88), while 31 of the 39 with a bank PDQ of their own came within 20.
+FAINT_PDQ_RADIUS_BITS = 20
+
 MATCH_RADIUS_BITS = {
     Algorithm.PDQ: PDQ_MATCH_RADIUS_BITS,
     Algorithm.PHASH: PHASH_MATCH_RADIUS_BITS,

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.bank.bank import BankIndex, in_enabled_bank
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, BankIndex, in_enabled_bank
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
 from casework.reports.reports import FoundMatch
@@ -66,17 +66,22 @@ def find_matches(
     image_url: str,
     fingerprints: Iterable[Fingerprint],
     reporting_case_id: int | None = None,
+    faint: Iterable[Fingerprint] = (),
 ) -> list[FoundMatch]:
     """The closest query hash per bank fingerprint within its algorithm's radius.
 
     A victim's fingerprint matches for its own case. A named bank's fingerprint has no case: its
     match is recorded for ``reporting_case_id`` (the case whose report found the image), where a
-    caseworker reviews it like any other, and is left out when there is none.
+    caseworker reviews it like any other, and is left out when there is none. ``faint`` are
+    PDQs under the quality floor (hashing.algorithms.QueryHashes): they match only within
+    FAINT_PDQ_RADIUS_BITS.
     """
-    fingerprints = list(fingerprints)
+    confident = [(fp, None) for fp in fingerprints]
+    tried = confident + [(fp, FAINT_PDQ_RADIUS_BITS) for fp in faint]
+    fingerprints = [fp for fp, _ in tried]
     best: dict[int, tuple[int, Fingerprint]] = {}
-    for fingerprint in fingerprints:
-        for hit in bank.match(fingerprint):
+    for fingerprint, radius in tried:
+        for hit in bank.match(fingerprint, radius):
             known = best.get(hit.fingerprint_id)
             if known is None or hit.distance < known[0]:
                 best[hit.fingerprint_id] = (hit.distance, fingerprint)

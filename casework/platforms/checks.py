@@ -271,7 +271,7 @@ def hash_upload(data: bytes) -> tuple[list[Query], str | None]:
         frames = decode_frames(data)
     except ImageRejected as rejected:
         return queries, f"{rejected.reason}: {rejected}"
-    perceptual = [Query(fp) for frame in frames for fp in hash_query_image(frame)]
+    perceptual = [Query(fp) for frame in frames for fp in hash_query_image(frame).fingerprints]
     if not perceptual:
         return queries, "the image has too little detail for a perceptual hash"
     return queries + perceptual, None

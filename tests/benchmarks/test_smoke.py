@@ -51,9 +51,16 @@ def test_index_speed_smoke_agrees_with_brute_force() -> None:
 
 def test_robustness_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
     result = run_smoke("robustness")
-    by_leak = {row[0].rstrip(" *"): row for row in result["rows"]}  # type: ignore[union-attr]
+    by_leak = {row[0]: row for row in result["rows"]}  # type: ignore[union-attr]
     assert by_leak["jpeg_q50"][1] == "100.0"
-    assert by_leak["original"][4].startswith("0 /")
+    assert by_leak["original"][5].startswith("0 /")
+    assert result["summary"]["false_matches"] == 0  # type: ignore[index]
+
+
+def test_faint_pdq_smoke_finds_no_impostor_within_the_radius() -> None:
+    sweep = run_smoke("faint_pdq")["sweep"]
+    assert isinstance(sweep, list) and sweep
+    assert all(impostors == 0 for radius, impostors, *_ in sweep if radius <= 20)
 
 
 def test_hashing_speed_smoke_measures_every_path() -> None:

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from casework.bank.bank import BankIndex
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, BankIndex
+from casework.bank.matching import find_matches
 from casework.db import transaction, utcnow
 from casework.errors import CaseNotFound, CaseWithdrawn, InvalidFingerprints, TooManyFingerprints
 from casework.models import Case, CaseFingerprint
@@ -247,3 +248,23 @@ def test_a_withdrawn_case_accepts_no_more_fingerprints(runtime: Runtime) -> None
             limits=runtime.limits,
             vault=runtime.vault,
         )
+
+
+def test_a_low_quality_query_pdq_matches_only_within_the_tight_radius(runtime: Runtime) -> None:
+    rng = random.Random(11)
+    pdq = random_fingerprint(Algorithm.PDQ, rng)
+    opened = open_alices_case(runtime, [pdq])
+    index = fresh_index(runtime)
+    near, far = flip(pdq, FAINT_PDQ_RADIUS_BITS, rng), flip(pdq, FAINT_PDQ_RADIUS_BITS + 1, rng)
+    with runtime.sessions() as session:
+
+        def found(**hashes: list[Fingerprint]) -> list[int]:
+            matches = find_matches(
+                session, bank=index, image_url="https://x.example/a.png", **hashes
+            )
+            return [m.distance for m in matches if m.case_id == opened.case.id]
+
+        assert found(fingerprints=[], faint=[near]) == [FAINT_PDQ_RADIUS_BITS]
+        assert found(fingerprints=[], faint=[far]) == []
+        # The same hash with a usable quality is matched at the full radius.
+        assert found(fingerprints=[far]) == [FAINT_PDQ_RADIUS_BITS + 1]

@@ -201,7 +201,7 @@ def test_a_mirrored_or_rotated_copy_is_found_through_some_variant(
     original = decode_image(read_vector("q2821.jpg"))
     copy = decode_image(encode(original.transpose(transpose), "JPEG", quality=90))
     assert pdq(copy)[0].distance(pdq(original)[0]) > 31
-    query = hash_query_image(copy)
+    query = hash_query_image(copy).fingerprints
     assert min(fp.distance(pdq(original)[0]) for fp in query if fp.algorithm is Algorithm.PDQ) <= 4
     assert min(fp.distance(phash(original)) for fp in query if fp.algorithm is Algorithm.PHASH) <= 4
 
@@ -210,12 +210,17 @@ def test_the_reference_rotated_bridge_matches_the_original_through_its_variants(
     expected: dict[str, dict[str, Any]],
 ) -> None:
     original = Fingerprint.parse("pdq", expected["aaa-orig.jpg"]["pdq"])
-    query = hash_query_image(decode_image(read_vector("bridge-2-rotate-90.jpg")))
+    query = hash_query_image(decode_image(read_vector("bridge-2-rotate-90.jpg"))).fingerprints
     assert min(fp.distance(original) for fp in query if fp.algorithm is Algorithm.PDQ) <= 4
 
 
 def test_query_fingerprints_are_unique_and_skip_unusable_hashes() -> None:
-    query = hash_query_image(decode_image(read_vector("q0003.jpg")))
+    hashes = hash_query_image(decode_image(read_vector("q0003.jpg")))
+    query = hashes.fingerprints
     assert len(query) == len(set(query))
     assert algorithms_of(query) == [Algorithm.PHASH] * len(query)
-    assert hash_query_image(FLAT["white"]) == []
+    # Its PDQs (quality 3) are kept apart, for the bank's tight radius only.
+    assert hashes.faint and algorithms_of(hashes.faint) == [Algorithm.PDQ] * len(hashes.faint)
+    assert not set(hashes.faint) & set(query)
+    white = hash_query_image(FLAT["white"])
+    assert white.fingerprints == [] and white.faint == []

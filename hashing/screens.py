@@ -1,0 +1,97 @@
+"""Query-side search for the picture inside a screenshot: the largest rectangle not drawn in the
+app's own colours.
+
+A screenshot frames the leaked picture with an app's interface: a status bar, a header, side or
+letterbox padding, an action row, caption lines, a navigation bar. Each edge of it may hold
+several bars of text and icons, so neither trim_bands (one flat band) nor the caption rule (one
+bar of text on one edge) reaches the picture. What every such interface shares is its colours:
+it is drawn in a few flat colours, and those are the colours of the screenshot's flat rim lines. A
+line (row or column) belongs to the interface while most of its pixels have one of the rim's
+colours, text and icons included; the picture is what is left once such lines are peeled from
+all four edges. A picture whose own edge has the interface's colour (a product shot on white in
+a white app) loses that edge too: this is one guess among the others hash_query_image hashes,
+never a replacement for the image as found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from hashing.bands import BAND_LINE_SHARE, MIN_REMAINING_PIXELS
+
+#: Colour tolerances (levels, any channel) of the two guesses: an interface is drawn in exact
+#: colours that JPEG moves a few levels; the wider one also takes text anti-aliasing and heavier
+#: compression, the tighter one stops at a dark photo's edge in a dark app.
+SCREEN_TOLERANCES = (8, 24)
+#: A line belongs to the interface when at least this share of it has an interface colour: text
+#: and icons cover less than half of a line, a picture's line (even beside side padding) far more.
+UI_LINE_SHARE = 0.6
+#: The interface covers at most this share of each side of the screenshot.
+MAX_UI_FRACTION = 0.8
+#: Text and icons leave lines with less of the interface's colours; a run of such lines no taller
+#: than this share of the screenshot's width (a large line of text on a phone) between interface
+#: lines is interface too, while a picture is far taller.
+MAX_TEXT_LINE = 0.08
+#: A peeled edge thinner than this is a hairline, not an interface.
+MIN_UI_PIXELS = 3
+
+
+def screen_crops(image: Image.Image) -> list[Image.Image]:
+    """Distinct crops of the image without the lines drawn in its rim's colours."""
+    pixels = np.asarray(image, dtype=np.int16)
+    height, width = pixels.shape[:2]
+    rim = [pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]
+    flat = [c for c in (_flat_colour(line) for line in rim) if c is not None]
+    if not flat:
+        return []
+    # Per pixel, how far it is from the nearest interface colour (most rims have one colour).
+    distance = np.min(
+        [np.abs(pixels - colour).max(axis=2) for colour in np.unique(flat, axis=0)], axis=0
+    )
+    boxes: dict[tuple[int, int, int, int], None] = {}
+    for tolerance in SCREEN_TOLERANCES:
+        ui = distance <= tolerance
+        rows = ui.mean(axis=1) >= UI_LINE_SHARE
+        text = int(width * MAX_TEXT_LINE)
+        top = _run(rows, int(height * MAX_UI_FRACTION), text)
+        bottom = _run(rows[::-1], int(height * MAX_UI_FRACTION), text)
+        if height - top - bottom < MIN_REMAINING_PIXELS:
+            continue
+        columns = ui[top : height - bottom].mean(axis=0) >= UI_LINE_SHARE
+        text = int(height * MAX_TEXT_LINE)
+        left = _run(columns, int(width * MAX_UI_FRACTION), text)
+        right = _run(columns[::-1], int(width * MAX_UI_FRACTION), text)
+        box = (left, top, width - right, height - bottom)
+        if box[2] - box[0] >= MIN_REMAINING_PIXELS and (top or bottom or left or right):
+            boxes[box] = None
+    return [image.crop(box) for box in boxes]
+
+
+def has_flat_rim(image: Image.Image) -> bool:
+    """True when a whole edge line of the image is drawn in one colour (a frame's rest)."""
+    pixels = np.asarray(image, dtype=np.int16)
+    rim = [pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]
+    return any(_flat_colour(line) is not None for line in rim)
+
+
+def _flat_colour(line: np.ndarray) -> np.ndarray | None:
+    """The colour of a rim line drawn in one colour, or None (a picture's edge is not flat)."""
+    colour = np.median(line, axis=0)
+    near = np.abs(line - colour).max(axis=1) <= max(SCREEN_TOLERANCES)
+    return colour if near.mean() >= BAND_LINE_SHARE else None
+
+
+def _run(lines: np.ndarray, limit: int, text: int) -> int:
+    """How deep the interface reaches from the first line: its lines, and runs of other lines no
+    longer than ``text`` (a line of text or icons) between them. 0 when under MIN_UI_PIXELS."""
+    depth = 0
+    while depth < limit:
+        if lines[depth]:
+            depth += 1
+            continue
+        ui = np.flatnonzero(lines[depth:limit])
+        if not len(ui) or ui[0] > text:
+            break
+        depth += int(ui[0])
+    return depth if depth >= MIN_UI_PIXELS else 0
