@@ -15,7 +15,16 @@ from casework.runtime import Runtime
 from casework.settings import Settings, get_settings
 from hashing.videos import FOUND_VIDEO_MAX_BYTES
 from service.accesslog import AccessLog
-from service.api import cases, health, monitoring, notifications, platforms, reports, videos
+from service.api import (
+    cases,
+    health,
+    monitoring,
+    notifications,
+    platforms,
+    reports,
+    video_checks,
+    videos,
+)
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
 from service.console.site import install_console
@@ -90,7 +99,7 @@ def create_app(
         # Uploads to check are images; they are hashed in memory under the same pixel caps.
         per_path={
             platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes,
-            videos.CHECK_VIDEO_FILE_PATH: FOUND_VIDEO_MAX_BYTES,
+            video_checks.CHECK_VIDEO_FILE_PATH: FOUND_VIDEO_MAX_BYTES,
         },
     )
     app.add_middleware(SecurityHeaders)
@@ -105,7 +114,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(platforms.router)
     app.include_router(videos.victims)
-    app.include_router(videos.platforms)
+    app.include_router(video_checks.platforms)
     app.include_router(pages.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -21,7 +21,7 @@ from tests.platformkeys import PlatformKeys, bearer
 
 #: Routes that take API keys (platforms, flaggers' reports) or serve anyone (health, the victim
 #: pages' HTML, the API description).
-KEY_MODULES = {"service.api.platforms", "service.api.reports"}
+KEY_MODULES = {"service.api.platforms", "service.api.video_checks", "service.api.reports"}
 OPEN_MODULES = {
     "service.api.health",
     "service.web.pages",
