@@ -131,6 +131,7 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
     def wrapped(args: argparse.Namespace) -> int:
         try:
             from pydantic import ValidationError
+            from sqlalchemy.exc import OperationalError
 
             from casework.db import transaction
             from casework.errors import CaseworkError
@@ -154,6 +155,14 @@ def _run(command: Callable[[argparse.Namespace, Any, Any], int]) -> Callable[...
                 return command(args, session, runtime)
         except CaseworkError as error:
             raise CliError(str(error)) from None
+        except OperationalError:
+            # The driver's message can name the server and user: say what to do instead.
+            raise CliError(
+                gettext(
+                    "cannot open the database: run this command in the folder where "
+                    "`takedown up` runs, or set TAKEDOWN_DATABASE_URL"
+                )
+            ) from None
         finally:
             runtime.engine.dispose()
 

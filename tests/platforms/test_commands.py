@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +21,7 @@ from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
 from service.cli import main
 from tests.factories import random_fingerprint
+from tests.harness import TAKEDOWN
 from tests.platformkeys import bank_case, bearer
 
 
@@ -133,3 +137,27 @@ def test_an_operator_confirms_a_quarantine_and_can_still_release_it(
             select(AuditEvent.action).where(AuditEvent.actor_type == "operator")
         ).all()
         assert actions == ["quarantine_removed", "quarantine_released"]
+
+
+def test_an_operator_command_without_a_database_says_what_to_do_in_one_line(
+    tmp_path: Path,
+) -> None:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "TAKEDOWN_DATABASE_URL": f"sqlite:///{tmp_path}/no-such-folder/takedown.db",
+    }
+    done = subprocess.run(
+        [TAKEDOWN, "platforms", "list"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "takedown: cannot open the database: run this command in the folder where "
+        "`takedown up` runs, or set TAKEDOWN_DATABASE_URL"
+    ]
