@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hashing.cli import CliError
-from service.platform_commands import _run
+from service.platform_commands import run_command
 
 
 def add_bank_commands(commands: Any) -> None:
@@ -29,7 +29,7 @@ def add_bank_commands(commands: Any) -> None:
     banks = commands.add_parser("banks", help="named banks: other organisations' hash lists")
     verbs = banks.add_subparsers(dest="verb", required=True, metavar="VERB")
     listing = verbs.add_parser("list", help="every bank, its state, policy and size")
-    listing.set_defaults(func=_run(_list))
+    listing.set_defaults(func=run_command(_list))
     add = verbs.add_parser("add", help="a new named bank")
     add.add_argument("name")
     add.add_argument("--owner", required=True, help="the organisation the list comes from")
@@ -38,7 +38,7 @@ def add_bank_commands(commands: Any) -> None:
         "--source", choices=["import", "federation", "threatexchange_url"], default="import"
     )
     add.add_argument("--url", help="the list's URL, or the other instance's base URL")
-    add.set_defaults(func=_run(_add))
+    add.set_defaults(func=run_command(_add))
     load = verbs.add_parser("import", help="import a list file into a bank, all or nothing")
     load.add_argument("file", help="the list ('-' for standard input)")
     load.add_argument("--bank", required=True)
@@ -46,7 +46,7 @@ def add_bank_commands(commands: Any) -> None:
     load.add_argument(
         "--replace", action="store_true", help="also drop what the bank holds and the file lacks"
     )
-    load.set_defaults(func=_run(_import))
+    load.set_defaults(func=run_command(_import))
     for verb, help_text, function in (
         ("enable", "the bank matches again (at each process's next index refresh)", _enable),
         ("disable", "the bank stops matching (at each process's next index refresh)", _disable),
@@ -55,11 +55,11 @@ def add_bank_commands(commands: Any) -> None:
     ):
         command = verbs.add_parser(verb, help=help_text)
         command.add_argument("name")
-        command.set_defaults(func=_run(function))
+        command.set_defaults(func=run_command(function))
     policy = verbs.add_parser("policy", help="act on a match, or send it to review only")
     policy.add_argument("name")
     policy.add_argument("policy", choices=["act", "review"])
-    policy.set_defaults(func=_run(_policy))
+    policy.set_defaults(func=run_command(_policy))
 
 
 def _list(_args: argparse.Namespace, session: Any, runtime: Any) -> int:
