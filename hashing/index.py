@@ -84,6 +84,9 @@ class _Tables:
     sorted_codes: Codes | None
     #: (shift, mask) of each chunk, for cutting chunk values out of a Python int.
     key_layout: tuple[tuple[int, int], ...]
+    #: The shifts and the widths as int64 arrays, for the compiled loop to cut queries itself.
+    shift_array: npt.NDArray[np.int64]
+    width_array: npt.NDArray[np.int64]
 
 
 class HammingIndex:
@@ -268,8 +271,11 @@ class HammingIndex:
         step = max(1, _BATCH_PROBES // probes)
         for start in range(0, len(queries), step):
             block = queries[start : start + step]
-            keys = _query_keys(values[start : start + step], tables.key_layout)
-            found = self._probe_tables(block, keys, radius)
+            if self.compiled and tables.sorted_codes is None:
+                found = self._probe_compiled(tables, block, radius)
+            else:
+                keys = _query_keys(values[start : start + step], tables.key_layout)
+                found = self._probe_tables(block, keys, radius)
             if found is None:
                 found = self._scan_merged(block, radius)
             results += self._finish(block, radius, found)
@@ -290,8 +296,6 @@ class HammingIndex:
         count = len(queries)
         probes = keys.take(chunk_of_probe, axis=1).ravel()
         probes ^= np.tile(xor_masks, count) if count > 1 else xor_masks
-        if self.compiled and tables.sorted_codes is None and tables.offsets.dtype == np.uint32:
-            return self._probe_compiled(tables, queries, probes, len(chunk_of_probe), radius)
         # take() rather than fancy indexing: the same gather at a fraction of the cost.
         starts = tables.offsets.take(probes)
         probes += 1
@@ -331,36 +335,38 @@ class HammingIndex:
         return of_query, rows, dists
 
     def _probe_compiled(
-        self, tables: _Tables, queries: Codes, probes: Rows, per_query: int, radius: int
+        self, tables: _Tables, queries: Codes, radius: int
     ) -> tuple[Rows, Rows, Dists] | None:
-        """_probe_tables in hashing/_probe.c, one pass per query without temporaries."""
+        """_probe_tables in hashing/_probe.c: cuts the queries, probes and verifies in one call."""
+        chunk_of_probe, xor_masks = _probe_plan(tables.widths, tables.base, radius)
         # The numpy path's test, per query: candidates cost more than a scan past this many.
-        limit = max(0, (len(self._ids) - per_query) // _CANDIDATE_COST)
+        limit = max(0, (len(self._ids) - len(chunk_of_probe)) // _CANDIDATE_COST)
         room = 64 * len(queries)
         while True:
-            of_query = np.empty(room, np.int64)
-            rows = np.empty(room, np.int64)
-            dists = np.empty(room, np.int64)
+            hits = np.empty((3, room), np.int64)
             found = _probe.probe(
                 tables.offsets,
+                tables.offsets.itemsize,
                 tables.perm,
                 tables.perm.itemsize,
                 self._codes,
                 self._words,
                 self._dead if self._n_dead else b"",
-                probes,
-                per_query,
+                chunk_of_probe,
+                xor_masks,
+                tables.shift_array,
+                tables.width_array,
                 np.ascontiguousarray(queries),
                 radius,
                 limit,
-                of_query,
-                rows,
-                dists,
+                hits[0],
+                hits[1],
+                hits[2],
             )
             if found < 0:
                 return None
             if found <= room:
-                return of_query[:found], rows[:found], dists[:found]
+                return hits[0, :found], hits[1, :found], hits[2, :found]
             room = found
 
     def _scan_merged(self, queries: Codes, radius: int) -> tuple[Rows, Rows, Dists]:
@@ -610,7 +616,10 @@ def _assemble_tables(
     if len(offsets) != sum(1 << w for w in widths) + 1:
         raise ValueError("offsets do not match the chunk layout")
     key_layout = tuple((shift, (1 << w) - 1) for shift, w in zip(shifts, widths, strict=True))
-    return _Tables(shifts, widths, base, offsets, perm, sorted_codes, key_layout)
+    shift_array, width_array = np.array(shifts, np.int64), np.array(widths, np.int64)
+    return _Tables(
+        shifts, widths, base, offsets, perm, sorted_codes, key_layout, shift_array, width_array
+    )
 
 
 def _chunk_radii(widths: Sequence[int], radius: int) -> list[int]:
