@@ -1,21 +1,24 @@
 """The bank index shared by a machine's processes (#19): lookups, first build, attach, memory.
 
 lookups: one bank of uniformly random codes, answered by HammingIndex with the compiled probe
-  loop over private memory and over the shared snapshot (/dev/shm), by its numpy loop (today's
-  path) and by faiss IndexBinaryFlat; interleaved blocks, thread CPU time per query, p50/p99, and
-  every method's results checked against the numpy loop's.
+  loop over private memory and over the shared snapshot (/dev/shm), by its numpy loop (what runs
+  without a C compiler), by faiss IndexBinaryFlat and, with --baseline, by another checkout's
+  hashing/index.py and compiled loop over the same arrays (say, main's, to measure a change in
+  the same process); interleaved blocks, thread CPU time per query, p50/p99, speed ratios as
+  the median of per-block ratios, and every method's results checked against the numpy loop's.
 processes: a PostgreSQL bank of N PDQ + N pHash fingerprints sealed by the bank's own vault
   (written with COPY); the first process builds the snapshot from the database (timed), then
   1, 2 and 4 processes attach at once: each one's time to ready and private memory (USS), and
   the snapshot's size, beside one process that keeps a private index (today).
 
-  python -m benchmarks.shared_index lookups --rows 10000000
+  python -m benchmarks.shared_index lookups --rows 10000000 [--baseline ../main]
   python -m benchmarks.shared_index processes --rows 1000000
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import os
@@ -25,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -61,10 +65,43 @@ def faiss_flat(flat: Any, values: list[int], bits: int, radius: int) -> Callable
     return search
 
 
-def lookups(rows: int, queries: int, blocks: int) -> tuple[list[list[object]], dict[str, Any]]:
+def speedup(block_p50: dict[str, list[float]], reference: str, name: str) -> float | str:
+    """Median over blocks of the reference's p50 over this method's ("–" without it)."""
+    if reference not in block_p50:
+        return "–"
+    pairs = zip(block_p50[reference], block_p50[name], strict=True)
+    return round(median([theirs / this for theirs, this in pairs]), 2)
+
+
+def baseline_index(checkout: Path) -> ModuleType:
+    """Another checkout's hashing/index.py, probing with that checkout's built _probe.c."""
+    built = sorted((checkout / "hashing").glob("_probe.*.so"))
+    if not built:
+        raise SystemExit(f"{checkout}/hashing has no built _probe (run make install there)")
+    modules = []
+    # The kernel's module is named *._probe so that Python finds its PyInit__probe.
+    for name, path in (
+        ("baseline._probe", built[0]),
+        ("baseline_index", checkout / "hashing/index.py"),
+    ):
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        modules.append(module)
+    kernel, index = modules
+    index._probe, index.COMPILED = kernel, True
+    return index
+
+
+def lookups(
+    rows: int, queries: int, blocks: int, baseline: Path | None
+) -> tuple[list[list[object]], dict[str, Any]]:
     import faiss  # the bench extra
 
     faiss.omp_set_num_threads(1)
+    other = baseline_index(baseline) if baseline else None
     found: list[list[object]] = []
     data: dict[str, Any] = {}
     for algorithm, radius in ((Algorithm.PDQ, 31), (Algorithm.PHASH, 8)):
@@ -84,28 +121,38 @@ def lookups(rows: int, queries: int, blocks: int) -> tuple[list[list[object]], d
         methods = {
             "compiled, private memory": ours(private, values, radius),
             "compiled, shared snapshot": ours(shared, values, radius),
-            "numpy loop (today), private": ours(numpy_loop, values, radius),
+            "numpy loop (no compiler), private": ours(numpy_loop, values, radius),
             "faiss IndexBinaryFlat": faiss_flat(flat, values, bits, radius),
         }
+        if other is not None:
+            for kind, source in (("private memory", private), ("shared snapshot", shared)):
+                theirs = other.HammingIndex.from_parts(bits, source.parts(), compiled=True)
+                methods[f"baseline compiled, {kind}"] = ours(theirs, values, radius)
         times: dict[str, list[float]] = {name: [] for name in methods}
+        block_p50: dict[str, list[float]] = {name: [] for name in methods}
         exact = {name: True for name in methods}
-        reference = [methods["numpy loop (today), private"](i) for i in range(queries)]
+        reference = [methods["numpy loop (no compiler), private"](i) for i in range(queries)]
         step = queries // blocks
         faiss_every = 10  # a flat scan of 10M PDQ takes ~30 ms: a sample of the queries
         for block in range(blocks):
             names = list(methods)
             names = names[block % len(names) :] + names[: block % len(names)]
             for name in names:
+                spent = []
                 for i in range(block * step, (block + 1) * step):
                     if name.startswith("faiss") and i % faiss_every:
                         continue
                     started = time.thread_time()
                     got = methods[name](i)
-                    times[name].append(time.thread_time() - started)
+                    spent.append(time.thread_time() - started)
                     exact[name] &= got == reference[i]
+                times[name] += spent
+                block_p50[name].append(median(spent))
+
         raw = bank.nbytes
         for name in methods:
             memory = flat.ntotal * bits // 8 if name.startswith("faiss") else private.nbytes
+            same_memory = "baseline compiled, " + name.split(", ")[-1]
             row = [
                 f"{rows:,}",
                 bits,
@@ -115,10 +162,17 @@ def lookups(rows: int, queries: int, blocks: int) -> tuple[list[list[object]], d
                 round(percentile(times[name], 99) * 1e6),
                 round(memory / raw, 2),
                 "yes" if exact[name] else "NO",
+                speedup(block_p50, "faiss IndexBinaryFlat", name),
+                speedup(block_p50, same_memory, name) if name.startswith("compiled") else "–",
             ]
             found.append(row)
         data[f"{bits}"] = {
-            name: {"p50_us": median(t) * 1e6, "p99_us": percentile(t, 99) * 1e6, "n": len(t)}
+            name: {
+                "p50_us": median(t) * 1e6,
+                "p99_us": percentile(t, 99) * 1e6,
+                "n": len(t),
+                "block_p50_us": [round(b * 1e6) for b in block_p50[name]],
+            }
             for name, t in times.items()
         }
         snapshot.release()
@@ -353,11 +407,25 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--blocks", type=int, default=5)
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument(
+        "--baseline", type=Path, help="lookups: another checkout (built) to compare with"
+    )
     args = parser.parse_args()
     if args.what == "lookups":
-        rows, data = lookups(args.rows, args.queries, args.blocks)
+        rows, data = lookups(args.rows, args.queries, args.blocks, args.baseline)
         markdown = table(
-            ["bank", "bits", "r", "method", "p50 µs", "p99 µs", "memory / raw codes", "exact"],
+            [
+                "bank",
+                "bits",
+                "r",
+                "method",
+                "p50 µs",
+                "p99 µs",
+                "memory / raw codes",
+                "exact",
+                "Flat/this",
+                "baseline/this",
+            ],
             rows,
         )
     elif args.what == "attach":

@@ -217,9 +217,17 @@ done:
     return status;
 }
 
+/* x86-64 without popcnt (before 2008) counts bits in software: compile the loop for both and
+ * let the loader pick once. Other architectures' compilers use their own popcount. */
+#if defined(__x86_64__) || defined(__i386__)
+#define FOR_EACH_CPU __attribute__((target_clones("popcnt", "default")))
+#else
+#define FOR_EACH_CPU
+#endif
+
 /* Compiled once per instruction set, and once more for uint32 tables (every bank of under
  * 2**32 / chunks rows) so that their reads are not a size test each. */
-__attribute__((target_clones("popcnt", "default")))
+FOR_EACH_CPU
 static int run(const Plan *plan, Py_ssize_t *found)
 {
     if (plan->offset_size == 4 && plan->perm_size == 4)

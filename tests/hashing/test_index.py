@@ -405,3 +405,58 @@ def test_an_index_over_borrowed_arrays_answers_as_its_source_and_never_writes_th
     assert_matches_oracle(borrowed, bank, queries, bits // 8)
     for name, array in source.parts().items():
         assert np.array_equal(parts[name], array), name
+
+
+def test_the_compiled_loop_reads_64_bit_tables_as_it_reads_32_bit_ones() -> None:
+    # Banks of 2**32 / chunks rows or more get int64 offsets, and of 2**32 rows int64 row numbers.
+    bank = random_bank(256, 6000, seed=17)
+    source = build(256, bank)
+    rng = random.Random(17)
+    queries = probes_around(bank, 256, 31, rng, 10)
+    expected = [oracle(bank, q, 31) for q in queries]
+    parts = source.parts()
+    for offsets_type, perm_type in ((np.int64, np.uint32), (np.uint32, np.int64)):
+        wide = dict(parts, offsets=parts["offsets"].astype(offsets_type))
+        wide["perm"] = parts["perm"].astype(perm_type)
+        assert HammingIndex.from_parts(256, wide, compiled=True).query_many(queries, 31) == expected
+
+
+def test_the_compiled_loop_refuses_a_plan_that_reads_outside_its_tables() -> None:
+    index = build(256, random_bank(256, 3000, seed=18))
+    tables = index._tables
+    assert tables is not None
+    chunk_of_probe, masks = hashing.index._probe_plan(tables.widths, tables.base, 31)
+    hits = np.empty((3, 8), np.int64)
+
+    def probe(**changed: Any) -> int:
+        arguments: dict[str, Any] = {
+            "offsets": tables.offsets,
+            "offset_size": tables.offsets.itemsize,
+            "perm": tables.perm,
+            "perm_size": tables.perm.itemsize,
+            "codes": index._codes,
+            "words": 4,
+            "dead": b"",
+            "chunk_of_probe": chunk_of_probe,
+            "masks": masks,
+            "shifts": tables.shift_array,
+            "widths": tables.width_array,
+            "queries": index._codes[:1],
+            "radius": 31,
+            "limit": 10**9,
+        }
+        arguments.update(changed)
+        result: int = hashing.index._probe.probe(*arguments.values(), hits[0], hits[1], hits[2])
+        return result
+
+    assert probe() >= 1
+    with pytest.raises(ValueError, match="outside the code"):
+        probe(shifts=tables.shift_array + 200)
+    with pytest.raises(ValueError, match="chunk that does not exist"):
+        probe(chunk_of_probe=chunk_of_probe + len(tables.widths))
+    with pytest.raises(IndexError, match="out of range"):
+        probe(masks=masks | (1 << 40))
+    with pytest.raises(IndexError, match="out of range"):
+        probe(perm=np.full_like(tables.perm, len(index._codes)))
+    with pytest.raises(ValueError, match="position size"):
+        probe(offset_size=2)
