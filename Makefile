@@ -10,7 +10,8 @@ PORT ?= 8000
 
 .PHONY: install install-run run test test-quick test-browser web lint format bench bench-smoke battery audit clean
 
-$(STAMP): pyproject.toml requirements.lock
+# hashing/_probe.c too: an editable install compiles it once, so a changed one needs a reinstall.
+$(STAMP): pyproject.toml requirements.lock hashing/_probe.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[service,dev,bench]'
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 # What running needs, without the test and benchmark tools: `make run` on a fresh clone.
-$(RUN_STAMP): pyproject.toml requirements.lock
+$(RUN_STAMP): pyproject.toml requirements.lock hashing/_probe.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[service]'

@@ -367,4 +367,16 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "hashing._probe", "HammingIndex's compiled probe loop.", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__probe(void) { return PyModule_Create(&module); }
+/* The calling convention's version: hashing/index.py ignores a build whose VERSION differs (an
+ * editable install not rebuilt since probe() changed) and uses its numpy loop instead. */
+#define VERSION 2
+
+PyMODINIT_FUNC PyInit__probe(void)
+{
+    PyObject *created = PyModule_Create(&module);
+    if (created && PyModule_AddIntConstant(created, "VERSION", VERSION) < 0) {
+        Py_DECREF(created);
+        return NULL;
+    }
+    return created;
+}
