@@ -29,6 +29,11 @@ try:
     from hashing import _probe  # type: ignore[attr-defined]
 except ImportError:  # not built (no C compiler at install): the numpy loop does the same work
     _probe = None
+# The calling convention hashing/_probe.c implements (its VERSION). A build of an older _probe.c,
+# left by an editable install that was not rebuilt, is ignored rather than called wrongly.
+_PROBE_VERSION = 2
+if getattr(_probe, "VERSION", None) != _PROBE_VERSION:
+    _probe = None
 
 #: True when the compiled probe loop (hashing/_probe.c) is available.
 COMPILED = _probe is not None
@@ -57,6 +62,8 @@ Codes = npt.NDArray[np.uint64]
 Ids = npt.NDArray[np.int64]
 Rows = npt.NDArray[np.int64]
 Dists = npt.NDArray[np.int64]
+#: (query, row, distance) of each hit, as the search paths find them.
+_Found = tuple[Rows, npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]]
 
 _COUNTING: npt.NDArray[np.int64] = np.arange(1 << 16, dtype=np.int64)
 _COUNTING.flags.writeable = False
@@ -271,6 +278,7 @@ class HammingIndex:
         step = max(1, _BATCH_PROBES // probes)
         for start in range(0, len(queries), step):
             block = queries[start : start + step]
+            found: _Found | None
             if self.compiled and tables.sorted_codes is None:
                 found = self._probe_compiled(tables, block, radius)
             else:

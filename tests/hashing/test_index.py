@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import pickle
 import random
+import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -340,6 +342,17 @@ def twins(bits: int, bank: dict[int, int]) -> tuple[HammingIndex, HammingIndex]:
 def test_make_install_builds_the_compiled_probe_loop() -> None:
     assert hashing.index.COMPILED
     assert HammingIndex(256).compiled
+
+
+def test_a_build_of_an_older_probe_loop_is_left_for_the_numpy_loop() -> None:
+    # An editable install not rebuilt since _probe.c changed: its probe() takes other arguments.
+    stale = (
+        "import sys, types; sys.modules['hashing._probe'] = types.ModuleType('hashing._probe'); "
+        "import hashing.index; print(hashing.index.COMPILED, hashing.index.HammingIndex(256)"
+        ".compiled)"
+    )
+    ran = subprocess.run([sys.executable, "-c", stale], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == ["False", "False"]
 
 
 @pytest.mark.parametrize("bits", [128, 256])
