@@ -200,6 +200,22 @@ def noise_video(seconds: int = 2, size: tuple[int, int] = (64, 48), fps: int = 5
     return encode(frames, fps=fps)
 
 
+def sound_only(seconds: int = 1) -> bytes:
+    """An MP4 of silence with no video stream: what a voice memo (M4A) looks like."""
+    out = io.BytesIO()
+    rate = 8000
+    with av.open(out, mode="w", format="mp4", options={"fflags": "+bitexact"}) as container:
+        stream = container.add_stream("aac", rate=rate)
+        for number in range(seconds * rate // 1024):
+            frame = av.AudioFrame.from_ndarray(
+                np.zeros((1, 1024), dtype=np.float32), format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, number * 1024
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
 @functools.cache
 def source_video(offset: int = 0) -> bytes:
     """A 14.4-second 240x180 test video of six dev photos; offsets 0, 13 and 27 share none."""

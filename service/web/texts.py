@@ -67,6 +67,7 @@ SCRIPT_MESSAGES = {
         "The takedown program for your computer reads videos with its own decoder (FFmpeg): "
         "takedown submit VIDEOS."
     ),
+    "video_no_picture": N_("the file holds no picture this browser can show."),
     "video_too_long": N_("the video is longer than {hours} hours, the most that is fingerprinted."),
     "video_too_large": N_("the video's frames have more pixels than 4K video (3840 × 2160)."),
     "video_too_small": N_("the video is smaller than {min} pixels on a side."),

@@ -175,3 +175,16 @@ def test_a_video_too_small_to_fingerprint_is_refused_as_the_cli_refuses_it(
         f"{SCRIPT_MESSAGES['exact_only']} the video is smaller than 16 pixels on a side."
     )
     assert hash_video_file(tiny.read_bytes()).reason == "too_small"
+
+
+def test_a_file_with_sound_but_no_picture_is_refused_as_the_cli_refuses_it(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    memo = tmp_path / "memo.m4a"
+    memo.write_bytes(videos.sound_only())
+    page.goto(live_server + "/")
+    page.set_input_files("#files", [str(memo)])
+    expect(page.locator("#file-list li.partial .state")).to_have_text(
+        f"{SCRIPT_MESSAGES['exact_only']} {SCRIPT_MESSAGES['video_no_picture']}"
+    )
+    assert hash_video_file(memo.read_bytes()).reason == "unsupported_format"

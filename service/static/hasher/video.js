@@ -66,7 +66,8 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
     video.src = url;
     await opened(video);
     const { videoWidth: width, videoHeight: height } = video;
-    if (!width || !height) throw new VideoRefused("video_unplayable");
+    // Sound alone (an M4A is an MP4 too) opens with no picture.
+    if (!width || !height) throw new VideoRefused("video_no_picture");
     if (width * height > MAX_VIDEO_PIXELS) {
       throw new VideoRefused("video_too_large", { max: MAX_VIDEO_PIXELS / 1e6 });
     }
