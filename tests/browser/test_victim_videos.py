@@ -188,3 +188,17 @@ def test_a_file_with_sound_but_no_picture_is_refused_as_the_cli_refuses_it(
         f"{SCRIPT_MESSAGES['exact_only']} {SCRIPT_MESSAGES['video_no_picture']}"
     )
     assert hash_video_file(memo.read_bytes()).reason == "unsupported_format"
+
+
+@pytest.mark.parametrize("quarters", [1, 2, 3])
+def test_a_phone_video_stored_turned_is_hashed_as_stored_as_the_cli_hashes_it(
+    page: Page, live_server: str, quarters: int
+) -> None:
+    # Chromium shows such a video upright; vpdq and the CLI hash the frames as they are stored.
+    data = videos.turned(videos.source_video(), quarters)
+    page.goto(live_server + "/")
+    made = hash_video_in_page(page, data)
+    cli = hash_video_file(data).video
+    assert made.refused is None and cli is not None
+    compared = agreement(made.fingerprint, cli)
+    assert compared.aligned and compared.share_31 >= AGREEMENT_FLOOR

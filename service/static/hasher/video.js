@@ -27,6 +27,10 @@ const FRAME_CALLBACK_MS = 300;
 const RATE_FRAMES = 16;
 const RATE_WATCH_MS = 2_000;
 
+// The most of an MP4's or MOV's header (its moov box) read to find the picture's turn.
+const MAX_MOOV_BYTES = 256 * 1024 ** 2;
+const MAX_TOP_BOXES = 64;
+
 // Brands of ISO media files that are still images (HEIC, AVIF), not videos.
 const IMAGE_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "mif1", "msf1", "avif", "avis"]);
 
@@ -65,7 +69,10 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
   try {
     video.src = url;
     await opened(video);
-    const { videoWidth: width, videoHeight: height } = video;
+    // Chromium shows a phone's portrait video upright, turned as its container asks; the CLI,
+    // like vpdq, hashes frames as stored, so the canvas turns them back.
+    const turns = await quarterTurns(file);
+    const [width, height] = turns % 2 ? [video.videoHeight, video.videoWidth] : [video.videoWidth, video.videoHeight];
     // Sound alone (an M4A is an MP4 too) opens with no picture.
     if (!width || !height) throw new VideoRefused("video_no_picture");
     if (width * height > MAX_VIDEO_PIXELS) {
@@ -86,18 +93,19 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
     canvas.width = width;
     canvas.height = height;
     const context = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
+    context.setTransform(...UNTURN[turns](width, height));
     const frames = [];
     for (let n = 0; n < total; n += every) {
       const seconds = n * step;
       // Half a frame in, so that rounding never lands on the frame before.
       await seek(video, Math.min(seconds + (rate ? step / 2 : 0), Math.max(duration - 1e-3, 0)));
-      context.drawImage(video, 0, 0, width, height);
+      context.drawImage(video, 0, 0, video.videoWidth, video.videoHeight);
       const { data } = context.getImageData(0, 0, width, height);
       const { hash, quality } = await hashFrame(data, width, height);
       frames.push({ hash, quality, seconds });
       onProgress(seconds, duration);
     }
-    return { frames, seconds: duration, width, height, rate };
+    return { frames, seconds: duration, width, height, rate, turns };
   } finally {
     video.removeAttribute("src");
     video.load();
@@ -114,6 +122,76 @@ export function vpdqText(frames) {
 export function usableFrames(frames) {
   const seen = new Set();
   return frames.filter(({ hash, quality }) => quality >= FRAME_QUALITY_MIN && !seen.has(hash) && seen.add(hash));
+}
+
+// Canvas transforms from the picture as shown, turned clockwise 0-3 quarters, to the frame as
+// stored (width x height).
+const UNTURN = [
+  () => [1, 0, 0, 1, 0, 0],
+  (width, height) => [0, -1, 1, 0, 0, height],
+  (width, height) => [-1, 0, 0, -1, width, height],
+  (width) => [0, 1, -1, 0, width, 0],
+];
+
+/**
+ * Clockwise quarter turns an MP4 or MOV asks players to give its first video track (the matrix
+ * of its tkhd box); 0 for other containers, other matrices and anything unreadable.
+ */
+export async function quarterTurns(file) {
+  const read = async (start, end) => new DataView(await file.slice(start, end).arrayBuffer());
+  let moov = null;
+  for (let offset = 0, count = 0; offset + 8 <= file.size && count < MAX_TOP_BOXES; count++) {
+    const [box] = boxes(await read(offset, offset + 16), 0, Infinity, offset);
+    if (!box) return 0;
+    if (box.type === "moov") {
+      moov = box;
+      break;
+    }
+    offset = box.end;
+  }
+  if (!moov || Math.min(moov.end, file.size) - moov.start > MAX_MOOV_BYTES) return 0;
+  const view = await read(moov.start, Math.min(moov.end, file.size));
+  for (const trak of boxes(view, 0, view.byteLength).filter((box) => box.type === "trak")) {
+    const parts = boxes(view, trak.start, trak.end);
+    const tkhd = parts.find((box) => box.type === "tkhd");
+    const mdia = parts.find((box) => box.type === "mdia");
+    const hdlr = mdia && boxes(view, mdia.start, mdia.end).find((box) => box.type === "hdlr");
+    if (!tkhd || !hdlr || hdlr.end - hdlr.start < 12 || tkhd.end - tkhd.start < 76) continue;
+    if (String.fromCharCode(...new Uint8Array(view.buffer, hdlr.start + 8, 4)) !== "vide") continue;
+    // Version 1 has 64-bit times: 12 more bytes before the matrix.
+    const matrix = tkhd.start + (view.getUint8(tkhd.start) === 1 ? 52 : 40);
+    if (matrix + 20 > tkhd.end) return 0;
+    const [a, b, c, d] = [0, 4, 12, 16].map((at) => view.getInt32(matrix + at));
+    if (a === 0 && d === 0 && b > 0 && c < 0) return 1;
+    if (a < 0 && d < 0 && b === 0 && c === 0) return 2;
+    if (a === 0 && d === 0 && b < 0 && c > 0) return 3;
+    return 0;
+  }
+  return 0;
+}
+
+// The boxes of an ISO media view between start and end, as {type, start, end}: start after
+// the header, end Infinity for a box that runs to the end of the file. `base` is the view's
+// place in the file, for top-level boxes read a header at a time.
+function boxes(view, start, end, base = 0) {
+  const found = [];
+  for (let offset = start; offset + 8 <= Math.min(end, view.byteLength); ) {
+    let size = view.getUint32(offset);
+    const type = String.fromCharCode(...new Uint8Array(view.buffer, view.byteOffset + offset + 4, 4));
+    let header = 8;
+    if (size === 1) {
+      if (offset + 16 > view.byteLength) break;
+      size = Number(view.getBigUint64(offset + 8));
+      header = 16;
+    } else if (size === 0) {
+      size = Infinity;
+    }
+    if (size < header) break;
+    found.push({ type, start: base + offset + header, end: base + offset + size });
+    if (size === Infinity) break;
+    offset += size;
+  }
+  return found;
 }
 
 function opened(video) {
