@@ -10,6 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -115,6 +116,28 @@ def test_a_victim_opens_a_case_with_a_video_and_the_case_banks_its_frame_hashes(
     compared = agreement(banked, cli.video)
     assert compared.aligned and compared.share_31 >= AGREEMENT_FLOOR
     assert page.evaluate("window.__cspViolations") == []
+
+
+def test_a_video_added_to_a_case_from_the_add_page_is_banked_in_it(
+    page: Page, live_server: str, network: Network, runtime: Runtime, clip: Path
+) -> None:
+    opened = httpx.post(
+        live_server + "/v1/cases",
+        json={"fingerprints": [{"algorithm": "md5", "value": "0123456789abcdef" * 2}]},
+    ).json()
+    page.goto(live_server + "/add")
+    page.set_input_files("#files", [str(clip)])
+    expect(page.locator("#file-list li.ready")).to_have_count(1)
+    page.get_by_label("Case ID").fill(opened["case_id"])
+    page.get_by_label("PIN").fill(opened["pin"])
+    page.get_by_role("button", name="Add the fingerprints to my case").click()
+    expect(page.locator("#form-message")).to_have_text(
+        "Done: 2 fingerprints added to your case (0 were already in it). The frame fingerprints "
+        "of 1 videos were added too (0 were already in it)."
+    )
+    (banked,) = banked_videos(runtime, opened["case_id"])
+    assert [VideoFingerprint.from_vpdq(text) for text in sent_videos(network)] == [banked]
+    assert_only_fingerprints_sent(network, [clip])
 
 
 @pytest.mark.parametrize(
