@@ -59,7 +59,10 @@ export class VideoRefused extends Error {
  * @param {{hashFrame: (rgba: Uint8ClampedArray, width: number, height: number) =>
  *   Promise<{hash: string, quality: number}>, onProgress?: (done: number, total: number) => void}} options
  * @returns {Promise<{frames: {hash: string, quality: number, seconds: number}[], seconds: number,
- *   width: number, height: number, rate: number | null}>} or throws VideoRefused
+ *   width: number, height: number, rate: number | null, turns: number}>} or throws VideoRefused:
+ *   the frames as the CLI samples them (frame n when n % int(rate) == 0, at n / rate seconds),
+ *   the duration, the frames' size as stored, the frame rate the page measured (null: it
+ *   sampled whole seconds) and the quarter turns it undid.
  */
 export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} }) {
   const video = document.createElement("video");
@@ -75,9 +78,7 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
     const [width, height] = turns % 2 ? [video.videoHeight, video.videoWidth] : [video.videoWidth, video.videoHeight];
     // Sound alone (an M4A is an MP4 too) opens with no picture.
     if (!width || !height) throw new VideoRefused("video_no_picture");
-    if (width * height > MAX_VIDEO_PIXELS) {
-      throw new VideoRefused("video_too_large", { max: MAX_VIDEO_PIXELS / 1e6 });
-    }
+    if (width * height > MAX_VIDEO_PIXELS) throw new VideoRefused("video_too_large");
     if (Math.min(width, height) < MIN_VIDEO_SIDE) throw new VideoRefused("video_too_small", { min: MIN_VIDEO_SIDE });
     const duration = await knownDuration(video);
     const tooLong = new VideoRefused("video_too_long", { hours: MAX_VIDEO_SECONDS / 3600 });
