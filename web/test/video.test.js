@@ -13,6 +13,7 @@ import {
   MIN_USABLE_FRAMES,
   MIN_VIDEO_SIDE,
   isVideo,
+  quarterTurns,
   usableFrames,
   vpdqText,
 } from "../../service/static/hasher/video.js";
@@ -57,4 +58,52 @@ test("usable frames drop low quality and repeated hashes, as VideoFingerprint.us
     { hash: b, quality: 50, seconds: 3 },
   ];
   assert.deepEqual(usableFrames(frames), [frames[0], frames[3]]);
+});
+
+// An ISO media box: 32-bit size, type, content; `large` writes the 64-bit size form.
+function box(type, content = new Uint8Array(), { large = false } = {}) {
+  const header = large ? 16 : 8;
+  const out = new Uint8Array(header + content.length);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(type), 4);
+  if (large) {
+    view.setUint32(0, 1);
+    view.setBigUint64(8, BigInt(out.length));
+  } else view.setUint32(0, out.length);
+  out.set(content, header);
+  return out;
+}
+
+function join(...parts) {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+// A track: a version 0 tkhd with this matrix (a, b, c, d in 16.16) and a handler of this type.
+function trak(handler, [a, b, c, d]) {
+  const tkhd = new Uint8Array(84);
+  const view = new DataView(tkhd.buffer);
+  [a, b, 0, c, d, 0, 0, 0, 1 << 14].forEach((value, i) => view.setInt32(40 + 4 * i, value * (1 << 16)));
+  const hdlr = new Uint8Array(24);
+  hdlr.set(new TextEncoder().encode(handler), 8);
+  return box("trak", join(box("tkhd", tkhd), box("mdia", box("hdlr", hdlr))));
+}
+
+test("the page reads a phone's quarter turn from the video track's tkhd matrix", async () => {
+  const turns = { 0: [1, 0, 0, 1], 1: [0, 1, -1, 0], 2: [-1, 0, 0, -1], 3: [0, -1, 1, 0] };
+  for (const [expected, matrix] of Object.entries(turns)) {
+    // moov after a large mdat with a 64-bit size, a sound track before the video's.
+    const file = join(box("ftyp", new TextEncoder().encode("isom")), box("mdat", new Uint8Array(100), { large: true }),
+      box("moov", join(trak("soun", [0, 1, -1, 0]), trak("vide", matrix))));
+    assert.equal(await quarterTurns(new Blob([file])), Number(expected));
+  }
+  const mirrored = box("moov", trak("vide", [-1, 0, 0, 1]));
+  assert.equal(await quarterTurns(new Blob([mirrored])), 0);
+  assert.equal(await quarterTurns(new Blob([new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0])])), 0);
+  assert.equal(await quarterTurns(new Blob([box("moov", new Uint8Array(3))])), 0);
 });
