@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -144,9 +145,9 @@ def test_a_video_added_to_a_case_from_the_add_page_is_banked_in_it(
     "edit", [lambda data: data, videos.reencoded], ids=["x264_mp4", "vp8_webm"]
 )
 def test_the_page_hashes_a_video_s_frames_close_to_the_cli_and_its_leaks_match(
-    page: Page, live_server: str, edit: object
+    page: Page, live_server: str, edit: Callable[[bytes], bytes]
 ) -> None:
-    data = edit(videos.source_video(13))  # type: ignore[operator]
+    data = edit(videos.source_video(13))
     page.goto(live_server + "/")
     made = hash_video_in_page(page, data)
     cli = hash_video_file(data).video
