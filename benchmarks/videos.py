@@ -82,26 +82,14 @@ def main() -> None:
     parser.add_argument("--vpdq-python", help="an interpreter with vpdq and threatexchange")
     args = parser.parse_args()
     smoke = args.smoke
-    offsets = [0, 13] if smoke else [0, 7, 13, 20, 27, 34]
-    size, fps = ((160, 120), 5) if smoke else ((320, 240), 10)
-    shots = 6  # 6 shots of 2.5 s: 15 s, enough for the 10-second excerpt
+    size, fps = source_size(smoke)
     started = time.monotonic()
-    sources = {
-        offset: videos.make_video(
-            videos.photos(300)[offset::45][:shots], size=size, fps=fps, shot_seconds=2.5
-        )
-        for offset in offsets
-    }
-    edited = {
-        (offset, name): edit(data)
-        for (offset, data), (name, edit) in product(sources.items(), videos.LEAK_EDITS.items())
-    }
+    sources, edited = leak_videos(smoke)
     bank = {offset: hash_video(data) for offset, data in sources.items()}
-    queries = {key: hash_query_video(data) for key, data in edited.items()}
-    queries |= {(offset, "source"): hash_query_video(data) for offset, data in sources.items()}
+    queries = found_queries(sources, edited)
 
-    recall_rows, recall = _recall(queries, bank)
-    false_pairs, false_matches = _false_matches(queries, bank)
+    recall_rows, recall = recall_by_edit(queries, bank)
+    false_pairs, false_matches = false_matches_between(queries, bank)
 
     data: dict[str, Any] = {
         "sources": len(sources),
@@ -112,7 +100,7 @@ def main() -> None:
         "false_pairs": false_pairs,
     }
     sections = [
-        f"Test videos: {len(sources)} sources of {shots} shots x 2.5 s at "
+        f"Test videos: {len(sources)} sources of {SHOTS} shots x 2.5 s at "
         f"{size[0]}x{size[1]}, {fps} fps, each with {len(videos.LEAK_EDITS)} leak edits.",
         "",
         table(["edit", "found (as found or mirrored)", "mean query share %"], recall_rows),
@@ -195,10 +183,46 @@ def main() -> None:
     save("videos", data, "\n".join(sections), smoke=smoke)
 
 
-def _recall(
-    queries: dict[tuple[int, str], tuple[VideoFingerprint, VideoFingerprint]],
-    bank: dict[int, VideoFingerprint],
+#: Shots of 2.5 s per source: 15 s, enough for the 10-second excerpt.
+SHOTS = 6
+
+Queries = dict[tuple[int, str], tuple[VideoFingerprint, VideoFingerprint]]
+
+
+def source_size(smoke: bool) -> tuple[tuple[int, int], int]:
+    """The sources' frame size and rate."""
+    return ((160, 120), 5) if smoke else ((320, 240), 10)
+
+
+def leak_videos(smoke: bool) -> tuple[dict[int, bytes], dict[tuple[int, str], bytes]]:
+    """The source videos by photo offset, and each one's leak edits by (offset, edit name)."""
+    offsets = [0, 13] if smoke else [0, 7, 13, 20, 27, 34]
+    size, fps = source_size(smoke)
+    sources = {
+        offset: videos.make_video(
+            videos.photos(300)[offset::45][:SHOTS], size=size, fps=fps, shot_seconds=2.5
+        )
+        for offset in offsets
+    }
+    edited = {
+        (offset, name): edit(data)
+        for (offset, data), (name, edit) in product(sources.items(), videos.LEAK_EDITS.items())
+    }
+    return sources, edited
+
+
+def found_queries(sources: dict[int, bytes], edited: dict[tuple[int, str], bytes]) -> Queries:
+    """Each edit and source as the worker fingerprints a found video: as found and mirrored."""
+    queries = {key: hash_query_video(data) for key, data in edited.items()}
+    for offset, data in sources.items():
+        queries[offset, "source"] = hash_query_video(data)
+    return queries
+
+
+def recall_by_edit(
+    queries: Queries, bank: dict[int, VideoFingerprint]
 ) -> tuple[list[list[object]], dict[str, float]]:
+    """Per edit: how many leaks match their own source's banked video, and the mean share."""
     rows: list[list[object]] = []
     recall: dict[str, float] = {}
     for name in ["source", *videos.LEAK_EDITS]:
@@ -216,10 +240,8 @@ def _recall(
     return rows, recall
 
 
-def _false_matches(
-    queries: dict[tuple[int, str], tuple[VideoFingerprint, VideoFingerprint]],
-    bank: dict[int, VideoFingerprint],
-) -> tuple[int, int]:
+def false_matches_between(queries: Queries, bank: dict[int, VideoFingerprint]) -> tuple[int, int]:
+    """Pairs of a query and another source's banked video, and how many of them match."""
     pairs = matched = 0
     for (offset, _), fingerprints in queries.items():
         for other, banked in bank.items():

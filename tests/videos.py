@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -198,6 +199,43 @@ def noise_video(seconds: int = 2, size: tuple[int, int] = (64, 48), fps: int = 5
         for _ in range(seconds * fps)
     ]
     return encode(frames, fps=fps)
+
+
+def turned(data: bytes, quarters: int) -> bytes:
+    """The same MP4 asking players to turn its picture ``quarters`` quarter turns clockwise.
+
+    Phones store a portrait video as landscape frames and a turn in the track header's matrix
+    (tkhd, ISO 14496-12 8.3.2); this writes the matrix a phone writes, translation included.
+    """
+    at = data.index(b"tkhd") + 4
+    if data[at] != 0:
+        raise ValueError("a version 0 tkhd was expected")
+    matrix = at + 40
+    width, height = (value >> 16 for value in struct.unpack(">II", data[matrix + 36 : matrix + 44]))
+    one, fixed = 0x10000, 0x40000000
+    matrices = {
+        0: (one, 0, 0, 0, one, 0, 0, 0, fixed),
+        1: (0, one, 0, -one, 0, 0, height * one, 0, fixed),
+        2: (-one, 0, 0, 0, -one, 0, width * one, height * one, fixed),
+        3: (0, -one, 0, one, 0, 0, 0, width * one, fixed),
+    }
+    return data[:matrix] + struct.pack(">9i", *matrices[quarters]) + data[matrix + 36 :]
+
+
+def sound_only(seconds: int = 1) -> bytes:
+    """An MP4 of silence with no video stream: what a voice memo (M4A) looks like."""
+    out = io.BytesIO()
+    rate = 8000
+    with av.open(out, mode="w", format="mp4", options={"fflags": "+bitexact"}) as container:
+        stream = container.add_stream("aac", rate=rate)
+        for number in range(seconds * rate // 1024):
+            frame = av.AudioFrame.from_ndarray(
+                np.zeros((1, 1024), dtype=np.float32), format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, number * 1024
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
 
 
 @functools.cache

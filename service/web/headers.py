@@ -3,6 +3,8 @@
 The victim pages run code next to intimate images, so the policy allows only this origin:
 no inline script or style, no third-party host, fetches and workers from 'self' only. Even if
 someone slipped markup into a page, it could neither run script nor send anything elsewhere.
+Media may come from blob: URLs alone: the page decodes a video the victim picks through one
+(static/hasher/video.js), which reads the file on the device and fetches nothing.
 The caseworkers' console is stricter still (CONSOLE_HEADERS).
 """
 
@@ -17,6 +19,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
+        "media-src blob:",
         "font-src 'self'",
         "connect-src 'self'",
         "worker-src 'self'",

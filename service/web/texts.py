@@ -57,6 +57,21 @@ SCRIPT_MESSAGES = {
     "stage_phash": N_("Making the pHash similarity fingerprint…"),
     "stage_trimmed": N_("Making fingerprints of the image without its borders…"),
     "stage_crops": N_("Making fingerprints of crops of the image…"),
+    "stage_video": N_("Reading the video…"),
+    "video_progress": N_("Making the video's similarity fingerprints: {done} of {total} seconds"),
+    "video_frames": N_(
+        "similarity fingerprints of {frames} frames, one for every second of its {seconds} seconds"
+    ),
+    "video_unplayable": N_(
+        "this browser cannot play this video, so only exact copies of this file are protected. "
+        "The takedown program for your computer reads videos with its own decoder (FFmpeg): "
+        "takedown submit VIDEOS."
+    ),
+    "video_no_picture": N_("the file holds no picture this browser can show."),
+    "video_too_long": N_("the video is longer than {hours} hours, the most that is fingerprinted."),
+    "video_too_large": N_("the video's frames have more pixels than 4K video (3840 × 2160)."),
+    "video_too_small": N_("the video is smaller than {min} pixels on a side."),
+    "video_flat": N_("the video has too little detail for similarity fingerprints."),
     "ready": N_("Fingerprints ready"),
     "quality": N_("detail score {quality} of 100"),
     "exact_only": N_("Only exact-copy fingerprints:"),
@@ -64,10 +79,7 @@ SCRIPT_MESSAGES = {
         "the image has too little detail for a PDQ fingerprint; the pHash fingerprint can still "
         "recognise copies."
     ),
-    "not_image": N_(
-        "this is not an image this browser can read (videos and other files get exact-copy "
-        "fingerprints only)."
-    ),
+    "not_image": N_("this is not an image or a video this browser can read."),
     "heic": N_(
         "this browser cannot read HEIC photos, so only exact copies of this file are protected. "
         "The takedown program for your computer reads HEIC and makes its full fingerprints: "
@@ -92,6 +104,10 @@ SCRIPT_MESSAGES = {
     ),
     "nothing_to_send": N_("Choose images first: there are no fingerprints to send yet."),
     "will_send": N_("{count} fingerprints ({bytes} bytes) will be sent."),
+    "will_send_videos": N_(
+        "{count} fingerprints and the frame fingerprints of {videos} videos ({bytes} bytes) will "
+        "be sent."
+    ),
     "sending": N_("Sending fingerprints…"),
     "copied": N_("Copied."),
     "copy_failed": N_("Copying did not work. Select the case ID and PIN and copy them yourself."),
@@ -99,6 +115,9 @@ SCRIPT_MESSAGES = {
     "need_confirm": N_("Tick the box to confirm first."),
     "checking": N_("Checking…"),
     "added": N_("Done: {added} fingerprints added to your case ({duplicates} were already in it)."),
+    "videos_added": N_(
+        "The frame fingerprints of {added} videos were added too ({held} were already in it)."
+    ),
     "withdrawn": N_("Your case is withdrawn: {deleted} fingerprints were deleted."),
     "status_active": N_("Active: we are looking for your images."),
     "status_withdrawn": N_("Withdrawn: the fingerprints were deleted."),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import POSTGRES_ADMIN_URL, TEST_REDIS_URL
+from tests.conftest import CHROMIUM, POSTGRES_ADMIN_URL, TEST_REDIS_URL
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
@@ -112,3 +112,17 @@ def test_video_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
     assert recall["source"] == recall["reencoded_vp8_low_bitrate"] == 1.0
     assert result["false_matches"] == 0
     assert result["worker_memory"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
+def test_page_video_smoke_samples_the_cli_s_frames_and_finds_re_encoded_copies() -> None:
+    result = run_smoke("page_videos")
+    agreement = result["agreement"]
+    assert isinstance(agreement, dict)
+    assert result["refused"] == {} and agreement["aligned"] == agreement["files"]
+    assert agreement["share_31"] >= 0.9
+    recall = result["recall_page_bank"]
+    assert isinstance(recall, dict)
+    assert recall["source"] == recall["reencoded_vp8_low_bitrate"] == 1.0
+    assert result["false_matches"] == 0

@@ -41,6 +41,9 @@ FINGERPRINT_KEYS = {"algorithm", "value", "quality"}
 WIRE_KEYS = {"algorithm", "value", "quality", "photo", "derived"}
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
 HEX_RUN = re.compile(r"[0-9a-fA-F]{32}")
+VPDQ_FRAME = re.compile(r"[0-9a-f]{64},\d{1,3},\d+\.\d{3}")
+# Slices of a file looked for in every request body: one every this many bytes.
+SLICE_EVERY, SLICE_BYTES = 1024, 48
 THREE_IMAGES = [VECTORS / "images" / name for name in ("aaa-orig.jpg", "q2821.jpg", "LA.png")]
 
 
@@ -147,6 +150,15 @@ def serious_accessibility_violations(page: Page) -> list[str]:
     ]
 
 
+def sent_videos(network: Network) -> list[str]:
+    """The vPDQ texts the page sent, in order."""
+    return [
+        json.loads(request.body)["vpdq"]
+        for request in network.api_calls()
+        if urlsplit(request.url).path == "/v1/case/videos"
+    ]
+
+
 def as_base64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -206,22 +218,32 @@ def expected_fingerprints(files: list[Path]) -> list[str]:
 
 
 def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[dict[str, Any]]:
-    """No request carried anything but a minimal JSON list of fingerprints; returns the lists."""
+    """No request carried anything but a minimal JSON list of fingerprints, or one video's frame
+    hashes (``{"vpdq": ...}`` to /v1/case/videos), and no slice of any of the files; returns
+    the lists of fingerprints."""
     assert network.blocked == [], "the page tried to reach another origin"
     sent_lists = []
     contents = [f.read_bytes() for f in files]
     for request in network.sent:
         assert not HEX_RUN.search(request.url), "a fingerprint in a URL"
         content_type = request.headers.get("content-type", "")
-        assert not content_type.startswith(("multipart/", "image/")), request.url
+        assert not content_type.startswith(("multipart/", "image/", "video/")), request.url
         assert "application/octet-stream" not in content_type, request.url
         for data in contents:
             assert data[:512] not in request.body
+            for start in range(0, max(len(data) - SLICE_BYTES, 1), SLICE_EVERY):
+                assert data[start : start + SLICE_BYTES] not in request.body, (request.url, start)
         assert not request.body.startswith(IMAGE_MAGIC)
         if not request.body:
             continue
         assert content_type == "application/json", request.url
         body = json.loads(request.body)
+        if set(body) == {"vpdq"}:
+            assert urlsplit(request.url).path == "/v1/case/videos"
+            frames = json.loads(body["vpdq"])
+            assert frames and all(VPDQ_FRAME.fullmatch(frame) for frame in frames)
+            assert len(request.body) <= len(json.dumps(body, separators=(",", ":")))
+            continue
         assert set(body) == {"fingerprints"}
         for item in body["fingerprints"]:
             assert set(item) <= WIRE_KEYS and {"algorithm", "value"} <= set(item)

@@ -54,9 +54,9 @@ def test_a_heic_photo_gets_exact_copy_fingerprints_and_a_pointer_to_the_cli(
 def test_a_file_that_is_not_an_image_still_says_so_without_mentioning_heic(
     page: Page, live_server: str, tmp_path: Path
 ) -> None:
-    video = tmp_path / "clip.mp4"
-    video.write_bytes(b"\0\0\0\x18ftypmp42" + bytes(200))
+    document = tmp_path / "letter.pdf"
+    document.write_bytes(b"%PDF-1.4\n" + bytes(200))
     page.goto(live_server + "/")
-    page.set_input_files("#files", [str(video)])
+    page.set_input_files("#files", [str(document)])
     state = page.locator("#file-list li.partial .state")
     expect(state).to_have_text(f"{SCRIPT_MESSAGES['exact_only']} {SCRIPT_MESSAGES['not_image']}")

@@ -55,6 +55,7 @@ def test_responses_carry_the_strict_policy_and_security_headers(
     assert directives["script-src"] == directives["connect-src"] == "'self'"
     assert directives["worker-src"] == directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
+    assert directives["media-src"] == "blob:"
     assert "unsafe" not in policy and "http" not in policy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"

@@ -1,4 +1,5 @@
-"""Reference data for the JS hasher parity tests (web/test/pdq-parity, phash-parity, crops).
+"""Reference data for the JS hasher parity tests (web/test/pdq-parity, phash-parity, crops,
+video).
 
 Decodes images with the Python side's own decoder, hashing.images.decode_image
 (Pillow; EXIF orientation applied with ImageOps.exif_transpose, then convert("RGB");
@@ -156,6 +157,39 @@ def crop_reference() -> dict[str, object]:
     }
 
 
+#: File heads for video.js's isVideo against hashing.videos.looks_like_video.
+VIDEO_HEADS = [
+    b"\0\0\0\x18ftypmp42\0\0\0\0",
+    b"\0\0\0\x18ftypisom\0\0\0\0",
+    b"\0\0\0\x14ftypqt  \0\0\0\0",
+    b"\0\0\0\x08moov\0\0\0\0\0\0\0\0",
+    b"\0\0\0\x08wide\0\0\0\0\0\0\0\0",
+    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\0\0\0\0\0\0\0",
+    b"RIFF\0\0\0\0AVI LIST",
+    b"RIFF\0\0\0\0WEBPVP8 ",
+    b"\x47" + bytes(187) + b"\x47" + bytes(3),
+    b"\x47" + bytes(191),
+    b"\xff\xd8\xff\xe0" + bytes(12),
+    b"%PDF-1.4" + bytes(8),
+]
+
+
+def video_reference() -> dict[str, object]:
+    """hashing.videos' bounds and looks_like_video on VIDEO_HEADS: what video.js must give."""
+    from casework.bank.videos import MIN_USABLE_FRAMES
+    from hashing import videos
+
+    return {
+        "max_pixels": videos.MAX_VIDEO_PIXELS,
+        "max_seconds": videos.MAX_VIDEO_SECONDS,
+        "max_frames": videos.MAX_VIDEO_FRAMES,
+        "min_side": videos.MIN_VIDEO_SIDE,
+        "quality_min": videos.FRAME_QUALITY_MIN,
+        "min_usable_frames": MIN_USABLE_FRAMES,
+        "heads": [[list(head), videos.looks_like_video(head)] for head in VIDEO_HEADS],
+    }
+
+
 def decode_rgb(path: Path) -> np.ndarray:
     """Decode as the Python side does: hashing.images.decode_image (EXIF transpose, RGB)."""
     if project_decode is not None:
@@ -294,6 +328,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print hashing.crops' rules and the boxes it cuts for many sizes, then exit",
     )
+    parser.add_argument(
+        "--video-rules",
+        action="store_true",
+        help="print hashing.videos' bounds and which file heads it reads as videos, then exit",
+    )
     parser.add_argument("--vectors", type=Path, help="folder of PDQ vector images")
     parser.add_argument("--corpus", type=Path, help="folder of corpus images")
     parser.add_argument(
@@ -314,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.crop_boxes:
         print(json.dumps(crop_reference(), separators=(",", ":")))
+        return 0
+    if args.video_rules:
+        print(json.dumps(video_reference()))
         return 0
     if args.out is None:
         parser.error("--out is required")

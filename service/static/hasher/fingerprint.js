@@ -2,7 +2,7 @@
 // same set the CLI submits (hashing/algorithms.py hash_file, hashing/cli.py).
 //
 // MD5 and SHA-256 for every non-empty file (exact copies; all StopNCII uses for
-// video). For images, PDQ with its quality and pHash, each refused under the same rules
+// video; a video's vPDQ is made on the page, video.js). For images, PDQ with its quality and pHash, each refused under the same rules
 // as the Python side, so the service never has to turn the whole batch down: PDQ for a
 // quality under 50; both for a side under 32 pixels, more than 40 million pixels, or a
 // nearly blank hash (pHash is kept when only PDQ's quality is too low, as the CLI keeps
@@ -17,6 +17,7 @@ import { fileDigests } from "./digests.js";
 import { luma } from "./luma.js";
 import { pdqHash } from "./pdq.js";
 import { PHASH_DENYLIST, phashOfGrey } from "./phash.js";
+import { isVideo } from "./video.js";
 
 // Keep in step with hashing/algorithms.py and hashing/images.py.
 export const PDQ_QUALITY_MIN = 50;
@@ -37,10 +38,11 @@ export const STAGES = ["digests", "decode", "pdq", "phash", "trimmed", "crops"];
  * @returns {Promise<{fingerprints: {algorithm: string, value: string, quality?: number}[],
  *   variants: {algorithm: string, value: string, from: "trimmed" | "crop"}[], crops: number,
  *   pdq: {hash: string, quality: number} | null, phash: string | null, refused: string | null,
- *   width?: number, height?: number, ms: {[stage: string]: number}}>}
+ *   width?: number, height?: number, video?: true, ms: {[stage: string]: number}}>}
  *   `pdq` and `phash` are the image's hashes even where refused; `refused` names why there is
- *   no PDQ (or no fingerprint at all), else null; `variants` are the PDQ and pHash of the
- *   band-trimmed copies, then of the crops, that are usable and not already sent, in the
+ *   no PDQ (or no fingerprint at all), else null ("video", with `video` true, for a file
+ *   that starts like a video: the page fingerprints it with video.js); `variants` are the
+ *   PDQ and pHash of the band-trimmed copies, then of the crops, that are usable and not already sent, in the
  *   order of hashing/algorithms.py hash_file's variants, each saying which kind of copy it
  *   came from first; `crops` is how many crops were hashed; `ms` has each stage's time.
  */
@@ -63,6 +65,10 @@ export async function fingerprintFile(file, onStage = () => {}) {
     { algorithm: "md5", value: md5 },
     { algorithm: "sha256", value: sha256 },
   ];
+  // A video's similarity fingerprint needs the page's <video> element (video.js), not this worker.
+  if (isVideo(new Uint8Array(await file.slice(0, 192).arrayBuffer()))) {
+    return { ...result, fingerprints: exact, refused: "video", video: true };
+  }
   if (file.size > MAX_IMAGE_FILE_BYTES) return { ...result, fingerprints: exact, refused: "not_image" };
 
   let image;

@@ -1,10 +1,11 @@
 // The client of this origin's JSON API (service/api/), and the only code on the victim pages
 // that makes a request to it. Every request goes to this origin without cookies or referrer,
 // and a body that carries fingerprints is built from fingerprints alone, each with the number
-// of its photo within the request and whether it is of a crop or copy (fingerprintPayload):
-// files go to the hashing worker, which has no network code, and never anywhere else. The
-// pages' Content-Security-Policy (connect-src 'self') would stop anything else even if this
-// file were wrong.
+// of its photo within the request and whether it is of a crop or copy (fingerprintPayload), or
+// from one video's frame hashes (videoPayload): files go to the hashing worker, which has no
+// network code, or a video to a <video> element through a blob: URL (hasher/video.js), and
+// never anywhere else. The pages' Content-Security-Policy (connect-src 'self') would stop
+// anything else even if this file were wrong.
 
 // A refused request: the HTTP status with the API's error code, details and retry time
 // ({"error": {code, message, details?, retry_at?}}); status 0 and code "network" when no answer came.
@@ -67,6 +68,17 @@ export function openCase(items) {
 // {added, duplicates}
 export function addFingerprints(credentials, items) {
   return call("POST", "/v1/case/fingerprints", { body: fingerprintPayload(items), credentials });
+}
+
+// The request body of one video's fingerprint: {"vpdq": its VPDQSignal text} and nothing else
+// (frame hashes, their qualities and timestamps; video.js vpdqText).
+export function videoPayload({ vpdq }) {
+  return { vpdq };
+}
+
+// {added}: false when the case already held this video's fingerprint.
+export function addVideo(credentials, vpdq) {
+  return call("POST", "/v1/case/videos", { body: videoPayload({ vpdq }), credentials });
 }
 
 // {case_id, status, created_at, withdrawn_at, fingerprints: {algorithm: count}, timeline}

@@ -1,9 +1,12 @@
 // Hashing the files the victim picks or drops (start and add pages): each goes to the hashing
 // worker, which has no network code, and its fingerprints are shown as they come; then sending
-// them to the service in batches of its per-request limit.
+// them to the service in batches of its per-request limit. A video's frames are decoded here
+// (hasher/video.js) and hashed in the same worker; its vPDQ text is sent on its own after the
+// batches, one request a video, as the CLI sends it (hashing/videofiles.py).
 
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE, STAGES } from "../hasher/fingerprint.js";
-import { addFingerprints, fingerprintPayload, openCase } from "./api.js";
+import { fingerprintVideo, MIN_USABLE_FRAMES, usableFrames, VideoRefused, vpdqText } from "../hasher/video.js";
+import { addFingerprints, addVideo, fingerprintPayload, openCase, videoPayload } from "./api.js";
 import { $, config, element, numbers, say } from "./page.js";
 
 class Hasher {
@@ -15,7 +18,8 @@ class Hasher {
     this.pending = new Map();
     this.nextId = 0;
     this.done = 0;
-    this.stage = 0;
+    // The share of the current file done: its stages started, or a video's seconds hashed.
+    this.fraction = 0;
   }
 
   // Started with the page, not at the first file, so that all hashing code is loaded while
@@ -63,13 +67,14 @@ class Hasher {
     return new Promise((resolve) => {
       const stage = (name) => {
         state.textContent = say(`stage_${name}`);
-        this.stage = STAGES.indexOf(name);
+        this.fraction = STAGES.indexOf(name) / STAGES.length;
         this.onChange();
       };
-      const finish = (result) => {
+      const finish = async (result) => {
         entry.result = result;
+        if (result.video) await this.hashVideo(entry);
         this.done++;
-        this.stage = 0;
+        this.fraction = 0;
         renderResult(entry);
         this.onChange();
         resolve();
@@ -79,13 +84,55 @@ class Hasher {
     });
   }
 
+  // The video's frames through the worker's PDQ, progress in seconds of video; entry.video is
+  // {vpdq, frames, seconds}, or entry.videoRefused {reason, values} says why there is none.
+  async hashVideo(entry) {
+    const state = entry.item.querySelector(".state");
+    state.textContent = say("stage_video");
+    const onProgress = (done, total) => {
+      const seconds = (value) => numbers.format(Math.floor(value));
+      state.textContent = say("video_progress", { done: seconds(done), total: seconds(total) });
+      this.fraction = total > 0 ? Math.min(done / total, 1) : 0;
+      this.onChange();
+    };
+    try {
+      const hashFrame = (rgba, width, height) => this.hashFrame(rgba, width, height);
+      const { frames, seconds } = await fingerprintVideo(entry.file, { hashFrame, onProgress });
+      // The service banks a video only with enough usable frames (casework/bank/videos.py).
+      if (usableFrames(frames).length < MIN_USABLE_FRAMES) throw new VideoRefused("video_flat");
+      entry.video = { vpdq: vpdqText(frames), frames: frames.length, seconds };
+    } catch (error) {
+      if (!(error instanceof VideoRefused)) console.warn("video fingerprint failed", error);
+      entry.videoRefused = error instanceof VideoRefused ? error : new VideoRefused("video_unplayable");
+    }
+  }
+
+  // One frame's PDQ hash and quality from the worker (the pixels are handed over, not copied).
+  hashFrame(rgba, width, height) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const finish = (data) => (data.pdq ? resolve(data.pdq) : reject(new Error(data.error ?? "no frame hash")));
+      this.pending.set(id, { stage: () => {}, finish });
+      this.worker.postMessage({ id, frame: { rgba, width, height } }, [rgba.buffer]);
+    });
+  }
+
   get busy() {
     return this.done < this.entries.length;
   }
 
-  // Files done, plus the share of the current file's stages already started.
+  // Files done, plus the share of the current file done.
   get progress() {
-    return this.done + (this.busy ? this.stage / STAGES.length : 0);
+    return this.done + (this.busy ? this.fraction : 0);
+  }
+
+  // Each video's fingerprint once, as {vpdq, file}.
+  videos() {
+    const seen = new Map();
+    for (const { file, video } of this.entries) {
+      if (video && !seen.has(video.vpdq)) seen.set(video.vpdq, { vpdq: video.vpdq, file: file.name });
+    }
+    return [...seen.values()];
   }
 
   // Every distinct fingerprint once, as {fingerprint, file, photo, derived}: the name of the
@@ -130,8 +177,9 @@ function renderPending(file) {
   );
 }
 
-function renderResult({ item, result }) {
+function renderResult({ item, result, video, videoRefused }) {
   const state = item.querySelector(".state");
+  if (result.video) return renderVideo(item, result, video, videoRefused);
   const pdq = result.fingerprints.find((f) => f.algorithm === "pdq");
   const phash = result.fingerprints.find((f) => f.algorithm === "phash");
   if (result.refused === "empty" || result.refused === "too_big" || result.refused === "read_error") {
@@ -171,6 +219,26 @@ function renderResult({ item, result }) {
     const sent = result.variants.length - trimmed.length;
     item.append(element("p", { className: "crops", textContent: say("crops_hashed", { count: result.crops, sent }) }));
   }
+}
+
+function renderVideo(item, result, video, refused) {
+  const state = item.querySelector(".state");
+  const values = element("dl", { className: "values" });
+  if (video) {
+    const seconds = numbers.format(Math.round(video.seconds));
+    state.textContent = `${say("ready")} · ${say("video_frames", { frames: video.frames, seconds })}`;
+    item.classList.add("ready");
+  } else {
+    state.textContent = `${say("exact_only")} ${say(refused.reason, refused.values)}`;
+    item.classList.add("partial");
+  }
+  for (const { algorithm, value } of result.fingerprints) {
+    values.append(
+      element("dt", { textContent: say(`alg_${algorithm}`) }),
+      element("dd", {}, element("code", { textContent: value })),
+    );
+  }
+  item.append(values);
 }
 
 function watchDrops(onFiles) {
@@ -228,15 +296,19 @@ export function setUpHasher(onReady) {
     }
     // Summarised once all files are done: rebuilding it per file would be quadratic in a folder.
     const items = hasher.fingerprints();
-    const bodies = requestBatches(items).map(fingerprintPayload);
+    const videos = hasher.videos();
+    const bodies = [...requestBatches(items).map(fingerprintPayload), ...videos.map(videoPayload)];
     const bytes = bodies.reduce((sum, body) => sum + new TextEncoder().encode(JSON.stringify(body)).length, 0);
     $("progress-text").textContent = say("progress_done", { total, count: items.length });
     // One JSON document per request, as each will be sent.
     $("payload").textContent = bodies.map((body) => JSON.stringify(body, null, 1)).join("\n");
     $("payload-details").hidden = items.length === 0;
-    $("send-summary").textContent = items.length
-      ? say("will_send", { count: items.length, bytes: numbers.format(bytes) })
-      : say("nothing_to_send");
+    const sizes = { count: items.length, videos: videos.length, bytes: numbers.format(bytes) };
+    $("send-summary").textContent = !items.length
+      ? say("nothing_to_send")
+      : videos.length
+        ? say("will_send_videos", sizes)
+        : say("will_send", sizes);
     onReady(items.length > 0);
   });
   hasher.start();
@@ -273,8 +345,8 @@ function requestBatches(items) {
 }
 
 // Send in batches (requestBatches): the first opens the case when `open` is set, the rest are
-// added to it.
-export async function sendFingerprints(items, { open, credentials }) {
+// added to it; then each video's vPDQ (`videos`, from Hasher.videos) in the case.
+export async function sendFingerprints(items, { open, credentials, videos = [] }) {
   const batches = requestBatches(items);
   let opened = null;
   let added = 0;
@@ -297,5 +369,15 @@ export async function sendFingerprints(items, { open, credentials }) {
       throw error;
     }
   }
-  return { opened, added, duplicates };
+  let videosAdded = 0;
+  for (const video of videos) {
+    try {
+      videosAdded += (await addVideo(credentials, video.vpdq)).added ? 1 : 0;
+    } catch (error) {
+      error.batch = [video];
+      error.opened = opened;
+      throw error;
+    }
+  }
+  return { opened, added, duplicates, videosAdded, videosHeld: videos.length - videosAdded };
 }

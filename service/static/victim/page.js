@@ -62,6 +62,13 @@ export function explain(error, sent = []) {
   }
 }
 
+// What sending added to the case (sendFingerprints' result), videos in a sentence of their own.
+export function addedText({ added, duplicates, videosAdded = 0, videosHeld = 0 }) {
+  const fingerprints = say("added", { added, duplicates });
+  if (!videosAdded && !videosHeld) return fingerprints;
+  return `${fingerprints} ${say("videos_added", { added: videosAdded, held: videosHeld })}`;
+}
+
 export function readCredentials() {
   const caseId = $("case-id").value.trim();
   const pin = $("pin").value.trim();

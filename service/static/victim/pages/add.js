@@ -1,7 +1,7 @@
 // The add page: hash more images here and add their fingerprints to a case.
 
 import { sendFingerprints, setUpHasher } from "../hashing.js";
-import { $, explain, readCredentials, say, showMessage } from "../page.js";
+import { $, addedText, explain, readCredentials, say, showMessage } from "../page.js";
 
 const send = $("send");
 // Fingerprints already added from this page; the button waits for new ones.
@@ -17,9 +17,9 @@ $("case-form").addEventListener("submit", async (event) => {
   showMessage(say("sending"), "info");
   try {
     const items = hasher.fingerprints();
-    const result = await sendFingerprints(items, { open: false, credentials });
+    const result = await sendFingerprints(items, { open: false, credentials, videos: hasher.videos() });
     added = items.length;
-    showMessage(say("added", result), "success");
+    showMessage(addedText(result), "success");
   } catch (error) {
     send.disabled = false;
     showMessage(explain(error, error.batch));

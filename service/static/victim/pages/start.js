@@ -2,7 +2,7 @@
 
 import { sendFingerprints, setUpHasher } from "../hashing.js";
 import { showOpened } from "../new-pin.js";
-import { $, explain, say, showMessage } from "../page.js";
+import { $, addedText, explain, say, showMessage } from "../page.js";
 
 const send = $("send");
 const hasher = setUpHasher((ready) => {
@@ -15,10 +15,10 @@ $("case-form").addEventListener("submit", async (event) => {
   send.disabled = true;
   showMessage(say("sending"), "info");
   try {
-    const { opened, added, duplicates } = await sendFingerprints(items, { open: true });
+    const result = await sendFingerprints(items, { open: true, videos: hasher.videos() });
     send.dataset.sent = "yes";
     showMessage("");
-    showOpened(opened, say("added", { added, duplicates }));
+    showOpened(result.opened, addedText(result));
   } catch (error) {
     if (error.opened) {
       send.dataset.sent = "yes";
