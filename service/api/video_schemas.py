@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework.platforms.video_checks import VideoAnswer
+
 #: Three hours of frames at about 80 characters each.
 MAX_VPDQ_CHARS = 1_000_000
 
@@ -40,3 +42,14 @@ class VideoCheckOut(BaseModel):
         default=None, description="[start, end] seconds of the checked video that match"
     )
     reason: str | None = Field(default=None, description="why an uploaded file is unusable")
+
+    @classmethod
+    def of(cls, answer: VideoAnswer) -> VideoCheckOut:
+        """The wire form of a video's answer."""
+        if not answer.matched:
+            return cls(verdict="no_match")
+        return cls(
+            verdict="match",
+            matched_percent=answer.percent,
+            ranges=[[start, end] for start, end in answer.ranges],
+        )
