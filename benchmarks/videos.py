@@ -123,7 +123,11 @@ def main() -> None:
         recall[rule], shares[rule] = _recall(queries, banked, radius, crops)
         false_pairs, false_matches[rule] = _false_matches(queries, banked, radius, crops)
     recall_rows = [
-        [name] + [f"{recall[rule][name] * 6:.0f}/6 ({shares[rule][name]:.1f})" for rule in RULES]
+        [name]
+        + [
+            f"{round(recall[rule][name] * len(sources))}/{len(sources)} ({shares[rule][name]:.1f})"
+            for rule in RULES
+        ]
         for name in ["source", *videos.LEAK_EDITS]
     ]
     recall_rows.append(

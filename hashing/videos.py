@@ -54,6 +54,8 @@ FRAME_QUALITY_MIN = 50
 QUERY_MATCH_PERCENT = 80.0
 COMPARED_MATCH_PERCENT = 0.0
 SECONDS_PER_HASH = 1.0
+#: Fewer usable frames than this is a still image or a flash, not a video to match on its own.
+MIN_USABLE_FRAMES = 2
 
 #: 4K UHD: a phone's largest recording size.
 MAX_VIDEO_PIXELS = 3840 * 2160
