@@ -281,7 +281,8 @@ def hash_bank_video(
 ) -> BankVideo:
     """The vPDQ fingerprint of a victim's video and of its frames cut by VIDEO_CROP_RULES.
 
-    A crop too small to hash (hashing/crops.py's MIN_CROP_SIDE) leaves that rule out.
+    A rule whose cut is too small to hash (hashing/crops.py's MIN_CROP_SIDE) or cuts nothing
+    leaves that frame out of its crop; a crop with no frames is left out.
     """
     sampled = _sampled(data, limits, progress, _with_crops)
     whole = VideoFingerprint(
@@ -290,9 +291,9 @@ def hash_bank_video(
     crops = []
     for rule in range(len(VIDEO_CROP_RULES)):
         frames = tuple(
-            FrameHash(_pdq(cut[rule][0]), int(cut[rule][1]), at)
-            for (_, cut), at in sampled
-            if len(cut) > rule
+            FrameHash(_pdq(cut[0]), int(cut[1]), at)
+            for (_, cuts), at in sampled
+            if (cut := cuts[rule]) is not None
         )
         if frames:
             crops.append(VideoFingerprint(frames))
@@ -301,13 +302,16 @@ def hash_bank_video(
 
 def _with_crops(
     rgb: np.ndarray,
-) -> tuple[tuple[np.ndarray, float], list[tuple[np.ndarray, float]]]:
+) -> tuple[tuple[np.ndarray, float], list[tuple[np.ndarray, float] | None]]:
+    """PDQ of the frame and of each crop rule's cut of it (None: it cuts nothing, or too much)."""
     height, width = rgb.shape[:2]
-    cuts = []
+    cuts: list[tuple[np.ndarray, float] | None] = []
     for rule in VIDEO_CROP_RULES:
         left, top, right, bottom = rule.box(width, height)
-        if right - left < MIN_CROP_SIDE or bottom - top < MIN_CROP_SIDE:
-            break
+        whole = (left, top, right, bottom) == (0, 0, width, height)
+        if whole or right - left < MIN_CROP_SIDE or bottom - top < MIN_CROP_SIDE:
+            cuts.append(None)
+            continue
         cuts.append(pdqhash.compute(np.ascontiguousarray(rgb[top:bottom, left:right])))
     return pdqhash.compute(rgb), cuts
 

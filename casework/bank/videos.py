@@ -119,7 +119,7 @@ def add_video(
 
 @dataclass(frozen=True)
 class VideoHit:
-    """A banked video that a query video matches under vPDQ's rule."""
+    """A banked video that a query video matches (hashing/videos.py's rule)."""
 
     video_id: int
     case_id: int
@@ -131,14 +131,15 @@ class VideoHit:
 class VideoBank:
     """One process's index of the banked videos of active cases.
 
-    ``refresh`` reloads when the set of banked videos changed (their count or newest id): videos
-    are few next to image hashes, and a withdrawn case deletes its rows.
+    ``refresh`` reloads when the set of banked videos changed (their count, newest id or newest
+    time of adding): videos are few next to image hashes, and a withdrawn case deletes its rows.
+    The time counts because SQLite gives a new row the id of a deleted newest one.
     """
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, str] | None = None
         self._owners: list[tuple[int, int]] = []
         self._words = np.zeros((0, 4), dtype=np.uint64)
         self._video_of_frame = np.zeros(0, dtype=np.int64)
@@ -157,10 +158,12 @@ class VideoBank:
     def refresh(self, session: Session) -> None:
         """Bring the index up to the committed set of active cases' videos."""
         active = select(CaseVideo).join(Case).where(Case.status == CaseStatus.ACTIVE).subquery()
-        count, newest = session.execute(
-            select(func.count(), func.coalesce(func.max(active.c.id), 0))
+        count, newest, latest = session.execute(
+            select(
+                func.count(), func.coalesce(func.max(active.c.id), 0), func.max(active.c.created_at)
+            )
         ).one()
-        stamp = (int(count), int(newest))
+        stamp = (int(count), int(newest), str(latest))
         with self._lock:
             if stamp == self._stamp:
                 return

@@ -26,8 +26,9 @@ platforms = APIRouter(prefix="/v1", tags=["platforms"])
 async def check_video(body: VideoIn, key: CheckingPlatform, runtime: RuntimeDep) -> VideoCheckOut:
     """Check one video's vPDQ fingerprint (frame hashes with timestamps) against the bank.
 
-    Matching is vPDQ's: a frame matches within 31 bits, frames under quality 50 and repeated
-    hashes are left out, and the video matches a banked one when at least 80 % of its frames do.
+    Matching is vPDQ's at a wider frame radius: a frame matches within 48 bits of a banked
+    video's frame or of its crops', frames under quality 50 and repeated hashes are left out,
+    and the video matches a banked one when at least 80 % of its frames do.
     A match gives that share and the time ranges of the checked video that matched; a miss
     gives nothing more, so a prober learns nothing about which edits get away.
     """

@@ -14,8 +14,10 @@ from casework.db import transaction
 from casework.runtime import Runtime
 from casework.victims.models import Case
 from hashing.algorithms import sha256_of
-from hashing.videos import VideoFingerprint, hash_query_video, hash_video
+from hashing.videos import VideoFingerprint, hash_bank_video, hash_query_video, hash_video
 from tests import videos
+from tests.conftest import table_counts
+from tests.factories import open_case
 from tests.platformkeys import PlatformKeys, bank_case, bearer, withdraw
 
 
@@ -209,3 +211,35 @@ def test_a_video_costs_one_check_a_minute_of_frames_on_either_route(
         check(client, keys.beta, text),
     ]
     assert [response.status_code for response in statuses] == [200, 200, 429]
+
+
+def test_a_video_banked_with_its_crops_catches_a_cropped_leak_and_refuses_an_oversized_crop(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    opened = open_case(client)
+    auth = (opened["case_id"], opened["pin"])
+    banked = hash_bank_video(videos.source_video(0))
+    body = {"vpdq": banked.video.to_vpdq(), "crops": [c.to_vpdq() for c in banked.crops]}
+    longer = banked.video.frames + (replace(banked.video.frames[-1], seconds=99.0),)
+    oversized = {**body, "crops": [VideoFingerprint(longer).to_vpdq()]}
+
+    refused = client.post("/v1/case/videos", json=oversized, auth=auth)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"] == [
+        {"index": 1, "reason": "crop: more frames than the video"}
+    ]
+    assert table_counts(runtime)["case_videos"] == 0
+    added = client.post("/v1/case/videos", json=body, auth=auth)
+    assert added.status_code == 201, added.text
+
+    leak = hash_video(videos.cropped(videos.source_video(0))).to_vpdq()
+    response = client.post(
+        "/v1/check", json={"videos": [{"vpdq": leak}]}, headers=bearer(keys.alpha)
+    )
+    assert response.json()["videos"][0]["verdict"] == "match"
+    # The same video banked without its crops (as the web page banks one) misses that leak.
+    assert client.post("/v1/case/withdraw", json={}, auth=auth).status_code == 200
+    other = open_case(client, seed=3)
+    plain = {"vpdq": banked.video.to_vpdq()}
+    assert client.post("/v1/case/videos", json=plain, auth=(other["case_id"], other["pin"]))
+    assert check(client, keys.alpha, leak).json()["verdict"] == "no_match"
