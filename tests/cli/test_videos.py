@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from casework.bank.videos import VideoBank
 from casework.runtime import Runtime
+from hashing.batches import summary
+from hashing.videofiles import video_photo
 from hashing.videos import VideoFingerprint, compare_videos, hash_bank_video, hash_video
 from service.cli import main
 from tests import videos
@@ -156,3 +159,17 @@ def test_a_video_whose_fingerprint_post_failed_is_sent_again_when_the_run_is_res
     assert table_counts(runtime)["case_videos"] == 1
     again = _victim("add", str(folder), "--credentials", str(saved), "--server", relay.url)
     assert "Nothing new to add." in again.stdout
+
+
+def test_a_video_too_plain_to_match_sends_its_digests_and_is_summarised_as_a_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    black = tmp_path / "black.mp4"
+    black.write_bytes(videos.encode([Image.new("RGB", (64, 48))] * 10, fps=5))
+
+    photo = video_photo(black, "digest", black.read_bytes())
+
+    assert photo.is_video and photo.video is None and photo.kind == "too_plain"
+    assert [entry["algorithm"] for entry in photo.entries] == ["md5", "sha256"]
+    assert "black.mp4: vpdq: 0 distinct frames with enough detail" in capsys.readouterr().err
+    assert summary([photo]) == "1 video: 1 too plain to match (exact copies only)"
