@@ -204,7 +204,8 @@ def compare_videos(
     """vPDQ's brute-force comparison of two fingerprints (vpdq_brute_matcher), with time ranges.
 
     A query frame also matches when it is near a frame of one of ``crops`` (the compared video's
-    crop fingerprints); ``compared_percent`` counts the compared video's own frames only.
+    crop fingerprints); ``compared_percent`` is over the compared video's own usable frames, one
+    counting when it or a crop of it (the crop frame at its timestamp) is near a query frame.
     ``radius`` is the frame radius (VPDQ_FRAME_RADIUS_BITS gives vPDQ's own verdict).
     """
     mine, theirs = query.usable(), compared.usable()
@@ -212,13 +213,15 @@ def compare_videos(
         return VideoMatch(0.0, 0.0, ())
     cropped = [frame for crop in crops for frame in crop.usable()]
     ours, other = frame_words(mine), frame_words([*theirs, *cropped])
+    slots = frame_slots(theirs, cropped)
     query_hits = np.zeros(len(mine), dtype=bool)
     compared_hits = np.zeros(len(theirs), dtype=bool)
     # In slices of the query, so two three-hour fingerprints need megabytes, not a gigabyte.
     for start in range(0, len(mine), _SLICE):
         close = hamming(ours[start : start + _SLICE], other) <= radius
         query_hits[start : start + _SLICE] = close.any(axis=1)
-        compared_hits |= close[:, : len(theirs)].any(axis=0)
+        near = close.any(axis=0)
+        compared_hits[slots[near & (slots >= 0)]] = True
     return VideoMatch(
         100.0 * float(query_hits.sum()) / len(mine),
         100.0 * float(compared_hits.sum()) / len(theirs),
@@ -263,6 +266,15 @@ def hash_video(
         for (vector, quality), seconds in _sampled(data, limits, progress, pdqhash.compute)
     ]
     return VideoFingerprint(tuple(frames))
+
+
+def frame_slots(frames: Sequence[FrameHash], cropped: Sequence[FrameHash]) -> np.ndarray:
+    """For ``frames`` then ``cropped``, the position among ``frames`` each stands for: its own,
+    or a crop frame's at its timestamp (-1 when that frame is not among ``frames``)."""
+    at = {frame.seconds: position for position, frame in enumerate(frames)}
+    return np.array(
+        [*range(len(frames)), *(at.get(frame.seconds, -1) for frame in cropped)], dtype=np.int64
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from hashing.videos import (
     MIN_USABLE_FRAMES,
     QUERY_MATCH_PERCENT,
     VideoFingerprint,
+    frame_slots,
     frame_words,
     hamming,
     time_ranges,
@@ -143,8 +144,8 @@ class VideoBank:
         self._owners: list[tuple[int, int]] = []
         self._words = np.zeros((0, 4), dtype=np.uint64)
         self._video_of_frame = np.zeros(0, dtype=np.int64)
-        #: Whether each frame is the video's own (True) or one of its crops'.
-        self._own_frame = np.zeros(0, dtype=bool)
+        #: Which of its video's own usable frames each frame is, or is a crop of (-1: none).
+        self._slot_of_frame = np.zeros(0, dtype=np.int64)
         self._frames_per_video = np.zeros(0, dtype=np.int64)
 
     @property
@@ -176,6 +177,7 @@ class VideoBank:
         owners: list[tuple[int, int]] = []
         stacks: list[np.ndarray] = []
         own_counts: list[int] = []
+        slots: list[np.ndarray] = []
         for video_id, case_id, sealed, crops_sealed in rows:
             frames = VideoFingerprint.from_vpdq(self._vault.open_text(sealed)).usable()
             if not frames:
@@ -183,21 +185,18 @@ class VideoBank:
             crops = json.loads(self._vault.open_text(crops_sealed)) if crops_sealed else []
             cut = [f for text in crops for f in VideoFingerprint.from_vpdq(text).usable()]
             owners.append((video_id, case_id))
-            # A video's own frames first, then its crops': own_counts says where they end.
             stacks.append(frame_words([*frames, *cut]))
+            slots.append(frame_slots(frames, cut))
             own_counts.append(len(frames))
         counts = np.array([len(stack) for stack in stacks], dtype=np.int64)
         video_of_frame = np.repeat(np.arange(len(owners)), counts)
-        own = np.concatenate(
-            [np.zeros(0, dtype=bool)]
-            + [np.arange(len(stack)) < mine for stack, mine in zip(stacks, own_counts, strict=True)]
-        )
+        slot_of_frame = np.concatenate([np.zeros(0, dtype=np.int64), *slots])
         with self._lock:
             self._owners = owners
             self._words = np.concatenate(stacks) if stacks else np.zeros((0, 4), dtype=np.uint64)
             self._frames_per_video = np.array(own_counts, dtype=np.int64)
             self._video_of_frame = video_of_frame
-            self._own_frame = own
+            self._slot_of_frame = slot_of_frame
             self._stamp = stamp
 
     def match(self, query: VideoFingerprint) -> list[VideoHit]:
@@ -207,7 +206,7 @@ class VideoBank:
         with self._lock:
             words, owners = self._words, self._owners
             video_of_frame, per_video = self._video_of_frame, self._frames_per_video
-            own_frame = self._own_frame
+            slot_of_frame = self._slot_of_frame
         if not mine or not owners:
             return []
         ours = frame_words(mine)
@@ -221,10 +220,12 @@ class VideoBank:
             for column in np.unique(videos[close.any(axis=0)]):
                 hits[:, column] |= close[:, videos == column].any(axis=1)
         query_percent = 100.0 * hits.sum(axis=0) / len(mine)
+        # A banked frame counts once, whether it or crops of it were near.
+        counted = banked_hit & (slot_of_frame >= 0)
+        width = int(per_video.max()) + 1
+        seen = np.unique(video_of_frame[counted] * width + slot_of_frame[counted])
         compared_percent = (
-            100.0
-            * np.bincount(video_of_frame, weights=banked_hit & own_frame, minlength=len(owners))
-            / np.maximum(per_video, 1)
+            100.0 * np.bincount(seen // width, minlength=len(owners)) / np.maximum(per_video, 1)
         )
         found = [
             VideoHit(
