@@ -17,6 +17,7 @@ CaseworkError                  base; ``code`` is machine-readable, ``str()`` is 
 ├── InvalidInput               422: a request the domain refuses as it stands
 │   ├── InvalidItems           some items of a list were refused; ``problems`` lists them
 │   │   ├── InvalidFingerprints    malformed or unusable fingerprints
+│   │   │   └── InvalidVideos      malformed or unusable videos of a check [video_checks]
 │   │   ├── InvalidUrls            reported URLs that cannot be fetched at all
 │   │   ├── InvalidOutcomes        malformed outcomes reported by a platform [outcomes]
 │   │   └── InvalidLines           lines of an imported hash list, by line number [banks]

@@ -28,6 +28,12 @@ KINDS = {
     "too_large": N_("too large to read (exact copies only)"),
     "empty": N_("empty (nothing to send)"),
 }
+#: What a video gave, where its words differ from a photo's.
+VIDEO_KINDS = {
+    **KINDS,
+    "unreadable": N_("not readable as videos (exact copies only)"),
+    "too_large": N_("too long or too large to read (exact copies only)"),
+}
 _KIND_OF_REASON = {
     "too_large": "too_large",
     "too_small": "too_small",
@@ -44,8 +50,12 @@ class Photo:
     digest: str
     entries: tuple[dict[str, Any], ...]
     kind: str
-    #: A video's vPDQ text, sent on its own once the case holds the file's digests.
+    #: A video's vPDQ text, sent on its own once the case holds the file's digests, and its
+    #: centre crops' texts, sent with it.
     video: str | None = None
+    video_crops: tuple[str, ...] = ()
+    #: Whether the file is a video (``video`` is None when it could not be fingerprinted).
+    is_video: bool = False
 
 
 def kind_of(hashed: HashedFile) -> str:
@@ -59,11 +69,37 @@ def kind_of(hashed: HashedFile) -> str:
 
 
 def summary(photos: Sequence[Photo]) -> str:
-    """``3 photos: 2 protected, 1 too plain to match (exact copies only)``."""
-    counts = {kind: sum(p.kind == kind for p in photos) for kind in KINDS}
-    parts = [f"{count} {gettext(KINDS[kind])}" for kind, count in counts.items() if count]
-    total = ngettext("{count} photo", "{count} photos", len(photos)).format(count=len(photos))
+    """``3 photos: 2 protected, 1 too plain to match (exact copies only); 1 video: 1 protected``
+    (either part left out when there are none of it, photos shown when there is nothing)."""
+    images = [photo for photo in photos if not photo.is_video]
+    videos = [photo for photo in photos if photo.is_video]
+    parts = []
+    if images or not videos:
+        total = ngettext("{count} photo", "{count} photos", len(images)).format(count=len(images))
+        parts.append(_told(total, images, KINDS))
+    if videos:
+        total = ngettext("{count} video", "{count} videos", len(videos)).format(count=len(videos))
+        parts.append(_told(total, videos, VIDEO_KINDS))
+    return "; ".join(parts)
+
+
+def _told(total: str, photos: Sequence[Photo], kinds: dict[str, str]) -> str:
+    counts = {kind: sum(p.kind == kind for p in photos) for kind in kinds}
+    parts = [f"{count} {gettext(kinds[kind])}" for kind, count in counts.items() if count]
     return f"{total}: {', '.join(parts)}" if parts else total
+
+
+def counted(photos: Sequence[Photo]) -> str:
+    """``2 photos``, ``1 video``, or ``2 photos and 1 video``."""
+    videos = sum(photo.is_video for photo in photos)
+    images = len(photos) - videos
+    told_images = ngettext("{count} photo", "{count} photos", images).format(count=images)
+    told_videos = ngettext("{count} video", "{count} videos", videos).format(count=videos)
+    if not videos:
+        return told_images
+    if not images:
+        return told_videos
+    return gettext("{photos} and {videos}").format(photos=told_images, videos=told_videos)
 
 
 class PhotoTooLarge(Exception):

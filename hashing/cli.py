@@ -29,6 +29,7 @@ from hashing.batches import (
     DEFAULT_PHOTOS_PER_REQUEST,
     Photo,
     PhotoTooLarge,
+    counted,
     entry_keys,
     kind_of,
     next_batch,
@@ -45,7 +46,7 @@ from hashing.translations import (
     locale_from_environment,
     ngettext,
 )
-from hashing.videofiles import send_videos, video_entry, video_photo, video_progress
+from hashing.videofiles import video_body, video_entry, video_photo, video_progress
 from hashing.videos import HashedVideo, hash_video_file, looks_like_video
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -61,7 +62,8 @@ LONGEST_WAIT_SECONDS = 120
 WAIT_RETRIES = 3
 DRY_RUN_HELP = N_(
     "print the exact request bodies, one JSON document a request of at most {count} "
-    "fingerprints (a service with a lower limit gets smaller ones)"
+    "fingerprints (a service with a lower limit gets smaller ones), then one a video with its "
+    "vPDQ fingerprints"
 )
 
 
@@ -151,11 +153,15 @@ def hash_photos(paths: Sequence[str], ledger: Ledger) -> tuple[list[Photo], int]
 
 def _print_bodies(photos: list[Photo]) -> None:
     seen: set[str] = set()
+    videos = [photo for photo in photos if photo.video is not None]
     while photos:
         batch, entries = _plan(photos, DEFAULT_PER_REQUEST, DEFAULT_PHOTOS_PER_REQUEST, seen)
         print(json.dumps({"fingerprints": entries}, indent=2))
         seen |= entry_keys(entries)
         photos = photos[len(batch) :]
+    # Sent to /v1/case/videos once the case holds the files' digests, as Sending does.
+    for video in videos:
+        print(json.dumps(video_body(video), indent=2))
 
 
 def _plan(
@@ -391,8 +397,17 @@ def command_submit(args: argparse.Namespace) -> int:
         lambda body: client.call("POST", "/v1/case/fingerprints", body, (case_id, pin)),
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
+        post_video=lambda body: client.call("POST", "/v1/case/videos", body, (case_id, pin)),
     )
-    send_videos(photos, lambda body: client.call("POST", "/v1/case/videos", body, (case_id, pin)))
+    if any(photo.is_video for photo in photos):
+        print(
+            ngettext(
+                "Done: {files} is in case {case_id}.",
+                "Done: {files} are in case {case_id}.",
+                len(photos),
+            ).format(files=counted(photos), case_id=case_id)
+        )
+        return 0
     print(
         ngettext(
             "Done: the photo is in case {case_id}.",
@@ -417,10 +432,16 @@ def _ask_where_to_save() -> str | None:
 
 
 class Sending:
-    """A run's photos on their way to a case, request by request, under the service's limit."""
+    """A run's photos on their way to a case, request by request, under the service's limit.
+
+    A video is done, and listed in the ledger, only once its vPDQ fingerprint is in the case
+    too: until then a re-run sends it again.
+    """
 
     def __init__(self, photos: list[Photo]) -> None:
         self.remaining = list(photos)
+        #: Videos whose digests are in the case and whose vPDQ fingerprint is not yet.
+        self.videos: list[Photo] = []
         self.total = len(photos)
         self.per_request = DEFAULT_PER_REQUEST
         self.photos_per_request = DEFAULT_PHOTOS_PER_REQUEST
@@ -461,26 +482,39 @@ class Sending:
             self.photos_per_request, lowered = photos, True
         return lowered
 
-    def send_rest(self, post: Any, ledger: Ledger, *, resume: str) -> None:
-        """Send every remaining photo; if stopped, say how to resume."""
+    def send_rest(self, post: Any, ledger: Ledger, *, resume: str, post_video: Any) -> None:
+        """Send every remaining photo, then each video's vPDQ fingerprints; if stopped, say how
+        to resume."""
         try:
             self.send(post, ledger)
+            self.send_videos(post_video, ledger)
         except (CliError, KeyboardInterrupt) as error:
             if isinstance(error, Refused) and error.status < 500 and error.status != 429:
                 raise  # refused as it stands (PIN, withdrawn case, limits): a re-run would be too
             print(
                 gettext(
                     "Stopped after {sent} of {total} photos; the case is open. Send the rest with:"
-                ).format(sent=self.total - len(self.remaining), total=self.total)
+                ).format(sent=self.total - len(self.remaining) - len(self.videos), total=self.total)
                 + f"\n  {resume}",
                 file=sys.stderr,
             )
             raise
 
+    def send_videos(self, post_video: Any, ledger: Ledger) -> None:
+        """Bank each sent video's vPDQ fingerprints, one request a video, listing it when done."""
+        while self.videos:
+            video = self.videos[0]
+            post_video(video_body(video))
+            del self.videos[0]
+            self.done_digests.append(video.digest)
+            ledger.record([video.digest])
+
     def _done(self, batch: list[Photo], ledger: Ledger) -> None:
         del self.remaining[: len(batch)]
-        self.done_digests += [photo.digest for photo in batch]
-        ledger.record(photo.digest for photo in batch)
+        settled = [photo for photo in batch if photo.video is None]
+        self.videos += [photo for photo in batch if photo.video is not None]
+        self.done_digests += [photo.digest for photo in settled]
+        ledger.record(photo.digest for photo in settled)
         self.progress.advance(len(batch))
 
 
@@ -578,8 +612,15 @@ def command_add(args: argparse.Namespace) -> int:
         lambda body: client.call("POST", "/v1/case/fingerprints", body, credentials),
         ledger,
         resume=shlex.join(["takedown", "add", *args.paths, *resume]),
+        post_video=lambda body: client.call("POST", "/v1/case/videos", body, credentials),
     )
-    send_videos(photos, lambda body: client.call("POST", "/v1/case/videos", body, credentials))
+    if any(photo.is_video for photo in photos):
+        print(
+            gettext("Done: {files} added to case {case_id}.").format(
+                files=counted(photos), case_id=credentials[0]
+            )
+        )
+        return 0
     print(
         ngettext(
             "Done: {count} photo added to case {case_id}.",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hashing.batches import Photo
 from hashing.progress import ProgressBar
 from hashing.translations import gettext
-from hashing.videos import HashedVideo, hash_video_file
+from hashing.videos import MIN_USABLE_FRAMES, HashedVideo, hash_video_file
 
 #: A refused video's summary kind, as batches.py words an image's (exact copies only).
 _KIND_OF_REASON = {
@@ -53,6 +53,7 @@ def video_entry(hashed: HashedVideo) -> dict[str, Any]:
             "value": hashed.video.to_vpdq(),
             "frames": len(hashed.video.frames),
             "seconds": hashed.video.seconds,
+            "crops": [crop.to_vpdq() for crop in hashed.crops],
         }
     else:
         entry["refused"].append(
@@ -62,18 +63,32 @@ def video_entry(hashed: HashedVideo) -> dict[str, Any]:
 
 
 def video_photo(path: Path, digest: str, data: bytes) -> Photo:
-    """A video as the CLI sends it: its digests in a batch, its vPDQ text on its own after."""
+    """A video as the CLI sends it: its digests in a batch, its vPDQ texts on their own after."""
     hashed = hash_video_file(data, progress=video_progress(path))
     entries = tuple(video_entry(hashed)["fingerprints"])
     if hashed.video is None:
         print(f"{path}: vpdq: {hashed.message}", file=sys.stderr)
         kind = _KIND_OF_REASON.get(hashed.reason or "", "unreadable") if entries else "empty"
-        return Photo(str(path), digest, entries, kind)
-    return Photo(str(path), digest, entries, "protected", hashed.video.to_vpdq())
+        return Photo(str(path), digest, entries, kind, is_video=True)
+    usable = len(hashed.video.usable())
+    if usable < MIN_USABLE_FRAMES:
+        # The service would refuse it: frames this plain match unrelated videos.
+        message = gettext(
+            "{count} distinct frames with enough detail; a video needs {needed} to be matched"
+        ).format(count=usable, needed=MIN_USABLE_FRAMES)
+        print(f"{path}: vpdq: {message}", file=sys.stderr)
+        return Photo(str(path), digest, entries, "too_plain", is_video=True)
+    return Photo(
+        str(path),
+        digest,
+        entries,
+        "protected",
+        hashed.video.to_vpdq(),
+        tuple(crop.to_vpdq() for crop in hashed.crops),
+        is_video=True,
+    )
 
 
-def send_videos(photos: Sequence[Photo], post: Callable[[dict[str, Any]], Any]) -> None:
-    """Bank each video's vPDQ text in the case, one request a video."""
-    for photo in photos:
-        if photo.video is not None:
-            post({"vpdq": photo.video})
+def video_body(photo: Photo) -> dict[str, Any]:
+    """The body that banks a video's vPDQ text, and its crops', in the case."""
+    return {"vpdq": photo.video, "crops": list(photo.video_crops)}

@@ -25,6 +25,7 @@ from service.api import (
     video_checks,
     videos,
 )
+from service.api.video_schemas import MAX_CASE_VIDEO_BYTES
 from service.bodies import BodySizeLimit
 from service.console.pages import render_error
 from service.console.site import install_console
@@ -100,6 +101,8 @@ def create_app(
         per_path={
             platforms.CHECK_IMAGE_PATH: runtime.settings.check_image_max_bytes,
             video_checks.CHECK_VIDEO_FILE_PATH: FOUND_VIDEO_MAX_BYTES,
+            # A victim's video brings its crops' fingerprints too.
+            videos.CASE_VIDEOS_PATH: MAX_CASE_VIDEO_BYTES,
         },
     )
     app.add_middleware(SecurityHeaders)

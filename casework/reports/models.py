@@ -112,7 +112,7 @@ class Match(Base):
 
 
 class VideoMatch(Base):
-    """A video found at a reported URL whose frames match a banked video under vPDQ's rule.
+    """A video found at a reported URL whose frames match a banked video (hashing/videos.py).
 
     Only the video's URL, the share of its usable frames that matched (and of the banked
     video's) and the time ranges of the found video that matched are kept; never its bytes.

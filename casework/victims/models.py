@@ -106,6 +106,9 @@ class CaseVideo(Base):
     value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     value_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     frames: Mapped[int] = mapped_column(Integer)
+    #: The vPDQ texts of the video's centre crops (hashing/crops.py), as a sealed JSON list; a
+    #: video sent without them has none.
+    crops_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

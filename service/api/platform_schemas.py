@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.models import PlatformOutcome
 from casework.notices.outcomes import MAX_OUTCOMES_PER_REQUEST, SubmittedOutcome
 from casework.platforms.checks import MAX_CHECK_FINGERPRINTS, Answer
 from casework.platforms.feed import FeedEntry
+from casework.platforms.video_checks import MAX_CHECK_VIDEOS, VideoAnswer
+from service.api.video_schemas import VideoIn
 
 VerdictName = Literal["match", "no_match", "unusable"]
 PolicyName = Literal["act", "review"]
@@ -68,11 +70,26 @@ CheckFingerprint = Annotated[PdqIn | PhashIn | Md5In | Sha256In, Field(discrimin
 
 
 class CheckIn(BaseModel):
-    """Fingerprints of uploads to check: pdq, phash, md5 or sha256, lowercase hex."""
+    """Fingerprints of uploads to check (pdq, phash, md5 or sha256, lowercase hex), and videos'
+    vPDQ fingerprints; at least one of either."""
 
     model_config = ConfigDict(extra="forbid")
 
-    fingerprints: list[CheckFingerprint] = Field(min_length=1, max_length=MAX_CHECK_FINGERPRINTS)
+    fingerprints: list[CheckFingerprint] = Field(
+        default_factory=list, max_length=MAX_CHECK_FINGERPRINTS
+    )
+    videos: list[VideoIn] = Field(
+        default_factory=list,
+        max_length=MAX_CHECK_VIDEOS,
+        description="each a video's frame hashes with timestamps; one check of the budget per "
+        "60 frames",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> CheckIn:
+        if not self.fingerprints and not self.videos:
+            raise ValueError("send at least one fingerprint or video")
+        return self
 
 
 class CheckResult(BaseModel):
@@ -113,10 +130,36 @@ class CheckResult(BaseModel):
         )
 
 
+class VideoResult(BaseModel):
+    """The answer for one video: match or no_match; for a match, how much of it and where."""
+
+    index: int = Field(description="position of the video in the request's videos")
+    verdict: Literal["match", "no_match"]
+    matched_percent: float | None = Field(
+        default=None, description="share of the video's usable frames that match, matches only"
+    )
+    ranges: list[list[float]] | None = Field(
+        default=None, description="[start, end] seconds of the checked video that match"
+    )
+
+    @classmethod
+    def of(cls, index: int, answer: VideoAnswer) -> VideoResult:
+        """The wire form of a video's answer."""
+        if not answer.matched:
+            return cls(index=index, verdict="no_match")
+        return cls(
+            index=index,
+            verdict="match",
+            matched_percent=answer.percent,
+            ranges=[[start, end] for start, end in answer.ranges],
+        )
+
+
 class CheckOut(BaseModel):
-    """One result per fingerprint, in request order."""
+    """One result per fingerprint, and one per video, each in request order."""
 
     results: list[CheckResult]
+    videos: list[VideoResult] = Field(default_factory=list)
     photos_matched: int = Field(
         description="how many images of the bank the matches hit, each counted once however "
         "many of its fingerprints matched"

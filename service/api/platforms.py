@@ -22,10 +22,11 @@ from casework.bank import videos
 from casework.bank.bank import BankHit
 from casework.errors import CaseworkError, NotFound, UploadAsForm
 from casework.notices import outcomes
-from casework.platforms import checks, feed
+from casework.platforms import checks, feed, video_checks
 from casework.platforms.platforms import algorithms_of
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
+from hashing.videos import VideoFingerprint
 from service.api.platform_schemas import (
     PLATFORM_ERRORS,
     CheckIn,
@@ -37,6 +38,7 @@ from service.api.platform_schemas import (
     OutcomeOut,
     OutcomesIn,
     OutcomesOut,
+    VideoResult,
 )
 from service.deps import (
     CheckingPlatform,
@@ -77,22 +79,29 @@ IMAGE_CHECK_ERRORS = {
 async def check(
     body: CheckIn, key: CheckingPlatform, runtime: RuntimeDep, metrics: MetricsDep
 ) -> CheckOut:
-    """Check up to 1,000 fingerprints of uploads against the bank.
+    """Check up to 1,000 fingerprints of uploads, and up to 16 videos, against the bank.
 
-    Each is answered match, no_match or unusable (a PDQ quality below 50, or a hash of nearly
-    blank or flat content, which would match unrelated images). A match carries its distance,
-    an opaque match token and its bank's policy (act, or review: send it to a person); nothing
-    about the case or the victim, and the bank's name only to keys allowed to see it. Send the
-    hashes of every variant you want considered (flips, rotations, trimmed borders): each is
-    answered on its own.
+    Each fingerprint is answered match, no_match or unusable (a PDQ quality below 50, or a hash
+    of nearly blank or flat content, which would match unrelated images). A match carries its
+    distance, an opaque match token and its bank's policy (act, or review: send it to a person);
+    nothing about the case or the victim, and the bank's name only to keys allowed to see it.
+    Send the hashes of every variant you want considered (flips, rotations, trimmed borders):
+    each is answered on its own. Each video (its vPDQ fingerprint: frame hashes with
+    timestamps) is answered in ``videos`` as /v1/check/video answers it, and costs one check
+    per 60 frames.
     """
     try:
-        queries = checks.vet_queries([item.to_domain() for item in body.fingerprints])
+        queries = (
+            checks.vet_queries([item.to_domain() for item in body.fingerprints])
+            if body.fingerprints
+            else []
+        )
+        uploads = video_checks.vet_videos([video.vpdq for video in body.videos])
     except CaseworkError:
         # A refused batch still costs its request.
         await run_in_threadpool(key.admit, 0)
         raise
-    caller = await run_in_threadpool(key.admit, len(queries))
+    caller = await run_in_threadpool(key.admit, len(queries) + video_checks.checks_cost(uploads))
     # A few fingerprints (one upload) are looked up here on the loop, with no thread hop; a big
     # batch costs tens of milliseconds of CPU, which would stall every other request.
     if len(queries) <= LOOKUP_ON_LOOP_MAX:
@@ -101,11 +110,25 @@ async def check(
         hits = await run_in_threadpool(checks.look_up, runtime.bank, queries)
     answers = await _answers(runtime, caller, queries, hits)
     metrics.observe_checks(answers)
+    seen = (
+        await run_in_threadpool(video_answers, runtime, [[video] for video in uploads])
+        if uploads
+        else []
+    )
     sees = caller.sees_banks
     return CheckOut(
         results=[CheckResult.of(i, answer, sees_banks=sees) for i, answer in enumerate(answers)],
+        videos=[VideoResult.of(i, answer) for i, answer in enumerate(seen)],
         photos_matched=checks.photos_matched(answers),
     )
+
+
+def video_answers(
+    runtime: Runtime, uploads: list[list[VideoFingerprint]]
+) -> list[video_checks.VideoAnswer]:
+    """Each upload's answer from the video index, brought up to date first (on a thread)."""
+    with runtime.sessions() as session:
+        return video_checks.answer_videos(session, bank=runtime.videos, uploads=uploads)
 
 
 @router.post(

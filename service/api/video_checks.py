@@ -1,6 +1,7 @@
 """Platforms check videos: a vPDQ fingerprint, or the video file hashed in memory and discarded.
 
-Matching is vPDQ's (casework/bank/videos.py); the answer never says which case matched.
+Matching and budgets are /v1/check's for its videos (casework/platforms/video_checks.py); the
+answer never says which case matched.
 """
 
 from __future__ import annotations
@@ -9,18 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from casework.bank.videos import vet_video
-from casework.errors import Unavailable
-from casework.runtime import Runtime
-from hashing.videos import VideoFingerprint
-from service.api.platforms import admit_upload
+from casework.platforms.video_checks import checks_cost
+from service.api.platforms import admit_upload, video_answers
 from service.api.video_schemas import VideoCheckOut, VideoIn
 from service.deps import CheckingPlatform, RuntimeDep, UploadHasherDep
 from service.errors import error_responses
 
 CHECK_VIDEO_PATH = "/v1/check/video"
 CHECK_VIDEO_FILE_PATH = "/v1/check/video/file"
-#: A check's cost in the platform's check budget: one per this many frames (a minute of video).
-FRAMES_PER_CHECK = 60
 
 platforms = APIRouter(prefix="/v1", tags=["platforms"])
 
@@ -29,14 +26,16 @@ platforms = APIRouter(prefix="/v1", tags=["platforms"])
 async def check_video(body: VideoIn, key: CheckingPlatform, runtime: RuntimeDep) -> VideoCheckOut:
     """Check one video's vPDQ fingerprint (frame hashes with timestamps) against the bank.
 
-    Matching is vPDQ's: a frame matches within 31 bits, frames under quality 50 and repeated
-    hashes are left out, and the video matches a banked one when at least 80 % of its frames do.
+    Matching is vPDQ's at a wider frame radius: a frame matches within 48 bits of a banked
+    video's frame or of its crops', frames under quality 50 and repeated hashes are left out,
+    and the video matches a banked one when at least 80 % of its frames do.
     A match gives that share and the time ranges of the checked video that matched; a miss
     gives nothing more, so a prober learns nothing about which edits get away.
     """
     video = vet_video(body.vpdq)
-    await run_in_threadpool(key.admit, max(1, len(video.frames) // FRAMES_PER_CHECK))
-    return await run_in_threadpool(_check, runtime, video)
+    await run_in_threadpool(key.admit, checks_cost([video]))
+    (answer,) = await run_in_threadpool(video_answers, runtime, [[video]])
+    return VideoCheckOut.of(answer)
 
 
 @platforms.post(
@@ -68,20 +67,5 @@ async def check_video_file(
         del data
     if not fingerprints:
         return VideoCheckOut(verdict="unusable", reason=unusable)
-    return await run_in_threadpool(_check, runtime, *fingerprints)
-
-
-def _check(runtime: Runtime, *videos: VideoFingerprint) -> VideoCheckOut:
-    with runtime.sessions() as session:
-        runtime.videos.refresh(session)
-    if not runtime.videos.loaded:
-        raise Unavailable("the video index is still loading; retry shortly")
-    hits = runtime.videos.match_any(videos)
-    if not hits:
-        return VideoCheckOut(verdict="no_match")
-    best = hits[0]
-    return VideoCheckOut(
-        verdict="match",
-        matched_percent=round(best.query_percent, 1),
-        ranges=[[start, end] for start, end in best.query_ranges],
-    )
+    (answer,) = await run_in_threadpool(video_answers, runtime, [list(fingerprints)])
+    return VideoCheckOut.of(answer)

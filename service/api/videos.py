@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, status
 
 from casework.bank.videos import add_video
-from service.api.video_schemas import VideoAdded, VideoIn
+from service.api.video_schemas import CaseVideoIn, VideoAdded
 from service.deps import (
     CurrentCase,
     RuntimeDep,
@@ -19,6 +19,8 @@ from service.deps import (
     spend_client_budget,
 )
 from service.errors import error_responses
+
+CASE_VIDEOS_PATH = "/v1/case/videos"
 
 victims = APIRouter(prefix="/v1", tags=["cases"], dependencies=[Depends(refuse_api_keys)])
 
@@ -29,14 +31,19 @@ victims = APIRouter(prefix="/v1", tags=["cases"], dependencies=[Depends(refuse_a
     responses=error_responses(401, 403, 409, 413, 422, 429, 503),
 )
 def add_case_video(
-    request: Request, body: VideoIn, case: CurrentCase, session: SessionDep, runtime: RuntimeDep
+    request: Request,
+    body: CaseVideoIn,
+    case: CurrentCase,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> VideoAdded:
-    """Bank one video's vPDQ fingerprint, computed on the victim's device, in the case."""
+    """Bank one video's vPDQ fingerprint, and its centre crops', computed on the victim's
+    device, in the case; a case that already holds the video answers ``added: false``."""
     spend_client_budget(
         request,
         runtime,
         bucket="fingerprints",
         per_minute=runtime.settings.fingerprints_per_client_per_minute,
     )
-    added = add_video(session, case=case, text=body.vpdq, vault=runtime.vault)
+    added = add_video(session, case=case, text=body.vpdq, crops=body.crops, vault=runtime.vault)
     return VideoAdded(added=added)

@@ -105,12 +105,14 @@ def test_scale_smoke_starts_every_process_serves_checks_and_sees_the_withdrawal(
     assert all(http[k]["rps"] > 0 and http[k]["non_2xx"] == 0 for k in http)  # type: ignore[union-attr]
 
 
-def test_video_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
+def test_video_smoke_finds_re_encoded_and_cropped_copies_and_no_false_match() -> None:
     result = run_smoke("videos")
     recall = result["recall"]
     assert isinstance(recall, dict)
-    assert recall["source"] == recall["reencoded_vp8_low_bitrate"] == 1.0
-    assert result["false_matches"] == 0
+    ours = recall["ours (48 bits + crops)"]
+    assert ours["source"] == ours["reencoded_vp8_low_bitrate"] == ours["cropped_5_per_edge"] == 1.0
+    assert recall["vPDQ (31 bits)"]["cropped_5_per_edge"] == 0.0
+    assert result["false_matches"] == {rule: 0 for rule in recall}
     assert result["worker_memory"]
 
 

@@ -15,13 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -36,6 +30,7 @@ from hashing.cli import fingerprint_entries
 from tests.conftest import make_settings
 from tests.factories import corpus_images
 from tests.harness import ctrl_c_works
+from tests.relay import Relay
 
 #: Room for one photo with its crops (about 18 fingerprints) or two, not for the folder.
 PER_REQUEST = 40
@@ -52,91 +47,6 @@ def settings(database_url: str) -> Settings:
             "max_photos_per_request": PHOTOS_PER_REQUEST,
         }
     )
-
-
-@dataclass
-class Passed:
-    """One request that reached the relay, and what the service answered."""
-
-    method: str
-    path: str
-    fingerprints: int
-    status: int
-    answer: dict[str, object]
-    photos: int = 0
-
-
-class Relay:
-    """Forwards requests to the live server; drops or holds the n-th one when told to."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.passed: list[Passed] = []
-        self.drop_from: int | None = None
-        self.hold_at: int | None = None
-        self.holding = threading.Event()
-        self.requests = 0
-        relay = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                relay.forward(self)
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                relay.forward(self)
-
-            def log_message(self, *_args: object) -> None:
-                return
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def forward(self, handler: BaseHTTPRequestHandler) -> None:
-        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-        self.requests += 1
-        if self.drop_from is not None and self.requests >= self.drop_from:
-            handler.close_connection = True
-            return
-        if self.hold_at == self.requests:
-            self.holding.set()
-            time.sleep(60)
-            return
-        request = urllib.request.Request(  # noqa: S310 - loopback test server
-            self.upstream + handler.path, data=body or None, method=handler.command
-        )
-        for name in ("Authorization", "Content-Type", "Accept"):
-            if handler.headers.get(name):
-                request.add_header(name, handler.headers[name])
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                status, headers, answer = response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            status, headers, answer = error.code, error.headers, error.read()
-        entries = json.loads(body)["fingerprints"] if body and b"fingerprints" in body else []
-        photos = len({entry.get("photo") for entry in entries})
-        self.passed.append(
-            Passed(
-                handler.command,
-                handler.path,
-                len(entries),
-                status,
-                json.loads(answer or b"{}"),
-                photos,
-            )
-        )
-        handler.send_response(status)
-        for name in ("Content-Type", "Retry-After"):
-            if headers.get(name):
-                handler.send_header(name, headers[name])
-        handler.send_header("Content-Length", str(len(answer)))
-        handler.end_headers()
-        handler.wfile.write(answer)
-
-    def fingerprint_posts(self) -> list[Passed]:
-        """Requests that the service accepted with fingerprints in them."""
-        return [p for p in self.passed if p.status in (200, 201) and p.fingerprints]
 
 
 @pytest.fixture

@@ -5,19 +5,22 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from itertools import combinations
+from itertools import combinations, permutations
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from hashing.crops import VIDEO_CROP_RULES
 from hashing.fingerprint import Algorithm, InvalidFingerprint
 from hashing.videos import (
+    VPDQ_FRAME_RADIUS_BITS,
     FrameHash,
     VideoFingerprint,
     VideoLimits,
     clock,
     compare_videos,
+    hash_bank_video,
     hash_query_video,
     hash_video,
     hash_video_file,
@@ -190,3 +193,38 @@ def test_a_frame_hash_refuses_values_outside_its_range():
 
 def _share(found):
     return found.query_percent
+
+
+def test_a_cropped_leak_matches_through_the_victims_crops_and_a_logo_within_the_wider_radius():
+    source = videos.source_video(0)
+    banked = hash_bank_video(source)
+    cropped = hash_video(videos.cropped(source))
+    logo = hash_video(videos.logo(source))
+
+    assert not compare_videos(cropped, banked.video).matched
+    through_crops = compare_videos(cropped, banked.video, banked.crops)
+    assert through_crops.matched and through_crops.compared_percent == 100.0
+    assert not compare_videos(logo, banked.video, radius=VPDQ_FRAME_RADIUS_BITS).matched
+    assert compare_videos(logo, banked.video).matched
+
+
+def test_the_victims_crops_keep_the_videos_frames_and_timestamps_and_match_no_other_video():
+    banked = {offset: hash_bank_video(videos.source_video(offset)) for offset in (0, 13, 27)}
+    video = banked[0]
+    assert video.video == hash_video(videos.source_video(0))
+    assert len(video.crops) == len(VIDEO_CROP_RULES)
+    for crop in video.crops:
+        assert [f.seconds for f in crop.frames] == [f.seconds for f in video.video.frames]
+        assert crop.frames != video.video.frames
+    for one, other in permutations(banked, 2):
+        leak = videos.cropped(videos.source_video(one))
+        for query in (banked[one].video, *hash_query_video(leak)):
+            assert not compare_videos(query, banked[other].video, banked[other].crops).matched
+
+
+def test_a_video_too_small_to_crop_is_fingerprinted_without_crops():
+    tiny = videos.make_video(videos.photos(2), size=(32, 32), fps=2, shot_seconds=2)
+
+    banked = hash_bank_video(tiny)
+
+    assert banked.video.frames and banked.crops == ()

@@ -42,6 +42,7 @@ SEMANTIC_CHECKS = [
     "/v1/case/notifications",
     "/v1/reports",
     "/v1/case/videos",
+    "/v1/check",
     "/v1/check/video",
 ]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]

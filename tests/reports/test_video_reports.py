@@ -15,7 +15,7 @@ from casework.models import Case, ReportItem, VideoMatch
 from casework.reports.videos import parse_ranges
 from casework.runtime import Runtime
 from hashing.algorithms import sha256_of
-from hashing.videos import hash_video
+from hashing.videos import hash_bank_video, hash_video
 from tests import videos
 from tests.factories import report
 from tests.harness import ContentServer
@@ -154,3 +154,33 @@ def test_another_video_or_a_broken_one_records_no_video_match(
         assert _video_matches(runtime, item_id) == []
         with runtime.sessions() as session:
             assert session.get_one(ReportItem, item_id).status == "done"
+
+
+def test_a_reported_cropped_leak_matches_through_the_crops_the_victims_device_sent(
+    runtime: Runtime,
+    loopback_context: WorkerContext,
+    content_server: ContentServer,
+) -> None:
+    source = videos.source_video(0)
+    banked = hash_bank_video(source)
+    case = bank_case(runtime, [sha256_of(b"another file of the victim")])
+    with transaction(runtime.sessions) as session:
+        add_video(
+            session,
+            case=session.get_one(Case, case.id),
+            text=banked.video.to_vpdq(),
+            crops=[crop.to_vpdq() for crop in banked.crops],
+            vault=runtime.vault,
+        )
+    cropped = content_server.add("/cropped.mp4", "video/mp4", videos.cropped(source))
+    other = content_server.add("/other.mp4", "video/mp4", videos.cropped(videos.source_video(13)))
+    [cropped_item, other_item] = report(runtime, [cropped, other])
+
+    fetch_and_match(cropped_item)
+    fetch_and_match(other_item)
+
+    (found,) = _video_matches(runtime, cropped_item)
+    assert found.case_id == case.id and found.query_percent == 100.0
+    # Every banked frame is in the leak: through its crops, not itself (the leak is near none).
+    assert found.compared_percent == 100.0
+    assert _video_matches(runtime, other_item) == []
