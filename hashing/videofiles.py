@@ -11,7 +11,7 @@ from typing import Any
 from hashing.batches import Photo
 from hashing.progress import ProgressBar
 from hashing.translations import gettext
-from hashing.videos import HashedVideo, hash_video_file
+from hashing.videos import VPDQ, HashedVideo, hash_video_file
 
 #: A refused video's summary kind, as batches.py words an image's (exact copies only).
 _KIND_OF_REASON = {
@@ -49,14 +49,14 @@ def video_entry(hashed: HashedVideo) -> dict[str, Any]:
     }
     if hashed.video is not None:
         entry["video"] = {
-            "algorithm": "vpdq",
+            "algorithm": VPDQ,
             "value": hashed.video.to_vpdq(),
             "frames": len(hashed.video.frames),
             "seconds": hashed.video.seconds,
         }
     else:
         entry["refused"].append(
-            {"algorithm": "vpdq", "reason": hashed.reason, "message": hashed.message}
+            {"algorithm": VPDQ, "reason": hashed.reason, "message": hashed.message}
         )
     return entry
 
@@ -76,4 +76,9 @@ def send_videos(photos: Sequence[Photo], post: Callable[[dict[str, Any]], Any]) 
     """Bank each video's vPDQ text in the case, one request a video."""
     for photo in photos:
         if photo.video is not None:
-            post({"vpdq": photo.video})
+            body = {"vpdq": photo.video}
+            # The file's SHA-256, sent among the photos' digests, ties them to this video.
+            for entry in photo.entries:
+                if entry["algorithm"] == "sha256":
+                    body["sha256"] = entry["value"]
+            post(body)

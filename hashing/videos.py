@@ -37,6 +37,9 @@ from hashing.algorithms import degeneracy, md5_of, sha256_of
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.translations import gettext
 
+#: python-threatexchange's name for a vPDQ fingerprint (VPDQSignal), as the wire, the feed and
+#: the export name it.
+VPDQ = "vpdq"
 #: python-threatexchange vpdq_util: VPDQ_DISTANCE_THRESHOLD, VPDQ_QUALITY_THRESHOLD,
 #: VPDQ_QUERY_MATCH_THRESHOLD_PERCENT and VPDQ_INDEX_MATCH_THRESHOLD_PERCENT.
 FRAME_MATCH_RADIUS_BITS = 31
