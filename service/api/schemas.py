@@ -98,7 +98,7 @@ class CaseStatusOut(BaseModel):
     fingerprints: dict[str, int] = Field(description="how many fingerprints, by algorithm")
     photos: int = Field(
         description="how many photos the fingerprints come from (each counts once, with its "
-        "crops and trimmed copies)"
+        "crops and trimmed copies); a video file's digests, sent with its vPDQ, are the video's"
     )
     ungrouped_fingerprints: int = Field(
         description="fingerprints sent without saying their photo (older clients), not in photos"
