@@ -1,11 +1,12 @@
 """The crop bank's variants: what each keeps of recall, and what a platform check costs with it.
 
-Four banks of the same dev photos, each measured against the others in the same run:
+Banks of the same dev photos, each measured against the others in the same run:
 
 - ``without crops``: ``hash_file`` with the crop rules emptied (own PDQ/pHash, trimmed copies);
 - ``with crops``: ``hash_file`` as the victim's device runs it (PDQ and pHash of every crop);
 - ``crops PDQ only`` and ``crops pHash only``: the same minus the crops' pHashes, or minus their
-  PDQs (proposals; the crop rules themselves are not changed here).
+  PDQs; ``crops pHash + centre_8 PDQ``: minus the crops' PDQs but the centre_8 crop's, which
+  turned-back copies are compared with (proposals; the crop rules themselves are not changed).
 
 ``recall``: an even sample of the dev corpus, every leak row of ``benchmarks/robustness.py``
 hashed by the worker's own function, decided as the service decides (PDQ 31, pHash 8, faint PDQ
@@ -39,11 +40,18 @@ from benchmarks.bank_cost import without_crops
 from benchmarks.corpus import corpus_paths, load_rgb, random_codes
 from benchmarks.report import median, percentile, save, table
 from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, MATCH_RADIUS_BITS
+from hashing import crops
 from hashing.algorithms import hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.index import HammingIndex
 
-VARIANTS = ("without crops", "with crops", "crops PDQ only", "crops pHash only")
+VARIANTS = (
+    "without crops",
+    "with crops",
+    "crops PDQ only",
+    "crops pHash only",
+    "crops pHash + centre_8 PDQ",
+)
 #: Leak rows whose worker hashes are timed as uploads.
 UPLOAD_ROWS = ("jpeg_q80", "crop_10")
 
@@ -59,7 +67,14 @@ def hash_photo(path: Path, names: list[str]) -> dict[str, Any]:
         raw = robustness.encode(original)
     with without_crops():
         plain = hash_file(raw)
+    rules = crops.CROP_RULES
+    crops.CROP_RULES = tuple(rule for rule in rules if rule.name == "centre_8")
+    try:
+        centre = hash_file(raw)
+    finally:
+        crops.CROP_RULES = rules
     record["plain"] = list(plain.fingerprints + plain.variants)
+    record["centre_8"] = list(centre.fingerprints + centre.variants)
     return record
 
 
@@ -69,11 +84,13 @@ def banks_of(record: dict[str, Any]) -> dict[str, list[Fingerprint]]:
     plain = set(record["plain"])
     crop_phash = {fp for fp in full if fp.algorithm is Algorithm.PHASH and fp not in plain}
     crop_pdq = {fp for fp in full if fp.algorithm is Algorithm.PDQ and fp not in plain}
+    centre_pdq = crop_pdq & set(record["centre_8"])
     return {
         "without crops": record["plain"],
         "with crops": full,
         "crops PDQ only": [fp for fp in full if fp not in crop_phash],
         "crops pHash only": [fp for fp in full if fp not in crop_pdq],
+        "crops pHash + centre_8 PDQ": [fp for fp in full if fp not in crop_pdq or fp in centre_pdq],
     }
 
 
