@@ -182,7 +182,7 @@ def read_feed(
             )
             entries.append(FeedEntry(FeedOp.REMOVE, name, change.algorithm, None, photo))
             continue
-        found = stored.get((change.algorithm == VPDQ, change.fingerprint_id))
+        found = stored.get((video, change.fingerprint_id))
         # An addition whose row is gone was withdrawn later, and its tombstone follows. So was
         # one whose row holds another algorithm: SQLite reuses the id of a deleted last row.
         if found is not None and found[0] == change.algorithm:
