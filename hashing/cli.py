@@ -644,12 +644,42 @@ def command_withdraw(args: argparse.Namespace) -> int:
             print(gettext("Nothing was changed."))
             return 0
     result = Client(_server(args)).call("POST", "/v1/case/withdraw", {}, credentials)
-    print(
-        gettext("Case {case_id} withdrawn; {count} fingerprints deleted.").format(
-            case_id=result["case_id"], count=result["fingerprints_deleted"]
-        )
-    )
+    print(gettext("Case {case_id} withdrawn.").format(case_id=result["case_id"]))
+    for line in withdrawn_lines(result):
+        print(line)
     return 0
+
+
+def withdrawn_lines(result: dict[str, Any]) -> list[str]:
+    """What a withdrawal deleted, in photos and videos, as the service counted them."""
+    photos, videos = result["photos_deleted"], result["videos_deleted"]
+    ungrouped = result["ungrouped_deleted"]
+    lines = []
+    if photos or not (videos or ungrouped):
+        lines.append(
+            ngettext(
+                "Deleted: the fingerprints of {count} photo.",
+                "Deleted: the fingerprints of {count} photos.",
+                photos,
+            ).format(count=photos)
+        )
+    if videos:
+        lines.append(
+            ngettext(
+                "Deleted: the fingerprints of {count} video.",
+                "Deleted: the fingerprints of {count} videos.",
+                videos,
+            ).format(count=videos)
+        )
+    if ungrouped:
+        lines.append(
+            ngettext(
+                "Deleted: {count} fingerprint sent without saying which photo it is of.",
+                "Deleted: {count} fingerprints sent without saying which photo they are of.",
+                ungrouped,
+            ).format(count=ungrouped)
+        )
+    return lines
 
 
 def command_notify(args: argparse.Namespace) -> int:

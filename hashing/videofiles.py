@@ -11,7 +11,7 @@ from typing import Any
 from hashing.batches import Photo
 from hashing.progress import ProgressBar
 from hashing.translations import gettext
-from hashing.videos import MIN_USABLE_FRAMES, HashedVideo, hash_video_file
+from hashing.videos import MIN_USABLE_FRAMES, VPDQ, HashedVideo, hash_video_file
 
 #: A refused video's summary kind, as batches.py words an image's (exact copies only).
 _KIND_OF_REASON = {
@@ -49,7 +49,7 @@ def video_entry(hashed: HashedVideo) -> dict[str, Any]:
     }
     if hashed.video is not None:
         entry["video"] = {
-            "algorithm": "vpdq",
+            "algorithm": VPDQ,
             "value": hashed.video.to_vpdq(),
             "frames": len(hashed.video.frames),
             "seconds": hashed.video.seconds,
@@ -57,7 +57,7 @@ def video_entry(hashed: HashedVideo) -> dict[str, Any]:
         }
     else:
         entry["refused"].append(
-            {"algorithm": "vpdq", "reason": hashed.reason, "message": hashed.message}
+            {"algorithm": VPDQ, "reason": hashed.reason, "message": hashed.message}
         )
     return entry
 
@@ -91,4 +91,9 @@ def video_photo(path: Path, digest: str, data: bytes) -> Photo:
 
 def video_body(photo: Photo) -> dict[str, Any]:
     """The body that banks a video's vPDQ text, and its crops', in the case."""
-    return {"vpdq": photo.video, "crops": list(photo.video_crops)}
+    body: dict[str, Any] = {"vpdq": photo.video, "crops": list(photo.video_crops)}
+    # The file's SHA-256, sent among the photos' digests, ties them to this video.
+    for entry in photo.entries:
+        if entry["algorithm"] == "sha256":
+            body["sha256"] = entry["value"]
+    return body

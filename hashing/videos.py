@@ -43,8 +43,11 @@ from hashing.crops import MIN_CROP_SIDE, VIDEO_CROP_RULES
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.translations import gettext
 
-#: python-threatexchange vpdq_util: VPDQ_QUALITY_THRESHOLD, VPDQ_QUERY_MATCH_THRESHOLD_PERCENT
-#: and VPDQ_INDEX_MATCH_THRESHOLD_PERCENT.
+#: python-threatexchange's name for a vPDQ fingerprint (VPDQSignal), as the wire, the feed and
+#: the export name it.
+VPDQ = "vpdq"
+#: python-threatexchange vpdq_util: VPDQ_DISTANCE_THRESHOLD, VPDQ_QUALITY_THRESHOLD,
+#: VPDQ_QUERY_MATCH_THRESHOLD_PERCENT and VPDQ_INDEX_MATCH_THRESHOLD_PERCENT.
 VPDQ_FRAME_RADIUS_BITS = 31
 #: vPDQ's 31 bits lose a frame with a corner logo (a median 36 bits away); 48 keeps 90 % of such
 #: frames while the closest frame of an unrelated test video stays 84 bits away, and a video

@@ -23,6 +23,7 @@ from casework.vault import Vault
 from casework.victims.models import CaseFingerprint
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.index import HammingIndex
+from hashing.videos import VPDQ
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +55,17 @@ MATCH_RADIUS_BITS = {
 }
 
 
+def query_radius(algorithm: Algorithm, *, faint: bool = False) -> int:
+    """How close a query hash must come to a bank fingerprint to match it: the algorithm's
+    radius, or FAINT_PDQ_RADIUS_BITS for a PDQ under the quality floor. The worker's matching
+    and the platform check both go by it."""
+    if faint and algorithm is Algorithm.PDQ:
+        return FAINT_PDQ_RADIUS_BITS
+    return MATCH_RADIUS_BITS[algorithm]
+
+
 class BankEntry(Protocol):
-    """What the change log needs of a fingerprint: a row, or a row's columns."""
+    """What the change log needs of a fingerprint or a video: a row, or a row's columns."""
 
     @property
     def id(self) -> int: ...
@@ -65,6 +75,12 @@ class BankEntry(Protocol):
 
     @property
     def bank_id(self) -> int | None: ...
+
+    @property
+    def case_id(self) -> int | None: ...
+
+    @property
+    def photo(self) -> int | None: ...
 
 
 def record_changes(session: Session, changes: Iterable[tuple[BankEntry, BankOp]]) -> int:
@@ -92,6 +108,8 @@ def record_changes(session: Session, changes: Iterable[tuple[BankEntry, BankOp]]
                 "algorithm": fp.algorithm,
                 "op": op.value,
                 "bank_id": fp.bank_id,
+                "case_id": fp.case_id,
+                "photo": fp.photo,
                 "created_at": utcnow(),
             }
             for fp, op in changes
@@ -285,6 +303,8 @@ class BankIndex:
         changes = session.execute(
             select(BankChange.fingerprint_id, BankChange.algorithm, BankChange.op)
             .where(BankChange.version > after, BankChange.version <= upto)
+            # Videos are logged for the feed; the video index follows case_videos itself.
+            .where(BankChange.algorithm != VPDQ)
             .order_by(BankChange.version, BankChange.id)
         ).all()
         added = [fid for fid, _algorithm, op in changes if op == BankOp.ADD]
@@ -314,16 +334,20 @@ class BankIndex:
             hits = self._indexes[fingerprint.algorithm].query(fingerprint.bits, limit)
         return [BankHit(fid, fingerprint.algorithm, distance) for fid, distance in hits]
 
-    def match_many(self, fingerprints: Sequence[Fingerprint]) -> list[list[BankHit]]:
-        """match() for each fingerprint, batched per algorithm (a platform checks 1,000 at once)."""
+    def match_many(
+        self, fingerprints: Sequence[Fingerprint], faint: Sequence[bool] | None = None
+    ) -> list[list[BankHit]]:
+        """match() for each fingerprint, batched per algorithm and radius (a platform checks
+        1,000 at once); ``faint`` marks PDQs under the quality floor (query_radius)."""
         found: list[list[BankHit]] = [[] for _ in fingerprints]
-        by_algorithm: dict[Algorithm, list[int]] = {}
+        groups: dict[tuple[Algorithm, int], list[int]] = {}
         for position, fingerprint in enumerate(fingerprints):
-            by_algorithm.setdefault(fingerprint.algorithm, []).append(position)
+            radius = query_radius(fingerprint.algorithm, faint=bool(faint and faint[position]))
+            groups.setdefault((fingerprint.algorithm, radius), []).append(position)
         with self._lock:
-            for algorithm, positions in by_algorithm.items():
+            for (algorithm, radius), positions in groups.items():
                 answers = self._indexes[algorithm].query_many(
-                    [fingerprints[p].bits for p in positions], MATCH_RADIUS_BITS[algorithm]
+                    [fingerprints[p].bits for p in positions], radius
                 )
                 for position, hits in zip(positions, answers, strict=True):
                     found[position] = [BankHit(fid, algorithm, d) for fid, d in hits]

@@ -33,6 +33,7 @@ from casework.vault import Vault
 from casework.victims.models import CaseFingerprint
 from hashing.algorithms import degeneracy
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
+from hashing.videos import VPDQ
 
 #: The implicit bank of every victim's fingerprints; no named bank may take its name.
 VICTIMS = "victims"
@@ -52,6 +53,14 @@ FORMATS = ("threatexchange", "csv")
 #: What a remote feed's ids and cursors may look like before we store them.
 REMOTE_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 PULLED_SOURCES = (BankSource.FEDERATION, BankSource.THREATEXCHANGE_URL)
+#: The columns the change log needs of a fingerprint (casework/bank/bank.py, BankEntry).
+_LOGGED = (
+    CaseFingerprint.id,
+    CaseFingerprint.algorithm,
+    CaseFingerprint.bank_id,
+    CaseFingerprint.case_id,
+    CaseFingerprint.photo,
+)
 
 
 class InvalidLines(InvalidItems):
@@ -214,9 +223,7 @@ def set_enabled(session: Session, *, bank: Bank, enabled: bool) -> int:
     if bank.enabled == enabled:
         return 0
     bank.enabled = enabled
-    query = select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.bank_id).where(
-        CaseFingerprint.bank_id == bank.id
-    )
+    query = select(*_LOGGED).where(CaseFingerprint.bank_id == bank.id)
     if enabled:
         # A quarantined fingerprint stays out until a caseworker releases it.
         held = select(FingerprintQuarantine.fingerprint_id).where(
@@ -346,6 +353,10 @@ def parse_feed_page(body: bytes) -> tuple[list[RemoteEntry], str, bool]:
         raise InvalidInput("the feed page's cursor is not one we can keep")
     entries: list[RemoteEntry] = []
     for raw in raw_entries:
+        # A named bank holds photos' fingerprints: a video's entries (and their tombstones)
+        # are not for it.
+        if isinstance(raw, dict) and raw.get("algorithm") == VPDQ:
+            continue
         try:
             op, remote_id, algorithm = raw["op"], raw["id"], Algorithm(raw["algorithm"])
             if not isinstance(remote_id, str) or not REMOTE_TOKEN.fullmatch(remote_id):
@@ -450,12 +461,7 @@ def _add(
         return []
     now = utcnow()
     rows = session.execute(
-        insert(CaseFingerprint).returning(
-            CaseFingerprint.id,
-            CaseFingerprint.algorithm,
-            CaseFingerprint.bank_id,
-            sort_by_parameter_order=True,
-        ),
+        insert(CaseFingerprint).returning(*_LOGGED, sort_by_parameter_order=True),
         [
             {
                 "bank_id": bank.id,
@@ -476,9 +482,7 @@ def _add(
 
 def _remove(session: Session, where: ColumnElement[bool]) -> int:
     """Delete the bank's fingerprints that ``where`` selects, logging their withdrawal."""
-    rows = session.execute(
-        select(CaseFingerprint.id, CaseFingerprint.algorithm, CaseFingerprint.bank_id).where(where)
-    ).all()
+    rows = session.execute(select(*_LOGGED).where(where)).all()
     if not rows:
         return 0
     record_changes(session, [(row, BankOp.WITHDRAW) for row in rows])

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, BankIndex, in_enabled_bank
+from casework.bank.bank import BankIndex, in_enabled_bank, query_radius
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
 from casework.reports.reports import FoundMatch
@@ -74,10 +74,10 @@ def find_matches(
     match is recorded for ``reporting_case_id`` (the case whose report found the image), where a
     caseworker reviews it like any other, and is left out when there is none. ``faint`` are
     PDQs under the quality floor (hashing.algorithms.QueryHashes): they match only within
-    FAINT_PDQ_RADIUS_BITS.
+    query_radius's tight radius, as on the platform check.
     """
     confident = [(fp, None) for fp in fingerprints]
-    tried = confident + [(fp, FAINT_PDQ_RADIUS_BITS) for fp in faint]
+    tried = confident + [(fp, query_radius(fp.algorithm, faint=True)) for fp in faint]
     fingerprints = [fp for fp, _ in tried]
     best: dict[int, tuple[int, Fingerprint]] = {}
     for fingerprint, radius in tried:

@@ -69,7 +69,9 @@ class BankChange(Base):
     """Append-only log of bank additions and withdrawals, ordered by checkpoint version.
 
     Processes keep their in-memory index current by applying the changes after the version they
-    have; no fingerprint value is stored here.
+    have; no fingerprint value is stored here. A victim's video is logged too, under
+    ``algorithm`` hashing.videos.VPDQ with its case_videos id as ``fingerprint_id``, so the feed
+    carries videos and their withdrawals in the same order; the image index skips those rows.
     """
 
     __tablename__ = "bank_changes"
@@ -82,6 +84,11 @@ class BankChange(Base):
     #: The named bank of the fingerprint; None for a victim's. No foreign key: the log outlives
     #: a deleted bank. The feed and its webhooks carry only the victims' bank.
     bank_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: A victim's fingerprint's case and photo (casework/victims/models.py, CaseFingerprint), so
+    #: that the feed can name the photo of a withdrawal, whose fingerprint row is gone. No
+    #: foreign key, as for ``bank_id``.
+    case_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    photo: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

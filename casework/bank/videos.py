@@ -19,12 +19,14 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework.bank.bank import record_changes
+from casework.bank.models import BankOp
 from casework.errors import CaseWithdrawn, InvalidFingerprints, ItemProblem, TooManyFingerprints
 from casework.vault import Vault
-from casework.victims.models import Case, CaseStatus, CaseVideo
+from casework.victims.models import Case, CaseFingerprint, CaseStatus, CaseVideo
 from hashing.algorithms import sha256_of
 from hashing.crops import VIDEO_CROP_RULES
-from hashing.fingerprint import InvalidFingerprint
+from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.videos import (
     COMPARED_MATCH_PERCENT,
     FRAME_MATCH_RADIUS_BITS,
@@ -88,10 +90,21 @@ def vet_crops(video: VideoFingerprint, texts: Sequence[str]) -> list[VideoFinger
 
 
 def add_video(
-    session: Session, *, case: Case, text: str, vault: Vault, crops: Sequence[str] = ()
+    session: Session,
+    *,
+    case: Case,
+    text: str,
+    vault: Vault,
+    crops: Sequence[str] = (),
+    file_sha256: str | None = None,
 ) -> bool:
     """Bank a video fingerprint, and its crops', for an active case; False when the case already
-    holds the video (its crops are then left as they were)."""
+    holds the video (its crops are then left as they were).
+
+    ``file_sha256`` is the video file's SHA-256, which the case holds among its fingerprints
+    when the client sent the file's digests: the video then takes their photo number, so the
+    file counts as one video and not as a photo besides.
+    """
     if case.status != CaseStatus.ACTIVE:
         raise CaseWithdrawn()
     video = vet_video(text)
@@ -103,19 +116,39 @@ def add_video(
         return False
     if len(held) >= MAX_VIDEOS_PER_CASE:
         raise TooManyFingerprints(f"a case holds at most {MAX_VIDEOS_PER_CASE} videos")
-    session.add(
-        CaseVideo(
-            case_id=case.id,
-            value_sealed=vault.seal_text(canonical),
-            value_mac=mac,
-            frames=len(video.frames),
-            crops_sealed=(
-                vault.seal_text(json.dumps([crop.to_vpdq() for crop in cut])) if cut else None
-            ),
+    row = CaseVideo(
+        case_id=case.id,
+        value_sealed=vault.seal_text(canonical),
+        value_mac=mac,
+        frames=len(video.frames),
+        crops_sealed=(
+            vault.seal_text(json.dumps([crop.to_vpdq() for crop in cut])) if cut else None
+        ),
+        photo=_digests_photo(session, case=case, file_sha256=file_sha256, vault=vault),
+    )
+    session.add(row)
+    session.flush()
+    record_changes(session, [(row, BankOp.ADD)])
+    return True
+
+
+def _digests_photo(
+    session: Session, *, case: Case, file_sha256: str | None, vault: Vault
+) -> int | None:
+    """The photo number of the case's SHA-256 fingerprint ``file_sha256``, if it holds one."""
+    if file_sha256 is None:
+        return None
+    try:
+        digest = Fingerprint.parse(Algorithm.SHA256.value, file_sha256)
+    except InvalidFingerprint as error:
+        raise InvalidFingerprints([ItemProblem(0, str(error))]) from None
+    return session.scalar(
+        select(CaseFingerprint.photo).where(
+            CaseFingerprint.case_id == case.id,
+            CaseFingerprint.algorithm == Algorithm.SHA256.value,
+            CaseFingerprint.value_mac == vault.mac(digest),
         )
     )
-    session.flush()
-    return True
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ only its SHA-256 is stored, next to the platform it was given to. Distances are 
 matches only; a distance for a miss would tell a prober which edits move an image away from
 the bank.
 
-The query side follows the same rules as the bank side: a PDQ hash with quality below 50, or a
-degenerate hash (nearly blank, flat or gradient content, an empty file), would match unrelated
-images, so it is answered "unusable" rather than checked.
+The query side follows the worker's rules: a degenerate hash (nearly blank, flat or gradient
+content, an empty file) would match unrelated images, so it is answered "unusable" rather than
+checked; a PDQ hash with quality below 50 is checked, but only within the worker's tight radius
+for such hashes (casework.bank.bank.query_radius).
 
 Splitting the work: ``vet_queries``, ``look_up`` and ``answer_misses`` are pure and fast (the
 index is in memory), so the API runs them on its event loop with no session; only hits need the
@@ -69,10 +70,14 @@ class Answer:
 
 @dataclass(frozen=True)
 class Query:
-    """A vetted query: a usable fingerprint, or the reason it cannot be checked."""
+    """A vetted query: a usable fingerprint, or the reason it cannot be checked.
+
+    ``faint``: a PDQ under the quality floor, matched only within query_radius's tight radius.
+    """
 
     fingerprint: Fingerprint | None
     unusable: str | None = None
+    faint: bool = False
 
 
 def vet_queries(submitted: Sequence[SubmittedFingerprint]) -> list[Query]:
@@ -104,25 +109,20 @@ def vet_queries(submitted: Sequence[SubmittedFingerprint]) -> list[Query]:
 
 
 def _vet(fingerprint: Fingerprint, quality: int | None) -> Query:
-    if quality is not None and quality < PDQ_QUALITY_MIN:
-        return Query(
-            None,
-            f"pdq quality {quality} is below {PDQ_QUALITY_MIN}: too little detail to match",
-        )
     problem = degeneracy(fingerprint)
     if problem is not None:
         return Query(None, problem)
-    return Query(fingerprint)
+    return Query(fingerprint, faint=quality is not None and quality < PDQ_QUALITY_MIN)
 
 
 def look_up(bank: BankIndex, queries: Sequence[Query]) -> list[list[BankHit]]:
     """Bank hits within the match radius for each query, closest first (pure, in memory)."""
     if not bank.loaded:
         raise Unavailable("the hash index is still loading; retry shortly")
-    usable = [(i, q.fingerprint) for i, q in enumerate(queries) if q.fingerprint is not None]
+    usable = [(i, q.fingerprint, q.faint) for i, q in enumerate(queries) if q.fingerprint]
     found: list[list[BankHit]] = [[] for _ in queries]
-    answers = bank.match_many([fingerprint for _, fingerprint in usable])
-    for (position, _), hits in zip(usable, answers, strict=True):
+    answers = bank.match_many([fp for _, fp, _ in usable], [faint for _, _, faint in usable])
+    for (position, _, _), hits in zip(usable, answers, strict=True):
         found[position] = hits
     return found
 
@@ -264,14 +264,19 @@ def hash_upload(data: bytes) -> tuple[list[Query], str | None]:
     """Queries for an uploaded file, hashed in memory, and why it has no perceptual hash if so.
 
     The file's MD5 and SHA-256, plus PDQ and pHash of every sampled frame in all 8 flips and
-    rotations and with flat borders trimmed, as the worker hashes what it finds.
+    rotations and with flat borders trimmed, as the worker hashes what it finds; PDQs under the
+    quality floor are checked within the worker's tight radius for them, as the worker does.
     """
     queries = [_vet(md5_of(data), None), _vet(sha256_of(data), None)]
     try:
         frames = decode_frames(data)
     except ImageRejected as rejected:
         return queries, f"{rejected.reason}: {rejected}"
-    perceptual = [Query(fp) for frame in frames for fp in hash_query_image(frame).fingerprints]
+    perceptual: list[Query] = []
+    for frame in frames:
+        hashes = hash_query_image(frame)
+        perceptual += [Query(fp) for fp in hashes.fingerprints]
+        perceptual += [Query(fp, faint=True) for fp in hashes.faint]
     if not perceptual:
         return queries, "the image has too little detail for a perceptual hash"
     return queries + perceptual, None

@@ -33,6 +33,7 @@ from casework.db import utcnow
 from casework.hosts import host_of
 from casework.platforms.apikeys import Scope
 from casework.platforms.checks import issue_token
+from casework.platforms.feed import feed_kinds
 from casework.platforms.models import (
     ApiKey,
     DeliveryStatus,
@@ -187,7 +188,7 @@ def _scan_feed(session: Session, *, vault: Vault, platform: PlatformAccount) -> 
     newest = session.execute(
         select(func.max(BankChange.id)).where(
             BankChange.id > platform.feed_watermark,
-            BankChange.algorithm.in_([a.value for a in algorithms_of(platform)]),
+            BankChange.algorithm.in_(feed_kinds(algorithms_of(platform))),
             # The feed carries the victims' bank only (casework/platforms/feed.py).
             BankChange.bank_id.is_(None),
         )

@@ -110,6 +110,17 @@ class CaseSummary:
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    """What a withdrawal deleted, in the victim's units: photos and videos (each once, however
+    many fingerprints), fingerprints sent without their photo (older clients), and in all."""
+
+    photos: int
+    videos: int
+    ungrouped: int
+    fingerprints: int
+
+
+@dataclass(frozen=True)
 class PhotoCount:
     """How many photos a case's fingerprints come from, one however many fingerprints it has;
     and how many fingerprints were sent without saying their photo (older clients)."""
@@ -414,12 +425,23 @@ def case_status(session: Session, *, case: Case) -> CaseSummary:
 
 
 def photo_counts(session: Session, *, case_ids: list[int]) -> dict[int, PhotoCount]:
-    """Per case with fingerprints: its photos and its ungrouped fingerprints."""
+    """Per case with fingerprints: its photos and its ungrouped fingerprints.
+
+    The digests of a video file the case holds as a video (CaseVideo.photo) are that video's,
+    not a photo.
+    """
+    of_video = (
+        select(CaseVideo.id)
+        .where(
+            CaseVideo.case_id == CaseFingerprint.case_id, CaseVideo.photo == CaseFingerprint.photo
+        )
+        .exists()
+    )
     counts: dict[int, PhotoCount] = {}
     for case_id, photos, ungrouped in session.execute(
         select(
             CaseFingerprint.case_id,
-            func.count(CaseFingerprint.photo.distinct()),
+            func.count(CaseFingerprint.photo.distinct()).filter(~of_video),
             func.count().filter(CaseFingerprint.photo.is_(None)),
         )
         .where(CaseFingerprint.case_id.in_(case_ids))
@@ -430,19 +452,30 @@ def photo_counts(session: Session, *, case_ids: list[int]) -> dict[int, PhotoCou
     return counts
 
 
-def withdraw_case(session: Session, *, case: Case) -> int:
-    """Withdraw a case: delete its fingerprints (logged for every index), its reports, matches,
-    notices, removal evidence, watch list and notification channel; keep only the case row so
-    the victim can see it was withdrawn.
+def withdraw_case(session: Session, *, case: Case) -> Withdrawn:
+    """Withdraw a case: delete its fingerprints and videos (logged for every index and the
+    feed), its reports, matches, notices, removal evidence, watch list and notification
+    channel; keep only the case row so the victim can see it was withdrawn.
 
-    Returns how many fingerprints were deleted.
+    Returns what was deleted, in photos and videos.
     """
     rows = list(
         session.execute(select(CaseFingerprint).where(CaseFingerprint.case_id == case.id))
         .scalars()
         .all()
     )
-    record_changes(session, ((row, BankOp.WITHDRAW) for row in rows))
+    videos = list(session.scalars(select(CaseVideo).where(CaseVideo.case_id == case.id)))
+    counted = photo_counts(session, case_ids=[case.id]).get(case.id, PhotoCount(0, 0))
+    withdrawn = Withdrawn(
+        photos=counted.photos,
+        videos=len(videos),
+        ungrouped=counted.ungrouped,
+        fingerprints=len(rows),
+    )
+    record_changes(
+        session,
+        [*((row, BankOp.WITHDRAW) for row in rows), *((v, BankOp.WITHDRAW) for v in videos)],
+    )
     # Re-upload findings hang on reports of their own, with no case: they go with the matches.
     watch_reports = select(ReportItem.report_id).where(
         ReportItem.id.in_(select(Match.item_id).where(Match.case_id == case.id))
@@ -469,4 +502,4 @@ def withdraw_case(session: Session, *, case: Case) -> int:
     case.status = CaseStatus.WITHDRAWN
     case.withdrawn_at = utcnow()
     session.flush()
-    return len(rows)
+    return withdrawn

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, EnumString, UTCDateTime, utcnow
+from hashing.videos import VPDQ
 
 
 class CaseStatus(StrEnum):
@@ -96,7 +98,13 @@ class CaseVideo(Base):
 
     A video is many frame hashes matched together under vPDQ's rule, so it is one row, not a
     row per frame: withdrawing, quarantining or exporting a video acts on all its frames at once.
+    ``photo`` is the number its file's digests (MD5, SHA-256, sent among the case's photos) have,
+    when the client named them, so that the file and its vPDQ count as one video.
     """
+
+    #: How the bank's change log names a video (casework/bank/bank.py, BankEntry).
+    algorithm: ClassVar[str] = VPDQ
+    bank_id: ClassVar[None] = None
 
     __tablename__ = "case_videos"
     __table_args__ = (UniqueConstraint("case_id", "value_mac"),)
@@ -109,6 +117,7 @@ class CaseVideo(Base):
     #: The vPDQ texts of the video's centre crops (hashing/crops.py), as a sealed JSON list; a
     #: video sent without them has none.
     crops_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    photo: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

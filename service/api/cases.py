@@ -156,5 +156,10 @@ def withdraw_case(case: CurrentCase, session: SessionDep) -> CaseWithdrawnOut:
     """Withdraw the case: its fingerprints are deleted and stop matching everywhere."""
     deleted = cases.withdraw_case(session, case=case)
     return CaseWithdrawnOut(
-        case_id=format_case_id(case.public_id), status=case.status, fingerprints_deleted=deleted
+        case_id=format_case_id(case.public_id),
+        status=case.status,
+        photos_deleted=deleted.photos,
+        videos_deleted=deleted.videos,
+        ungrouped_deleted=deleted.ungrouped,
+        fingerprints_deleted=deleted.fingerprints,
     )

@@ -7,12 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.models import PlatformOutcome
 from casework.notices.outcomes import MAX_OUTCOMES_PER_REQUEST, SubmittedOutcome
 from casework.platforms.checks import MAX_CHECK_FINGERPRINTS, Answer
 from casework.platforms.feed import FeedEntry
 from casework.platforms.video_checks import MAX_CHECK_VIDEOS, VideoAnswer
+from hashing.algorithms import PDQ_QUALITY_MIN
 from service.api.video_schemas import VideoIn
 
 VerdictName = Literal["match", "no_match", "unusable"]
@@ -41,7 +43,11 @@ class PdqIn(_Fingerprint):
     algorithm: Literal["pdq"]
     value: str = Field(pattern="^[0-9a-f]{64}$", examples=["f8f8f0ce" * 8])
     quality: int | None = Field(
-        default=None, ge=0, le=100, description="below 50 is answered unusable"
+        default=None,
+        ge=0,
+        le=100,
+        description=f"below {PDQ_QUALITY_MIN} (too little detail for PDQ's usual radius) is "
+        f"matched only within {FAINT_PDQ_RADIUS_BITS} bits",
     )
 
 
@@ -204,14 +210,28 @@ class FeedEntryOut(BaseModel):
 
     op: Literal["add", "remove"]
     id: str
-    algorithm: str
+    algorithm: str = Field(
+        description="pdq, phash, md5 or sha256 for a photo's fingerprint; vpdq for a video, "
+        "whose value is python-threatexchange's VPDQSignal text"
+    )
     value: str | None = None
+    photo: str | None = Field(
+        default=None,
+        description="the photo this fingerprint is of, the same opaque id for all of a photo's "
+        "fingerprints (its own, its trimmed copies' and its crops'), on additions and removals; "
+        "a video's vpdq entry carries the id of its file's digests. null for a video whose "
+        "digests the victim did not send, and for removals logged before photos were named",
+    )
 
     @classmethod
     def of(cls, entry: FeedEntry) -> FeedEntryOut:
         """The wire form of a feed entry."""
         return cls(
-            op=entry.op.value, id=entry.id, algorithm=entry.algorithm.value, value=entry.value
+            op=entry.op.value,
+            id=entry.id,
+            algorithm=entry.algorithm,
+            value=entry.value,
+            photo=entry.photo,
         )
 
 

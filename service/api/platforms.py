@@ -81,8 +81,9 @@ async def check(
 ) -> CheckOut:
     """Check up to 1,000 fingerprints of uploads, and up to 16 videos, against the bank.
 
-    Each fingerprint is answered match, no_match or unusable (a PDQ quality below 50, or a hash
-    of nearly blank or flat content, which would match unrelated images). A match carries its
+    Each fingerprint is answered match, no_match or unusable (a hash of nearly blank or flat
+    content, which would match unrelated images). A PDQ with a quality below 50 is matched only
+    within 20 bits, as our worker matches such hashes of what it finds. A match carries its
     distance, an opaque match token and its bank's policy (act, or review: send it to a person);
     nothing about the case or the victim, and the bank's name only to keys allowed to see it.
     Send the hashes of every variant you want considered (flips, rotations, trimmed borders):

@@ -98,7 +98,7 @@ class CaseStatusOut(BaseModel):
     fingerprints: dict[str, int] = Field(description="how many fingerprints, by algorithm")
     photos: int = Field(
         description="how many photos the fingerprints come from (each counts once, with its "
-        "crops and trimmed copies)"
+        "crops and trimmed copies); a video file's digests, sent with its vPDQ, are the video's"
     )
     ungrouped_fingerprints: int = Field(
         description="fingerprints sent without saying their photo (older clients), not in photos"
@@ -125,11 +125,23 @@ class CaseRecovered(BaseModel):
 
 
 class CaseWithdrawnOut(BaseModel):
-    """The result of a withdrawal."""
+    """The result of a withdrawal: what was deleted, in photos and videos."""
 
     case_id: str
     status: str
-    fingerprints_deleted: int
+    photos_deleted: int = Field(
+        description="photos whose fingerprints were deleted, each counted once however many "
+        "fingerprints (its crops' among them) it had"
+    )
+    videos_deleted: int = Field(description="videos whose fingerprints were deleted")
+    ungrouped_deleted: int = Field(
+        description="fingerprints sent without saying their photo (older clients), deleted too "
+        "and not in photos_deleted"
+    )
+    fingerprints_deleted: int = Field(
+        description="every fingerprint deleted, the photos', the videos' file digests and the "
+        "ungrouped ones"
+    )
 
 
 class ReportIn(BaseModel):

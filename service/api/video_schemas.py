@@ -24,6 +24,12 @@ class VideoIn(BaseModel):
         "frame (python-threatexchange's VPDQSignal)",
         examples=['["' + "f8f8f0ce" * 8 + ',100,0.000"]'],
     )
+    sha256: str | None = Field(
+        default=None,
+        pattern="^[0-9a-f]{64}$",
+        description="the video file's SHA-256, if you sent the file's digests to the case: the "
+        "file and its vPDQ then count as one video",
+    )
 
 
 class CaseVideoIn(VideoIn):

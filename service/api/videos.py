@@ -45,5 +45,12 @@ def add_case_video(
         bucket="fingerprints",
         per_minute=runtime.settings.fingerprints_per_client_per_minute,
     )
-    added = add_video(session, case=case, text=body.vpdq, crops=body.crops, vault=runtime.vault)
+    added = add_video(
+        session,
+        case=case,
+        text=body.vpdq,
+        crops=body.crops,
+        vault=runtime.vault,
+        file_sha256=body.sha256,
+    )
     return VideoAdded(added=added)

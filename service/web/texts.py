@@ -118,7 +118,13 @@ SCRIPT_MESSAGES = {
     "videos_added": N_(
         "The frame fingerprints of {added} videos were added too ({held} were already in it)."
     ),
-    "withdrawn": N_("Your case is withdrawn: {deleted} fingerprints were deleted."),
+    "withdrawn": N_(
+        "Your case is withdrawn: the fingerprints of all its photos and videos were deleted "
+        "(photos: {photos}, videos: {videos})."
+    ),
+    "withdrawn_ungrouped": N_(
+        "Also deleted: fingerprints sent without saying which photo they are of: {count}."
+    ),
     "status_active": N_("Active: we are looking for your images."),
     "status_withdrawn": N_("Withdrawn: the fingerprints were deleted."),
     "none": N_("none"),

@@ -63,6 +63,16 @@ def test_faint_pdq_smoke_finds_no_impostor_within_the_radius() -> None:
     assert all(impostors == 0 for radius, impostors, *_ in sweep if radius <= 20)
 
 
+def test_crop_variants_smoke_keeps_crops_found_and_times_every_bank() -> None:
+    result = run_smoke("crop_variants")
+    rows = result["recall"]["rows"]  # type: ignore[index]
+    assert rows["crop_10"]["with crops"]["recall"] == 1.0
+    assert rows["crop_10"]["without crops"]["recall"] < 1.0
+    assert all(v["false"] == 0 for by_variant in rows.values() for v in by_variant.values())
+    timed = {row["bank"] for row in result["upload"] if "bank" in row}  # type: ignore[union-attr]
+    assert timed == set(rows["original"])
+
+
 def test_hashing_speed_smoke_measures_every_path() -> None:
     result = run_smoke("hashing_speed")
     assert all(len(paths) == 4 for paths in result["speed_s"].values())  # type: ignore[union-attr]

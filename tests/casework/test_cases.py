@@ -92,7 +92,7 @@ def test_withdrawn_case_no_longer_matches_in_a_running_index(runtime: Runtime) -
 
     with transaction(runtime.sessions) as session:
         case = session.get_one(Case, opened.case.id)
-        assert cases.withdraw_case(session, case=case) == 12
+        assert cases.withdraw_case(session, case=case).fingerprints == 12
 
     with runtime.sessions() as session:
         running.refresh(session)

@@ -82,6 +82,11 @@ def test_submit_banks_a_video_that_its_leaks_match_until_the_case_is_withdrawn(
     assert hit.query_percent >= 80.0
 
     assert main(["withdraw", "--credentials", str(saved), "--yes"]) == 0
+    # The video's file digests went with its vPDQ: one photo and one video, not two photos.
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "Deleted: the fingerprints of 1 photo.",
+        "Deleted: the fingerprints of 1 video.",
+    ]
     with runtime.sessions() as session:
         other_process.refresh(session)
     assert other_process.match(leak) == []

@@ -7,9 +7,11 @@ import random
 import pytest
 from fastapi.testclient import TestClient
 
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS
 from casework.db import transaction
 from casework.platforms import platforms
 from casework.runtime import Runtime
+from hashing.algorithms import PDQ_QUALITY_MIN
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.factories import flip, random_fingerprint
 from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index, withdraw
@@ -61,15 +63,31 @@ def test_exact_digests_match_only_exactly(
     assert results[0]["distance"] == 0
 
 
-def test_low_quality_and_degenerate_queries_are_unusable_not_matches(
+def test_a_low_quality_pdq_matches_only_within_the_workers_tight_radius(
     client: TestClient, runtime: Runtime, keys: PlatformKeys
 ) -> None:
     rng = random.Random(3)
     banked = random_fingerprint(Algorithm.PDQ, rng)
     bank_case(runtime, [banked])
     refresh_index(runtime)
-    low = check(client, keys.alpha, [banked], quality=20).json()["results"][0]
-    assert low["verdict"] == "unusable" and "quality" in low["reason"]
+    near = flip(banked, FAINT_PDQ_RADIUS_BITS, rng)
+    far = flip(banked, FAINT_PDQ_RADIUS_BITS + 1, rng)
+
+    faint = check(client, keys.alpha, [near, far], quality=PDQ_QUALITY_MIN - 1).json()
+    usable = check(client, keys.alpha, [far], quality=PDQ_QUALITY_MIN).json()
+
+    assert [(r["verdict"], r["distance"]) for r in faint["results"]] == [
+        ("match", FAINT_PDQ_RADIUS_BITS),
+        ("no_match", None),
+    ]
+    assert usable["results"][0]["verdict"] == "match"
+
+
+def test_degenerate_queries_are_unusable_not_matches(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    bank_case(runtime, [random_fingerprint(Algorithm.PDQ, random.Random(3))])
+    refresh_index(runtime)
     blank = Fingerprint(Algorithm.PHASH, 0)
     flat = check(client, keys.alpha, [blank]).json()["results"][0]
     assert flat["verdict"] == "unusable" and "blank" in flat["reason"]

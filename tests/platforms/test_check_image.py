@@ -6,10 +6,12 @@ import io
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from PIL import Image, ImageOps
+from PIL import Image, ImageEnhance, ImageOps
 
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS
 from casework.runtime import Runtime
-from hashing.algorithms import hash_file
+from hashing.algorithms import PDQ_QUALITY_MIN, hash_file, hash_query_image, pdq
+from hashing.fingerprint import Algorithm
 from hashing.images import decode_image
 from tests.conftest import SHARED
 from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index
@@ -94,3 +96,23 @@ def test_a_multipart_upload_is_refused_with_415_saying_to_send_the_bytes(
     assert "bytes as the request body" in error["message"]
     documented = client.get("/openapi.json").json()["paths"]["/v1/check/image"]["post"]
     assert "415" in documented["responses"]
+
+
+def test_a_darkened_reupload_whose_pdq_is_faint_matches_within_the_tight_radius(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    image = decode_image((CORPUS / "deb-gcompris__categorization_others_pencil.webp").read_bytes())
+    own, quality = pdq(image)
+    assert quality >= PDQ_QUALITY_MIN
+    # The bank holds the photo's PDQ alone, so only the upload's PDQs can find it.
+    bank_case(runtime, [own])
+    refresh_index(runtime)
+    dark = ImageEnhance.Brightness(image).enhance(0.5)
+    hashes = hash_query_image(dark)
+    assert not [fp for fp in hashes.fingerprints if fp.algorithm is Algorithm.PDQ]
+    assert min(fp.distance(own) for fp in hashes.faint) <= FAINT_PDQ_RADIUS_BITS
+
+    answer = post_image(client, keys.alpha, as_upload(dark)).json()
+
+    assert answer["verdict"] == "match" and answer["algorithm"] == "pdq"
+    assert answer["distance"] <= FAINT_PDQ_RADIUS_BITS

@@ -12,9 +12,10 @@ from redis import Redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from casework.bank.videos import add_video
 from casework.db import transaction
 from casework.errors import InvalidInput
-from casework.models import CaseFingerprint, DeliveryStatus, WebhookDelivery
+from casework.models import Case, CaseFingerprint, DeliveryStatus, WebhookDelivery
 from casework.platforms import platforms, webhooks
 from casework.platforms.apikeys import Scope
 from casework.reports import reports
@@ -22,6 +23,8 @@ from casework.reports.reports import FoundMatch, Reporter, ReporterKind
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm
+from hashing.videos import hash_video
+from tests import videos
 from tests.factories import random_fingerprint
 from tests.platformkeys import bank_case
 from tests.receivers import Receiver
@@ -202,3 +205,26 @@ def test_webhooks_must_use_https_unless_told_otherwise(runtime: Runtime) -> None
         platforms.set_webhook(
             session, vault=runtime.vault, platform=platform, url="http://hooks.plain.example/"
         )
+
+
+def test_a_banked_video_is_a_feed_change_platforms_hear_of(
+    worker: worker_context.WorkerContext, receiver: Receiver
+) -> None:
+    runtime = worker.runtime
+    platform_with_webhook(runtime, receiver.url)
+    case = bank_case(runtime, [random_fingerprint(Algorithm.PDQ, random.Random(60))])
+    assert dispatch_webhooks(worker) == 1
+    with transaction(runtime.sessions) as session:
+        add_video(
+            session,
+            case=session.get_one(Case, case.id),
+            text=hash_video(videos.source_video(0)).to_vpdq(),
+            vault=runtime.vault,
+        )
+
+    assert dispatch_webhooks(worker) == 1
+    drain(worker.redis)
+    assert [json.loads(body)["type"] for _headers, body in receiver.received] == [
+        "feed.changed",
+        "feed.changed",
+    ]

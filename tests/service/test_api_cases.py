@@ -11,7 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from casework.runtime import Runtime
+from hashing.algorithms import md5_of, sha256_of
 from hashing.fingerprint import Algorithm
+from hashing.videos import hash_video
+from tests import videos
 from tests.conftest import table_counts
 from tests.factories import image_set, open_case, random_fingerprint, wire
 
@@ -41,13 +44,55 @@ def test_withdrawal_deletes_fingerprints_and_is_visible_in_status(
     opened = open_case(client, seed=3)
     auth = (opened["case_id"], opened["pin"])
     response = client.post("/v1/case/withdraw", auth=auth)
-    assert response.json()["fingerprints_deleted"] == 8
+    # Sent without photos (as an older client does): counted as fingerprints, not as photos.
+    assert response.json() == {
+        "case_id": opened["case_id"],
+        "status": "withdrawn",
+        "photos_deleted": 0,
+        "videos_deleted": 0,
+        "ungrouped_deleted": 8,
+        "fingerprints_deleted": 8,
+    }
     assert client.get("/v1/case", auth=auth).json()["status"] == "withdrawn"
     assert table_counts(runtime)["case_fingerprints"] == 0
     refused = client.post(
         "/v1/case/fingerprints", json=wire(image_set(random.Random(4), 1)), auth=auth
     )
     assert refused.status_code == 409
+
+
+def test_withdrawal_answers_in_photos_and_videos_each_counted_once(client: TestClient) -> None:
+    rng = random.Random(31)
+    photos = [
+        [*image_set(rng, 1), *(random_fingerprint(Algorithm.PDQ, rng) for _ in range(5))]
+        for _ in range(2)
+    ]
+    film = videos.source_video(0)
+    film_digests = [md5_of(film), sha256_of(film)]
+    items = [
+        {**item, "photo": number, "derived": position >= 4}
+        for number, group in enumerate([*photos, film_digests])
+        for position, item in enumerate(wire(group)["fingerprints"])
+    ]
+    opened = client.post("/v1/cases", json={"fingerprints": items}).json()
+    auth = (opened["case_id"], opened["pin"])
+    text = hash_video(film).to_vpdq()
+    added = client.post(
+        "/v1/case/videos", json={"vpdq": text, "sha256": film_digests[1].hex}, auth=auth
+    )
+    assert added.status_code == 201, added.text
+    assert client.get("/v1/case", auth=auth).json()["photos"] == 2
+
+    response = client.post("/v1/case/withdraw", auth=auth)
+
+    assert response.json() | {"case_id": None} == {
+        "case_id": None,
+        "status": "withdrawn",
+        "photos_deleted": 2,
+        "videos_deleted": 1,
+        "ungrouped_deleted": 0,
+        "fingerprints_deleted": 2 * 9 + 2,
+    }
 
 
 @pytest.mark.battery("A2")

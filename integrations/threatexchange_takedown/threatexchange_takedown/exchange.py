@@ -1,7 +1,8 @@
 """The takedown_feed exchange: follow a takedown instance's /v1/feed, withdrawals included.
 
 The feed is a delta of the bank after an opaque cursor: additions carry a value under a feed
-id, removals (a victim withdrew, or the fingerprint was quarantined) carry only the id. The
+id, removals (a victim withdrew, or the fingerprint was quarantined) carry only the id; both
+name the photo the fingerprint is of. Videos come as vpdq entries. The
 exchange keys its records by feed id, so a removal is a ``None`` update that deletes the record,
 and the cursor is its checkpoint: each fetch asks only for what changed since the last one.
 """
@@ -30,11 +31,15 @@ TIMEOUT_SECONDS = 30
 RETRIES = 3
 MAX_WAIT_SECONDS = 60
 #: The feed's algorithm names and the signal types their values are. pHash has no
-#: threatexchange signal type, so its entries (additions and removals) are skipped.
+#: threatexchange signal type, so its entries (additions and removals) are skipped. A video's
+#: entry is VPDQSignal text under the vpdq extension's name; it is named here, not imported,
+#: since the extension needs Meta's compiled vpdq module: where the extension is not enabled,
+#: threatexchange leaves those records out (naive_convert_to_signal_type below).
 SIGNAL_TYPE_OF_ALGORITHM = {
     "pdq": PdqSignal.get_name(),
     "md5": PhotoMD5Signal.get_name(),
     "sha256": PhotoSHA256Signal.get_name(),
+    "vpdq": "vpdq",
 }
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -70,10 +75,16 @@ class TakedownFeedCheckpoint(state.FetchCheckpointBase):
 
 @dataclass
 class TakedownFeedEntry(state.FetchedSignalMetadata):
-    """One bank fingerprint, as the feed added it."""
+    """One bank fingerprint, as the feed added it, and the feed's id of its photo.
+
+    One record per fingerprint, not per photo: HMA keeps at most one signal of a type per
+    record, and a photo has several PDQs (its crops'). ``photo`` lets a reader of the stored
+    records (HMA's exchange data) count the records of one photo as one image.
+    """
 
     signal_type: str
     signal: str
+    photo: str | None = None
 
 
 @dataclass
@@ -155,7 +166,9 @@ class TakedownFeedSignalExchangeAPI(
                 if signal_type is None:
                     continue
                 if entry["op"] == "add":
-                    updates[entry["id"]] = TakedownFeedEntry(signal_type, entry["value"])
+                    updates[entry["id"]] = TakedownFeedEntry(
+                        signal_type, entry["value"], entry.get("photo")
+                    )
                 else:
                     updates[entry["id"]] = None
             cursor = page["cursor"]

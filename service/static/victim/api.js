@@ -86,7 +86,7 @@ export function readCase(credentials) {
   return call("GET", "/v1/case", { credentials });
 }
 
-// {case_id, status, fingerprints_deleted}
+// {case_id, status, photos_deleted, videos_deleted, ungrouped_deleted, fingerprints_deleted}
 export function withdrawCase(credentials) {
   return call("POST", "/v1/case/withdraw", { credentials });
 }

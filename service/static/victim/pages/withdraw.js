@@ -16,7 +16,11 @@ $("case-form").addEventListener("submit", async (event) => {
   showMessage(say("checking"), "info");
   try {
     const result = await withdrawCase(credentials);
-    showMessage(say("withdrawn", { deleted: result.fingerprints_deleted }), "success");
+    const photos = result.photos_deleted;
+    const videos = result.videos_deleted;
+    const ungrouped = result.ungrouped_deleted;
+    const also = ungrouped ? " " + say("withdrawn_ungrouped", { count: ungrouped }) : "";
+    showMessage(say("withdrawn", { photos, videos }) + also, "success");
   } catch (error) {
     $("send").disabled = false;
     showMessage(explain(error));
