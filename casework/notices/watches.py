@@ -19,12 +19,11 @@ from casework import audit
 from casework.db import utcnow
 from casework.errors import InvalidInput, NotFound
 from casework.hosts import host_of
+from casework.notices.locations import named_urls, open_of_case
 from casework.notices.models import (
     CheckOutcome,
     Takedown,
     TakedownCheck,
-    TakedownItem,
-    TakedownStatus,
     WatchedUrl,
 )
 from casework.notices.rechecks import SYSTEM, Probe, Purpose, evidence_row
@@ -286,18 +285,14 @@ def record_watch_check(
 
 
 def open_notice_naming(session: Session, *, case_id: int, url: str) -> int | None:
-    """The case's newest notice not yet removed that names this URL (as a page or an image)."""
-    for takedown_id, page, image in session.execute(
-        select(Takedown.id, ReportItem.url, Match.image_url)
-        .join(TakedownItem, TakedownItem.takedown_id == Takedown.id)
-        .join(Match, Match.id == TakedownItem.match_id)
-        .join(ReportItem, ReportItem.id == Match.item_id)
-        .where(Takedown.case_id == case_id, Takedown.status != TakedownStatus.REMOVED.value)
-        .order_by(Takedown.id.desc())
-    ):
-        if url in (page, image):
-            return int(takedown_id)
-    return None
+    """The case's newest notice not yet removed that names this URL (as a page, an image or a
+    video)."""
+    naming = [
+        named.takedown_id
+        for named in named_urls(session, where=open_of_case(case_id))
+        if url in (named.page, named.url)
+    ]
+    return max(naming, default=None)
 
 
 def _pending_match(session: Session, *, case_id: int, image_url: str) -> Match | None:
