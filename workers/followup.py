@@ -81,6 +81,15 @@ def probe(
             )
             for image in found
         ]
+        runtime.videos.refresh(session)
+    # A video still serving the case's video under vPDQ's rule is still there, as a fresh
+    # report of it would have matched.
+    video_matched = any(
+        hit.case_id == case_id
+        for image in found
+        if image.videos
+        for hit in runtime.videos.match_any(image.videos)
+    )
     return rechecks.judge(
         url=url,
         http_status=first.status,
@@ -88,6 +97,7 @@ def probe(
         images_seen=images_seen,
         found=hashed,
         case_id=case_id,
+        video_matched=video_matched,
     )
 
 

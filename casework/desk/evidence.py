@@ -170,7 +170,9 @@ def build_bundle(
             }
             for check in checks
         ],
-        "audit": [_event(event) for event in _case_events(session, case, takedowns, matches, videos)],
+        "audit": [
+            _event(event) for event in _case_events(session, case, takedowns, matches, videos)
+        ],
     }
 
 

@@ -82,8 +82,10 @@ def judge(
     images_seen: int,
     found: Sequence[tuple[list[FoundMatch], Fingerprint | None]],
     case_id: int,
+    video_matched: bool = False,
 ) -> Probe:
-    """A successful fetch: still there if any image matches the case, gone otherwise."""
+    """A successful fetch: still there if any image (or, ``video_matched``, a video) found
+    there matches the case, gone otherwise."""
     best: tuple[FoundMatch, Fingerprint | None] | None = None
     for matches, sha256 in found:
         for match in matches:
@@ -91,6 +93,15 @@ def judge(
                 continue
             if best is None or match.distance < best[0].distance:
                 best = (match, sha256)
+    if best is None and video_matched:
+        return Probe(
+            url=url,
+            http_status=http_status,
+            outcome=CheckOutcome.STILL_THERE,
+            reason="matching_video",
+            headers=selected_headers(headers),
+            images_seen=images_seen,
+        )
     if best is None:
         return Probe(
             url=url,

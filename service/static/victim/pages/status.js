@@ -35,9 +35,10 @@ function renderTimeline(status) {
 // the service's English text when this page has no words for it (a kind added later).
 function timelineText({ kind, params, text }) {
   let key = `tl_${kind}`;
-  if (kind === "found" && params.confirmed) key += "_confirmed";
+  if ((kind === "found" || kind === "video_found") && params.confirmed) key += "_confirmed";
   if (kind === "removed" && params.hours !== undefined) key += "_after";
   if (kind === "checked") key += `_${params.result}`;
+  if (params.video && `${key}_video` in messages) key += "_video";
   const count = params.count ?? params.hours;
   if (count === 1 && `${key}_one` in messages) key += "_one";
   const values = { ...params };
