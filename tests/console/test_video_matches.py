@@ -39,10 +39,11 @@ SENTENCE = re.compile(
 
 def _victim_reports_a_leaked_video(
     client: TestClient, content_server: ContentServer, runtime: Runtime
-) -> tuple[tuple[str, str], str, int]:
+) -> tuple[tuple[str, str], str, int, str]:
     """The victim's case banks two videos and reports a page playing an excerpt of the second.
 
-    Returns the victim's credentials, the leaked video's URL and the report item's id.
+    Returns the victim's credentials, the leaked video's URL, the report item's id and the
+    report's.
     """
     opened = open_case(client)
     auth = (opened["case_id"], opened["pin"])
@@ -62,7 +63,7 @@ def _victim_reports_a_leaked_video(
     assert reported.status_code == 202, reported.text
     with runtime.sessions() as session:
         (item_id,) = session.scalars(select(ReportItem.id).where(ReportItem.url == page_url)).all()
-    return auth, video_url, item_id
+    return auth, video_url, item_id, reported.json()["report_id"]
 
 
 def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_told(
@@ -73,7 +74,9 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
     loopback_context: WorkerContext,
     content_server: ContentServer,
 ) -> None:
-    auth, video_url, item_id = _victim_reports_a_leaked_video(client, content_server, runtime)
+    auth, video_url, item_id, report_id = _victim_reports_a_leaked_video(
+        client, content_server, runtime
+    )
 
     fetch_and_match(item_id)
 
@@ -88,6 +91,9 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
     assert "00:00-00:09" in card and "100% of the found video" in card
     told = client.get("/v1/case", auth=auth).json()["timeline"]
     assert "A possible copy of your video was found on 127.0.0.1" in told[-1]["text"]
+    (progress,) = client.get(f"/v1/reports/{report_id}", auth=auth).json()["items"]
+    assert (progress["matches"], progress["videos"]) == (0, 1)
+    assert progress["text"] == "Checked: 1 video matching yours found."
 
     assert carol.post(f"/console/video-matches/{match_id}/confirm").status_code == 303
     assert carol.post(f"/console/video-matches/{match_id}/confirm").status_code == 409
@@ -156,7 +162,7 @@ def test_a_rejected_video_match_leaves_the_queue_and_does_not_come_back_for_that
     loopback_context: WorkerContext,
     content_server: ContentServer,
 ) -> None:
-    auth, video_url, item_id = _victim_reports_a_leaked_video(client, content_server, runtime)
+    auth, video_url, item_id, _ = _victim_reports_a_leaked_video(client, content_server, runtime)
     fetch_and_match(item_id)
     with runtime.sessions() as session:
         match_id = session.scalars(select(VideoMatch.id).where(VideoMatch.item_id == item_id)).one()
@@ -188,7 +194,7 @@ def test_another_organisation_cannot_see_or_decide_a_video_match(
     loopback_context: WorkerContext,
     content_server: ContentServer,
 ) -> None:
-    _auth, video_url, item_id = _victim_reports_a_leaked_video(client, content_server, runtime)
+    _auth, video_url, item_id, _ = _victim_reports_a_leaked_video(client, content_server, runtime)
     fetch_and_match(item_id)
     with runtime.sessions() as session:
         match_id = session.scalars(select(VideoMatch.id).where(VideoMatch.item_id == item_id)).one()
