@@ -27,8 +27,17 @@ from casework.notices.models import (
     WatchedUrl,
 )
 from casework.notices.rechecks import SYSTEM, Probe, Purpose, evidence_row
-from casework.reports.models import ItemStatus, Match, MatchStatus, Report, ReportItem
+from casework.reports.models import (
+    ItemStatus,
+    Match,
+    MatchStatus,
+    Report,
+    ReportItem,
+    VideoMatch,
+)
 from casework.reports.reports import FoundMatch, record_matches, url_problem
+from casework.reports.videos import record_video_matches
+from casework.reports.videos import url_digest as video_url_digest
 from casework.vault import Vault
 from casework.victims.models import Case, CaseStatus
 
@@ -249,7 +258,7 @@ def record_watch_check(
         row.watched_id = watched.id
         session.add(row)
         session.flush()
-        if probe.match is None:
+        if probe.match is None and not probe.videos:
             continue
         # Only the page where it was found counts: a new page showing a notified image is a
         # new place to notify, so it is reviewed.
@@ -264,6 +273,9 @@ def record_watch_check(
                 object_id=notice_id,
                 details={"case_id": watched.case_id, "check": row.id, "open_notice": True},
             )
+            continue
+        if probe.match is None:
+            _open_video_reuploads(session, watched=watched, probe=probe, number=number, now=now)
             continue
         waiting = _pending_match(session, case_id=watched.case_id, image_url=probe.match.image_url)
         if waiting is not None:
@@ -316,6 +328,53 @@ def _pending_match(session: Session, *, case_id: int, image_url: str) -> Match |
     ).first()
 
 
+def _reupload_item(
+    session: Session, *, watched: WatchedUrl, page_url: str, number: int, now: datetime
+) -> ReportItem:
+    """A finished report item of its own (no case, so no 'you reported') for a re-upload."""
+    stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
+    report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
+    report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
+    session.add(report)
+    session.flush()
+    return report.items[0]
+
+
+def _open_video_reuploads(
+    session: Session,
+    *,
+    watched: WatchedUrl,
+    probe: Probe,
+    number: int,
+    now: datetime,
+) -> None:
+    """Pending video matches for videos a watch found again, unless one already waits."""
+    waiting = {
+        (digest, video_id)
+        for digest, video_id in session.execute(
+            select(VideoMatch.video_url_digest, VideoMatch.video_id).where(
+                VideoMatch.case_id == watched.case_id,
+                VideoMatch.status == MatchStatus.PENDING.value,
+            )
+        )
+    }
+    for video_url, hits in probe.videos:
+        new = [hit for hit in hits if (video_url_digest(video_url), hit.video_id) not in waiting]
+        if not new:
+            continue
+        item = _reupload_item(session, watched=watched, page_url=probe.url, number=number, now=now)
+        record_video_matches(session, item=item, video_url=video_url, hits=new)
+        for match_id in session.scalars(select(VideoMatch.id).where(VideoMatch.item_id == item.id)):
+            audit.record(
+                session,
+                actor=SYSTEM,
+                action=audit.Action.REUPLOAD_FOUND,
+                object_type="video_match",
+                object_id=match_id,
+                details={"case_id": watched.case_id, "takedown_id": watched.takedown_id},
+            )
+
+
 def _open_reupload(
     session: Session,
     *,
@@ -327,12 +386,7 @@ def _open_reupload(
     now: datetime,
 ) -> Match:
     """A pending match for a re-upload, on a report of its own (no case, so no 'you reported')."""
-    stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
-    report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
-    report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
-    session.add(report)
-    session.flush()
-    item = report.items[0]
+    item = _reupload_item(session, watched=watched, page_url=page_url, number=number, now=now)
     record_matches(session, item=item, found=list(found), vault=vault)
     match = session.execute(
         select(Match).where(Match.item_id == item.id).order_by(Match.distance).limit(1)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework import audit
 from casework.access import Desk
+from casework.bank.videos import VideoHit
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, NotFound
 from casework.reports.models import MatchReview, MatchStatus, ReportItem, VideoMatch
@@ -29,12 +30,11 @@ def record_video_matches(
     *,
     item: ReportItem,
     video_url: str,
-    hits: Sequence[tuple[int, int, float, float, tuple[tuple[float, float], ...]]],
+    hits: Sequence[VideoHit],
 ) -> int:
     """Store each (case, banked video) a found video matched once; returns how many were new.
 
-    A hit is (case id, video id, query %, compared %, query ranges in seconds). A hit a
-    caseworker already rejected for this video URL is not stored again.
+    A hit a caseworker already rejected for this video URL is not stored again.
     """
     digest = url_digest(video_url)
     held = set(
@@ -52,19 +52,19 @@ def record_video_matches(
             )
         )
     )
-    new = [hit for hit in hits if hit[1] not in held | rejected]
+    new = [hit for hit in hits if hit.video_id not in held | rejected]
     session.add_all(
         VideoMatch(
             item_id=item.id,
-            case_id=case_id,
-            video_id=video_id,
+            case_id=hit.case_id,
+            video_id=hit.video_id,
             video_url=video_url[:MAX_URL_CHARS],
             video_url_digest=digest,
-            query_percent=query_percent,
-            compared_percent=compared_percent,
-            ranges=format_ranges(ranges),
+            query_percent=hit.query_percent,
+            compared_percent=hit.compared_percent,
+            ranges=format_ranges(hit.query_ranges),
         )
-        for case_id, video_id, query_percent, compared_percent, ranges in new
+        for hit in new
     )
     session.flush()
     return len(new)

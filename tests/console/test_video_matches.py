@@ -8,6 +8,7 @@ import json
 import re
 
 from fastapi.testclient import TestClient
+from redis import Redis
 from sqlalchemy import select
 
 from casework.desk.models import Organisation
@@ -19,6 +20,7 @@ from casework.models import (
     Takedown,
     TakedownCheck,
     VideoMatch,
+    WatchedUrl,
 )
 from casework.notices.notices import render_letter
 from casework.notices.regimes import Regime
@@ -29,7 +31,7 @@ from tests.factories import open_case
 from tests.harness import ContentServer
 from tests.personas import Console, World
 from workers.context import WorkerContext
-from workers.followup import check_removal
+from workers.followup import check_removal, check_watched
 from workers.reports import fetch_and_match
 
 SENTENCE = re.compile(
@@ -152,6 +154,50 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
     dutch = client.get("/v1/case", auth=auth, headers={"Accept-Language": "nl"}).json()
     dutch_videos = [e["text"] for e in dutch["timeline"] if e["params"].get("video")]
     assert dutch_videos and not set(dutch_videos) & set(told)
+
+
+def test_a_removed_video_put_back_opens_one_pending_video_match_again(
+    client: TestClient,
+    carol: Console,
+    world: World,
+    runtime: Runtime,
+    redis: Redis,
+    loopback_context: WorkerContext,
+    content_server: ContentServer,
+) -> None:
+    _auth, video_url, item_id, _ = _victim_reports_a_leaked_video(client, content_server, runtime)
+    fetch_and_match(item_id)
+    with runtime.sessions() as session:
+        first = session.scalars(select(VideoMatch).where(VideoMatch.item_id == item_id)).one()
+        case_id = first.case_id
+    assert carol.post(f"/console/video-matches/{first.id}/confirm").status_code == 303
+    assert carol.post(f"/console/cases/{case_id}/takedowns").status_code == 303
+    with runtime.sessions() as session:
+        takedown_id = session.scalars(select(Takedown.id).where(Takedown.case_id == case_id)).one()
+    for status in ("approved", "sent"):
+        assert carol.post(f"/console/takedowns/{takedown_id}/status", {"status": status})
+    leak = content_server.routes.pop("/media/clip.mp4")
+    check_removal(takedown_id)
+    content_server.routes["/media/clip.mp4"] = leak
+    with runtime.sessions() as session:
+        watched = {url: id_ for url, id_ in session.execute(select(WatchedUrl.url, WatchedUrl.id))}
+
+    for url in (video_url, f"{content_server.base}/watch/1"):
+        redis.delete("watch-host:127.0.0.1")
+        check_watched(watched[url])
+
+    with runtime.sessions() as session:
+        (again,) = session.scalars(
+            select(VideoMatch).where(VideoMatch.status == "pending", VideoMatch.case_id == case_id)
+        ).all()
+        assert (again.video_url, again.video_id) == (video_url, first.video_id)
+        assert again.item_id != item_id
+        assert session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "reupload_found", AuditEvent.object_type == "video_match"
+            )
+        ).one()
+    assert f'id="video-match-{again.id}"' in carol.client.get("/console/queue").text
 
 
 def test_a_rejected_video_match_leaves_the_queue_and_does_not_come_back_for_that_url(
