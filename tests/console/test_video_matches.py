@@ -156,7 +156,7 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
     assert dutch_videos and not set(dutch_videos) & set(told)
 
 
-def test_a_removed_video_put_back_opens_one_pending_video_match_again(
+def test_a_removed_video_put_back_opens_one_pending_video_match_and_withdrawal_clears_it(
     client: TestClient,
     carol: Console,
     world: World,
@@ -165,7 +165,7 @@ def test_a_removed_video_put_back_opens_one_pending_video_match_again(
     loopback_context: WorkerContext,
     content_server: ContentServer,
 ) -> None:
-    _auth, video_url, item_id, _ = _victim_reports_a_leaked_video(client, content_server, runtime)
+    auth, video_url, item_id, _ = _victim_reports_a_leaked_video(client, content_server, runtime)
     fetch_and_match(item_id)
     with runtime.sessions() as session:
         first = session.scalars(select(VideoMatch).where(VideoMatch.item_id == item_id)).one()
@@ -198,6 +198,17 @@ def test_a_removed_video_put_back_opens_one_pending_video_match_again(
             )
         ).one()
     assert f'id="video-match-{again.id}"' in carol.client.get("/console/queue").text
+
+    assert client.post("/v1/case/withdraw", auth=auth).status_code == 200
+    with runtime.sessions() as session:
+        assert session.scalars(select(VideoMatch)).all() == []
+        assert session.scalars(select(Report).where(Report.case_id.is_(None))).all() == []
+        assert (
+            session.scalars(
+                select(MatchReview).where(MatchReview.video_match_id.is_not(None))
+            ).all()
+            == []
+        )
 
 
 def test_a_rejected_video_match_leaves_the_queue_and_does_not_come_back_for_that_url(
