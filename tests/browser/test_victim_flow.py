@@ -375,7 +375,8 @@ def test_the_dutch_status_page_tells_a_video_found_confirmed_and_removed(
             "Je hebt deze zaak gestart.",
             "1 vingerafdruk staat in de hashbank.",
             "Je hebt 1 webadres gemeld om te controleren.",
-            "Een medewerker heeft bevestigd dat er een kopie van je video op cdn.tube.example staat.",
+            "Een medewerker heeft bevestigd dat er een kopie van je video op cdn.tube.example "
+            "staat.",
             "Er is een verwijderverzoek naar Tube gestuurd.",
             "Tube heeft de video 1 uur na het verwijderverzoek verwijderd; we hebben "
             "gecontroleerd dat die weg is.",
