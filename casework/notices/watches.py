@@ -274,8 +274,9 @@ def record_watch_check(
                 details={"case_id": watched.case_id, "check": row.id, "open_notice": True},
             )
             continue
-        if probe.match is None:
+        if probe.videos:
             _open_video_reuploads(session, watched=watched, probe=probe, number=number, now=now)
+        if probe.match is None:
             continue
         waiting = _pending_match(session, case_id=watched.case_id, image_url=probe.match.image_url)
         if waiting is not None:
@@ -329,10 +330,17 @@ def _pending_match(session: Session, *, case_id: int, image_url: str) -> Match |
 
 
 def _reupload_item(
-    session: Session, *, watched: WatchedUrl, page_url: str, number: int, now: datetime
+    session: Session,
+    *,
+    watched: WatchedUrl,
+    page_url: str,
+    number: int,
+    now: datetime,
+    kind: str = "image",
 ) -> ReportItem:
     """A finished report item of its own (no case, so no 'you reported') for a re-upload."""
-    stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
+    key = f"{watched.id}:{number}:{now.isoformat()}" + ("" if kind == "image" else f":{kind}")
+    stamp = hashlib.sha256(key.encode()).hexdigest()
     report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
     report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
     session.add(report)
@@ -348,31 +356,38 @@ def _open_video_reuploads(
     number: int,
     now: datetime,
 ) -> None:
-    """Pending video matches for videos a watch found again, unless one already waits."""
-    waiting = {
+    """Pending video matches for videos a watch found again, unless one already waits or a
+    caseworker rejected that video URL for that video."""
+    settled = {
         (digest, video_id)
         for digest, video_id in session.execute(
             select(VideoMatch.video_url_digest, VideoMatch.video_id).where(
                 VideoMatch.case_id == watched.case_id,
-                VideoMatch.status == MatchStatus.PENDING.value,
+                VideoMatch.status.in_([MatchStatus.PENDING.value, MatchStatus.REJECTED.value]),
             )
         )
     }
+    item: ReportItem | None = None
     for video_url, hits in probe.videos:
-        new = [hit for hit in hits if (video_url_digest(video_url), hit.video_id) not in waiting]
+        new = [hit for hit in hits if (video_url_digest(video_url), hit.video_id) not in settled]
         if not new:
             continue
-        item = _reupload_item(session, watched=watched, page_url=probe.url, number=number, now=now)
+        # One item per page for its videos: the item's matches tell the videos apart.
+        item = item or _reupload_item(
+            session, watched=watched, page_url=probe.url, number=number, now=now, kind="video"
+        )
         record_video_matches(session, item=item, video_url=video_url, hits=new)
-        for match_id in session.scalars(select(VideoMatch.id).where(VideoMatch.item_id == item.id)):
-            audit.record(
-                session,
-                actor=SYSTEM,
-                action=audit.Action.REUPLOAD_FOUND,
-                object_type="video_match",
-                object_id=match_id,
-                details={"case_id": watched.case_id, "takedown_id": watched.takedown_id},
-            )
+    if item is None:
+        return
+    for match_id in session.scalars(select(VideoMatch.id).where(VideoMatch.item_id == item.id)):
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action=audit.Action.REUPLOAD_FOUND,
+            object_type="video_match",
+            object_id=match_id,
+            details={"case_id": watched.case_id, "takedown_id": watched.takedown_id},
+        )
 
 
 def _open_reupload(
