@@ -10,19 +10,35 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from casework import audit
 from casework.access import Desk
-from casework.bank.videos import VideoHit
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, NotFound
 from casework.reports.models import MatchReview, MatchStatus, ReportItem, VideoMatch
 from casework.reports.reports import MAX_URL_CHARS
 from casework.reports.reviews import MAX_NOTE_CHARS, QUEUE_LIMIT, RejectReason
 from casework.victims.models import Case, CaseVideo
+
+
+class VideoHit(Protocol):
+    """What the video bank says about a found video matching a banked one (bank.videos.VideoHit;
+    the bank imports reports, so reports names its shape rather than importing it)."""
+
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def video_id(self) -> int: ...
+    @property
+    def query_percent(self) -> float: ...
+    @property
+    def compared_percent(self) -> float: ...
+    @property
+    def query_ranges(self) -> tuple[tuple[float, float], ...]: ...
 
 
 def record_video_matches(
