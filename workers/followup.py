@@ -81,6 +81,16 @@ def probe(
             )
             for image in found
         ]
+        runtime.videos.refresh(session)
+    # A video still serving the case's video under vPDQ's rule is still there, as a fresh
+    # report of it would have matched.
+    videos = []
+    for image in found:
+        hits = tuple(
+            hit for hit in runtime.videos.match_any(image.videos) if hit.case_id == case_id
+        )
+        if hits:
+            videos.append((image.url, hits))
     return rechecks.judge(
         url=url,
         http_status=first.status,
@@ -88,6 +98,7 @@ def probe(
         images_seen=images_seen,
         found=hashed,
         case_id=case_id,
+        videos=videos,
     )
 
 

@@ -110,15 +110,7 @@ def match_video(runtime: Runtime, session: Session, *, item: ReportItem, found: 
     """Match a found video against the banked videos and record each hit; True if any."""
     runtime.videos.refresh(session)
     hits = runtime.videos.match_any(found.videos)
-    record_video_matches(
-        session,
-        item=item,
-        video_url=found.url,
-        hits=[
-            (hit.case_id, hit.video_id, hit.query_percent, hit.compared_percent, hit.query_ranges)
-            for hit in hits
-        ],
-    )
+    record_video_matches(session, item=item, video_url=found.url, hits=hits)
     return bool(hits)
 
 

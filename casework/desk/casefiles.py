@@ -15,12 +15,20 @@ from sqlalchemy.orm import Session, selectinload
 from casework import audit
 from casework.access import Desk
 from casework.bank.banks import BankLabel, labels_of
+from casework.hosts import host_of
 from casework.notices.lifecycle import LIFECYCLE
 from casework.notices.models import PlatformOutcome, Takedown, TakedownStatus
 from casework.notices.outcomes import answers_to
 from casework.notices.takedowns import is_overdue
 from casework.platforms.models import MatchToken, PlatformAccount
-from casework.reports.models import Match, MatchReview, MatchStatus, Report, ReportItem
+from casework.reports.models import (
+    Match,
+    MatchReview,
+    MatchStatus,
+    Report,
+    ReportItem,
+    VideoMatch,
+)
 from casework.reports.reviews import (
     MatchedPhoto,
     PhotoOf,
@@ -28,6 +36,7 @@ from casework.reports.reviews import (
     matched_photos,
     photos_of,
 )
+from casework.reports.videos import FoundVideo, videos_of_case
 from casework.victims.cases import PhotoCount, photo_counts
 from casework.victims.models import Case, CaseFingerprint
 
@@ -124,6 +133,8 @@ class CaseFile:
     images: list[ImageFound]
     takedowns: list[Takedown]
     timeline: list[Moment]
+    #: Videos found matching the case's submitted videos, with their reviews.
+    videos: list[FoundVideo] = field(default_factory=list)
     #: What platforms said about their upload checks' hits on this case's fingerprints.
     check_answers: list[CheckAnswer] = field(default_factory=list)
 
@@ -156,14 +167,14 @@ def list_cases(session: Session, *, desk: Desk) -> list[CaseRow]:
         session.execute(select(Case).where(desk.sees()).order_by(Case.id.desc())).scalars()
     )
     ids = [case.id for case in cases]
-    counts: dict[tuple[int, str], int] = {
-        (case_id, status): count
+    counts: dict[tuple[int, str], int] = {}
+    for table in (Match, VideoMatch):
         for case_id, status, count in session.execute(
-            select(Match.case_id, Match.status, func.count())
-            .where(Match.case_id.in_(ids))
-            .group_by(Match.case_id, Match.status)
-        )
-    }
+            select(table.case_id, table.status, func.count())
+            .where(table.case_id.in_(ids))
+            .group_by(table.case_id, table.status)
+        ):
+            counts[(case_id, status)] = counts.get((case_id, status), 0) + count
     notices: dict[int, list[Takedown]] = {}
     for takedown in session.execute(select(Takedown).where(Takedown.case_id.in_(ids))).scalars():
         notices.setdefault(takedown.case_id, []).append(takedown)
@@ -244,6 +255,7 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
     derived = session.scalar(
         select(func.count()).where(CaseFingerprint.case_id == case.id, CaseFingerprint.derived)
     )
+    videos = videos_of_case(session, case=case)
     audit.record(
         session,
         actor=desk.actor,
@@ -260,7 +272,8 @@ def open_case_file(session: Session, *, desk: Desk, case: Case) -> CaseFile:
         matches=matches,
         images=images,
         takedowns=takedowns,
-        timeline=_timeline(case, reports, images, takedowns, answers),
+        timeline=_timeline(case, reports, images, videos, takedowns, answers),
+        videos=videos,
         check_answers=check_answers,
     )
 
@@ -269,6 +282,7 @@ def _timeline(
     case: Case,
     reports: list[Report],
     images: list[ImageFound],
+    videos: list[FoundVideo],
     takedowns: list[Takedown],
     answers: list[tuple[PlatformOutcome, str]],
 ) -> list[Moment]:
@@ -283,6 +297,12 @@ def _timeline(
         moments.append(Moment(match.created_at, "match_found", {"id": match.id, "host": host}))
         if review is not None:
             moments.append(Moment(review.decided_at, f"match_{review.decision}", {"id": match.id}))
+    for video in videos:
+        said: dict[str, str | int] = {"id": video.match.id, "number": video.number}
+        host = host_of(video.item.url) or ""
+        moments.append(Moment(video.match.created_at, "video_found", {**said, "host": host}))
+        if video.review is not None:
+            moments.append(Moment(video.review.decided_at, f"video_{video.review.decision}", said))
     for takedown in takedowns:
         for status in TakedownStatus:
             at = getattr(takedown, LIFECYCLE[status].stamp or "created_at")

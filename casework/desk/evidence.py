@@ -42,6 +42,7 @@ from casework.notices.notices import UNICODE_FONTS, notice_fields, render_letter
 from casework.notices.outcomes import answers_to
 from casework.notices.rechecks import Purpose
 from casework.reports.models import Match, ReportItem
+from casework.reports.videos import FoundVideo, videos_of_case
 from casework.vault import Vault
 from casework.victims.cases import get_case
 from casework.victims.models import Case
@@ -102,6 +103,7 @@ def build_bundle(
             .order_by(Match.id)
         ).all()
     )
+    videos = videos_of_case(session, case=case)
     outcomes = answers_to(session, takedown_ids=[t.id for t in takedowns])
     checks = list(
         session.scalars(
@@ -131,6 +133,19 @@ def build_bundle(
             }
             for match, page_url in matches
         ],
+        "video_matches": [
+            {
+                "id": found.match.id,
+                "page_url": found.item.url,
+                "video_url": found.match.video_url,
+                "video_number": found.number,
+                "frames_matched_percent": round(found.match.query_percent, 1),
+                "time_ranges": found.ranges,
+                "status": found.match.status,
+                "found_at": _at(found.match.created_at),
+            }
+            for found in videos
+        ],
         "notices": [_notice(session, takedown, outcomes, checks) for takedown in takedowns],
         "checks": [
             {
@@ -155,7 +170,9 @@ def build_bundle(
             }
             for check in checks
         ],
-        "audit": [_event(event) for event in _case_events(session, case, takedowns, matches)],
+        "audit": [
+            _event(event) for event in _case_events(session, case, takedowns, matches, videos)
+        ],
     }
 
 
@@ -198,7 +215,10 @@ def _notice(
             if takedown.reported_removed_at is not None
             else None
         ),
-        "match_ids": sorted(item.match_id for item in takedown.items),
+        "match_ids": sorted(item.match_id for item in takedown.items if item.match_id),
+        "video_match_ids": sorted(
+            item.video_match_id for item in takedown.items if item.video_match_id
+        ),
         "fields": notice_fields(takedown),
         "letter": letter,
         "times": {
@@ -228,7 +248,11 @@ def _notice(
 
 
 def _case_events(
-    session: Session, case: Case, takedowns: list[Takedown], matches: list[Any]
+    session: Session,
+    case: Case,
+    takedowns: list[Takedown],
+    matches: list[Any],
+    videos: list[FoundVideo],
 ) -> list[AuditEvent]:
     wanted = [and_(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))]
     if takedowns:
@@ -243,6 +267,13 @@ def _case_events(
             and_(
                 AuditEvent.object_type == "match",
                 AuditEvent.object_id.in_([str(m.id) for m, _ in matches]),
+            )
+        )
+    if videos:
+        wanted.append(
+            and_(
+                AuditEvent.object_type == "video_match",
+                AuditEvent.object_id.in_([str(found.match.id) for found in videos]),
             )
         )
     return list(session.scalars(select(AuditEvent).where(or_(*wanted)).order_by(AuditEvent.id)))

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, EnumString, UTCDateTime, utcnow
-from casework.reports.models import Match
+from casework.reports.models import Match, VideoMatch
 
 
 class TakedownStatus(StrEnum):
@@ -75,19 +84,29 @@ class Takedown(Base):
 
 
 class TakedownItem(Base):
-    """A confirmed match a notice covers."""
+    """A confirmed image match or video match a notice covers (exactly one of the two ids)."""
 
     __tablename__ = "takedown_items"
-    __table_args__ = (UniqueConstraint("takedown_id", "match_id"),)
+    __table_args__ = (
+        UniqueConstraint("takedown_id", "match_id"),
+        UniqueConstraint("takedown_id", "video_match_id"),
+        CheckConstraint("(match_id IS NULL) <> (video_match_id IS NULL)", name="one_kind_of_match"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     takedown_id: Mapped[int] = mapped_column(
         ForeignKey("takedowns.id", ondelete="CASCADE"), index=True
     )
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True, default=None
+    )
+    video_match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_matches.id", ondelete="CASCADE"), index=True, default=None
+    )
 
     takedown: Mapped[Takedown] = relationship(back_populates="items")
-    match: Mapped[Match] = relationship()
+    match: Mapped[Match | None] = relationship()
+    video_match: Mapped[VideoMatch | None] = relationship()
 
 
 class OutcomeKind(StrEnum):

@@ -26,6 +26,7 @@ from casework.bank.quarantine import NOT_INTIMATE_IMAGERY, consider_quarantine
 from casework.errors import InvalidInput, InvalidItems, ItemProblem, NotFound
 from casework.hosts import host_of
 from casework.notices import lifecycle
+from casework.notices.locations import named_urls, of_notices
 from casework.notices.models import (
     OutcomeKind,
     PlatformOutcome,
@@ -37,7 +38,7 @@ from casework.notices.removal import CLAIMS_GONE
 from casework.platforms.checks import TOKEN_PREFIX, token_digest
 from casework.platforms.models import MatchToken, PlatformAccount, PlatformDomain
 from casework.platforms.platforms import platform_for_host
-from casework.reports.models import Match, ReportItem
+from casework.reports.models import Match
 
 MAX_OUTCOMES_PER_REQUEST = 500
 MAX_TOKEN_CHARS = 64
@@ -219,13 +220,8 @@ def addressed_notices(
         )
     }
     hosts: dict[int, set[str | None]] = {t.id: {t.host} for t in takedowns}
-    for takedown_id, page, image in session.execute(
-        select(TakedownItem.takedown_id, ReportItem.url, Match.image_url)
-        .join(Match, Match.id == TakedownItem.match_id)
-        .join(ReportItem, ReportItem.id == Match.item_id)
-        .where(TakedownItem.takedown_id.in_(list(hosts)))
-    ):
-        hosts[takedown_id].update((host_of(page), host_of(image)))
+    for named in named_urls(session, where=of_notices(list(hosts))):
+        hosts[named.takedown_id].update((host_of(named.page), host_of(named.url)))
     return {
         takedown.reference: takedown
         for takedown in takedowns

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import audit
+from casework.bank.videos import VideoHit
 from casework.notices.models import CheckOutcome, TakedownCheck
 from casework.reports.reports import FoundMatch
 from casework.vault import Vault
@@ -42,6 +43,9 @@ EVIDENCE_HEADERS = (
 
 SYSTEM = audit.Actor(audit.ActorType.SYSTEM)
 
+#: A found video's URL and its hits on the case's banked videos.
+FoundVideoHits = tuple[str, tuple[VideoHit, ...]]
+
 
 class Purpose:
     """Why a URL was checked."""
@@ -66,6 +70,8 @@ class Probe:
     #: Every match of the case for that same image (each algorithm), for a review item that
     #: shows what matched rather than only the closest digest.
     image_matches: tuple[FoundMatch, ...] = ()
+    #: Videos found at the URL that match the case's videos, with their hits.
+    videos: tuple[FoundVideoHits, ...] = ()
 
 
 def selected_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -82,8 +88,10 @@ def judge(
     images_seen: int,
     found: Sequence[tuple[list[FoundMatch], Fingerprint | None]],
     case_id: int,
+    videos: Sequence[FoundVideoHits] = (),
 ) -> Probe:
-    """A successful fetch: still there if any image matches the case, gone otherwise."""
+    """A successful fetch: still there if any image or video found there matches the case
+    (``videos``: the found videos' hits on the case's videos), gone otherwise."""
     best: tuple[FoundMatch, Fingerprint | None] | None = None
     for matches, sha256 in found:
         for match in matches:
@@ -91,6 +99,16 @@ def judge(
                 continue
             if best is None or match.distance < best[0].distance:
                 best = (match, sha256)
+    if best is None and videos:
+        return Probe(
+            url=url,
+            http_status=http_status,
+            outcome=CheckOutcome.STILL_THERE,
+            reason="matching_video",
+            headers=selected_headers(headers),
+            images_seen=images_seen,
+            videos=tuple(videos),
+        )
     if best is None:
         return Probe(
             url=url,
@@ -115,6 +133,7 @@ def judge(
         match=best[0],
         sha256=best[1],
         image_matches=same_image,
+        videos=tuple(videos),
     )
 
 

@@ -18,18 +18,17 @@ from sqlalchemy.orm import Session
 from casework import audit
 from casework.db import utcnow
 from casework.notices import lifecycle
+from casework.notices.locations import named_urls, of_notices
 from casework.notices.models import (
     CheckOutcome,
     OutcomeKind,
     PlatformOutcome,
     Takedown,
     TakedownCheck,
-    TakedownItem,
     TakedownStatus,
 )
 from casework.notices.rechecks import SYSTEM, Probe, Purpose, checks_of_takedown, evidence_row
 from casework.notices.watches import WatchSource, watch_url
-from casework.reports.models import Match, ReportItem
 from casework.vault import Vault
 
 #: Platform answers saying a notice's content is gone; a check must prove it
@@ -56,14 +55,8 @@ def removal_urls(session: Session, *, takedown_id: int) -> tuple[Takedown, list[
     if takedown is None or TakedownStatus(takedown.status) not in lifecycle.CHECKABLE:
         return None
     urls: list[str] = []
-    for page, image in session.execute(
-        select(ReportItem.url, Match.image_url)
-        .join(Match, Match.item_id == ReportItem.id)
-        .join(TakedownItem, TakedownItem.match_id == Match.id)
-        .where(TakedownItem.takedown_id == takedown_id)
-        .order_by(TakedownItem.id)
-    ):
-        for url in (page, image):
+    for named in named_urls(session, where=of_notices([takedown_id])):
+        for url in (named.page, named.url):
             if url not in urls:
                 urls.append(url)
     return takedown, urls

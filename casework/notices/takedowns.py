@@ -27,7 +27,8 @@ from casework.notices.models import Takedown, TakedownItem, TakedownStatus
 from casework.notices.notices import notice_fields, render_letter
 from casework.notices.regimes import FIELDS, Regime, missing_fields, spec
 from casework.notices.registry import Platform, PlatformRegistry
-from casework.reports.models import Match, MatchStatus, ReportItem
+from casework.reports.models import Match, MatchStatus, ReportItem, VideoMatch
+from casework.reports.videos import clock_ranges
 from casework.victims.models import Case, CaseStatus
 
 MAX_FIELD_CHARS = 10_000
@@ -36,15 +37,29 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 @dataclass(frozen=True)
 class Confirmed:
-    """A confirmed match with the report item it was found through."""
+    """A confirmed image match or video match with the report item it was found through."""
 
-    match: Match
     item: ReportItem
+    match: Match | None = None
+    video: VideoMatch | None = None
+
+    @property
+    def url(self) -> str:
+        """The found image's or video's own URL."""
+        if self.video is not None:
+            return self.video.video_url
+        return self.match.image_url if self.match is not None else ""
 
     @property
     def host(self) -> str:
         """Host of the reported page: the origin to notify, not an image CDN."""
         return host_of(self.item.url) or ""
+
+    def covered_by(self) -> TakedownItem:
+        """The notice item that covers this match."""
+        if self.video is not None:
+            return TakedownItem(video_match_id=self.video.id)
+        return TakedownItem(match_id=self.match.id if self.match else None)
 
 
 def new_reference() -> str:
@@ -53,9 +68,9 @@ def new_reference() -> str:
 
 
 def undrafted_matches(session: Session, *, case: Case) -> list[Confirmed]:
-    """Confirmed matches of the case that no notice covers yet."""
-    covered = select(TakedownItem.match_id)
-    rows = session.execute(
+    """Confirmed image and video matches of the case that no notice covers yet."""
+    covered = select(TakedownItem.match_id).where(TakedownItem.match_id.is_not(None))
+    images = session.execute(
         select(Match, ReportItem)
         .join(ReportItem, ReportItem.id == Match.item_id)
         .where(
@@ -65,19 +80,43 @@ def undrafted_matches(session: Session, *, case: Case) -> list[Confirmed]:
         )
         .order_by(Match.id)
     ).all()
-    return [Confirmed(match, item) for match, item in rows]
+    covered_videos = select(TakedownItem.video_match_id).where(
+        TakedownItem.video_match_id.is_not(None)
+    )
+    videos = session.execute(
+        select(VideoMatch, ReportItem)
+        .join(ReportItem, ReportItem.id == VideoMatch.item_id)
+        .where(
+            VideoMatch.case_id == case.id,
+            VideoMatch.status == MatchStatus.CONFIRMED,
+            VideoMatch.id.not_in(covered_videos),
+        )
+        .order_by(VideoMatch.id)
+    ).all()
+    return [Confirmed(item, match=match) for match, item in images] + [
+        Confirmed(item, video=video) for video, item in videos
+    ]
 
 
 def locations_text(confirmed: list[Confirmed]) -> str:
-    """The URLs a notice lists: each image once, with the page it was found on."""
+    """The URLs a notice lists: each image once, each video with the times that match, and
+    the page each was found on."""
     lines: list[str] = []
     seen: set[str] = set()
     for entry in confirmed:
-        if entry.match.image_url in seen:
+        if entry.video is not None:
+            key = f"{entry.url} {entry.video.ranges}"
+            line = (
+                f"- the video at {entry.url}, {clock_ranges(entry.video.ranges)}, matches a "
+                "video the person depicted reported"
+            )
+        else:
+            key, line = entry.url, f"- {entry.url}"
+        if key in seen:
             continue
-        seen.add(entry.match.image_url)
-        lines.append(f"- {entry.match.image_url}")
-        if entry.item.url != entry.match.image_url:
+        seen.add(key)
+        lines.append(line)
+        if entry.item.url != entry.url:
             lines.append(f"  found on the page {entry.item.url}")
     return "\n".join(lines)
 
@@ -159,9 +198,7 @@ def draft_takedowns(
         raise Conflict("There are no confirmed matches without a notice in this case.")
     groups: dict[str, tuple[Platform | None, str, list[Confirmed]]] = {}
     for entry in confirmed:
-        platform = registry.lookup(entry.host) or registry.lookup(
-            host_of(entry.match.image_url) or ""
-        )
+        platform = registry.lookup(entry.host) or registry.lookup(host_of(entry.url) or "")
         key = f"platform:{platform.name}" if platform else f"host:{entry.host}"
         groups.setdefault(key, (platform, entry.host, []))[2].append(entry)
     organisation = desk.caseworker.organisation
@@ -186,7 +223,7 @@ def draft_takedowns(
             deadline_hours=_deadline_hours(chosen, platform),
             created_by=desk.caseworker.id,
         )
-        takedown.items = [TakedownItem(match_id=entry.match.id) for entry in entries]
+        takedown.items = [entry.covered_by() for entry in entries]
         session.add(takedown)
         session.flush()
         audit.record(
@@ -376,7 +413,10 @@ def draft_follow_up(session: Session, *, desk: Desk, takedown: Takedown, case: C
         deadline_hours=None,
         created_by=desk.caseworker.id,
     )
-    follow_up.items = [TakedownItem(match_id=item.match_id) for item in takedown.items]
+    follow_up.items = [
+        TakedownItem(match_id=item.match_id, video_match_id=item.video_match_id)
+        for item in takedown.items
+    ]
     session.add(follow_up)
     session.flush()
     audit.record(

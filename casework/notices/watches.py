@@ -19,17 +19,25 @@ from casework import audit
 from casework.db import utcnow
 from casework.errors import InvalidInput, NotFound
 from casework.hosts import host_of
+from casework.notices.locations import named_urls, open_of_case
 from casework.notices.models import (
     CheckOutcome,
     Takedown,
     TakedownCheck,
-    TakedownItem,
-    TakedownStatus,
     WatchedUrl,
 )
 from casework.notices.rechecks import SYSTEM, Probe, Purpose, evidence_row
-from casework.reports.models import ItemStatus, Match, MatchStatus, Report, ReportItem
+from casework.reports.models import (
+    ItemStatus,
+    Match,
+    MatchStatus,
+    Report,
+    ReportItem,
+    VideoMatch,
+)
 from casework.reports.reports import FoundMatch, record_matches, url_problem
+from casework.reports.videos import record_video_matches
+from casework.reports.videos import url_digest as video_url_digest
 from casework.vault import Vault
 from casework.victims.models import Case, CaseStatus
 
@@ -250,7 +258,7 @@ def record_watch_check(
         row.watched_id = watched.id
         session.add(row)
         session.flush()
-        if probe.match is None:
+        if probe.match is None and not probe.videos:
             continue
         # Only the page where it was found counts: a new page showing a notified image is a
         # new place to notify, so it is reviewed.
@@ -265,6 +273,10 @@ def record_watch_check(
                 object_id=notice_id,
                 details={"case_id": watched.case_id, "check": row.id, "open_notice": True},
             )
+            continue
+        if probe.videos:
+            _open_video_reuploads(session, watched=watched, probe=probe, number=number, now=now)
+        if probe.match is None:
             continue
         waiting = _pending_match(session, case_id=watched.case_id, image_url=probe.match.image_url)
         if waiting is not None:
@@ -286,18 +298,14 @@ def record_watch_check(
 
 
 def open_notice_naming(session: Session, *, case_id: int, url: str) -> int | None:
-    """The case's newest notice not yet removed that names this URL (as a page or an image)."""
-    for takedown_id, page, image in session.execute(
-        select(Takedown.id, ReportItem.url, Match.image_url)
-        .join(TakedownItem, TakedownItem.takedown_id == Takedown.id)
-        .join(Match, Match.id == TakedownItem.match_id)
-        .join(ReportItem, ReportItem.id == Match.item_id)
-        .where(Takedown.case_id == case_id, Takedown.status != TakedownStatus.REMOVED.value)
-        .order_by(Takedown.id.desc())
-    ):
-        if url in (page, image):
-            return int(takedown_id)
-    return None
+    """The case's newest notice not yet removed that names this URL (as a page, an image or a
+    video)."""
+    naming = [
+        named.takedown_id
+        for named in named_urls(session, where=open_of_case(case_id))
+        if url in (named.page, named.url)
+    ]
+    return max(naming, default=None)
 
 
 def _pending_match(session: Session, *, case_id: int, image_url: str) -> Match | None:
@@ -321,6 +329,67 @@ def _pending_match(session: Session, *, case_id: int, image_url: str) -> Match |
     ).first()
 
 
+def _reupload_item(
+    session: Session,
+    *,
+    watched: WatchedUrl,
+    page_url: str,
+    number: int,
+    now: datetime,
+    kind: str = "image",
+) -> ReportItem:
+    """A finished report item of its own (no case, so no 'you reported') for a re-upload."""
+    key = f"{watched.id}:{number}:{now.isoformat()}" + ("" if kind == "image" else f":{kind}")
+    stamp = hashlib.sha256(key.encode()).hexdigest()
+    report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
+    report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
+    session.add(report)
+    session.flush()
+    return report.items[0]
+
+
+def _open_video_reuploads(
+    session: Session,
+    *,
+    watched: WatchedUrl,
+    probe: Probe,
+    number: int,
+    now: datetime,
+) -> None:
+    """Pending video matches for videos a watch found again, unless one already waits or a
+    caseworker rejected that video URL for that video."""
+    settled = {
+        (digest, video_id)
+        for digest, video_id in session.execute(
+            select(VideoMatch.video_url_digest, VideoMatch.video_id).where(
+                VideoMatch.case_id == watched.case_id,
+                VideoMatch.status.in_([MatchStatus.PENDING.value, MatchStatus.REJECTED.value]),
+            )
+        )
+    }
+    item: ReportItem | None = None
+    for video_url, hits in probe.videos:
+        new = [hit for hit in hits if (video_url_digest(video_url), hit.video_id) not in settled]
+        if not new:
+            continue
+        # One item per page for its videos: the item's matches tell the videos apart.
+        item = item or _reupload_item(
+            session, watched=watched, page_url=probe.url, number=number, now=now, kind="video"
+        )
+        record_video_matches(session, item=item, video_url=video_url, hits=new)
+    if item is None:
+        return
+    for match_id in session.scalars(select(VideoMatch.id).where(VideoMatch.item_id == item.id)):
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action=audit.Action.REUPLOAD_FOUND,
+            object_type="video_match",
+            object_id=match_id,
+            details={"case_id": watched.case_id, "takedown_id": watched.takedown_id},
+        )
+
+
 def _open_reupload(
     session: Session,
     *,
@@ -332,12 +401,7 @@ def _open_reupload(
     now: datetime,
 ) -> Match:
     """A pending match for a re-upload, on a report of its own (no case, so no 'you reported')."""
-    stamp = hashlib.sha256(f"{watched.id}:{number}:{now.isoformat()}".encode()).hexdigest()
-    report = Report(public_id=f"watch-{stamp[:26]}", case_id=None, reporter_kind="caseworker")
-    report.items = [ReportItem(url=page_url, status=ItemStatus.DONE, finished_at=now)]
-    session.add(report)
-    session.flush()
-    item = report.items[0]
+    item = _reupload_item(session, watched=watched, page_url=page_url, number=number, now=now)
     record_matches(session, item=item, found=list(found), vault=vault)
     match = session.execute(
         select(Match).where(Match.item_id == item.id).order_by(Match.distance).limit(1)

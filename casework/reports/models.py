@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, EnumString, UTCDateTime, utcnow
@@ -140,14 +148,27 @@ class VideoMatch(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    item: Mapped[ReportItem] = relationship()
+
 
 class MatchReview(Base):
-    """A caseworker's decision on a match, with the reason given."""
+    """A caseworker's decision on an image match or a video match, with the reason given.
+
+    Exactly one of ``match_id`` and ``video_match_id`` is set.
+    """
 
     __tablename__ = "match_reviews"
+    __table_args__ = (
+        CheckConstraint("(match_id IS NULL) <> (video_match_id IS NULL)", name="one_kind_of_match"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), unique=True)
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    video_match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_matches.id", ondelete="CASCADE"), unique=True, default=None
+    )
     caseworker_id: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), default=None
     )

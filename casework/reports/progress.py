@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.reports.models import ItemStatus, Match, MatchStatus, ReportItem
+from casework.reports.models import ItemStatus, Match, MatchStatus, ReportItem, VideoMatch
 from hashing.translations import N_
 
 #: Why a URL could not be checked, by the worker's reason code: the end of "could not be checked
@@ -51,6 +51,9 @@ SENTENCES = {
     "retrying": N_("Not checked yet because {why}; we will try again."),
     "found": N_("Checked: {count} images matching yours found."),
     "found_one": N_("Checked: 1 image matching yours found."),
+    "found_videos": N_("Checked: {videos} videos matching yours found."),
+    "found_videos_one": N_("Checked: 1 video matching yours found."),
+    "found_both": N_("Checked: {count} images and {videos} videos matching yours found."),
     "nothing_found": N_("Checked: nothing of yours found ({checked} images compared)."),
     "nothing_found_one": N_("Checked: nothing of yours found (1 image compared)."),
     "unreadable": N_("Checked: {found} images found there, but none could be read."),
@@ -83,6 +86,8 @@ class ItemProgress:
     matches: int
     checked: int
     found: int
+    #: Videos found there that match one of the case's videos (or, for a flagger, any).
+    videos: int = 0
 
     def tell(self, gettext: Callable[[str], str] = str) -> str:
         """This progress as a sentence, in the language of ``gettext`` (English by default)."""
@@ -92,11 +97,15 @@ class ItemProgress:
             Progress.NOTHING_FOUND: self.checked,
             Progress.UNREADABLE: self.found,
         }
-        if counted.get(self.kind) == 1:
+        if self.kind is Progress.FOUND and self.videos:
+            key, counted = ("found_both", {}) if self.matches else ("found_videos", {})
+            if not self.matches and self.videos == 1:
+                key += "_one"
+        elif counted.get(self.kind) == 1:
             key += "_one"
         why = gettext(REASONS.get(self.reason or "", OTHER_REASON))
         return gettext(SENTENCES[key]).format(
-            count=self.matches, checked=self.checked, found=self.found, why=why
+            count=self.matches, checked=self.checked, found=self.found, why=why, videos=self.videos
         )
 
 
@@ -118,6 +127,24 @@ def images_matching(
     return {item_id: count for item_id, count in session.execute(query)}
 
 
+def videos_matching(
+    session: Session, *, items: Sequence[ReportItem], case_id: int | None
+) -> dict[int, int]:
+    """Per item id, how many distinct videos found there match a banked video (one case's
+    only when case_id is given); matches a caseworker rejected do not count."""
+    query = (
+        select(VideoMatch.item_id, func.count(func.distinct(VideoMatch.video_url_digest)))
+        .where(
+            VideoMatch.item_id.in_([item.id for item in items]),
+            VideoMatch.status != MatchStatus.REJECTED.value,
+        )
+        .group_by(VideoMatch.item_id)
+    )
+    if case_id is not None:
+        query = query.where(VideoMatch.case_id == case_id)
+    return {item_id: count for item_id, count in session.execute(query)}
+
+
 _UNDERWAY = {
     ItemStatus.QUEUED: Progress.QUEUED,
     ItemStatus.FETCHING: Progress.CHECKING,
@@ -125,7 +152,7 @@ _UNDERWAY = {
 }
 
 
-def item_progress(item: ReportItem, *, matching: int) -> ItemProgress:
+def item_progress(item: ReportItem, *, matching: int, videos: int = 0) -> ItemProgress:
     """The item's progress from its recorded state, reason and counts."""
     status = ItemStatus(item.status)
     finished = status not in _UNDERWAY
@@ -133,7 +160,7 @@ def item_progress(item: ReportItem, *, matching: int) -> ItemProgress:
         kind = _UNDERWAY[status]
     elif status is ItemStatus.FAILED:
         kind = Progress.FAILED
-    elif matching:
+    elif matching or videos:
         kind = Progress.FOUND
     elif item.images_hashed:
         kind = Progress.NOTHING_FOUND
@@ -148,4 +175,5 @@ def item_progress(item: ReportItem, *, matching: int) -> ItemProgress:
         matches=matching,
         checked=item.images_hashed,
         found=item.images_found,
+        videos=videos,
     )

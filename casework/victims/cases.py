@@ -479,6 +479,7 @@ def withdraw_case(session: Session, *, case: Case) -> Withdrawn:
     # Re-upload findings hang on reports of their own, with no case: they go with the matches.
     watch_reports = select(ReportItem.report_id).where(
         ReportItem.id.in_(select(Match.item_id).where(Match.case_id == case.id))
+        | ReportItem.id.in_(select(VideoMatch.item_id).where(VideoMatch.case_id == case.id))
     )
     found_by_watch = list(
         session.scalars(

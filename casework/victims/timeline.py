@@ -2,7 +2,7 @@
 
 Each event carries a machine-readable ``kind`` and ``params`` (host names, counts, hours) as
 well as its English ``text``, so the web pages can tell it in the victim's language. Hosts are
-named; image URLs, page paths and hashes never are.
+named; image and video URLs, page paths and hashes never are.
 """
 
 from __future__ import annotations
@@ -15,9 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.hosts import host_of
-from casework.notices.models import CheckOutcome, Takedown, TakedownCheck, WatchedUrl
+from casework.notices.models import (
+    CheckOutcome,
+    Takedown,
+    TakedownCheck,
+    TakedownItem,
+    WatchedUrl,
+)
 from casework.notices.rechecks import Purpose
-from casework.reports.models import Match, MatchStatus, Report, ReportItem
+from casework.reports.models import Match, MatchStatus, Report, ReportItem, VideoMatch
 from casework.victims.models import Case, CaseFingerprint
 from hashing.translations import N_
 
@@ -25,7 +31,8 @@ Params = dict[str, str | int]
 
 
 #: What the victim is told per event kind. A key gains ``_confirmed``, ``_after`` or the check's
-#: result as the event's params say, and ``_one`` when its count is 1. The pages and the API
+#: result as the event's params say, ``_video`` for a notice that named only videos, and
+#: ``_one`` when its count is 1. The pages and the API
 #: translate these same messages (service/web/texts.py).
 SENTENCES = {
     "opened": N_("You opened this case."),
@@ -40,6 +47,14 @@ SENTENCES = {
     "found_one": N_("A possible copy was found on {host}; a caseworker will check it."),
     "found_confirmed": N_("A caseworker confirmed {count} copies of your images on {host}."),
     "found_confirmed_one": N_("A caseworker confirmed a copy of your image on {host}."),
+    "video_found": N_(
+        "{count} possible copies of your videos were found on {host}; a caseworker will check them."
+    ),
+    "video_found_one": N_(
+        "A possible copy of your video was found on {host}; a caseworker will check it."
+    ),
+    "video_found_confirmed": N_("A caseworker confirmed {count} copies of your videos on {host}."),
+    "video_found_confirmed_one": N_("A caseworker confirmed a copy of your video on {host}."),
     "reupload": N_(
         "{count} copies reappeared on {host} after removal; a caseworker will check them."
     ),
@@ -55,13 +70,25 @@ SENTENCES = {
     "removed_after_one": N_(
         "{platform} removed the image 1 hour after the notice; we checked that it is gone."
     ),
+    "removed_video": N_("{platform} removed the video."),
+    "removed_after_video": N_(
+        "{platform} removed the video {hours} hours after the notice; we checked that it is gone."
+    ),
+    "removed_after_video_one": N_(
+        "{platform} removed the video 1 hour after the notice; we checked that it is gone."
+    ),
     "reported_removed": N_(
         "A caseworker reported that {platform} removed the image; we are checking that it is gone."
+    ),
+    "reported_removed_video": N_(
+        "A caseworker reported that {platform} removed the video; we are checking that it is gone."
     ),
     "refused": N_("{platform} refused; your caseworker will escalate."),
     "no_response": N_("{platform} did not answer in time."),
     "checked_still_there": N_("We checked {platform}: the image is still there."),
     "checked_gone": N_("We checked {platform}: the image is gone."),
+    "checked_still_there_video": N_("We checked {platform}: the video is still there."),
+    "checked_gone_video": N_("We checked {platform}: the video is gone."),
     "checked_error": N_("We tried to check {platform} but could not reach it; we will try again."),
     "overdue": N_("{platform} missed its deadline; your caseworker is taking the next step."),
     "reupload_checked": N_("We checked {host} for re-uploads {count} times since {since}."),
@@ -72,12 +99,14 @@ SENTENCES = {
 
 def _sentence_key(kind: str, params: Mapping[str, str | int]) -> str:
     key = kind
-    if kind == "found" and params.get("confirmed"):
+    if kind in ("found", "video_found") and params.get("confirmed"):
         key += "_confirmed"
     if kind == "removed" and "hours" in params:
         key += "_after"
     if kind == "checked":
         key += f"_{params.get('result')}"
+    if params.get("video") and f"{key}_video" in SENTENCES:
+        key += "_video"
     count = params.get("count", params.get("hours"))
     if count == 1 and f"{key}_one" in SENTENCES:
         key += "_one"
@@ -124,10 +153,12 @@ def case_timeline(session: Session, *, case: Case) -> list[Event]:
         )
     )
     events += _matches(session, case, reuploads)
+    events += _videos(session, case)
+    videos_only = _video_notices(session, case)
     # Checks go first: at equal times the stable sort then tells a check before what it proved.
-    events += _removal_checks(session, case)
+    events += _removal_checks(session, case, videos_only)
     for takedown in session.scalars(select(Takedown).where(Takedown.case_id == case.id)):
-        events += _takedown(takedown)
+        events += _takedown(takedown, video=takedown.id in videos_only)
     events += _watch_checks(session, case)
     if case.withdrawn_at:
         events.append(Event(case.withdrawn_at, "withdrawn"))
@@ -188,9 +219,46 @@ def _matches(session: Session, case: Case, reuploads: set[int]) -> Iterator[Even
             yield Event(first.created_at, "found", {**said, "confirmed": int(confirmed)})
 
 
-def _takedown(takedown: Takedown) -> Iterator[Event]:
+def _videos(session: Session, case: Case) -> Iterator[Event]:
+    """Per reported page: the videos found there, confirmed ones apart from those waiting."""
+    pages: dict[tuple[int, bool], list[VideoMatch]] = {}
+    for match in session.scalars(
+        select(VideoMatch)
+        .where(VideoMatch.case_id == case.id, VideoMatch.status != MatchStatus.REJECTED)
+        .order_by(VideoMatch.created_at, VideoMatch.id)
+    ):
+        confirmed = match.status == MatchStatus.CONFIRMED
+        pages.setdefault((match.item_id, confirmed), []).append(match)
+    for (_, confirmed), found in pages.items():
+        said: Params = {
+            "host": _host(found[0].video_url),
+            "count": len({match.video_url_digest for match in found}),
+            "confirmed": int(confirmed),
+        }
+        yield Event(found[0].created_at, "video_found", said)
+
+
+def _video_notices(session: Session, case: Case) -> set[int]:
+    """The case's notices that name videos and no image: told as about "the video"."""
+    return {
+        int(takedown_id)
+        for takedown_id, images, videos in session.execute(
+            select(
+                TakedownItem.takedown_id,
+                func.count(TakedownItem.match_id),
+                func.count(TakedownItem.video_match_id),
+            )
+            .join(Takedown, Takedown.id == TakedownItem.takedown_id)
+            .where(Takedown.case_id == case.id)
+            .group_by(TakedownItem.takedown_id)
+        )
+        if videos and not images
+    }
+
+
+def _takedown(takedown: Takedown, *, video: bool) -> Iterator[Event]:
     where = takedown.platform
-    said: Params = {"platform": where}
+    said: Params = {"platform": where, "video": 1} if video else {"platform": where}
     if takedown.sent_at:
         yield Event(takedown.sent_at, "notice_sent", said)
     if takedown.acknowledged_at:
@@ -209,7 +277,7 @@ def _takedown(takedown: Takedown) -> Iterator[Event]:
         yield Event(takedown.no_response_at, "no_response", said)
 
 
-def _removal_checks(session: Session, case: Case) -> Iterator[Event]:
+def _removal_checks(session: Session, case: Case, videos_only: set[int]) -> Iterator[Event]:
     """One line per check of a notice (its URLs fetched together), and the first overdue one."""
     rounds: dict[tuple[int, datetime], list[TakedownCheck]] = {}
     for check in session.scalars(
@@ -238,7 +306,10 @@ def _removal_checks(session: Session, case: Case) -> Iterator[Event]:
             result = "gone"
         else:
             result = "error"
-        yield Event(at, "checked", {"platform": where, "result": result})
+        said: Params = {"platform": where, "result": result}
+        if takedown_id in videos_only:
+            said["video"] = 1
+        yield Event(at, "checked", said)
         if any(check.overdue for check in checks) and takedown_id not in overdue_told:
             overdue_told.add(takedown_id)
             yield Event(at, "overdue", {"platform": where})

@@ -85,10 +85,13 @@ def _report_out(
     # A victim sees matches with their own case only; a flagger sees that something matched.
     case_id = reporter.case.id if reporter.case is not None else None
     matching = progress.images_matching(session, items=report.items, case_id=case_id)
+    videos = progress.videos_matching(session, items=report.items, case_id=case_id)
     gettext = translation(locale).gettext
     items = []
     for item in report.items:
-        said = progress.item_progress(item, matching=matching.get(item.id, 0))
+        said = progress.item_progress(
+            item, matching=matching.get(item.id, 0), videos=videos.get(item.id, 0)
+        )
         items.append(
             ReportItemOut(
                 url=item.url,
@@ -99,6 +102,7 @@ def _report_out(
                 images_found=item.images_found,
                 images_checked=item.images_hashed,
                 matches=matching.get(item.id, 0),
+                videos=videos.get(item.id, 0),
                 progress=said.kind.value,
                 finished=said.finished,
                 text=said.tell(gettext),

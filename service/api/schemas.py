@@ -167,6 +167,9 @@ class ReportItemOut(BaseModel):
         description="images found here that match; one image counts once, however many of "
         "its hashes matched"
     )
+    videos: int = Field(
+        default=0, description="videos found here that match a video of the case (vPDQ)"
+    )
     progress: str = Field(
         description="queued, checking, retrying, found, nothing_found, no_images, unreadable "
         "or failed: what `text` says"

@@ -15,7 +15,9 @@ from casework.errors import InvalidInput
 from casework.hosts import host_of
 from casework.notices.registry import Platform
 from casework.reports import reviews
+from casework.reports import videos as videos_module
 from casework.reports.reviews import FoundImage, RejectReason
+from casework.reports.videos import FoundVideo
 from hashing.fingerprint import Algorithm
 from hashing.translations import N_
 from service.console.pages import go, show
@@ -65,6 +67,16 @@ class QueueRow:
     bank: BankLabel
 
 
+@dataclass(frozen=True)
+class VideoRow:
+    """One found video as the queue shows it."""
+
+    video: FoundVideo
+    page_host: str
+    host: str
+    platform: Platform | None
+
+
 @router.get("/queue")
 def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: ConsoleDep) -> Response:
     """Pending matches of the organisation's cases, closest first, then newest."""
@@ -84,7 +96,16 @@ def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: Cons
                 bank=labels.get(image.match.fingerprint_id, banks.VICTIMS_LABEL),
             )
         )
-    return show(visit, "queue.html", desk=desk, rows=rows, reasons=REJECT_REASONS)
+    videos = [
+        VideoRow(
+            video=video,
+            page_host=host_of(video.item.url) or "",
+            host=host_of(video.match.video_url) or "",
+            platform=console.registry.lookup(host_of(video.item.url) or ""),
+        )
+        for video in videos_module.list_pending_videos(session, desk=desk)
+    ]
+    return show(visit, "queue.html", desk=desk, rows=rows, videos=videos, reasons=REJECT_REASONS)
 
 
 @router.post("/matches/{match_id}/confirm")
@@ -117,7 +138,16 @@ def open_warning(
 ) -> Response:
     """The warning before a URL is opened: nothing loads until the caseworker decides."""
     match, case = reviews.require_match(session, desk=desk, match_id=match_id)
-    return show(visit, "open_url.html", desk=desk, match=match, case=case, page_url=match.item.url)
+    return show(
+        visit,
+        "open_url.html",
+        desk=desk,
+        case=case,
+        page_url=match.item.url,
+        file_url=match.image_url,
+        action=f"/console/matches/{match.id}/open",
+        video=False,
+    )
 
 
 @router.post("/matches/{match_id}/open")
@@ -126,8 +156,85 @@ def open_url(
 ) -> Response:
     """Log the decision, then send the browser (a new tab) to the page or the image."""
     match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
-    target = match.image_url if text(form, "which") == "image" else match.item.url
+    target = match.image_url if text(form, "which") == "file" else match.item.url
     if urlsplit(target).scheme not in ("http", "https"):
         raise InvalidInput("Only http and https addresses can be opened.")
     reviews.record_url_opened(session, desk=desk, match=match)
+    return go(visit, target)
+
+
+@router.post("/video-matches/{video_match_id}/confirm")
+def confirm_video(
+    video_match_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+) -> Response:
+    """Confirm the found video is the victim's."""
+    match, _case = videos_module.require_video_match(
+        session, desk=desk, video_match_id=video_match_id
+    )
+    videos_module.confirm_video_match(session, desk=desk, match=match, note=text(form, "note"))
+    return go(visit, "/console/queue")
+
+
+@router.post("/video-matches/{video_match_id}/reject")
+def reject_video(
+    video_match_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+) -> Response:
+    """Reject a false video match; that video URL does not match this video again."""
+    match, _case = videos_module.require_video_match(
+        session, desk=desk, video_match_id=video_match_id
+    )
+    try:
+        reason = RejectReason(text(form, "reason"))
+    except ValueError:
+        raise InvalidInput("Choose why this match is rejected.") from None
+    videos_module.reject_video_match(
+        session, desk=desk, match=match, reason=reason, note=text(form, "note")
+    )
+    return go(visit, "/console/queue")
+
+
+@router.get("/video-matches/{video_match_id}/open")
+def open_video_warning(
+    video_match_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep
+) -> Response:
+    """The warning before a video's URL is opened."""
+    match, case = videos_module.require_video_match(
+        session, desk=desk, video_match_id=video_match_id
+    )
+    return show(
+        visit,
+        "open_url.html",
+        desk=desk,
+        case=case,
+        page_url=match.item.url,
+        file_url=match.video_url,
+        action=f"/console/video-matches/{match.id}/open",
+        video=True,
+    )
+
+
+@router.post("/video-matches/{video_match_id}/open")
+def open_video_url(
+    video_match_id: int,
+    visit: VisitDep,
+    desk: CurrentDesk,
+    form: CheckedForm,
+    session: SessionDep,
+) -> Response:
+    """Log the decision, then send the browser (a new tab) to the page or the video."""
+    match, _case = videos_module.require_video_match(
+        session, desk=desk, video_match_id=video_match_id
+    )
+    target = match.video_url if text(form, "which") == "file" else match.item.url
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise InvalidInput("Only http and https addresses can be opened.")
+    videos_module.record_video_url_opened(session, desk=desk, match=match)
     return go(visit, target)

@@ -65,7 +65,8 @@ REASON_WORDS = {
     "image_too_small": N_("the image was too small to check"),
     "decode_error": N_("the image could not be read"),
     "worker_crashed": N_("checking it failed every time"),
-    "no_matching_image": N_("the page no longer shows a matching image"),
+    "no_matching_image": N_("the page no longer shows a matching image or video"),
+    "matching_video": N_("a video matching the case's video is still there"),
 }
 
 

@@ -18,7 +18,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from casework.db import transaction
-from casework.models import Case, Takedown
+from casework.models import (
+    Case,
+    CaseVideo,
+    Report,
+    ReportItem,
+    Takedown,
+    TakedownItem,
+    VideoMatch,
+)
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
 from hashing.cli import fingerprint_entries
@@ -314,6 +322,67 @@ def test_the_dutch_status_page_tells_the_timeline_with_its_sites_and_hours(
     expect(timeline.locator("time").first).to_contain_text(DUTCH_MONTHS[opened_at.month - 1])
     assert all(t.get_attribute("datetime") for t in timeline.locator("time").all())
     screenshot(page, "status-nl-timeline")
+
+
+def test_the_dutch_status_page_tells_a_video_found_confirmed_and_removed(
+    page: Page, live_server: str, runtime: Runtime
+) -> None:
+    opened = httpx.post(
+        live_server + "/v1/cases",
+        json={"fingerprints": [{"algorithm": "md5", "value": "0123456789abcdef" * 2}]},
+    ).json()
+    with transaction(runtime.sessions) as session:
+        case = session.query(Case).filter_by(public_id=opened["case_id"].replace("-", "")).one()
+        sent = case.created_at + timedelta(hours=1)
+        video = CaseVideo(case_id=case.id, value_sealed=b"sealed", value_mac=b"m" * 32, frames=10)
+        report = Report(public_id="video-nl-1", case_id=case.id, reporter_kind="victim")
+        report.items = [ReportItem(url="https://tube.example/watch/1", status="done")]
+        session.add_all([video, report])
+        session.flush()
+        found = VideoMatch(
+            item_id=report.items[0].id,
+            case_id=case.id,
+            video_id=video.id,
+            video_url="https://cdn.tube.example/v/1.mp4",
+            video_url_digest=b"d" * 32,
+            query_percent=100.0,
+            compared_percent=70.0,
+            ranges="0.0-9.0",
+            status="confirmed",
+            created_at=case.created_at + timedelta(minutes=5),
+        )
+        session.add(found)
+        session.flush()
+        takedown = Takedown(
+            reference="TD-NL-V",
+            case_id=case.id,
+            platform="Tube",
+            host="tube.example",
+            regime="generic",
+            fields_json="{}",
+            status="removed",
+            sent_at=sent,
+            removed_at=sent + timedelta(hours=1),
+        )
+        takedown.items = [TakedownItem(video_match_id=found.id)]
+        session.add(takedown)
+    page.goto(live_server + "/nl/status")
+    page.get_by_label("Zaaknummer").fill(opened["case_id"])
+    page.get_by_label("Pincode").fill(opened["pin"])
+    page.get_by_role("button", name="Zaak bekijken").click()
+    timeline = page.get_by_role("list", name="Wat er is gebeurd").get_by_role("listitem")
+    expect(timeline.locator("span")).to_have_text(
+        [
+            "Je hebt deze zaak gestart.",
+            "1 vingerafdruk staat in de hashbank.",
+            "Je hebt 1 webadres gemeld om te controleren.",
+            "Een medewerker heeft bevestigd dat er een kopie van je video op cdn.tube.example "
+            "staat.",
+            "Er is een verwijderverzoek naar Tube gestuurd.",
+            "Tube heeft de video 1 uur na het verwijderverzoek verwijderd; we hebben "
+            "gecontroleerd dat die weg is.",
+        ]
+    )
 
 
 def test_a_wrong_pin_gets_the_same_answer_as_an_unknown_case(page: Page, live_server: str) -> None:

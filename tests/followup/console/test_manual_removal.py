@@ -140,11 +140,11 @@ def test_the_notice_page_lists_its_evidence_rows_in_english_and_dutch(
     english = carol.client.get(f"/console/takedowns/{leak.takedown_id}").text
     assert '<td class="nowrap">404</td>' in english
     assert '<td class="nowrap">200</td>' in english
-    assert "gone: the page no longer shows a matching image" in english
+    assert "gone: the page no longer shows a matching image or video" in english
     assert "removal check" in english
     assert carol.post("/console/language", {"lang": "nl"}).status_code == 303
     dutch = carol.client.get(f"/console/takedowns/{leak.takedown_id}").text
-    assert "weg: de pagina toont geen overeenkomende afbeelding meer" in dutch
+    assert "weg: de pagina toont geen overeenkomende afbeelding of video meer" in dutch
     assert "verwijdercontrole" in dutch and "no_matching_image" not in dutch
 
 

@@ -35,9 +35,10 @@ function renderTimeline(status) {
 // the service's English text when this page has no words for it (a kind added later).
 function timelineText({ kind, params, text }) {
   let key = `tl_${kind}`;
-  if (kind === "found" && params.confirmed) key += "_confirmed";
+  if ((kind === "found" || kind === "video_found") && params.confirmed) key += "_confirmed";
   if (kind === "removed" && params.hours !== undefined) key += "_after";
   if (kind === "checked") key += `_${params.result}`;
+  if (params.video && `${key}_video` in messages) key += "_video";
   const count = params.count ?? params.hours;
   if (count === 1 && `${key}_one` in messages) key += "_one";
   const values = { ...params };
@@ -140,12 +141,15 @@ async function sendReport(event) {
 // (casework/reports/progress.py); the service's English sentence for a kind this page does not know.
 function progressText(item) {
   let key = `rp_${item.progress}`;
-  const counted = { found: item.matches, nothing_found: item.images_checked, unreadable: item.images_found };
-  if (counted[item.progress] === 1 && `${key}_one` in messages) key += "_one";
+  const videos = item.videos ?? 0;
+  if (item.progress === "found" && videos) key = item.matches ? "rp_found_both" : "rp_found_videos";
+  const counted = { rp_found: item.matches, rp_found_videos: videos, rp_nothing_found: item.images_checked, rp_unreadable: item.images_found };
+  if (counted[key] === 1 && `${key}_one` in messages) key += "_one";
   if (!(key in messages)) return item.text;
   const why = `why_${item.reason}`;
   return say(key, {
     count: numbers.format(item.matches),
+    videos: numbers.format(videos),
     checked: numbers.format(item.images_checked),
     found: numbers.format(item.images_found),
     why: say(why in messages ? why : "why_other"),
