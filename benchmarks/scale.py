@@ -45,7 +45,7 @@ import httpx
 import psycopg
 from redis import Redis
 
-from benchmarks.check_app import prepare
+from benchmarks.check_app import Bank, fill, plan, platform_key
 from benchmarks.report import save, table
 from benchmarks.service_speed import (
     BATCH,
@@ -53,6 +53,7 @@ from benchmarks.service_speed import (
     POSTGRES_ADMIN_URL,
     _check_body,
     _wrk_script,
+    cpu_seconds,
     free_port,
     production_settings,
 )
@@ -69,6 +70,7 @@ SCALE_REDIS_URL = os.environ.get("TAKEDOWN_BENCH_REDIS", "redis://127.0.0.1:6379
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 READY_TIMEOUT_S = 3600
+METRICS_TOKEN = secrets.token_urlsafe(24)
 WITHDRAWAL_TIMEOUT_S = 120
 #: A removal check of a notice that does not exist: done at once, after the index refresh.
 NO_NOTICE = 2**31 - 1
@@ -209,6 +211,17 @@ def wrk_all(urls: list[str], seconds: int, script: Path | None) -> dict[str, flo
     return total
 
 
+def index_load_seconds(url: str) -> float | None:
+    """The process's own time for its index's first load (read, open, build or attach)."""
+    answer = httpx.get(
+        url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    found = re.search(
+        r"^takedown_bank_index_load_seconds(?:\{[^}]*\})? ([\d.e+-]+)$", answer.text, re.M
+    )
+    return float(found.group(1)) if found else None
+
+
 def verdicts(url: str, token: str, body: str) -> set[str]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     answer = httpx.post(url + "/v1/check", content=body, headers=headers, timeout=30)
@@ -228,22 +241,53 @@ def seal_rate_us(settings: Settings, count: int = 20_000) -> float:
     return 1e6 * (time.perf_counter() - started) / count
 
 
-def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, object], str]:
-    name = f"takedown_scale_{secrets.token_hex(4)}"
+def run(
+    size: int, apis: int, workers: int, seconds: int, keep: Path | None = None
+) -> tuple[dict[str, object], str]:
+    kept = keep / f"scale_{size}.json" if keep is not None else None
+    stored = json.loads(kept.read_text()) if kept is not None and kept.exists() else None
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        if (
+            stored is not None
+            and not admin.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (stored["database"],)
+            ).fetchone()
+        ):
+            stored = None
+        name = stored["database"] if stored else f"takedown_scale_{secrets.token_hex(4)}"
+        if stored is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     workdir = Path(tempfile.mkdtemp())
     redis = Redis.from_url(SCALE_REDIS_URL)
     redis.flushdb()
     processes: list[Process] = []
     try:
-        migrate(url)
-        env, settings = production_settings(url, SCALE_REDIS_URL)
+        env, settings = production_settings(
+            url, SCALE_REDIS_URL, stored["secret_key"] if stored else None
+        )
+        env["TAKEDOWN_METRICS_TOKEN"] = METRICS_TOKEN
         seal_us = seal_rate_us(settings)
         started = time.perf_counter()
-        prepared = prepare(settings, size, BATCH, BODIES + 1)
-        fill_s = time.perf_counter() - started
+        planned = plan(size, BATCH, BODIES + 1, keep)
+        plan_s = time.perf_counter() - started
+        fill_s = None
+        if stored is None:
+            migrate(url)
+            started = time.perf_counter()
+            fill(settings, planned.codes)
+            fill_s = time.perf_counter() - started
+            if kept is not None:
+                kept.touch(mode=0o600)
+                kept.write_text(
+                    json.dumps(
+                        {
+                            "database": name,
+                            "secret_key": settings.secret_key.get_secret_value(),
+                        }
+                    )
+                )
+        prepared = Bank(platform_key(settings), planned.batches, planned.codes)
         victim = prepared.batches[-1][:2]
         runtime = Runtime.build(settings)
         with transaction(runtime.sessions) as session:
@@ -267,6 +311,9 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
         first = start("api", ["api"], child_env, workdir)
         processes.append(first)
         wait_api(first)
+        first_cpu_s = cpu_seconds(first.popen.pid)
+        first_load_s = index_load_seconds(first.url)
+        load = os.getloadavg()[0]
         others = [start("api", ["api"], child_env, workdir) for _ in range(apis - 1)]
         crew = [start("worker", ["worker"], child_env, workdir) for _ in range(workers)]
         processes += others + crew
@@ -277,6 +324,7 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
         wait_ready(others, crew)
         for process in processes:
             measure_rss(process)
+        attach_s = [index_load_seconds(p.url) for p in others]
 
         api_procs = [p for p in processes if p.role == "api"]
         urls = [p.url for p in api_procs]
@@ -320,8 +368,9 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
                 os.killpg(process.popen.pid, signal.SIGKILL)
         shutil.rmtree(workdir, ignore_errors=True)
         redis.flushdb()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep is None:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     process_rows = [
         [
@@ -358,8 +407,13 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
         "workers": workers,
         "seconds": seconds,
         "seal_us_per_row": seal_us,
+        "plan_s": plan_s,
         "fill_s": fill_s,
         "first_build_s": first.ready_s,
+        "first_build_index_load_s": first_load_s,
+        "first_build_cpu_s": first_cpu_s,
+        "load_average_at_first_build": load,
+        "attach_index_load_s": attach_s,
         "processes": [{"role": p.role, "ready_s": p.ready_s, "rss_mb": p.rss} for p in processes],
         "http": {"const": const, "single": single, "batch": batch},
         "withdrawal_s": withdrawal,
@@ -373,8 +427,22 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
                 ["measure", "value"],
                 [
                     ["seal + MAC per row, one thread (µs)", f"{seal_us:.1f}"],
-                    ["fill: codes, sealing, COPY (s)", f"{fill_s:.1f}"],
+                    ["codes and misses: generated or read from --keep (s)", f"{plan_s:.1f}"],
+                    [
+                        "fill: sealing, binary COPY, indexes (s)",
+                        f"{fill_s:.1f}" if fill_s is not None else "kept from an earlier run",
+                    ],
                     ["first build: first API process ready (s)", f"{first.ready_s:.1f}"],
+                    [
+                        "first build: its index load (read, open, build, publish; s)",
+                        f"{first_load_s:.1f}" if first_load_s is not None else "?",
+                    ],
+                    ["first build: the process's CPU until ready (s)", f"{first_cpu_s:.1f}"],
+                    ["load average (1 min) when it was ready", f"{load:.1f}"],
+                    [
+                        "other API processes: index load, attach + overlay (s)",
+                        ", ".join(f"{a:.2f}" if a is not None else "?" for a in attach_s),
+                    ],
                     ["withdrawal: s until each API process stops matching", stops],
                 ],
             ),
@@ -405,6 +473,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a folder: keep the filled database (its name and secret key in scale_N.json, "
+        "mode 0600) and the generated codes there, and reuse them on the next run of that size",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="20,000 fingerprints, 2 APIs, 1 worker, 1 s"
     )
     cfg = parser.parse_args()
@@ -414,7 +488,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     if cfg.smoke:
         cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds = 20_000, 2, 1, 1
-    data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds)
+    data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.keep)
     save(f"scale_{cfg.fingerprints}" if not cfg.smoke else "scale", data, markdown, smoke=cfg.smoke)
     print(json.dumps(data["withdrawal_s"]))
 
