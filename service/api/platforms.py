@@ -47,6 +47,7 @@ from service.deps import (
     RuntimeDep,
     SessionDep,
     UploadHasherDep,
+    app_metrics,
     run_in_transaction,
 )
 from service.errors import error_responses
@@ -74,9 +75,7 @@ IMAGE_CHECK_ERRORS = {
 @router.post(
     "/check", responses=error_responses(401, 403, 404, 413, 422, 429, 503, meanings=PLATFORM_ERRORS)
 )
-async def check(
-    body: CheckIn, key: CheckingPlatform, runtime: RuntimeDep, metrics: MetricsDep
-) -> CheckOut:
+async def check(body: CheckIn, key: CheckingPlatform, request: Request) -> CheckOut:
     """Check up to 1,000 fingerprints of uploads against the bank.
 
     Each is answered match, no_match or unusable (a PDQ quality below 50, or a hash of nearly
@@ -90,9 +89,12 @@ async def check(
         queries = checks.vet_queries([item.to_domain() for item in body.fingerprints])
     except CaseworkError:
         # A refused batch still costs its request.
-        await run_in_threadpool(key.admit, 0)
+        await key.admit(0)
         raise
-    caller = await run_in_threadpool(key.admit, len(queries))
+    caller = await key.admit(len(queries))
+    # From the key and the app rather than as dependencies: each dependency FastAPI solves
+    # costs this route, the one platforms call on every upload, a share of its time.
+    runtime, metrics = key.runtime, app_metrics(request)
     # A few fingerprints (one upload) are looked up here on the loop, with no thread hop; a big
     # batch costs tens of milliseconds of CPU, which would stall every other request.
     if len(queries) <= LOOKUP_ON_LOOP_MAX:
@@ -179,9 +181,9 @@ async def admit_upload(request: Request, key: CheckingPlatform, checks: int = 1)
     """Refuse an upload sent as a form (spending the request), else spend its checks."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type in FORM_MEDIA_TYPES:
-        await run_in_threadpool(key.admit, 0)
+        await key.admit(0)
         raise UploadAsForm
-    return await run_in_threadpool(key.admit, checks)
+    return await key.admit(checks)
 
 
 @router.get(

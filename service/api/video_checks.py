@@ -35,7 +35,7 @@ async def check_video(body: VideoIn, key: CheckingPlatform, runtime: RuntimeDep)
     gives nothing more, so a prober learns nothing about which edits get away.
     """
     video = vet_video(body.vpdq)
-    await run_in_threadpool(key.admit, max(1, len(video.frames) // FRAMES_PER_CHECK))
+    await key.admit(max(1, len(video.frames) // FRAMES_PER_CHECK))
     return await run_in_threadpool(_check, runtime, video)
 
 
