@@ -69,10 +69,22 @@ def plan(size: int, batch: int, batches: int, cache: Path | None = None) -> Plan
     the dev corpus), so buckets fill as they would with real photos. The batches are uploads of
     other tiles, PDQ and pHash in turn, none within the match radius of the bank: a platform's
     traffic is nearly all misses, and a miss is the most an index lookup can cost. With
-    ``cache``, the codes (synthetic tiles, 40 µs of CPU each) are kept there for the next run.
+    ``cache``, the codes (synthetic tiles, 40 µs of CPU each) and the plan are kept there for the
+    next run.
     """
     uploads = batch * batches // 2
     images = size // 2
+    planned = cache / f"plan_{size}_{batch}x{batches}.npz" if cache is not None else None
+    if planned is not None and planned.exists():
+        with np.load(planned) as saved:
+            codes = {Algorithm.PDQ: saved["pdq"], Algorithm.PHASH: saved["phash"]}
+            pairs = zip(saved["miss_pdq"], saved["miss_phash"], strict=True)
+            misses = [
+                Fingerprint(algorithm, code_to_int(code))
+                for pair in pairs
+                for algorithm, code in zip((Algorithm.PDQ, Algorithm.PHASH), pair, strict=True)
+            ]
+        return Plan(codes, [misses[i * batch : (i + 1) * batch] for i in range(batches)])
     # Tiles of one photo repeat codes; a victim's fingerprints are distinct: draw some spare.
     count = images + images // 4 + 4 * uploads
     stored = cache / f"codes_{count}_seed11.npz" if cache is not None else None
@@ -89,6 +101,23 @@ def plan(size: int, batch: int, batches: int, cache: Path | None = None) -> Plan
         Algorithm.PHASH: _distinct(phash[:queries], images),
     }
     misses = _misses(codes, pdq[queries:], phash[queries:], uploads)
+    if planned is not None:
+        words = {algorithm: algorithm.bits // 64 for algorithm in (Algorithm.PDQ, Algorithm.PHASH)}
+        np.savez(
+            planned,
+            pdq=codes[Algorithm.PDQ],
+            phash=codes[Algorithm.PHASH],
+            **{
+                f"miss_{algorithm.value}": np.array(
+                    [
+                        np.frombuffer(fp.to_bytes(), ">u8").astype(np.uint64)
+                        for fp in misses
+                        if fp.algorithm is algorithm
+                    ]
+                ).reshape(-1, width)
+                for algorithm, width in words.items()
+            },
+        )
     return Plan(codes, [misses[i * batch : (i + 1) * batch] for i in range(batches)])
 
 

@@ -242,7 +242,7 @@ def seal_rate_us(settings: Settings, count: int = 20_000) -> float:
 
 
 def run(
-    size: int, apis: int, workers: int, seconds: int, keep: Path | None = None
+    size: int, apis: int, workers: int, seconds: int, rounds: int = 3, keep: Path | None = None
 ) -> tuple[dict[str, object], str]:
     kept = keep / f"scale_{size}.json" if keep is not None else None
     stored = json.loads(kept.read_text()) if kept is not None and kept.exists() else None
@@ -341,9 +341,15 @@ def run(
                 [_check_body(batch[:2]) for batch in prepared.batches[:BODIES]], prepared.token
             )
         )
-        const = wrk_all([u + "/healthz" for u in urls], seconds, None)
-        single = wrk_all([u + "/v1/check" for u in urls], seconds, single_script)
-        batch = wrk_all([u + "/v1/check" for u in urls], seconds, batch_script)
+        runs = []
+        for _ in range(rounds):
+            runs.append(
+                {
+                    "const": wrk_all([u + "/healthz" for u in urls], seconds, None),
+                    "single": wrk_all([u + "/v1/check" for u in urls], seconds, single_script),
+                    "batch": wrk_all([u + "/v1/check" for u in urls], seconds, batch_script),
+                }
+            )
 
         with transaction(runtime.sessions) as session:
             cases.withdraw_case(session, case=session.get_one(Case, case_id))
@@ -386,20 +392,29 @@ def run(
     ]
     http_rows = [
         [
-            label,
+            f"{number + 1}: {label}",
             f"{r['rps']:.0f}",
             f"{r['rps'] * per:.0f}",
             f"{r['p50_ms']:.2f}",
             f"{r['p99_ms']:.2f}",
-            f"{r['rps'] / const['rps']:.2f}",
+            f"{r['rps'] / run['const']['rps']:.2f}",
             int(r["non_2xx"]),
         ]
+        for number, run in enumerate(runs)
         for label, r, per in (
-            ("GET /healthz (constant)", const, 0),
-            ("POST /v1/check, 2 (PDQ + pHash of 1 upload)", single, 2),
-            (f"POST /v1/check, {BATCH} (PDQ + pHash of {BATCH // 2} uploads)", batch, BATCH),
+            ("GET /healthz (constant)", run["const"], 0),
+            ("POST /v1/check, 2 (PDQ + pHash of 1 upload)", run["single"], 2),
+            (
+                f"POST /v1/check, {BATCH} (PDQ + pHash of {BATCH // 2} uploads)",
+                run["batch"],
+                BATCH,
+            ),
         )
     ]
+    ratios = {
+        kind: sorted(run[kind]["rps"] / run["const"]["rps"] for run in runs)
+        for kind in ("single", "batch")
+    }
     withdrawal = [stopped.get(i) for i in range(len(api_procs))]
     data: dict[str, object] = {
         "fingerprints": size,
@@ -415,7 +430,8 @@ def run(
         "load_average_at_first_build": load,
         "attach_index_load_s": attach_s,
         "processes": [{"role": p.role, "ready_s": p.ready_s, "rss_mb": p.rss} for p in processes],
-        "http": {"const": const, "single": single, "batch": batch},
+        "http": runs,
+        "ratios_to_const": ratios,
         "withdrawal_s": withdrawal,
     }
     stops = ", ".join(f"{s:.2f}" if s is not None else "never" for s in withdrawal)
@@ -448,7 +464,8 @@ def run(
             ),
             "#### Each process: ready time and memory (MB, read once all were ready)",
             table(["process", "ready s", "RSS", "anon", "shmem", "descendants RSS"], process_rows),
-            f"#### wrk on every API process at once, -t1 -c8 each, {seconds} s",
+            f"#### wrk on every API process at once, -t1 -c8 each, {seconds} s; {rounds} rounds "
+            "of the three, in turn",
             table(
                 [
                     "endpoint",
@@ -461,6 +478,10 @@ def run(
                 ],
                 http_rows,
             ),
+            "One upload vs /healthz, per round (sorted): "
+            + ", ".join(f"{r:.2f}" for r in ratios["single"])
+            + f"; batch of {BATCH}: "
+            + ", ".join(f"{r:.2f}" for r in ratios["batch"]),
         ]
     )
     return data, markdown
@@ -472,6 +493,7 @@ def main() -> None:
     parser.add_argument("--apis", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds of the three endpoints")
     parser.add_argument(
         "--keep",
         type=Path,
@@ -488,7 +510,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     if cfg.smoke:
         cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds = 20_000, 2, 1, 1
-    data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.keep)
+    data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.rounds, cfg.keep)
     save(f"scale_{cfg.fingerprints}" if not cfg.smoke else "scale", data, markdown, smoke=cfg.smoke)
     print(json.dumps(data["withdrawal_s"]))
 
