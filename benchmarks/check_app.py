@@ -31,6 +31,7 @@ from casework.settings import Settings
 from casework.vault import Vault
 from hashing.algorithms import degeneracy
 from hashing.fingerprint import Algorithm, Fingerprint
+from hashing.index import HammingIndex
 from service.app import create_app as create_service_app
 
 #: Fingerprints per benchmark case: one victim's few images would be ~10; the row count is what
@@ -287,23 +288,23 @@ def _misses(
     uploads: int,
 ) -> list[Fingerprint]:
     """PDQ and pHash of ``uploads`` tiles that no bank code is within the match radius of."""
+    tiles = {Algorithm.PDQ: pdq, Algorithm.PHASH: phash}
+    near = np.zeros(len(pdq), bool)
+    for algorithm, codes in tiles.items():
+        # The service's own exact index: a scan of a 10M bank per tile would take minutes.
+        index = HammingIndex(algorithm.bits)
+        index.add_codes(np.arange(len(bank[algorithm]), dtype=np.int64), bank[algorithm])
+        hits = index.query_many([code_to_int(code) for code in codes], MATCH_RADIUS_BITS[algorithm])
+        near |= np.array([bool(found) for found in hits])
     found: list[Fingerprint] = []
-    for tile in zip(pdq, phash, strict=True):
-        codes = dict(zip((Algorithm.PDQ, Algorithm.PHASH), tile, strict=True))
-        pair = [Fingerprint(algorithm, code_to_int(code)) for algorithm, code in codes.items()]
-        if any(degeneracy(fp) for fp in pair) or any(
-            _nearest(bank[algorithm], code) <= MATCH_RADIUS_BITS[algorithm]
-            for algorithm, code in codes.items()
-        ):
+    for position in np.flatnonzero(~near):
+        pair = [Fingerprint(a, code_to_int(codes[position])) for a, codes in tiles.items()]
+        if any(degeneracy(fp) for fp in pair):
             continue
         found += pair
         if len(found) == 2 * uploads:
             return found
     raise RuntimeError(f"only {len(found) // 2} of {uploads} tiles miss the bank")
-
-
-def _nearest(bank: np.ndarray, code: np.ndarray) -> int:
-    return int(np.bitwise_count(bank ^ code).sum(axis=1, dtype=np.int64).min())
 
 
 def create_app() -> FastAPI:
