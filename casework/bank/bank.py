@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -338,25 +339,36 @@ def _read_bank(session: Session, vault: Vault) -> dict[Algorithm, HammingIndex]:
     quarantined = select(FingerprintQuarantine.fingerprint_id).where(
         FingerprintQuarantine.released_at.is_(None)
     )
-    indexes = {}
-    for algorithm in Algorithm:
-        statement = select(CaseFingerprint.id, CaseFingerprint.value_sealed).where(
+    statements = {
+        algorithm: select(CaseFingerprint.id, CaseFingerprint.value_sealed).where(
             CaseFingerprint.algorithm == algorithm.value,
             CaseFingerprint.id.not_in(quarantined),
             in_enabled_bank(),
         )
-        copied = _copy_rows(session, statement)
-        if copied is None:
-            ids, raw = _fetch_rows(session, statement, vault, algorithm)
-        else:
-            ids, sealed = copied
-            raw = vault.open_many(algorithm, sealed)
-            del sealed
-        words = algorithm.bits // 64
-        index = HammingIndex(algorithm.bits)
-        codes = np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, words)
-        index.add_codes(ids, codes)
-        indexes[algorithm] = index
+        for algorithm in Algorithm
+    }
+    indexes = {}
+    # One thread reads every algorithm's rows in turn (mostly waiting for PostgreSQL) while
+    # this one opens those already read (CPU): at 10M they take about as long as each other.
+    # Nothing else uses the session until the reader is done.
+    with ThreadPoolExecutor(1, thread_name_prefix="bank-read") as reader:
+        copies = {a: reader.submit(_copy_rows, session, st) for a, st in statements.items()}
+        for algorithm, statement in statements.items():
+            copied = copies[algorithm].result()
+            if copied is None:
+                for pending in copies.values():
+                    pending.result()
+                ids, raw = _fetch_rows(session, statement, vault, algorithm)
+            else:
+                ids, sealed = copied
+                raw = vault.open_many(algorithm, sealed)
+                del sealed, copied
+            copies.pop(algorithm)
+            words = algorithm.bits // 64
+            index = HammingIndex(algorithm.bits)
+            codes = np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, words)
+            index.add_codes(ids, codes)
+            indexes[algorithm] = index
     return indexes
 
 
