@@ -1,9 +1,10 @@
 """The platform path at scale: a big PostgreSQL bank, API processes and workers as in production.
 
-1. A dedicated PostgreSQL database (dropped afterwards) gets a bank of ``--fingerprints``
-   (PDQ and pHash of half as many realistic codes, benchmarks/check_app.py: sealed by the
-   service's own vault, one value at a time, and written with COPY), a platform key, and one
-   victim's case opened through the domain (its PDQ and pHash), to withdraw at the end.
+1. A dedicated PostgreSQL database (dropped afterwards, unless ``--keep`` keeps it and the
+   codes for the next run of that size) gets a bank of ``--fingerprints`` (PDQ and pHash of
+   half as many realistic codes, benchmarks/check_app.py: sealed by the service's own vault in
+   two processes, and written with binary COPY), a platform key, and one victim's case opened
+   through the domain (its PDQ and pHash), to withdraw at the end.
 2. ``takedown api`` (one process each, on its own port, as the compose file's replicas) and
    ``takedown worker``, with production settings from TAKEDOWN_* variables. The first API
    process starts alone: its ready time (/readyz) is the first build. The other API processes
@@ -11,15 +12,15 @@
    each worker's until its first job (a removal check of no notice: the worker refreshes its
    index before every job, so the first job waits for the whole build) is done. RSS is read
    from /proc once all are ready: the process, and its descendants (the upload hashers).
-3. wrk on every API process at once (-t1 -c8 each, bounded by --seconds): GET /healthz (the
-   service's constant endpoint), POST /v1/check with one upload (PDQ + pHash), and with batches
-   of 100 fingerprints; all miss the bank. Requests/s are summed over the processes; p50 and
-   p99 are the worst process's.
+3. wrk on every API process at once (-t1 -c8 each, bounded by --seconds), ``--rounds`` times in
+   turn: GET /healthz (the service's constant endpoint), POST /v1/check with one upload (PDQ +
+   pHash), and with batches of 100 fingerprints; all miss the bank. Requests/s are summed over
+   the processes; p50 and p99 are the worst process's; each round's ratios are printed.
 4. The case is withdrawn through the domain, and every API process is asked for its PDQ and
    pHash every 50 ms: the seconds until each stops matching them.
 
-  nice -n 10 python -m benchmarks.scale [--fingerprints 1000000] [--apis 4] [--workers 2]
-      [--seconds 8] [--smoke]
+  nice -n 5 python -m benchmarks.scale [--fingerprints 1000000] [--apis 4] [--workers 2]
+      [--seconds 8] [--rounds 3] [--keep DIR] [--smoke]
 
 TAKEDOWN_BENCH_POSTGRES names the PostgreSQL server; TAKEDOWN_BENCH_REDIS a Redis database that
 the run owns (it is emptied before and after).
