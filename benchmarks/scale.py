@@ -502,7 +502,9 @@ def main() -> None:
         "mode 0600) and the generated codes there, and reuse them on the next run of that size",
     )
     parser.add_argument(
-        "--smoke", action="store_true", help="20,000 fingerprints, 2 APIs, 1 worker, 1 s"
+        "--smoke",
+        action="store_true",
+        help="20,000 fingerprints, 2 APIs, 1 worker, 2 rounds of 1 s",
     )
     cfg = parser.parse_args()
     # Stopped with SIGTERM, the run still stops its processes and drops its database.
@@ -510,7 +512,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     if cfg.smoke:
-        cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds = 20_000, 2, 1, 1
+        cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.rounds = 20_000, 2, 1, 1, 2
     data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.rounds, cfg.keep)
     save(f"scale_{cfg.fingerprints}" if not cfg.smoke else "scale", data, markdown, smoke=cfg.smoke)
     print(json.dumps(data["withdrawal_s"]))
