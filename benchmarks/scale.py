@@ -1,9 +1,10 @@
 """The platform path at scale: a big PostgreSQL bank, API processes and workers as in production.
 
-1. A dedicated PostgreSQL database (dropped afterwards) gets a bank of ``--fingerprints``
-   (PDQ and pHash of half as many realistic codes, benchmarks/check_app.py: sealed by the
-   service's own vault, one value at a time, and written with COPY), a platform key, and one
-   victim's case opened through the domain (its PDQ and pHash), to withdraw at the end.
+1. A dedicated PostgreSQL database (dropped afterwards, unless ``--keep`` keeps it and the
+   codes for the next run of that size) gets a bank of ``--fingerprints`` (PDQ and pHash of
+   half as many realistic codes, benchmarks/check_app.py: sealed by the service's own vault in
+   two processes, and written with binary COPY), a platform key, and one victim's case opened
+   through the domain (its PDQ and pHash), to withdraw at the end.
 2. ``takedown api`` (one process each, on its own port, as the compose file's replicas) and
    ``takedown worker``, with production settings from TAKEDOWN_* variables. The first API
    process starts alone: its ready time (/readyz) is the first build. The other API processes
@@ -11,15 +12,15 @@
    each worker's until its first job (a removal check of no notice: the worker refreshes its
    index before every job, so the first job waits for the whole build) is done. RSS is read
    from /proc once all are ready: the process, and its descendants (the upload hashers).
-3. wrk on every API process at once (-t1 -c8 each, bounded by --seconds): GET /healthz (the
-   service's constant endpoint), POST /v1/check with one upload (PDQ + pHash), and with batches
-   of 100 fingerprints; all miss the bank. Requests/s are summed over the processes; p50 and
-   p99 are the worst process's.
+3. wrk on every API process at once (-t1 -c8 each, bounded by --seconds), ``--rounds`` times in
+   turn: GET /healthz (the service's constant endpoint), POST /v1/check with one upload (PDQ +
+   pHash), and with batches of 100 fingerprints; all miss the bank. Requests/s are summed over
+   the processes; p50 and p99 are the worst process's; each round's ratios are printed.
 4. The case is withdrawn through the domain, and every API process is asked for its PDQ and
    pHash every 50 ms: the seconds until each stops matching them.
 
-  nice -n 10 python -m benchmarks.scale [--fingerprints 1000000] [--apis 4] [--workers 2]
-      [--seconds 8] [--smoke]
+  nice -n 5 python -m benchmarks.scale [--fingerprints 1000000] [--apis 4] [--workers 2]
+      [--seconds 8] [--rounds 3] [--keep DIR] [--smoke]
 
 TAKEDOWN_BENCH_POSTGRES names the PostgreSQL server; TAKEDOWN_BENCH_REDIS a Redis database that
 the run owns (it is emptied before and after).
@@ -45,7 +46,7 @@ import httpx
 import psycopg
 from redis import Redis
 
-from benchmarks.check_app import prepare
+from benchmarks.check_app import Bank, fill, plan, platform_key
 from benchmarks.report import save, table
 from benchmarks.service_speed import (
     BATCH,
@@ -53,6 +54,7 @@ from benchmarks.service_speed import (
     POSTGRES_ADMIN_URL,
     _check_body,
     _wrk_script,
+    cpu_seconds,
     free_port,
     production_settings,
 )
@@ -69,6 +71,7 @@ SCALE_REDIS_URL = os.environ.get("TAKEDOWN_BENCH_REDIS", "redis://127.0.0.1:6379
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 READY_TIMEOUT_S = 3600
+METRICS_TOKEN = secrets.token_urlsafe(24)
 WITHDRAWAL_TIMEOUT_S = 120
 #: A removal check of a notice that does not exist: done at once, after the index refresh.
 NO_NOTICE = 2**31 - 1
@@ -209,6 +212,17 @@ def wrk_all(urls: list[str], seconds: int, script: Path | None) -> dict[str, flo
     return total
 
 
+def index_load_seconds(url: str) -> float | None:
+    """The process's own time for its index's first load (read, open, build or attach)."""
+    answer = httpx.get(
+        url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    found = re.search(
+        r"^takedown_bank_index_load_seconds(?:\{[^}]*\})? ([\d.e+-]+)$", answer.text, re.M
+    )
+    return float(found.group(1)) if found else None
+
+
 def verdicts(url: str, token: str, body: str) -> set[str]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     answer = httpx.post(url + "/v1/check", content=body, headers=headers, timeout=30)
@@ -228,22 +242,53 @@ def seal_rate_us(settings: Settings, count: int = 20_000) -> float:
     return 1e6 * (time.perf_counter() - started) / count
 
 
-def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, object], str]:
-    name = f"takedown_scale_{secrets.token_hex(4)}"
+def run(
+    size: int, apis: int, workers: int, seconds: int, rounds: int = 3, keep: Path | None = None
+) -> tuple[dict[str, object], str]:
+    kept = keep / f"scale_{size}.json" if keep is not None else None
+    stored = json.loads(kept.read_text()) if kept is not None and kept.exists() else None
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        if (
+            stored is not None
+            and not admin.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (stored["database"],)
+            ).fetchone()
+        ):
+            stored = None
+        name = stored["database"] if stored else f"takedown_scale_{secrets.token_hex(4)}"
+        if stored is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     workdir = Path(tempfile.mkdtemp())
     redis = Redis.from_url(SCALE_REDIS_URL)
     redis.flushdb()
     processes: list[Process] = []
     try:
-        migrate(url)
-        env, settings = production_settings(url, SCALE_REDIS_URL)
+        env, settings = production_settings(
+            url, SCALE_REDIS_URL, stored["secret_key"] if stored else None
+        )
+        env["TAKEDOWN_METRICS_TOKEN"] = METRICS_TOKEN
         seal_us = seal_rate_us(settings)
         started = time.perf_counter()
-        prepared = prepare(settings, size, BATCH, BODIES + 1)
-        fill_s = time.perf_counter() - started
+        planned = plan(size, BATCH, BODIES + 1, keep)
+        plan_s = time.perf_counter() - started
+        fill_s = None
+        if stored is None:
+            migrate(url)
+            started = time.perf_counter()
+            fill(settings, planned.codes)
+            fill_s = time.perf_counter() - started
+            if kept is not None:
+                kept.touch(mode=0o600)
+                kept.write_text(
+                    json.dumps(
+                        {
+                            "database": name,
+                            "secret_key": settings.secret_key.get_secret_value(),
+                        }
+                    )
+                )
+        prepared = Bank(platform_key(settings), planned.batches, planned.codes)
         victim = prepared.batches[-1][:2]
         runtime = Runtime.build(settings)
         with transaction(runtime.sessions) as session:
@@ -267,6 +312,9 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
         first = start("api", ["api"], child_env, workdir)
         processes.append(first)
         wait_api(first)
+        first_cpu_s = cpu_seconds(first.popen.pid)
+        first_load_s = index_load_seconds(first.url)
+        load = os.getloadavg()[0]
         others = [start("api", ["api"], child_env, workdir) for _ in range(apis - 1)]
         crew = [start("worker", ["worker"], child_env, workdir) for _ in range(workers)]
         processes += others + crew
@@ -277,6 +325,7 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
         wait_ready(others, crew)
         for process in processes:
             measure_rss(process)
+        attach_s = [index_load_seconds(p.url) for p in others]
 
         api_procs = [p for p in processes if p.role == "api"]
         urls = [p.url for p in api_procs]
@@ -293,9 +342,15 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
                 [_check_body(batch[:2]) for batch in prepared.batches[:BODIES]], prepared.token
             )
         )
-        const = wrk_all([u + "/healthz" for u in urls], seconds, None)
-        single = wrk_all([u + "/v1/check" for u in urls], seconds, single_script)
-        batch = wrk_all([u + "/v1/check" for u in urls], seconds, batch_script)
+        runs = []
+        for _ in range(rounds):
+            runs.append(
+                {
+                    "const": wrk_all([u + "/healthz" for u in urls], seconds, None),
+                    "single": wrk_all([u + "/v1/check" for u in urls], seconds, single_script),
+                    "batch": wrk_all([u + "/v1/check" for u in urls], seconds, batch_script),
+                }
+            )
 
         with transaction(runtime.sessions) as session:
             cases.withdraw_case(session, case=session.get_one(Case, case_id))
@@ -320,8 +375,9 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
                 os.killpg(process.popen.pid, signal.SIGKILL)
         shutil.rmtree(workdir, ignore_errors=True)
         redis.flushdb()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep is None:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     process_rows = [
         [
@@ -337,20 +393,29 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
     ]
     http_rows = [
         [
-            label,
+            f"{number + 1}: {label}",
             f"{r['rps']:.0f}",
             f"{r['rps'] * per:.0f}",
             f"{r['p50_ms']:.2f}",
             f"{r['p99_ms']:.2f}",
-            f"{r['rps'] / const['rps']:.2f}",
+            f"{r['rps'] / run['const']['rps']:.2f}",
             int(r["non_2xx"]),
         ]
+        for number, run in enumerate(runs)
         for label, r, per in (
-            ("GET /healthz (constant)", const, 0),
-            ("POST /v1/check, 2 (PDQ + pHash of 1 upload)", single, 2),
-            (f"POST /v1/check, {BATCH} (PDQ + pHash of {BATCH // 2} uploads)", batch, BATCH),
+            ("GET /healthz (constant)", run["const"], 0),
+            ("POST /v1/check, 2 (PDQ + pHash of 1 upload)", run["single"], 2),
+            (
+                f"POST /v1/check, {BATCH} (PDQ + pHash of {BATCH // 2} uploads)",
+                run["batch"],
+                BATCH,
+            ),
         )
     ]
+    ratios = {
+        kind: sorted(run[kind]["rps"] / run["const"]["rps"] for run in runs)
+        for kind in ("single", "batch")
+    }
     withdrawal = [stopped.get(i) for i in range(len(api_procs))]
     data: dict[str, object] = {
         "fingerprints": size,
@@ -358,10 +423,16 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
         "workers": workers,
         "seconds": seconds,
         "seal_us_per_row": seal_us,
+        "plan_s": plan_s,
         "fill_s": fill_s,
         "first_build_s": first.ready_s,
+        "first_build_index_load_s": first_load_s,
+        "first_build_cpu_s": first_cpu_s,
+        "load_average_at_first_build": load,
+        "attach_index_load_s": attach_s,
         "processes": [{"role": p.role, "ready_s": p.ready_s, "rss_mb": p.rss} for p in processes],
-        "http": {"const": const, "single": single, "batch": batch},
+        "http": runs,
+        "ratios_to_const": ratios,
         "withdrawal_s": withdrawal,
     }
     stops = ", ".join(f"{s:.2f}" if s is not None else "never" for s in withdrawal)
@@ -373,14 +444,29 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
                 ["measure", "value"],
                 [
                     ["seal + MAC per row, one thread (µs)", f"{seal_us:.1f}"],
-                    ["fill: codes, sealing, COPY (s)", f"{fill_s:.1f}"],
+                    ["codes and misses: generated or read from --keep (s)", f"{plan_s:.1f}"],
+                    [
+                        "fill: sealing, binary COPY, indexes (s)",
+                        f"{fill_s:.1f}" if fill_s is not None else "kept from an earlier run",
+                    ],
                     ["first build: first API process ready (s)", f"{first.ready_s:.1f}"],
+                    [
+                        "first build: its index load (read, open, build, publish; s)",
+                        f"{first_load_s:.1f}" if first_load_s is not None else "?",
+                    ],
+                    ["first build: the process's CPU until ready (s)", f"{first_cpu_s:.1f}"],
+                    ["load average (1 min) when it was ready", f"{load:.1f}"],
+                    [
+                        "other API processes: index load, attach + overlay (s)",
+                        ", ".join(f"{a:.2f}" if a is not None else "?" for a in attach_s),
+                    ],
                     ["withdrawal: s until each API process stops matching", stops],
                 ],
             ),
             "#### Each process: ready time and memory (MB, read once all were ready)",
             table(["process", "ready s", "RSS", "anon", "shmem", "descendants RSS"], process_rows),
-            f"#### wrk on every API process at once, -t1 -c8 each, {seconds} s",
+            f"#### wrk on every API process at once, -t1 -c8 each, {seconds} s; {rounds} rounds "
+            "of the three, in turn",
             table(
                 [
                     "endpoint",
@@ -393,6 +479,10 @@ def run(size: int, apis: int, workers: int, seconds: int) -> tuple[dict[str, obj
                 ],
                 http_rows,
             ),
+            "One upload vs /healthz, per round (sorted): "
+            + ", ".join(f"{r:.2f}" for r in ratios["single"])
+            + f"; batch of {BATCH}: "
+            + ", ".join(f"{r:.2f}" for r in ratios["batch"]),
         ]
     )
     return data, markdown
@@ -404,8 +494,17 @@ def main() -> None:
     parser.add_argument("--apis", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds of the three endpoints")
     parser.add_argument(
-        "--smoke", action="store_true", help="20,000 fingerprints, 2 APIs, 1 worker, 1 s"
+        "--keep",
+        type=Path,
+        help="a folder: keep the filled database (its name and secret key in scale_N.json, "
+        "mode 0600) and the generated codes there, and reuse them on the next run of that size",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="20,000 fingerprints, 2 APIs, 1 worker, 2 rounds of 1 s",
     )
     cfg = parser.parse_args()
     # Stopped with SIGTERM, the run still stops its processes and drops its database.
@@ -413,8 +512,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     if cfg.smoke:
-        cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds = 20_000, 2, 1, 1
-    data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds)
+        cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.rounds = 20_000, 2, 1, 1, 2
+    data, markdown = run(cfg.fingerprints, cfg.apis, cfg.workers, cfg.seconds, cfg.rounds, cfg.keep)
     save(f"scale_{cfg.fingerprints}" if not cfg.smoke else "scale", data, markdown, smoke=cfg.smoke)
     print(json.dumps(data["withdrawal_s"]))
 

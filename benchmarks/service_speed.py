@@ -91,13 +91,15 @@ def wrk(url: str, seconds: int, script: Path | None, server: int) -> dict[str, f
     return result
 
 
-def production_settings(database_url: str, redis_url: str) -> tuple[dict[str, str], Settings]:
+def production_settings(
+    database_url: str, redis_url: str, secret_key: str | None = None
+) -> tuple[dict[str, str], Settings]:
     """TAKEDOWN_* variables of a production process on these stores, and the same as Settings."""
     env = {
         "TAKEDOWN_ENVIRONMENT": "production",
         "TAKEDOWN_DATABASE_URL": database_url,
         "TAKEDOWN_REDIS_URL": redis_url,
-        "TAKEDOWN_SECRET_KEY": secrets.token_urlsafe(48),
+        "TAKEDOWN_SECRET_KEY": secret_key or secrets.token_urlsafe(48),
         # Budgets far above what the processes can serve: the limiter runs, never refuses.
         "TAKEDOWN_PLATFORM_REQUESTS_PER_MINUTE": str(10**9),
         "TAKEDOWN_PLATFORM_CHECKS_PER_MINUTE": str(10**11),

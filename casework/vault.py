@@ -62,7 +62,7 @@ class Vault:
         """Decrypt a sealed fingerprint; SealedDataUnreadable if tampered with or another key's."""
         return Fingerprint.from_bytes(algorithm, self._open(sealed, algorithm.value.encode()))
 
-    def open_many(self, algorithm: Algorithm, sealed: Iterable[bytes]) -> bytes:
+    def open_many(self, algorithm: Algorithm, sealed: Iterable[bytes | memoryview]) -> bytes:
         """open() for many values of one algorithm: their big-endian bytes, concatenated.
 
         The bank's first load opens millions of values; this skips a Fingerprint and a Python

@@ -220,7 +220,7 @@ class HammingIndex:
         new_codes = np.asarray(codes, dtype=np.uint64).reshape(-1, self._words)
         if len(new_ids) != len(new_codes):
             raise ValueError(f"got {len(new_ids)} ids but {len(new_codes)} codes")
-        if len(np.unique(new_ids)) != len(new_ids):
+        if not _unique(new_ids):
             raise ValueError("item ids in one batch must be unique")
         clash = self._first_present(new_ids)
         if clash is not None:
@@ -465,8 +465,12 @@ class HammingIndex:
         codes = np.concatenate(
             (self._codes[live], self._buf_codes[: self._buf_len], extra_codes)
         ).reshape(-1, self._words)
-        order = np.argsort(ids, kind="stable")
-        self._ids, self._codes = ids[order], codes[order]
+        if _increasing(ids):
+            # A first load reads rows in id order: sorting them again would cost seconds at 10M.
+            self._ids, self._codes = ids, codes
+        else:
+            order = np.argsort(ids, kind="stable")
+            self._ids, self._codes = ids[order], codes[order]
         del ids, codes
         self._dead = np.zeros(len(self._ids), bool)
         self._n_dead = 0
@@ -495,6 +499,31 @@ def _as_ids(ids: Iterable[int]) -> Ids:
         return np.fromiter((operator.index(i) for i in ids), dtype=np.int64)
     except OverflowError:
         raise ValueError("item ids must fit in a signed 64-bit integer") from None
+
+
+def _increasing(ids: Ids) -> bool:
+    return bool(np.all(ids[1:] > ids[:-1]))
+
+
+def _unique(ids: Ids) -> bool:
+    """True when no id repeats (numpy's hash-based unique takes seconds on millions of ids)."""
+    ordered = ids if _increasing(ids) else np.sort(ids)
+    return not bool(np.any(ordered[1:] == ordered[:-1]))
+
+
+def _bucket_order(
+    keys: npt.NDArray[np.uint64], row_numbers: npt.NDArray[np.uint64], out: npt.NDArray[Any]
+) -> None:
+    """Row numbers sorted by chunk value, equal values in row order (a stable argsort), in ``out``.
+
+    Sorting (value << 32 | row) as one uint64 is several times faster than numpy's stable
+    argsort of the values and orders equal values by row just the same; ``keys`` is consumed.
+    """
+    keys <<= np.uint64(32)
+    keys |= row_numbers
+    keys.sort()
+    keys &= np.uint64(0xFFFFFFFF)
+    out[...] = keys
 
 
 def _stack(parts: list[tuple[Rows, Rows, Dists]]) -> tuple[Rows, Rows, Dists]:
@@ -565,18 +594,22 @@ def _chunk_values(
     codes: Codes, shifts: Sequence[int], widths: Sequence[int]
 ) -> npt.NDArray[np.int64]:
     """Value of each chunk of each code: shape (rows, chunks)."""
-    bits = codes.shape[1] * 64
     out = np.empty((len(codes), len(widths)), np.int64)
     for c, (shift, width) in enumerate(zip(shifts, widths, strict=True)):
-        low = shift  # the chunk is bits [low, low + width) counted from the least significant
-        word_lo = codes[:, (bits - 1 - low) // 64]
-        value = word_lo >> np.uint64(low % 64)
-        spill = low % 64 + width - 64
-        if spill > 0:
-            word_hi = codes[:, (bits - 1 - low) // 64 - 1]
-            value = value | (word_hi << np.uint64(64 - low % 64))
-        out[:, c] = (value & np.uint64((1 << width) - 1)).astype(np.int64)
+        out[:, c] = _chunk_column(codes, shift, width)
     return out
+
+
+def _chunk_column(codes: Codes, shift: int, width: int) -> npt.NDArray[np.uint64]:
+    """Value of one chunk (bits [shift, shift + width) from the least significant) of each code."""
+    bits = codes.shape[1] * 64
+    word = (bits - 1 - shift) // 64
+    value = codes[:, word] >> np.uint64(shift % 64)
+    spill = shift % 64 + width - 64
+    if spill > 0:
+        value |= codes[:, word - 1] << np.uint64(64 - shift % 64)
+    value &= np.uint64((1 << width) - 1)
+    return value
 
 
 def _build_tables(codes: Codes, bits: int) -> _Tables:
@@ -592,10 +625,15 @@ def _build_tables(codes: Codes, bits: int) -> _Tables:
     offsets[-1] = rows * len(widths)
     row_type: type[np.integer[Any]] = np.uint32 if rows < (1 << 32) else np.int64
     perm: npt.NDArray[np.integer[Any]] = np.empty(rows * len(widths), row_type)
+    row_numbers = np.arange(rows, dtype=np.uint64) if row_type is np.uint32 else None
     for slot, c in enumerate(order):
-        keys = _chunk_values(codes, shifts[c : c + 1], widths[c : c + 1])[:, 0].astype(np.int32)
-        perm[slot * rows : (slot + 1) * rows] = np.argsort(keys, kind="stable")
-        counts = np.bincount(keys, minlength=1 << widths[c])
+        keys = _chunk_column(codes, shifts[c], widths[c])
+        counts = np.bincount(keys.view(np.int64), minlength=1 << widths[c])
+        target = perm[slot * rows : (slot + 1) * rows]
+        if row_numbers is None:
+            target[...] = np.argsort(keys, kind="stable")
+        else:
+            _bucket_order(keys, row_numbers, target)
         table = offsets[base[c] : base[c] + (1 << widths[c])]
         table[0] = slot * rows
         table[1:] = np.cumsum(counts[:-1]) + slot * rows

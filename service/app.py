@@ -31,7 +31,7 @@ from service.console.pages import render_error
 from service.console.site import install_console
 from service.errors import install_error_handlers
 from service.metrics import Metrics
-from service.ratelimits import RateLimiter
+from service.ratelimits import RateLimiter, async_twin
 from service.uploads import UploadHasher
 from service.verified_keys import VerifiedKeys
 from service.web import pages
@@ -66,9 +66,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         refresher.start()
+        # Checks spend their budgets from the event loop, on a client of this loop's own.
+        budgets = async_twin(redis)
+        app.state.rate_limiter.use_async(budgets)
         try:
             yield
         finally:
+            app.state.rate_limiter.use_async(None)
+            await budgets.aclose()
             refresher.stop(join_seconds=10)
             # Here, not at exit: uvicorn ends a worker by re-raising the signal it caught, which
             # skips atexit, and the last process to let go of the bank snapshot removes it.
@@ -109,15 +114,17 @@ def create_app(
     # Outermost, so that refusals by the body cap and errors are logged and counted too.
     app.add_middleware(AccessLog, metrics=metrics)
     install_error_handlers(app, html_pages={"/console/": render_error})
-    install_console(app, runtime)
+    # Routes are matched router by router in this order, and no path of one router matches
+    # another's: the routes platforms call on every upload, and the health checks, come first.
+    app.include_router(platforms.router)
+    app.include_router(video_checks.platforms)
     app.include_router(health.router)
+    install_console(app, runtime)
     app.include_router(monitoring.router)
     app.include_router(cases.router)
     app.include_router(notifications.router)
     app.include_router(reports.router)
-    app.include_router(platforms.router)
     app.include_router(videos.victims)
-    app.include_router(video_checks.platforms)
     app.include_router(pages.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -50,6 +50,11 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 async def get_metrics(request: Request) -> Metrics:
     """The process's metrics, attached by create_app."""
+    return app_metrics(request)
+
+
+def app_metrics(request: Request) -> Metrics:
+    """The process's metrics, attached by create_app (for a route that takes the request)."""
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -282,20 +287,23 @@ class CheckKey:
     runtime: Runtime
     limiter: RateLimiter
 
-    def admit(self, checks: int) -> CheckCaller:
+    async def admit(self, checks: int) -> CheckCaller:
         """Spend one request and ``checks`` checks of the key's budgets; the caller, or 401."""
         settings = self.runtime.settings
         key_id = self.verified.caller.key_id
         charges = [Charge(key_id, "requests", settings.platform_requests_per_minute)]
         if checks:
             charges.append(Charge(key_id, "checks", settings.platform_checks_per_minute, checks))
-        generation = self.limiter.spend_all(charges, watch=GENERATION)
+        generation = await self.limiter.spend_all_async(charges, watch=GENERATION)
         verified = self.verified
         if verified.generation is None or (
             generation is not None and generation == verified.generation
         ):
             return verified.caller
         # A key was revoked somewhere since (or Redis is unreadable): ask the database again.
+        return await run_in_threadpool(self._verify_again, generation)
+
+    def _verify_again(self, generation: str | None) -> CheckCaller:
         self.keys.forget(self.token)
         caller = _check_caller(self.runtime, self.token)
         self.keys.remember(self.token, caller, generation)
@@ -318,9 +326,10 @@ def get_verified_keys(request: Request) -> VerifiedKeys:
 async def get_check_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_platform_key)],
-    runtime: RuntimeDep,
 ) -> CheckKey:
     """The request's check key, from memory when this process verified it before."""
+    # The runtime from the app, not as a dependency: each one costs the check route a share.
+    runtime: Runtime = request.app.state.runtime
     token = _bearer_token(credentials)
     keys = get_verified_keys(request)
     verified = keys.recall(token)

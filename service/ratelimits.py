@@ -15,9 +15,14 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.commands.core import AsyncScript
+from redis.connection import SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import RedisError
+from starlette.concurrency import run_in_threadpool
 
 from casework.errors import RateLimited
 
@@ -80,6 +85,15 @@ class RateLimiter:
         self._peek = redis.register_script(_PEEK_SCRIPT)
         self._local: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._async_script: AsyncScript | None = None
+
+    def use_async(self, client: AsyncRedis | None) -> None:
+        """Spend through ``client`` in spend_all_async (None: on a worker thread, as spend_all).
+
+        An asyncio client belongs to the event loop it first connects in: the app's lifespan
+        gives one here when serving starts and takes it back when serving stops.
+        """
+        self._async_script = client.register_script(_SCRIPT) if client is not None else None
 
     def spend(self, *, key: str, bucket: str, per_minute: int, cost: int = 1) -> None:
         """Take ``cost`` units from the key's bucket, or raise RateLimited with the wait."""
@@ -93,6 +107,34 @@ class RateLimiter:
         nothing was watched or Redis could not be reached (the charges then fall back to this
         process).
         """
+        names, args = self._arguments(charges, watch)
+        if not names and not watch:
+            return None
+        try:
+            watched, wait = self._script(keys=[watch or "", *names], args=args)
+        except RedisError as error:
+            watched, wait = None, self._fall_back(names, args, error)
+        return self._settle(watched, wait, watch)
+
+    async def spend_all_async(
+        self, charges: Sequence[Charge], *, watch: str | None = None
+    ) -> str | None:
+        """spend_all on the event loop, without a thread, once use_async has given a client."""
+        script = self._async_script
+        if script is None:
+            return await run_in_threadpool(partial(self.spend_all, charges, watch=watch))
+        names, args = self._arguments(charges, watch)
+        if not names and not watch:
+            return None
+        try:
+            watched, wait = await script(keys=[watch or "", *names], args=args)
+        except RedisError as error:
+            watched, wait = None, self._fall_back(names, args, error)
+        return self._settle(watched, wait, watch)
+
+    def _arguments(
+        self, charges: Sequence[Charge], watch: str | None
+    ) -> tuple[list[str], list[float]]:
         names: list[str] = []
         args: list[float] = [_MINUTE_MS, 1 if watch else 0]
         for charge in charges:
@@ -101,18 +143,19 @@ class RateLimiter:
             # A request bigger than a whole minute's budget could never pass: charge the budget.
             names.append(f"{self._prefix}:{charge.bucket}:{charge.key}")
             args += [_MINUTE_MS / charge.per_minute, max(1, min(charge.cost, charge.per_minute))]
-        if not names and not watch:
-            return None
-        try:
-            watched, wait = self._script(keys=[watch or "", *names], args=args)
-        except RedisError as error:
-            logger.warning("rate limiter falling back to this process: %s", type(error).__name__)
-            wait = 0.0
-            for name, interval, cost in zip(names, args[2::2], args[3::2], strict=True):
-                wait = self._spend_locally(name, interval, int(cost))
-                if wait > 0:
-                    break
-            watched = None
+        return names, args
+
+    def _fall_back(self, names: list[str], args: list[float], error: RedisError) -> float:
+        logger.warning("rate limiter falling back to this process: %s", type(error).__name__)
+        wait = 0.0
+        for name, interval, cost in zip(names, args[2::2], args[3::2], strict=True):
+            wait = self._spend_locally(name, interval, int(cost))
+            if wait > 0:
+                break
+        return wait
+
+    @staticmethod
+    def _settle(watched: bytes | str | None, wait: float | str, watch: str | None) -> str | None:
         if float(wait) > 0:
             raise RateLimited(math.ceil(float(wait) / 1000))
         return None if watched is None or not watch else _text(watched)
@@ -143,3 +186,23 @@ class RateLimiter:
                 return wait
             self._local[name] = new_tat
             return 0.0
+
+
+def async_twin(client: Redis) -> AsyncRedis:
+    """An asyncio client of the same server and database as ``client`` (TCP, TLS or socket)."""
+    pool = client.connection_pool
+    settings = pool.connection_kwargs
+    common = {
+        "db": settings.get("db", 0),
+        "username": settings.get("username"),
+        "password": settings.get("password"),
+        "socket_connect_timeout": settings.get("socket_connect_timeout"),
+        "socket_timeout": settings.get("socket_timeout"),
+        "health_check_interval": settings.get("health_check_interval", 0),
+    }
+    if issubclass(pool.connection_class, UnixDomainSocketConnection):
+        return AsyncRedis(unix_socket_path=settings["path"], **common)
+    if issubclass(pool.connection_class, SSLConnection):
+        common.update({name: value for name, value in settings.items() if name.startswith("ssl_")})
+        common["ssl"] = True
+    return AsyncRedis(host=settings["host"], port=settings["port"], **common)

@@ -49,6 +49,7 @@ from service.deps import (
     RuntimeDep,
     SessionDep,
     UploadHasherDep,
+    app_metrics,
     run_in_transaction,
 )
 from service.errors import error_responses
@@ -76,9 +77,7 @@ IMAGE_CHECK_ERRORS = {
 @router.post(
     "/check", responses=error_responses(401, 403, 404, 413, 422, 429, 503, meanings=PLATFORM_ERRORS)
 )
-async def check(
-    body: CheckIn, key: CheckingPlatform, runtime: RuntimeDep, metrics: MetricsDep
-) -> CheckOut:
+async def check(body: CheckIn, key: CheckingPlatform, request: Request) -> CheckOut:
     """Check up to 1,000 fingerprints of uploads, and up to 16 videos, against the bank.
 
     Each fingerprint is answered match, no_match or unusable (a hash of nearly blank or flat
@@ -100,9 +99,12 @@ async def check(
         uploads = video_checks.vet_videos([video.vpdq for video in body.videos])
     except CaseworkError:
         # A refused batch still costs its request.
-        await run_in_threadpool(key.admit, 0)
+        await key.admit(0)
         raise
-    caller = await run_in_threadpool(key.admit, len(queries) + video_checks.checks_cost(uploads))
+    caller = await key.admit(len(queries) + video_checks.checks_cost(uploads))
+    # From the key and the app rather than as dependencies: each dependency FastAPI solves
+    # costs this route, the one platforms call on every upload, a share of its time.
+    runtime, metrics = key.runtime, app_metrics(request)
     # A few fingerprints (one upload) are looked up here on the loop, with no thread hop; a big
     # batch costs tens of milliseconds of CPU, which would stall every other request.
     if len(queries) <= LOOKUP_ON_LOOP_MAX:
@@ -203,9 +205,9 @@ async def admit_upload(request: Request, key: CheckingPlatform, checks: int = 1)
     """Refuse an upload sent as a form (spending the request), else spend its checks."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type in FORM_MEDIA_TYPES:
-        await run_in_threadpool(key.admit, 0)
+        await key.admit(0)
         raise UploadAsForm
-    return await run_in_threadpool(key.admit, checks)
+    return await key.admit(checks)
 
 
 @router.get(

@@ -33,7 +33,7 @@ async def check_video(body: VideoIn, key: CheckingPlatform, runtime: RuntimeDep)
     gives nothing more, so a prober learns nothing about which edits get away.
     """
     video = vet_video(body.vpdq)
-    await run_in_threadpool(key.admit, checks_cost([video]))
+    await key.admit(checks_cost([video]))
     (answer,) = await run_in_threadpool(video_answers, runtime, [[video]])
     return VideoCheckOut.of(answer)
 

@@ -111,8 +111,10 @@ def test_scale_smoke_starts_every_process_serves_checks_and_sees_the_withdrawal(
     assert [p["role"] for p in processes] == ["api", "api", "worker"]  # type: ignore[union-attr]
     assert all(p["ready_s"] and p["rss_mb"]["VmRSS"] > 0 for p in processes)  # type: ignore[union-attr]
     assert all(stop is not None for stop in result["withdrawal_s"])  # type: ignore[union-attr]
-    http = result["http"]
-    assert all(http[k]["rps"] > 0 and http[k]["non_2xx"] == 0 for k in http)  # type: ignore[union-attr]
+    rounds = result["http"]
+    assert isinstance(rounds, list) and len(rounds) == 2
+    assert all(r[k]["rps"] > 0 and r[k]["non_2xx"] == 0 for r in rounds for k in r)
+    assert result["first_build_index_load_s"] and result["first_build_cpu_s"]
 
 
 def test_video_smoke_finds_re_encoded_and_cropped_copies_and_no_false_match() -> None:

@@ -10,11 +10,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from casework.bank.bank import BankIndex, bank_epoch, current_version
 from casework.bank.snapshot import SnapshotStore, store_key
 from casework.db import transaction
-from casework.models import Case
+from casework.errors import SealedDataUnreadable
+from casework.models import Case, CaseFingerprint
 from casework.runtime import Runtime
 from casework.settings import Settings
 from casework.victims import cases
@@ -293,3 +295,40 @@ def test_a_process_without_room_for_the_snapshot_keeps_a_private_index(
     assert result.stdout.split() == ["True", "1"]
     assert "no room for its snapshot" in result.stderr
     assert list(shared.iterdir()) == []
+
+
+def test_a_first_load_finds_every_bank_fingerprint_under_its_own_id(runtime: Runtime) -> None:
+    rng = random.Random(8)
+    fingerprints = [fp for _ in range(40) for fp in image_set(rng)]
+    case_id = open_case(runtime, fingerprints)
+    index = refreshed(BankIndex(runtime.vault), runtime)
+    with runtime.sessions() as session:
+        stored = {
+            (fp.algorithm, fp.id)
+            for fp in session.scalars(
+                select(CaseFingerprint).where(CaseFingerprint.case_id == case_id)
+            )
+        }
+    hits = index.match_many(fingerprints)
+    assert all(len(found) == 1 and found[0].distance == 0 for found in hits)
+    assert {(hit.algorithm, hit.fingerprint_id) for found in hits for hit in found} == stored
+
+
+@pytest.mark.parametrize("tampering", ["same length", "shorter"])
+def test_a_tampered_sealed_value_fails_the_first_load_with_the_vault_error(
+    runtime: Runtime, tampering: str
+) -> None:
+    rng = random.Random(9)
+    case_id = open_case(runtime, [fp for _ in range(10) for fp in image_set(rng)])
+    with transaction(runtime.sessions) as session:
+        row = session.scalars(
+            select(CaseFingerprint)
+            .where(CaseFingerprint.case_id == case_id, CaseFingerprint.algorithm == "pdq")
+            .limit(1)
+        ).one()
+        sealed = row.value_sealed
+        row.value_sealed = (
+            sealed[:-1] + bytes([sealed[-1] ^ 1]) if tampering == "same length" else sealed[:-3]
+        )
+    with pytest.raises(SealedDataUnreadable):
+        refreshed(BankIndex(runtime.vault), runtime)
