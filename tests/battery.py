@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -57,11 +58,12 @@ def lost(request: pytest.FixtureRequest) -> Callable[[str, int], None]:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" and not (report.when == "setup" and not report.passed):
         return
-    properties = [(name, value) for name, value in report.user_properties]
-    cases = next((value for name, value in properties if name == "battery"), [])
+    properties: list[tuple[str, Any]] = [(name, value) for name, value in report.user_properties]
+    cases: list[str] = next((value for name, value in properties if name == "battery"), [])
+    losses: list[tuple[str, int]] = [value for name, value in properties if name == "lost"]
     for case in cases:
         _outcomes[case][report.outcome] += 1
-        for kind, count in (value for name, value in properties if name == "lost"):
+        for kind, count in losses:
             _lost[case][kind] += count
 
 

@@ -1,4 +1,4 @@
-"""`make test` spreads the suite over pytest-xdist workers: what a run reports and leaves is the same.
+"""`make test` spreads the suite over xdist workers: what a run reports and leaves is the same.
 
 Each worker has a Redis database of its own; the battery table adds up every worker's cases;
 and a run, serial or parallel, leaves no bank snapshot in /dev/shm (tests/sharedmemory.py).
