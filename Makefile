@@ -72,19 +72,25 @@ bench: install
 bench-smoke: install
 	$(BIN)/python -m pytest tests/benchmarks -q
 
+# The suite runs in TEST_WORKERS pytest-xdist processes: most tests wait on subprocesses, servers
+# and Chromium, so 3 keep 2 cores busy. Worker N uses Redis database TAKEDOWN_TEST_REDIS + N
+# (default 9, so 9-11) and a PostgreSQL database of its own. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 3
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+
 # Installs Debian's Chromium for the browser tests when it is missing (as root; otherwise it says
 # loudly that they will be skipped, and so does pytest's last line).
 test: install web
 	bash .ci/services
 	bash .ci/chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # A developer's quick run: everything but the tests marked slow (a killed worker's recovery, the
 # corpus matched end to end: minutes each). `make test` and CI run those too.
 test-quick: install web
 	bash .ci/services
 	bash .ci/chromium
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow"
 
 # The reliability battery of reliability.md section 5 (SSRF, hostile content, faults, abuse,
 # load), with the longer load run; prints the summary table. `make test` runs it all too, with a

@@ -4,6 +4,10 @@ A test joins the battery by its name (``test_s12_...``, ``test_h6_...``) or by t
 ``@pytest.mark.battery("F4", ...)``. Tests that count what a fault cost call the ``lost``
 fixture, e.g. ``lost("reports", missing)``; they also assert it is zero. The table is printed at
 the end of any run that included battery cases (`make battery` runs all of them).
+
+Both travel in each test's report (user_properties), so the table also adds up the cases of a
+run spread over pytest-xdist workers: their reports reach the controlling process, their
+module state does not.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -45,8 +50,7 @@ def lost(request: pytest.FixtureRequest) -> Callable[[str, int], None]:
     """Record how many things of a kind a fault lost or duplicated (0 is the only good answer)."""
 
     def record(kind: str, count: int) -> None:
-        for case in cases_of(request.node):
-            _lost[case][kind] += count
+        request.node.user_properties.append(("lost", (kind, count)))
 
     return record
 
@@ -54,9 +58,13 @@ def lost(request: pytest.FixtureRequest) -> Callable[[str, int], None]:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" and not (report.when == "setup" and not report.passed):
         return
-    item_cases = report.user_properties and dict(report.user_properties).get("battery")
-    for case in item_cases or []:
+    properties: list[tuple[str, Any]] = [(name, value) for name, value in report.user_properties]
+    cases: list[str] = next((value for name, value in properties if name == "battery"), [])
+    losses: list[tuple[str, int]] = [value for name, value in properties if name == "lost"]
+    for case in cases:
         _outcomes[case][report.outcome] += 1
+        for kind, count in losses:
+            _lost[case][kind] += count
 
 
 @pytest.hookimpl(tryfirst=True)

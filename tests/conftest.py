@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -42,6 +43,7 @@ pytest_plugins = [
     "tests.jobs",
     "tests.personas",
     "tests.platformkeys",
+    "tests.sharedmemory",
 ]
 
 NO_DATA_DIR = Path(__file__).resolve().parent / "no-data-folder"
@@ -51,8 +53,31 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # A `make run` in this checkout leaves takedown-data/settings.env, which every takedown process
 # started from here would read: tests and their subprocesses look for a data folder elsewhere.
 os.environ["TAKEDOWN_DATA_DIR"] = str(NO_DATA_DIR)
+
+
+def worker_redis_url(base: str, worker: str | None) -> str:
+    """The Redis database of one pytest-xdist worker: gwN uses the base database's number + N.
+
+    Each test flushes its database, so concurrent sessions, and the workers of one session,
+    need different ones: `make test` on the default database 9 with 3 workers uses 9, 10, 11.
+    """
+    if not worker:
+        return base
+    parts = urlsplit(base)
+    database = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    if database > 15:
+        raise RuntimeError(
+            f"pytest-xdist worker {worker} would use Redis database {database} (from {base}): "
+            "Redis has 0-15; set TAKEDOWN_TEST_REDIS to a lower database or run fewer workers"
+        )
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
 # Each test flushes this database: point concurrent test sessions at different ones.
-TEST_REDIS_URL = os.environ.get("TAKEDOWN_TEST_REDIS", "redis://127.0.0.1:6379/9")
+TEST_REDIS_URL = worker_redis_url(
+    os.environ.get("TAKEDOWN_TEST_REDIS", "redis://127.0.0.1:6379/9"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
+)
 BACKENDS = os.environ.get("TAKEDOWN_TEST_BACKENDS", "sqlite,postgresql").split(",")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -66,6 +91,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow run first: spread over xdist workers, none is left running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +150,7 @@ def make_settings(database_url: str, redis_url: str = TEST_REDIS_URL) -> Setting
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """Test settings on the machine's Redis, database 9."""
+    """Test settings on the machine's Redis, database 9 (or TAKEDOWN_TEST_REDIS), per worker."""
     return make_settings(database_url)
 
 
@@ -129,6 +159,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     """The objects one process holds."""
     built = Runtime.build(settings)
     yield built
+    built.bank.release()
     built.engine.dispose()
 
 

@@ -21,6 +21,7 @@ from redis import Redis
 from casework.settings import Settings
 
 TAKEDOWN = str(Path(sys.executable).parent / "takedown")
+REPO = Path(__file__).resolve().parent.parent
 API_START_SECONDS = 60
 
 
@@ -49,6 +50,27 @@ def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[byt
         except OSError:
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
+
+
+def run_pytest_on(
+    tmp_path: Path, source: str, *options: str, env: dict[str, str] | None = None
+) -> str:
+    """pytest on one sample test module, with only the plugins named in options; its output.
+
+    It runs from the checkout (its plugins import tests.*), with no configuration file, so the
+    sample sees none of the suite's settings or plugins.
+    """
+    (tmp_path / "test_sample.py").write_text(source)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options]
+        + ["-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(REPO)},
+    )
+    return result.stdout
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:

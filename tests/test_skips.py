@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
+from tests.harness import run_pytest_on
 
 SAMPLE = """
 import pytest
@@ -27,22 +29,11 @@ def test_other():
 """
 
 
-def run_pytest_on(tmp_path: Path, source: str) -> str:
-    (tmp_path / "test_sample.py").write_text(source)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.skips", "-p", "no:cacheprovider"]
-        + ["-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    return result.stdout
-
-
-def test_skipped_tests_end_the_run_with_a_banner_of_reasons_and_counts(tmp_path: Path) -> None:
-    out = run_pytest_on(tmp_path, SAMPLE)
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_skipped_tests_end_the_run_with_a_banner_of_reasons_and_counts(
+    tmp_path: Path, workers: str
+) -> None:
+    out = run_pytest_on(tmp_path, SAMPLE, "-p", "tests.skips", "-n", workers)
     banner = out[out.index("3 TESTS WERE SKIPPED: NOT A FULL RUN") :]
     assert "    2 skipped: no chromium here\n" in banner
     assert "    1 skipped: no database\n" in banner
@@ -50,7 +41,7 @@ def test_skipped_tests_end_the_run_with_a_banner_of_reasons_and_counts(tmp_path:
 
 
 def test_a_run_without_skips_prints_no_banner(tmp_path: Path) -> None:
-    out = run_pytest_on(tmp_path, "def test_runs():\n    pass\n")
+    out = run_pytest_on(tmp_path, "def test_runs():\n    pass\n", "-p", "tests.skips")
     assert "1 passed" in out and "SKIPPED" not in out
 
 

@@ -19,6 +19,8 @@ from tests.conftest import CHROMIUM, POSTGRES_ADMIN_URL, TEST_REDIS_URL
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
+# As long as run_smoke waits for a script: they take minutes while xdist workers share the cores.
+pytestmark = pytest.mark.timeout(900)
 
 
 def run_smoke(module: str) -> dict[str, object]:

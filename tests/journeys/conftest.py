@@ -139,6 +139,14 @@ def leak_page(server: ContentServer, photo: Path) -> str:
     return server.add("/gallery.html", "text/html", html)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, a module's journeys stay on one worker: one `takedown up` each, not three."""
+    for item in items:
+        if isinstance(item, pytest.Function) and "installation" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group(f"installation-{item.module.__name__}"))
+
+
 @pytest.fixture(scope="module")
 def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
     """A fresh project folder with `takedown up` running in it."""
