@@ -91,8 +91,9 @@ class Hasher {
     const state = entry.item.querySelector(".state");
     state.textContent = say("stage_video");
     const onProgress = (done, total) => {
-      const seconds = (value) => numbers.format(Math.floor(value));
-      state.textContent = say("video_progress", { done: seconds(done), total: seconds(total) });
+      // {total} is the count the words follow (say formats it); {done} is formatted here.
+      const shown = { done: numbers.format(Math.floor(done)), total: Math.floor(total) };
+      state.textContent = say("video_progress", shown);
       this.fraction = total > 0 ? Math.min(done / total, 1) : 0;
       this.onChange();
     };
@@ -230,8 +231,8 @@ function renderVideo(item, result, video, refused) {
   const state = item.querySelector(".state");
   const values = element("dl", { className: "values" });
   if (video) {
-    const seconds = numbers.format(Math.round(video.seconds));
-    state.textContent = `${say("ready")} · ${say("video_frames", { frames: video.frames, seconds })}`;
+    const seconds = Math.round(video.seconds);
+    state.textContent = `${say("ready")} · ${say("video_frames", { frames: numbers.format(video.frames), seconds })}`;
     item.classList.add("ready");
   } else {
     state.textContent = `${say("exact_only")} ${say(refused.reason, refused.values)}`;
