@@ -115,9 +115,6 @@ SCRIPT_MESSAGES = {
     "need_confirm": N_("Tick the box to confirm first."),
     "checking": N_("Checking…"),
     "added": N_("Done: {added} fingerprints added to your case ({duplicates} were already in it)."),
-    "videos_added": N_(
-        "The frame fingerprints of {added} videos were added too ({held} were already in it)."
-    ),
     "withdrawn": N_(
         "Your case is withdrawn: the fingerprints of all its photos and videos were deleted "
         "(photos: {photos}, videos: {videos})."
@@ -203,6 +200,15 @@ SCRIPT_COUNTS = {
             "second",
             "similarity fingerprints of {frames} frames, one for every second of its {seconds} "
             "seconds",
+        ),
+    ),
+    "videos_added": CountedMessage(
+        "added",
+        N_plural(
+            "The frame fingerprints of {added} video were added too (already in the case: "
+            "{held}).",
+            "The frame fingerprints of {added} videos were added too (already in the case: "
+            "{held}).",
         ),
     ),
     # {count} is never 1: a video alone brings two exact-copy fingerprints (MD5 and SHA-256).
