@@ -205,8 +205,7 @@ SCRIPT_COUNTS = {
     "videos_added": CountedMessage(
         "added",
         N_plural(
-            "The frame fingerprints of {added} video were added too (already in the case: "
-            "{held}).",
+            "The frame fingerprints of {added} video were added too (already in the case: {held}).",
             "The frame fingerprints of {added} videos were added too (already in the case: "
             "{held}).",
         ),

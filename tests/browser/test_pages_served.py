@@ -133,7 +133,8 @@ def test_the_page_gives_the_script_both_forms_of_every_counted_message_in_its_la
     for key, forms in dutch.items():
         assert forms["count"] == english[key]["count"]
         assert forms["one"] != forms["other"]
-        assert {forms["one"], forms["other"]}.isdisjoint({english[key]["one"], english[key]["other"]})
+        in_english = {english[key]["one"], english[key]["other"]}
+        assert {forms["one"], forms["other"]}.isdisjoint(in_english)
 
 
 def test_the_victim_pages_and_the_console_call_a_case_the_same_in_dutch(

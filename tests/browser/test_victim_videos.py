@@ -267,3 +267,7 @@ def test_a_phone_video_stored_turned_is_hashed_as_stored_as_the_cli_hashes_it(
     assert made.refused is None and cli is not None
     compared = agreement(made.fingerprint, cli)
     assert compared.aligned and compared.share_31 >= AGREEMENT_FLOOR
+    # The crops are cut from the frame as stored too, as the CLI cuts them.
+    assert len(made.crops) == len(cli_crops)
+    for mine, theirs in zip(made.crops, cli_crops, strict=True):
+        assert agreement(mine, theirs).share_31 >= AGREEMENT_FLOOR
