@@ -128,7 +128,9 @@ def test_video_smoke_finds_re_encoded_and_cropped_copies_and_no_false_match() ->
 
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
-def test_page_video_smoke_samples_the_cli_s_frames_and_finds_re_encoded_copies() -> None:
+def test_page_video_smoke_samples_the_cli_s_frames_and_finds_re_encoded_and_cropped_copies() -> (
+    None
+):
     result = run_smoke("page_videos")
     agreement = result["agreement"]
     assert isinstance(agreement, dict)
