@@ -47,7 +47,7 @@ run: install-run
 .PHONY: translations
 translations: install
 	pot=$$(mktemp) && $(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
-	  -o $$pot . && $(BIN)/pybabel --quiet update -i $$pot -d hashing/locales -D takedown \
+	  -k N_plural:1,2 -o $$pot . && $(BIN)/pybabel --quiet update -i $$pot -d hashing/locales -D takedown \
 	  --ignore-obsolete; status=$$?; rm -f $$pot; exit $$status
 	$(BIN)/pybabel compile --statistics -d hashing/locales -D takedown
 	$(BIN)/pybabel --quiet extract -F babel-letters.cfg --no-location --sort-output \

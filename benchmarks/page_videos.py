@@ -9,11 +9,14 @@ sources and their seven leak edits) and a 720p 30 fps clip:
   PDQ distance 0, 10 and 31 bits (31 is vPDQ's frame match radius), and how many files got the
   same frame count and timestamps; the sources also as a phone stores a portrait video (a
   quarter turn in the MP4 track header, which Chromium applies and the CLI does not);
+- the same for the frames' centre crops (VIDEO_CROP_RULES): each crop the page sends against the
+  CLI's crop of the same rule, frame by frame;
 - recall: every leak edit, fingerprinted as the worker does (hash_query_video: as found and
-  mirrored), against a bank made by the page, beside the same leaks against a bank made by the
-  CLI (benchmarks/videos.py), and false matches against the other sources' page-made banks;
-- speed: wall seconds per minute of video, the page (seeking, drawing, PDQ in the worker) beside
-  the CLI's hash_video in the same run.
+  mirrored), against a bank made by the page (its video and crops, as the page sends them),
+  beside the same leaks against a bank made by the CLI (hash_bank_video, benchmarks/videos.py),
+  and false matches against the other sources' page-made banks;
+- speed: wall seconds per minute of video, the page (seeking, drawing, PDQ of each frame and its
+  crops in the worker) beside the CLI's hash_bank_video in the same run.
 
 The page's modules are served from service/static by a loopback HTTP server; the bytes go to the
 page as a File, as the file picker gives them.
@@ -43,7 +46,7 @@ from benchmarks.videos import (
     recall_by_edit,
     source_size,
 )
-from hashing.videos import VideoFingerprint, hash_video
+from hashing.videos import BankVideo, hash_bank_video
 from tests import videos
 from tests.browser.video_hasher import Agreement, agreement, hash_video_in_page
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -95,7 +98,7 @@ def main() -> None:
         page = browser.new_page()
         page.goto(url)
         version = browser.version
-        made: dict[Any, VideoFingerprint] = {}
+        made: dict[Any, BankVideo] = {}
         refused: dict[str, str] = {}
         page_seconds = 0.0
         for key, data in files.items():
@@ -105,17 +108,29 @@ def main() -> None:
                 page_seconds = time.monotonic() - began
             if result.refused:
                 refused[str(key)] = result.refused
-            made[key] = result.fingerprint
+            made[key] = BankVideo(result.fingerprint, result.crops)
         browser.close()
 
     began = time.monotonic()
-    cli = {key: hash_video(data) for key, data in files.items() if key != "clip"}
+    cli = {key: hash_bank_video(data) for key, data in files.items() if key != "clip"}
     clip_began = time.monotonic()
-    cli["clip"] = hash_video(clip)
+    cli["clip"] = hash_bank_video(clip)
     cli_seconds = time.monotonic() - clip_began
     cli_all_seconds = clip_began - began
 
-    compared = {key: agreement(made[key], cli[key]) for key in files if key not in refused}
+    compared = {
+        key: agreement(made[key].video, cli[key].video) for key in files if key not in refused
+    }
+    crop_counts_equal = sum(
+        len(made[key].crops) == len(cli[key].crops) for key in files if key not in refused
+    )
+    crops_compared = [
+        agreement(mine, theirs)
+        for key in files
+        if key not in refused
+        for mine, theirs in zip(made[key].crops, cli[key].crops, strict=False)
+    ]
+    crop_totals = _totals(crops_compared) if crops_compared else None
     totals = _totals(compared.values())
     clip_totals = _totals([compared["clip"]]) if "clip" in compared else None
     turned = [row for key, row in compared.items() if key[1:] == ("turned_90",)]
@@ -140,6 +155,8 @@ def main() -> None:
         "fps": fps,
         "refused": refused,
         "agreement": totals,
+        "crop_agreement": crop_totals,
+        "files_with_the_cli_s_crop_count": crop_counts_equal,
         "clip_agreement": clip_totals,
         "turned_agreement": turned_totals,
         "recall_page_bank": page_recall,
@@ -154,7 +171,8 @@ def main() -> None:
         f"Test videos: {len(sources)} sources of 6 shots x 2.5 s at {size[0]}x{size[1]}, "
         f"{fps} fps, each with {len(videos.LEAK_EDITS)} leak edits, and a {clip_seconds} s "
         f"{clip_name} 30 fps clip; Chromium {version}. Refused by the page: "
-        f"{len(refused)} of {len(files)} files.",
+        f"{len(refused)} of {len(files)} files. Files with as many crops as the CLI's: "
+        f"{crop_counts_equal}.",
         "",
         table(
             ["files", "frames", "same count and timestamps", "d = 0", "d <= 10", "d <= 31"],
@@ -169,6 +187,7 @@ def main() -> None:
                 ]
                 for label, row in [
                     ("all", totals),
+                    ("their crops (each rule against the CLI's)", crop_totals),
                     ("the 30 fps clip", clip_totals),
                     ("the sources turned 90° in their tkhd", turned_totals),
                 ]
@@ -193,9 +212,9 @@ def main() -> None:
         table(
             ["hasher", f"wall s / min of {clip_name} 30 fps", "ratio to the CLI"],
             [
-                ["CLI (hash_video, PyAV, 1 thread)", f"{per_minute_cli:.2f}", "1.00"],
+                ["CLI (hash_bank_video, PyAV, 1 thread)", f"{per_minute_cli:.2f}", "1.00"],
                 [
-                    "page (Chromium <video> + canvas, PDQ in a worker)",
+                    "page (Chromium <video> + canvas, PDQs in a worker)",
                     f"{per_minute_page:.2f}",
                     f"{per_minute_page / per_minute_cli:.2f}",
                 ],

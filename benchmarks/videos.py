@@ -276,22 +276,22 @@ def found_queries(sources: dict[int, bytes], edited: dict[tuple[int, str], bytes
 
 
 def recall_by_edit(
-    queries: Queries, bank: dict[int, VideoFingerprint]
+    queries: Queries, banked: dict[int, BankVideo]
 ) -> tuple[list[list[object]], dict[str, float]]:
-    """Per edit, against banks without crops (the service's radius): found, and the mean share."""
-    banked = {offset: BankVideo(video, ()) for offset, video in bank.items()}
-    recall, shares = _recall(queries, banked, FRAME_MATCH_RADIUS_BITS, crops=False)
+    """Per edit, against banks with their crops (the service's rule): found, and the mean
+    share."""
+    recall, shares = _recall(queries, banked, FRAME_MATCH_RADIUS_BITS, crops=True)
     rows: list[list[object]] = [
-        [name, f"{round(recall[name] * len(bank))}/{len(bank)}", f"{shares[name]:.1f}"]
+        [name, f"{round(recall[name] * len(banked))}/{len(banked)}", f"{shares[name]:.1f}"]
         for name in recall
     ]
     return rows, recall
 
 
-def false_matches_between(queries: Queries, bank: dict[int, VideoFingerprint]) -> tuple[int, int]:
-    """Pairs of a query and another source's banked video (no crops), and how many match."""
-    banked = {offset: BankVideo(video, ()) for offset, video in bank.items()}
-    return _false_matches(queries, banked, FRAME_MATCH_RADIUS_BITS, crops=False)
+def false_matches_between(queries: Queries, banked: dict[int, BankVideo]) -> tuple[int, int]:
+    """Pairs of a query and another source's banked video (with its crops), and how many
+    match."""
+    return _false_matches(queries, banked, FRAME_MATCH_RADIUS_BITS, crops=True)
 
 
 #: The rules compared: (frame radius in bits, whether the source's crop fingerprints count).

@@ -69,10 +69,24 @@ def crop_boxes(width: int, height: int) -> list[tuple[str, tuple[int, int, int, 
     boxes = []
     for rule in CROP_RULES:
         box = rule.box(width, height)
-        whole = box == (0, 0, width, height)
-        if not whole and box[2] - box[0] >= MIN_CROP_SIDE and box[3] - box[1] >= MIN_CROP_SIDE:
+        if _worth_hashing(box, width, height):
             boxes.append((rule.name, box))
     return boxes
+
+
+def video_crop_boxes(width: int, height: int) -> list[tuple[int, int, int, int] | None]:
+    """Each VIDEO_CROP_RULES box for a frame of this size, in the rules' order; None where the
+    rule cuts nothing or leaves too little to hash (the frame has no such crop)."""
+    boxes: list[tuple[int, int, int, int] | None] = []
+    for rule in VIDEO_CROP_RULES:
+        box = rule.box(width, height)
+        boxes.append(box if _worth_hashing(box, width, height) else None)
+    return boxes
+
+
+def _worth_hashing(box: tuple[int, int, int, int], width: int, height: int) -> bool:
+    whole = box == (0, 0, width, height)
+    return not whole and box[2] - box[0] >= MIN_CROP_SIDE and box[3] - box[1] >= MIN_CROP_SIDE
 
 
 def bank_crops(image: Image.Image) -> list[tuple[str, Image.Image]]:

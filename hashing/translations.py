@@ -100,3 +100,8 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
     """Mark a message for the catalogue where it is defined; it is translated where shown."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - as N_
+    """Mark a message with a count for the catalogue, as ngettext will be given it where shown."""
+    return singular, plural

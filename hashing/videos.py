@@ -39,7 +39,7 @@ import numpy as np
 import pdqhash
 
 from hashing.algorithms import degeneracy, md5_of, sha256_of
-from hashing.crops import MIN_CROP_SIDE, VIDEO_CROP_RULES
+from hashing.crops import VIDEO_CROP_RULES, video_crop_boxes
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.translations import gettext
 
@@ -296,7 +296,7 @@ def hash_bank_video(
 ) -> BankVideo:
     """The vPDQ fingerprint of a victim's video and of its frames cut by VIDEO_CROP_RULES.
 
-    A rule whose cut is too small to hash (hashing/crops.py's MIN_CROP_SIDE) or cuts nothing
+    A rule whose cut is too small to hash or cuts nothing (hashing/crops.py video_crop_boxes)
     leaves that frame out of its crop; a crop with no frames is left out.
     """
     sampled = _sampled(data, limits, progress, _with_crops)
@@ -321,12 +321,11 @@ def _with_crops(
     """PDQ of the frame and of each crop rule's cut of it (None: it cuts nothing, or too much)."""
     height, width = rgb.shape[:2]
     cuts: list[tuple[np.ndarray, float] | None] = []
-    for rule in VIDEO_CROP_RULES:
-        left, top, right, bottom = rule.box(width, height)
-        whole = (left, top, right, bottom) == (0, 0, width, height)
-        if whole or right - left < MIN_CROP_SIDE or bottom - top < MIN_CROP_SIDE:
+    for box in video_crop_boxes(width, height):
+        if box is None:
             cuts.append(None)
             continue
+        left, top, right, bottom = box
         cuts.append(pdqhash.compute(np.ascontiguousarray(rgb[top:bottom, left:right])))
     return pdqhash.compute(rgb), cuts
 
@@ -449,10 +448,19 @@ def _short(error: Exception) -> str:
     return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
 
 
+#: Major brands of ISO media files that are still images (HEIC, AVIF), not videos; the page's
+#: hasher (service/static/hasher/video.js IMAGE_BRANDS) tells them apart the same way.
+IMAGE_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1", b"avif", b"avis"}
+)
+
+
 def _container_format(data: bytes) -> str:
     """The FFmpeg demuxer for the bytes' container, from its magic bytes, or VideoRejected."""
     head = data[:16]
-    if head[4:8] == b"ftyp" or head[4:8] in (b"moov", b"mdat", b"free", b"wide"):
+    if head[4:8] == b"ftyp" and head[8:12] not in IMAGE_BRANDS:
+        return "mov"
+    if head[4:8] in (b"moov", b"mdat", b"free", b"wide"):
         return "mov"
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return "matroska"

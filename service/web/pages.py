@@ -18,7 +18,7 @@ from casework.reports.reports import MAX_NOTE_CHARS, MAX_URLS_PER_REPORT
 from hashing.translations import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, translation
 from service.deps import RuntimeDep
 from service.templating import environment
-from service.web.texts import SCRIPT_MESSAGES, SUPPORT
+from service.web.texts import SCRIPT_COUNTS, SCRIPT_MESSAGES, SUPPORT
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -56,6 +56,7 @@ def page_url(prefix: str, page: Page) -> str:
 
 def _add_page(prefix: str, locale: str, page: Page) -> None:
     gettext = translation(locale).gettext
+    ngettext = translation(locale).ngettext
 
     def render(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         config = {
@@ -65,6 +66,14 @@ def _add_page(prefix: str, locale: str, page: Page) -> None:
             "maxUrlsPerReport": MAX_URLS_PER_REPORT,
             "maxNoteChars": MAX_NOTE_CHARS,
             "messages": {key: gettext(message) for key, message in SCRIPT_MESSAGES.items()},
+            "counted": {
+                key: {
+                    "count": counted.count,
+                    "one": ngettext(*counted.forms, 1),
+                    "other": ngettext(*counted.forms, 2),
+                }
+                for key, counted in SCRIPT_COUNTS.items()
+            },
         }
         return _TEMPLATES[locale].TemplateResponse(
             request,

@@ -1,8 +1,8 @@
 """Texts of the victim pages that are not in a template: what their scripts show, support links.
 
-The scripts (service/static/victim/) get ``SCRIPT_MESSAGES`` translated, as JSON embedded in the
-page, and fill in their ``{name}`` placeholders themselves; the templates hold every other text
-as ``_("...")``.
+The scripts (service/static/victim/) get ``SCRIPT_MESSAGES`` translated, and ``SCRIPT_COUNTS``
+in the forms for one and for more, as JSON embedded in the page, and fill in their ``{name}``
+placeholders themselves; the templates hold every other text as ``_("...")``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from casework.reports.progress import OTHER_REASON, REASONS, SENTENCES
 from casework.victims.timeline import SENTENCES as TIMELINE_SENTENCES
-from hashing.translations import N_
+from hashing.translations import N_, N_plural
+
+
+@dataclass(frozen=True, slots=True)
+class CountedMessage:
+    """A script message whose words follow a number: the placeholder ``count`` names it."""
+
+    count: str
+    forms: tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +66,6 @@ SCRIPT_MESSAGES = {
     "stage_trimmed": N_("Making fingerprints of the image without its borders…"),
     "stage_crops": N_("Making fingerprints of crops of the image…"),
     "stage_video": N_("Reading the video…"),
-    "video_progress": N_("Making the video's similarity fingerprints: {done} of {total} seconds"),
-    "video_frames": N_(
-        "similarity fingerprints of {frames} frames, one for every second of its {seconds} seconds"
-    ),
     "video_unplayable": N_(
         "this browser cannot play this video, so only exact copies of this file are protected. "
         "The takedown program for your computer reads videos with its own decoder (FFmpeg): "
@@ -104,10 +108,6 @@ SCRIPT_MESSAGES = {
     ),
     "nothing_to_send": N_("Choose images first: there are no fingerprints to send yet."),
     "will_send": N_("{count} fingerprints ({bytes} bytes) will be sent."),
-    "will_send_videos": N_(
-        "{count} fingerprints and the frame fingerprints of {videos} videos ({bytes} bytes) will "
-        "be sent."
-    ),
     "sending": N_("Sending fingerprints…"),
     "copied": N_("Copied."),
     "copy_failed": N_("Copying did not work. Select the case ID and PIN and copy them yourself."),
@@ -115,9 +115,6 @@ SCRIPT_MESSAGES = {
     "need_confirm": N_("Tick the box to confirm first."),
     "checking": N_("Checking…"),
     "added": N_("Done: {added} fingerprints added to your case ({duplicates} were already in it)."),
-    "videos_added": N_(
-        "The frame fingerprints of {added} videos were added too ({held} were already in it)."
-    ),
     "withdrawn": N_(
         "Your case is withdrawn: the fingerprints of all its photos and videos were deleted "
         "(photos: {photos}, videos: {videos})."
@@ -182,4 +179,45 @@ SCRIPT_MESSAGES = {
     **{f"rp_{key}": sentence for key, sentence in SENTENCES.items()},
     **{f"why_{reason}": why for reason, why in REASONS.items()},
     "why_other": OTHER_REASON,
+}
+
+#: The page picks the form with Intl.PluralRules: "one" takes the first, every other category the
+#: second, which is gettext's rule for every shipped language ("nplurals=2; plural=(n != 1)";
+#: tests/hashing/test_translations.py holds the catalogues to it).
+SCRIPT_COUNTS = {
+    "video_progress": CountedMessage(
+        "total",
+        N_plural(
+            "Making the video's similarity fingerprints: {done} of {total} second",
+            "Making the video's similarity fingerprints: {done} of {total} seconds",
+        ),
+    ),
+    # {frames} is never 1: a video with fewer than two usable frames is refused.
+    "video_frames": CountedMessage(
+        "seconds",
+        N_plural(
+            "similarity fingerprints of {frames} frames, one for every second of its {seconds} "
+            "second",
+            "similarity fingerprints of {frames} frames, one for every second of its {seconds} "
+            "seconds",
+        ),
+    ),
+    "videos_added": CountedMessage(
+        "added",
+        N_plural(
+            "The frame fingerprints of {added} video were added too (already in the case: {held}).",
+            "The frame fingerprints of {added} videos were added too (already in the case: "
+            "{held}).",
+        ),
+    ),
+    # {count} is never 1: a video alone brings two exact-copy fingerprints (MD5 and SHA-256).
+    "will_send_videos": CountedMessage(
+        "videos",
+        N_plural(
+            "{count} fingerprints and the frame fingerprints of {videos} video ({bytes} bytes) "
+            "will be sent.",
+            "{count} fingerprints and the frame fingerprints of {videos} videos ({bytes} bytes) "
+            "will be sent.",
+        ),
+    ),
 }

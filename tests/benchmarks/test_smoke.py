@@ -132,7 +132,9 @@ def test_video_smoke_finds_re_encoded_and_cropped_copies_and_no_false_match() ->
 
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
-def test_page_video_smoke_samples_the_cli_s_frames_and_finds_re_encoded_copies() -> None:
+def test_page_video_smoke_samples_the_cli_s_frames_and_finds_re_encoded_and_cropped_copies() -> (
+    None
+):
     result = run_smoke("page_videos")
     agreement = result["agreement"]
     assert isinstance(agreement, dict)
@@ -141,4 +143,9 @@ def test_page_video_smoke_samples_the_cli_s_frames_and_finds_re_encoded_copies()
     recall = result["recall_page_bank"]
     assert isinstance(recall, dict)
     assert recall["source"] == recall["reencoded_vp8_low_bitrate"] == 1.0
+    # The page's bank carries its crops: a leak cropped 5 % per edge is found as by the CLI's.
+    assert recall["cropped_5_per_edge"] == result["recall_cli_bank"]["cropped_5_per_edge"] == 1.0
+    crops = result["crop_agreement"]
+    assert isinstance(crops, dict) and crops["aligned"] == crops["files"] > 0
+    assert crops["share_31"] >= 0.9
     assert result["false_matches"] == 0

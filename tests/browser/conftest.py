@@ -150,13 +150,18 @@ def serious_accessibility_violations(page: Page) -> list[str]:
     ]
 
 
-def sent_videos(network: Network) -> list[str]:
-    """The vPDQ texts the page sent, in order."""
+def sent_video_bodies(network: Network) -> list[dict[str, Any]]:
+    """The bodies the page sent to /v1/case/videos, in order."""
     return [
-        json.loads(request.body)["vpdq"]
+        json.loads(request.body)
         for request in network.api_calls()
         if urlsplit(request.url).path == "/v1/case/videos"
     ]
+
+
+def sent_videos(network: Network) -> list[str]:
+    """The vPDQ texts the page sent, in order."""
+    return [body["vpdq"] for body in sent_video_bodies(network)]
 
 
 def as_base64(data: bytes) -> str:
@@ -219,7 +224,8 @@ def expected_fingerprints(files: list[Path]) -> list[str]:
 
 def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[dict[str, Any]]:
     """No request carried anything but a minimal JSON list of fingerprints, or one video's frame
-    hashes (``{"vpdq": ...}`` to /v1/case/videos), and no slice of any of the files; returns
+    hashes, its crops' and its file's SHA-256 (``{"vpdq", "crops", "sha256"}`` to
+    /v1/case/videos), and no slice of any of the files; returns
     the lists of fingerprints."""
     assert network.blocked == [], "the page tried to reach another origin"
     sent_lists = []
@@ -238,10 +244,14 @@ def assert_only_fingerprints_sent(network: Network, files: list[Path]) -> list[d
             continue
         assert content_type == "application/json", request.url
         body = json.loads(request.body)
-        if set(body) == {"vpdq"}:
+        if "vpdq" in body:
             assert urlsplit(request.url).path == "/v1/case/videos"
-            frames = json.loads(body["vpdq"])
-            assert frames and all(VPDQ_FRAME.fullmatch(frame) for frame in frames)
+            assert set(body) == {"vpdq", "crops", "sha256"}
+            # The file's SHA-256, which the page also sends among the fingerprints.
+            assert body["sha256"] in {hashlib.sha256(data).hexdigest() for data in contents}
+            for text in [body["vpdq"], *body["crops"]]:
+                frames = json.loads(text)
+                assert frames and all(VPDQ_FRAME.fullmatch(frame) for frame in frames)
             assert len(request.body) <= len(json.dumps(body, separators=(",", ":")))
             continue
         assert set(body) == {"fingerprints"}

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from casework.victims import timeline
 from service.web.headers import CONTENT_SECURITY_POLICY
 from service.web.pages import STATIC_DIR, Page
-from service.web.texts import SCRIPT_MESSAGES
+from service.web.texts import SCRIPT_COUNTS, SCRIPT_MESSAGES
 
 PAGES = ["/", "/status", "/add", "/withdraw", "/recover"]
 ALL_PAGES = PAGES + [f"/nl{path}" for path in PAGES]
@@ -119,6 +119,22 @@ def test_the_dutch_page_gives_the_script_every_message_in_dutch(client: TestClie
     assert dutch.keys() == english.keys()
     same = [key for key in english if dutch[key] == english[key] and not key.startswith("alg_")]
     assert same == []
+
+
+def test_the_page_gives_the_script_both_forms_of_every_counted_message_in_its_language(
+    client: TestClient,
+) -> None:
+    english, dutch = page_config(client, "/")["counted"], page_config(client, "/nl/")["counted"]
+    assert english == {
+        key: {"count": counted.count, "one": counted.forms[0], "other": counted.forms[1]}
+        for key, counted in SCRIPT_COUNTS.items()
+    }
+    assert dutch.keys() == english.keys()
+    for key, forms in dutch.items():
+        assert forms["count"] == english[key]["count"]
+        assert forms["one"] != forms["other"]
+        in_english = {english[key]["one"], english[key]["other"]}
+        assert {forms["one"], forms["other"]}.isdisjoint(in_english)
 
 
 def test_the_victim_pages_and_the_console_call_a_case_the_same_in_dutch(

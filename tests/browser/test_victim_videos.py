@@ -1,4 +1,5 @@
-"""A victim's video on the page: fingerprinted in Chromium, frame hashes banked, bytes kept home.
+"""A victim's video on the page: fingerprinted in Chromium with its frames' centre crops, frame
+hashes banked, bytes kept home.
 
 The videos are made here from the dev photos (tests/videos.py). Debian's Chromium plays H.264 in
 MP4 and VP8/VP9 in WebM, so the sources are x264 MP4s and their VP8 re-encodes.
@@ -7,6 +8,7 @@ MP4 and VP8/VP9 in WebM, so the sources are x264 MP4s and their VP8 re-encodes.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +30,7 @@ from tests.browser.conftest import (
     Network,
     assert_only_fingerprints_sent,
     screenshot,
+    sent_video_bodies,
     sent_videos,
 )
 from tests.browser.video_hasher import agreement, hash_video_in_page
@@ -61,12 +64,31 @@ def record_states(page: Page) -> None:
 
 
 def banked_videos(runtime: Runtime, case_id: str) -> list[VideoFingerprint]:
+    return [video for video, _, _ in banked_videos_with_crops(runtime, case_id)]
+
+
+def banked_videos_with_crops(
+    runtime: Runtime, case_id: str
+) -> list[tuple[VideoFingerprint, list[VideoFingerprint], int | None]]:
+    """Each banked video of the case: its fingerprint, its crops' and its photo number."""
     with transaction(runtime.sessions) as session:
         case = session.scalars(select(Case).filter_by(public_id=case_id.replace("-", ""))).one()
-        sealed = session.scalars(
-            select(CaseVideo.value_sealed).where(CaseVideo.case_id == case.id)
+        rows = session.execute(
+            select(CaseVideo.value_sealed, CaseVideo.crops_sealed, CaseVideo.photo).where(
+                CaseVideo.case_id == case.id
+            )
         ).all()
-        return [VideoFingerprint.from_vpdq(runtime.vault.open_text(value)) for value in sealed]
+        return [
+            (
+                VideoFingerprint.from_vpdq(runtime.vault.open_text(value)),
+                [
+                    VideoFingerprint.from_vpdq(text)
+                    for text in json.loads(runtime.vault.open_text(crops) if crops else "[]")
+                ],
+                photo,
+            )
+            for value, crops, photo in rows
+        ]
 
 
 def test_a_victim_opens_a_case_with_a_video_and_the_case_banks_its_frame_hashes(
@@ -89,7 +111,7 @@ def test_a_victim_opens_a_case_with_a_video_and_the_case_banks_its_frame_hashes(
     assert progress and all(re.fullmatch(r".*: \d+ of 14 seconds", s) for s in progress)
     assert item.locator("dd code").all_inner_texts() == [fp.hex for fp in cli.digests]
     expect(page.locator("#send-summary")).to_contain_text(
-        "2 fingerprints and the frame fingerprints of 1 videos"
+        "2 fingerprints and the frame fingerprints of 1 video ("
     )
     assert network.api_calls() == [], "hashing alone must not call the service"
     screenshot(page, "video-1-hashed")
@@ -98,7 +120,7 @@ def test_a_victim_opens_a_case_with_a_video_and_the_case_banks_its_frame_hashes(
     expect(page.locator("#opened")).to_be_visible()
     expect(page.locator("#opened-result")).to_have_text(
         "Done: 2 fingerprints added to your case (0 were already in it). The frame fingerprints "
-        "of 1 videos were added too (0 were already in it)."
+        "of 1 video were added too (already in the case: 0)."
     )
     screenshot(page, "video-2-case-opened")
     assert [r.url.removeprefix(live_server) for r in network.api_calls()] == [
@@ -110,12 +132,20 @@ def test_a_victim_opens_a_case_with_a_video_and_the_case_banks_its_frame_hashes(
         fp.hex for fp in cli.digests
     )
 
-    # The case holds the video's fingerprint, as sent, at the CLI's timestamps.
+    # The case holds the video's fingerprint and its crops', as sent, at the CLI's timestamps,
+    # and the file's SHA-256 ties the video to the digests sent for it (one photo number).
     case_id = page.locator("#opened-case-id").inner_text()
-    (banked,) = banked_videos(runtime, case_id)
-    assert [VideoFingerprint.from_vpdq(text) for text in sent_videos(network)] == [banked]
+    ((banked, banked_crops, photo),) = banked_videos_with_crops(runtime, case_id)
+    (body,) = sent_video_bodies(network)
+    assert VideoFingerprint.from_vpdq(body["vpdq"]) == banked
+    assert [VideoFingerprint.from_vpdq(text) for text in body["crops"]] == banked_crops
+    assert len(banked_crops) == len(cli.crops) == 6
+    assert body["sha256"] == hashlib.sha256(data).hexdigest() and photo is not None
     compared = agreement(banked, cli.video)
     assert compared.aligned and compared.share_31 >= AGREEMENT_FLOOR
+    for mine, theirs in zip(banked_crops, cli.crops, strict=True):
+        crop_compared = agreement(mine, theirs)
+        assert crop_compared.aligned and crop_compared.share_31 >= AGREEMENT_FLOOR
     assert page.evaluate("window.__cspViolations") == []
 
 
@@ -134,7 +164,7 @@ def test_a_video_added_to_a_case_from_the_add_page_is_banked_in_it(
     page.get_by_role("button", name="Add the fingerprints to my case").click()
     expect(page.locator("#form-message")).to_have_text(
         "Done: 2 fingerprints added to your case (0 were already in it). The frame fingerprints "
-        "of 1 videos were added too (0 were already in it)."
+        "of 1 video were added too (already in the case: 0)."
     )
     (banked,) = banked_videos(runtime, opened["case_id"])
     assert [VideoFingerprint.from_vpdq(text) for text in sent_videos(network)] == [banked]
@@ -150,14 +180,24 @@ def test_the_page_hashes_a_video_s_frames_close_to_the_cli_and_its_leaks_match(
     data = edit(videos.source_video(13))
     page.goto(live_server + "/")
     made = hash_video_in_page(page, data)
-    cli = hash_video_file(data).video
+    cli_file = hash_video_file(data)
+    cli, cli_crops = cli_file.video, cli_file.crops
     assert made.refused is None and cli is not None
     compared = agreement(made.fingerprint, cli)
     assert compared.aligned, "the page sampled other frames than the CLI"
     assert compared.share_31 >= AGREEMENT_FLOOR
-    # A bank made by the page still finds a leak the worker hashes with the CLI's code.
+    # Each crop's frames come as close to the CLI's crop at the same timestamps.
+    assert len(made.crops) == len(cli_crops) == 6
+    for mine, theirs in zip(made.crops, cli_crops, strict=True):
+        crop_compared = agreement(mine, theirs)
+        assert crop_compared.aligned and crop_compared.share_31 >= AGREEMENT_FLOOR
+    # A bank made by the page still finds a leak the worker hashes with the CLI's code, and
+    # through the page's crops a leak cropped 5 % per edge, which its whole frames miss.
     leak = hash_query_video(videos.excerpt(videos.source_video(13)))
     assert any(compare_videos(query, made.fingerprint).matched for query in leak)
+    cropped = hash_query_video(videos.cropped(videos.source_video(13)))
+    assert any(compare_videos(query, made.fingerprint, made.crops).matched for query in cropped)
+    assert not any(compare_videos(query, made.fingerprint).matched for query in cropped)
 
 
 @pytest.mark.parametrize(("prefix", "locale"), [("", "en"), ("/nl", "nl")])
@@ -222,7 +262,12 @@ def test_a_phone_video_stored_turned_is_hashed_as_stored_as_the_cli_hashes_it(
     data = videos.turned(videos.source_video(), quarters)
     page.goto(live_server + "/")
     made = hash_video_in_page(page, data)
-    cli = hash_video_file(data).video
+    cli_file = hash_video_file(data)
+    cli, cli_crops = cli_file.video, cli_file.crops
     assert made.refused is None and cli is not None
     compared = agreement(made.fingerprint, cli)
     assert compared.aligned and compared.share_31 >= AGREEMENT_FLOOR
+    # The crops are cut from the frame as stored too, as the CLI cuts them.
+    assert len(made.crops) == len(cli_crops)
+    for mine, theirs in zip(made.crops, cli_crops, strict=True):
+        assert agreement(mine, theirs).share_31 >= AGREEMENT_FLOOR

@@ -1,8 +1,8 @@
 """A video's frame hashes as the victim page makes them, in Chromium, beside the CLI's.
 
 Shared by the browser tests and benchmarks/page_videos.py: the page's own modules
-(static/hasher/video.js on the page, frames through static/hasher/worker.js), given the bytes
-as a File, as the file picker would.
+(static/hasher/video.js on the page, frames and their crops through static/hasher/worker.js),
+given the bytes as a File, as the file picker would.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hashing.videos import FrameHash, VideoFingerprint
 
 HASH_VIDEO = """
 async (data) => {
-  const { fingerprintVideo } = await import('/static/hasher/video.js');
+  const { cropTexts, fingerprintVideo } = await import('/static/hasher/video.js');
   const worker = new Worker('/static/hasher/worker.js', {type: 'module'});
   const waiting = new Map();
   let next = 0;
@@ -25,17 +25,17 @@ async (data) => {
     waiting.get(data.id)(data);
     waiting.delete(data.id);
   };
-  const hashFrame = (rgba, width, height) => new Promise((resolve, reject) => {
+  const hashFrame = (rgba, width, height, boxes) => new Promise((resolve, reject) => {
     const id = next++;
     waiting.set(id, (answer) => answer.pdq ? resolve(answer.pdq) : reject(answer.error));
-    worker.postMessage({id, frame: {rgba, width, height}}, [rgba.buffer]);
+    worker.postMessage({id, frame: {rgba, width, height, boxes}}, [rgba.buffer]);
   });
   const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
   try {
     const result = await fingerprintVideo(new File([bytes], 'video'), {hashFrame});
-    return {...result, refused: null};
+    return {...result, crops: cropTexts(result.frames), refused: null};
   } catch (error) {
-    return {frames: [], refused: error.reason ?? String(error)};
+    return {frames: [], crops: [], refused: error.reason ?? String(error)};
   } finally {
     worker.terminate();
   }
@@ -45,11 +45,13 @@ async (data) => {
 
 @dataclass(frozen=True, slots=True)
 class PageVideo:
-    """What the page made of a video: its fingerprint, or the reason it made none."""
+    """What the page made of a video: its fingerprint and its crops' (the texts it would send),
+    or the reason it made none."""
 
     fingerprint: VideoFingerprint
     refused: str | None
     rate: float | None
+    crops: tuple[VideoFingerprint, ...] = ()
 
 
 def hash_video_in_page(page: Page, data: bytes) -> PageVideo:
@@ -59,7 +61,8 @@ def hash_video_in_page(page: Page, data: bytes) -> PageVideo:
         FrameHash.parse(f"{frame['hash']},{frame['quality']},{frame['seconds']:.3f}")
         for frame in result["frames"]
     )
-    return PageVideo(VideoFingerprint(frames), result["refused"], result.get("rate"))
+    crops = tuple(VideoFingerprint.from_vpdq(text) for text in result["crops"])
+    return PageVideo(VideoFingerprint(frames), result["refused"], result.get("rate"), crops)
 
 
 @dataclass(frozen=True, slots=True)

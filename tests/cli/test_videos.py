@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -178,3 +179,19 @@ def test_a_video_too_plain_to_match_sends_its_digests_and_is_summarised_as_a_vid
     assert [entry["algorithm"] for entry in photo.entries] == ["md5", "sha256"]
     assert "black.mp4: vpdq: 0 distinct frames with enough detail" in capsys.readouterr().err
     assert summary([photo]) == "1 video: 1 too plain to match (exact copies only)"
+
+
+def test_hash_fingerprints_a_heic_photo_as_a_photo_not_as_a_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A HEIC is an ISO media file like an MP4 ("ftyp" box), but its brand says still image.
+    pillow_heif.register_heif_opener()
+    photo = tmp_path / "photo.heic"
+    Image.open(corpus_images(1)[0]).convert("RGB").save(photo, "HEIF", quality=90)
+    assert photo.read_bytes()[4:12] == b"ftypheic"
+
+    assert main(["hash", str(photo)]) == 0
+
+    (line,) = map(json.loads, capsys.readouterr().out.splitlines())
+    assert "video" not in line and line["refused"] == []
+    assert {fp["algorithm"] for fp in line["fingerprints"]} >= {"md5", "sha256", "pdq", "phash"}

@@ -146,14 +146,23 @@ CROP_LARGE_SIDES = (99, 101, 127, 333, 999, 1000, 1001, 1411, 1999, 3024, 4032, 
 
 
 def crop_reference() -> dict[str, object]:
-    """hashing.crops' rules and limit, and crop_boxes for many sizes: what crops.js must give."""
-    from hashing.crops import CROP_RULES, MIN_CROP_SIDE, crop_boxes
+    """hashing.crops' rules and limit, and crop_boxes and video_crop_boxes for many sizes: what
+    crops.js must give."""
+    from hashing.crops import (
+        CROP_RULES,
+        MIN_CROP_SIDE,
+        VIDEO_CROP_RULES,
+        crop_boxes,
+        video_crop_boxes,
+    )
 
     sides = [*range(1, CROP_GRID_SIDE + 1), *CROP_LARGE_SIDES]
     return {
         "rules": [[r.name, r.left, r.top, r.right, r.bottom] for r in CROP_RULES],
         "min_side": MIN_CROP_SIDE,
         "boxes": [[w, h, crop_boxes(w, h)] for w in sides for h in sides],
+        "video_rules": [[r.name, r.left, r.top, r.right, r.bottom] for r in VIDEO_CROP_RULES],
+        "video_boxes": [[w, h, video_crop_boxes(w, h)] for w in sides for h in sides],
     }
 
 
@@ -186,7 +195,15 @@ def video_reference() -> dict[str, object]:
         "min_side": videos.MIN_VIDEO_SIDE,
         "quality_min": videos.FRAME_QUALITY_MIN,
         "min_usable_frames": MIN_USABLE_FRAMES,
-        "heads": [[list(head), videos.looks_like_video(head)] for head in VIDEO_HEADS],
+        "image_brands": sorted(brand.decode() for brand in videos.IMAGE_BRANDS),
+        # A HEIC or AVIF photo of every still-image brand is an image, not a video, to both.
+        "heads": [
+            [list(head), videos.looks_like_video(head)]
+            for head in (
+                *VIDEO_HEADS,
+                *(b"\0\0\0\x18ftyp" + brand + bytes(4) for brand in sorted(videos.IMAGE_BRANDS)),
+            )
+        ],
     }
 
 

@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  cropTexts,
   FRAME_QUALITY_MIN,
+  IMAGE_BRANDS,
   MAX_VIDEO_FRAMES,
   MAX_VIDEO_PIXELS,
   MAX_VIDEO_SECONDS,
@@ -34,6 +36,10 @@ test("the page takes for a video what looks_like_video takes for one", () => {
   }
 });
 
+test("the page's still-image brands are hashing/videos.py IMAGE_BRANDS", () => {
+  assert.deepEqual([...IMAGE_BRANDS].sort(), python.image_brands);
+});
+
 test("a HEIC or AVIF photo is not a video to the page, so the worker still reads it as an image", () => {
   for (const brand of ["heic", "mif1", "avif"]) {
     assert.equal(isVideo(new TextEncoder().encode(`\0\0\0\x18ftyp${brand}\0\0\0\0`)), false, brand);
@@ -46,6 +52,17 @@ test("the vPDQ text has one '<hex>,<quality>,<seconds with 3 decimals>' string a
     { hash: "0".repeat(64), quality: 7, seconds: 29 / (30000 / 1001) },
   ];
   assert.equal(vpdqText(frames), `["${"f".repeat(64)},100,0.000","${"0".repeat(64)},7,0.968"]`);
+});
+
+test("each crop rule's text has the frames it cut, at their own timestamps, as hash_bank_video's", () => {
+  const [a, b, c] = ["a", "b", "c"].map((digit) => digit.repeat(64));
+  const frames = [
+    { hash: a, quality: 100, seconds: 0, crops: [{ hash: b, quality: 90 }, null, null] },
+    { hash: a, quality: 100, seconds: 1, crops: [{ hash: c, quality: 80 }, { hash: a, quality: 70 }, null] },
+  ];
+  // The rule that cut no frame is left out, as hash_bank_video leaves out a crop with no frames.
+  assert.deepEqual(cropTexts(frames), [`["${b},90,0.000","${c},80,1.000"]`, `["${a},70,1.000"]`]);
+  assert.deepEqual(cropTexts([{ hash: a, quality: 100, seconds: 0, crops: [null, null] }]), []);
 });
 
 test("usable frames drop low quality and repeated hashes, as VideoFingerprint.usable does", () => {

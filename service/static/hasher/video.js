@@ -6,7 +6,10 @@
 //
 // A <video> element decodes (a worker has none). It is never put in the document, so nothing is
 // shown, and it reads the file through a blob: URL, so nothing leaves the device; each frame's
-// pixels go to the hashing worker through `hashFrame`.
+// pixels go to the hashing worker through `hashFrame`, with the boxes of the frame's centre
+// crops (crops.js videoCropBoxes), which the worker hashes too, as the CLI's hash_bank_video does.
+
+import { videoCropBoxes } from "./crops.js";
 
 // Keep in step with hashing/videos.py and casework/bank/videos.py.
 export const MAX_VIDEO_PIXELS = 3840 * 2160;
@@ -32,7 +35,7 @@ const MAX_MOOV_BYTES = 256 * 1024 ** 2;
 const MAX_TOP_BOXES = 64;
 
 // Brands of ISO media files that are still images (HEIC, AVIF), not videos.
-const IMAGE_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "mif1", "msf1", "avif", "avis"]);
+export const IMAGE_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "mif1", "msf1", "avif", "avis"]);
 
 /** Whether the first 16 bytes (or more) start a container the CLI reads as a video. */
 export function isVideo(head) {
@@ -56,12 +59,14 @@ export class VideoRefused extends Error {
 
 /**
  * @param {Blob} file
- * @param {{hashFrame: (rgba: Uint8ClampedArray, width: number, height: number) =>
- *   Promise<{hash: string, quality: number}>, onProgress?: (done: number, total: number) => void}} options
- * @returns {Promise<{frames: {hash: string, quality: number, seconds: number}[], seconds: number,
- *   width: number, height: number, rate: number | null, turns: number}>} or throws VideoRefused:
+ * @param {{hashFrame: (rgba: Uint8ClampedArray, width: number, height: number, boxes: (number[] | null)[]) =>
+ *   Promise<{hash: string, quality: number, crops: ({hash: string, quality: number} | null)[]}>,
+ *   onProgress?: (done: number, total: number) => void}} options
+ * @returns {Promise<{frames: {hash: string, quality: number, seconds: number, crops: ({hash: string,
+ *   quality: number} | null)[]}[], seconds: number, width: number, height: number, rate: number | null,
+ *   turns: number}>} or throws VideoRefused:
  *   the frames as the CLI samples them (frame n when n % int(rate) == 0, at n / rate seconds),
- *   the duration, the frames' size as stored, the frame rate the page measured (null: it
+ *   each with its crops' hashes (null where a rule cuts none), the duration, the frames' size as stored, the frame rate the page measured (null: it
  *   sampled whole seconds) and the quarter turns it undid.
  */
 export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} }) {
@@ -95,6 +100,7 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
     canvas.height = height;
     const context = canvas.getContext("2d", { willReadFrequently: true, alpha: false });
     context.setTransform(...UNTURN[turns](width, height));
+    const boxes = videoCropBoxes(width, height);
     const frames = [];
     for (let n = 0; n < total; n += every) {
       const seconds = n * step;
@@ -102,8 +108,8 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
       await seek(video, Math.min(seconds + (rate ? step / 2 : 0), Math.max(duration - 1e-3, 0)));
       context.drawImage(video, 0, 0, video.videoWidth, video.videoHeight);
       const { data } = context.getImageData(0, 0, width, height);
-      const { hash, quality } = await hashFrame(data, width, height);
-      frames.push({ hash, quality, seconds });
+      const { hash, quality, crops } = await hashFrame(data, width, height, boxes);
+      frames.push({ hash, quality, seconds, crops });
       onProgress(seconds, duration);
     }
     return { frames, seconds: duration, width, height, rate, turns };
@@ -117,6 +123,21 @@ export async function fingerprintVideo(file, { hashFrame, onProgress = () => {} 
 /** python-threatexchange's VPDQSignal text of the frames, as hashing/videos.py writes it. */
 export function vpdqText(frames) {
   return JSON.stringify(frames.map(({ hash, quality, seconds }) => `${hash},${quality},${seconds.toFixed(3)}`));
+}
+
+/**
+ * The VPDQSignal text of each crop rule's frames, as hashing/videos.py hash_bank_video gives
+ * them: a frame the rule cuts nothing of is left out of that crop, a crop with no frames is
+ * left out.
+ */
+export function cropTexts(frames) {
+  const rules = Math.max(0, ...frames.map(({ crops }) => crops.length));
+  const texts = [];
+  for (let rule = 0; rule < rules; rule++) {
+    const cut = frames.filter(({ crops }) => crops[rule]).map(({ crops, seconds }) => ({ ...crops[rule], seconds }));
+    if (cut.length) texts.push(vpdqText(cut));
+  }
+  return texts;
 }
 
 /** The frames matching would use: quality 50 or more, each distinct hash once. */

@@ -3,7 +3,8 @@
 // network code at all; the page alone talks to the service, and only with fingerprints.
 // While a file is hashed it reports each stage ({id, stage}); the last message for a file
 // is its result ({id, fingerprints, ...}). A video's frames come in one at a time as pixels
-// ({id, frame: {rgba, width, height}}, from video.js on the page) and go back as {id, pdq}.
+// ({id, frame: {rgba, width, height, boxes}}, from video.js on the page) and go back as
+// {id, pdq: {hash, quality, crops}}, crops the PDQ of each box (null for a null box).
 
 import { fingerprintFile } from "./fingerprint.js";
 import { pdqHash } from "./pdq.js";
@@ -15,7 +16,9 @@ self.onmessage = async (event) => {
   const { id, file, frame } = event.data;
   if (frame) {
     try {
-      self.postMessage({ id, pdq: pdqHash(frame.rgba, frame.width, frame.height, { channels: 4 }) });
+      const { rgba, width, height, boxes = [] } = frame;
+      const crops = boxes.map((box) => box && pdqHash(rgba, width, height, { channels: 4, box }));
+      self.postMessage({ id, pdq: { ...pdqHash(rgba, width, height, { channels: 4 }), crops } });
     } catch (error) {
       self.postMessage({ id, pdq: null, error: String(error) });
     }

@@ -2,9 +2,9 @@
 // that makes a request to it. Every request goes to this origin without cookies or referrer,
 // and a body that carries fingerprints is built from fingerprints alone, each with the number
 // of its photo within the request and whether it is of a crop or copy (fingerprintPayload), or
-// from one video's frame hashes (videoPayload): files go to the hashing worker, which has no
-// network code, or a video to a <video> element through a blob: URL (hasher/video.js), and
-// never anywhere else. The pages' Content-Security-Policy (connect-src 'self') would stop
+// from one video's frame hashes, its crops' and its file's SHA-256 (videoPayload): files go to
+// the hashing worker, which has no network code, or a video to a <video> element through a
+// blob: URL (hasher/video.js), and never anywhere else. The pages' Content-Security-Policy (connect-src 'self') would stop
 // anything else even if this file were wrong.
 
 // A refused request: the HTTP status with the API's error code, details and retry time
@@ -70,15 +70,17 @@ export function addFingerprints(credentials, items) {
   return call("POST", "/v1/case/fingerprints", { body: fingerprintPayload(items), credentials });
 }
 
-// The request body of one video's fingerprint: {"vpdq": its VPDQSignal text} and nothing else
-// (frame hashes, their qualities and timestamps; video.js vpdqText).
-export function videoPayload({ vpdq }) {
-  return { vpdq };
+// The request body of one video's fingerprint, as the CLI sends it (hashing/videofiles.py
+// video_body): {"vpdq": its VPDQSignal text, "crops": its crops' texts, "sha256": the file's
+// SHA-256} and nothing else (frame hashes, their qualities and timestamps; video.js vpdqText
+// and cropTexts). A file without a SHA-256 (never the case for a file read whole) sends none.
+export function videoPayload({ vpdq, crops = [], sha256 }) {
+  return sha256 ? { vpdq, crops, sha256 } : { vpdq, crops };
 }
 
 // {added}: false when the case already held this video's fingerprint.
-export function addVideo(credentials, vpdq) {
-  return call("POST", "/v1/case/videos", { body: videoPayload({ vpdq }), credentials });
+export function addVideo(credentials, video) {
+  return call("POST", "/v1/case/videos", { body: videoPayload(video), credentials });
 }
 
 // {case_id, status, created_at, withdrawn_at, fingerprints: {algorithm: count}, timeline}

@@ -1,11 +1,12 @@
 // Hashing the files the victim picks or drops (start and add pages): each goes to the hashing
 // worker, which has no network code, and its fingerprints are shown as they come; then sending
 // them to the service in batches of its per-request limit. A video's frames are decoded here
-// (hasher/video.js) and hashed in the same worker; its vPDQ text is sent on its own after the
-// batches, one request a video, as the CLI sends it (hashing/videofiles.py).
+// (hasher/video.js) and hashed in the same worker, with its centre crops; its vPDQ text, its
+// crops' and the file's SHA-256 are sent on their own after the batches, one request a video,
+// as the CLI sends them (hashing/videofiles.py video_body).
 
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE, STAGES } from "../hasher/fingerprint.js";
-import { fingerprintVideo, MIN_USABLE_FRAMES, usableFrames, VideoRefused, vpdqText } from "../hasher/video.js";
+import { cropTexts, fingerprintVideo, MIN_USABLE_FRAMES, usableFrames, VideoRefused, vpdqText } from "../hasher/video.js";
 import { addFingerprints, addVideo, fingerprintPayload, openCase, videoPayload } from "./api.js";
 import { $, config, element, numbers, say } from "./page.js";
 
@@ -85,35 +86,37 @@ class Hasher {
   }
 
   // The video's frames through the worker's PDQ, progress in seconds of video; entry.video is
-  // {vpdq, frames, seconds}, or entry.videoRefused {reason, values} says why there is none.
+  // {vpdq, crops, frames, seconds}, or entry.videoRefused {reason, values} says why there is none.
   async hashVideo(entry) {
     const state = entry.item.querySelector(".state");
     state.textContent = say("stage_video");
     const onProgress = (done, total) => {
-      const seconds = (value) => numbers.format(Math.floor(value));
-      state.textContent = say("video_progress", { done: seconds(done), total: seconds(total) });
+      // {total} is the count the words follow (say formats it); {done} is formatted here.
+      const shown = { done: numbers.format(Math.floor(done)), total: Math.floor(total) };
+      state.textContent = say("video_progress", shown);
       this.fraction = total > 0 ? Math.min(done / total, 1) : 0;
       this.onChange();
     };
     try {
-      const hashFrame = (rgba, width, height) => this.hashFrame(rgba, width, height);
+      const hashFrame = (rgba, width, height, boxes) => this.hashFrame(rgba, width, height, boxes);
       const { frames, seconds } = await fingerprintVideo(entry.file, { hashFrame, onProgress });
       // The service banks a video only with enough usable frames (casework/bank/videos.py).
       if (usableFrames(frames).length < MIN_USABLE_FRAMES) throw new VideoRefused("video_flat");
-      entry.video = { vpdq: vpdqText(frames), frames: frames.length, seconds };
+      entry.video = { vpdq: vpdqText(frames), crops: cropTexts(frames), frames: frames.length, seconds };
     } catch (error) {
       if (!(error instanceof VideoRefused)) console.warn("video fingerprint failed", error);
       entry.videoRefused = error instanceof VideoRefused ? error : new VideoRefused("video_unplayable");
     }
   }
 
-  // One frame's PDQ hash and quality from the worker (the pixels are handed over, not copied).
-  hashFrame(rgba, width, height) {
+  // One frame's PDQ hash and quality, and its crops' (one a box, null for a null box), from the
+  // worker (the pixels are handed over, not copied).
+  hashFrame(rgba, width, height, boxes) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const finish = (data) => (data.pdq ? resolve(data.pdq) : reject(new Error(data.error ?? "no frame hash")));
       this.pending.set(id, { stage: () => {}, finish });
-      this.worker.postMessage({ id, frame: { rgba, width, height } }, [rgba.buffer]);
+      this.worker.postMessage({ id, frame: { rgba, width, height, boxes } }, [rgba.buffer]);
     });
   }
 
@@ -126,11 +129,14 @@ class Hasher {
     return this.done + (this.busy ? this.fraction : 0);
   }
 
-  // Each video's fingerprint once, as {vpdq, file}.
+  // Each video's fingerprint once, as {vpdq, crops, sha256, file}: sha256 is the file's, sent
+  // among the fingerprints, which ties the two to one video in the case.
   videos() {
     const seen = new Map();
-    for (const { file, video } of this.entries) {
-      if (video && !seen.has(video.vpdq)) seen.set(video.vpdq, { vpdq: video.vpdq, file: file.name });
+    for (const { file, video, result } of this.entries) {
+      if (!video || seen.has(video.vpdq)) continue;
+      const sha256 = result.fingerprints.find(({ algorithm }) => algorithm === "sha256")?.value;
+      seen.set(video.vpdq, { vpdq: video.vpdq, crops: video.crops, sha256, file: file.name });
     }
     return [...seen.values()];
   }
@@ -225,8 +231,8 @@ function renderVideo(item, result, video, refused) {
   const state = item.querySelector(".state");
   const values = element("dl", { className: "values" });
   if (video) {
-    const seconds = numbers.format(Math.round(video.seconds));
-    state.textContent = `${say("ready")} · ${say("video_frames", { frames: video.frames, seconds })}`;
+    const seconds = Math.round(video.seconds);
+    state.textContent = `${say("ready")} · ${say("video_frames", { frames: numbers.format(video.frames), seconds })}`;
     item.classList.add("ready");
   } else {
     state.textContent = `${say("exact_only")} ${say(refused.reason, refused.values)}`;
@@ -372,7 +378,7 @@ export async function sendFingerprints(items, { open, credentials, videos = [] }
   let videosAdded = 0;
   for (const video of videos) {
     try {
-      videosAdded += (await addVideo(credentials, video.vpdq)).added ? 1 : 0;
+      videosAdded += (await addVideo(credentials, video)).added ? 1 : 0;
     } catch (error) {
       error.batch = [video];
       error.opened = opened;

@@ -8,8 +8,18 @@ export const config = JSON.parse(document.getElementById("config").textContent);
 export const messages = config.messages;
 export const $ = (id) => document.getElementById(id);
 
+// A message in the page's language with its {name} placeholders filled in. A message with a
+// count (config.counted) takes its form for the number given as that placeholder's value, which
+// is shown formatted for the language.
 export function say(key, values = {}) {
-  return messages[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  const counted = config.counted[key];
+  let text = messages[key];
+  if (counted) {
+    const number = values[counted.count];
+    text = plurals.select(number) === "one" ? counted.one : counted.other;
+    values = { ...values, [counted.count]: numbers.format(number) };
+  }
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 }
 
 export function element(tag, props = {}, ...children) {
@@ -20,6 +30,7 @@ export function element(tag, props = {}, ...children) {
 }
 
 export const numbers = new Intl.NumberFormat(config.lang);
+const plurals = new Intl.PluralRules(config.lang);
 export const clock = new Intl.DateTimeFormat(config.lang, { timeStyle: "short" });
 
 // A function that shows a text in the message box with this id (an empty text hides it).
