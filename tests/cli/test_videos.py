@@ -113,6 +113,8 @@ def test_submit_dry_run_prints_the_video_request_it_would_send(
     assert video == {
         "vpdq": banked.video.to_vpdq(),
         "crops": [crop.to_vpdq() for crop in banked.crops],
+        # The file's SHA-256 ties the video to its digests, so the case counts one video.
+        "sha256": digests["fingerprints"][1]["value"],
     }
     assert len(video["crops"]) == 6
 
