@@ -20,7 +20,7 @@ from PIL import Image
 
 from hashing.bands import trim_bands
 from hashing.crops import bank_crops
-from hashing.edits import capped, caption_crops, edit_crops, small_rotations
+from hashing.edits import capped, caption_crops, edit_crops, inset, small_rotations
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import (
     ALLOWED_FORMATS,
@@ -199,6 +199,8 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
         hashes.take(source, phash_too=not has_flat_rim(source))
         for variant in islice(dihedral_variants(source), 1, None):
             hashes.take(variant, phash_too=False)
+        cut = inset(source)
+        hashes.take(cut, phash_too=not has_flat_rim(cut))
     # The black corners of a turned copy give a flat image the detail it lacks: turned copies
     # count only when the upright image has a usable PDQ, and give no faint PDQ. PDQ only: the
     # pHash of turned copies cut to the centre crop came within 8 bits of another photo's bank

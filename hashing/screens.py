@@ -33,6 +33,9 @@ MAX_UI_FRACTION = 0.8
 #: than this share of the screenshot's width (a large line of text on a phone) between interface
 #: lines is interface too, while a picture is far taller.
 MAX_TEXT_LINE = 0.08
+#: A row holds content (text, an icon, part of the picture) when this share of it is off the
+#: interface's colours: a few pixels of a character, not one pixel of JPEG noise.
+CONTENT_LINE_SHARE = 0.01
 #: A peeled edge thinner than this is a hairline, not an interface.
 MIN_UI_PIXELS = 3
 
@@ -52,8 +55,11 @@ def screen_crops(image: Image.Image) -> list[Image.Image]:
     boxes: dict[tuple[int, int, int, int], None] = {}
     for tolerance in SCREEN_TOLERANCES:
         ui = distance <= tolerance
-        rows = ui.mean(axis=1) >= UI_LINE_SHARE
         text = int(width * MAX_TEXT_LINE)
+        between = _between_content(~ui, text) if tolerance == max(SCREEN_TOLERANCES) else None
+        if between is not None:
+            boxes[(0, between[0], width, between[1])] = None
+        rows = ui.mean(axis=1) >= UI_LINE_SHARE
         top = _run(rows, int(height * MAX_UI_FRACTION), text)
         bottom = _run(rows[::-1], int(height * MAX_UI_FRACTION), text)
         if height - top - bottom < MIN_REMAINING_PIXELS:
@@ -66,6 +72,32 @@ def screen_crops(image: Image.Image) -> list[Image.Image]:
         if box[2] - box[0] >= MIN_REMAINING_PIXELS and (top or bottom or left or right):
             boxes[box] = None
     return [image.crop(box) for box in boxes]
+
+
+def _between_content(off: np.ndarray, text: int) -> tuple[int, int] | None:
+    """Rows from the end of the interface's content above the picture to the start of the
+    interface's content below it, or None.
+
+    A picture whose own edge has the interface's colour shows no line where it starts, so the
+    peel above runs into it. Its content still does: rows holding any pixel off the interface's
+    colours come in runs, and the interface's runs (text lines, icons) are short while the
+    picture's run is tall. The gaps between the tallest run and its neighbours hold both the
+    interface's margins and the picture's own plain edge; the box spans them whole, as the
+    largest rectangle the picture may fill (full width: a plain side edge cannot be told from
+    side padding either).
+    """
+    height = off.shape[0]
+    content = off.mean(axis=1) >= CONTENT_LINE_SHARE
+    edges = np.flatnonzero(np.diff(content.astype(np.int8), prepend=0, append=0))
+    runs = list(zip(edges[::2], edges[1::2], strict=True))
+    tall = [i for i, (start, stop) in enumerate(runs) if stop - start > text]
+    if not tall:
+        return None
+    top = runs[tall[0] - 1][1] if tall[0] > 0 else 0
+    bottom = runs[tall[-1] + 1][0] if tall[-1] + 1 < len(runs) else height
+    if bottom - top < MIN_REMAINING_PIXELS or (top, bottom) == (0, height):
+        return None
+    return int(top), int(bottom)
 
 
 def has_flat_rim(image: Image.Image) -> bool:
