@@ -81,6 +81,36 @@ def sha256_of(data: bytes) -> Fingerprint:
     return Fingerprint.from_bytes(Algorithm.SHA256, hashlib.sha256(data).digest())
 
 
+def dihedral_phashes(img: Image.Image) -> list[Fingerprint]:
+    """pHash of each of the image's dihedral variants, in their order, from two resizes.
+
+    pHash reads a 32x32 grey copy of the image. Flipping an image flips that copy to the pixel (Pillow's
+    resampling is symmetric), but swapping the axes does not transpose it exactly (the two
+    passes round in the other order): so the copy of the image and the copy of its transpose
+    are each flipped three ways, which equals ``phash(variant)`` for every variant (the tests
+    hold it to that) at a quarter of the resizing.
+    """
+    grey = img.convert("L")
+    side = PHASH_GRID
+    upright = grey.resize((side, side), Image.Resampling.LANCZOS)
+    across = grey.transpose(Image.Transpose.TRANSPOSE).resize(
+        (side, side), Image.Resampling.LANCZOS
+    )
+    copies = [upright, *(_small_variant(upright, across, t) for t in _TRANSPOSES)]
+    # imagehash resizes a copy already at its size by copying it: no second resampling.
+    return [phash(copy) for copy in copies]
+
+
+def _small_variant(
+    upright: Image.Image, across: Image.Image, transpose: Image.Transpose
+) -> Image.Image:
+    """The 32x32 copy of the image's ``transpose`` variant, by flips of one of the two copies."""
+    if transpose in _FLIPS:
+        return upright.transpose(transpose)
+    flip = _ACROSS[transpose]
+    return across if flip is None else across.transpose(flip)
+
+
 def dihedral_variants(img: Image.Image) -> Iterator[Image.Image]:
     """The image in its 8 flips and rotations: identity first, then the 7 pixel transposes.
 
@@ -184,8 +214,9 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
     for source in sources.values():
         # The image as found is its own first dihedral variant, hashed just above.
         first = 1 if source is img else 0
-        for variant in islice(dihedral_variants(source), first, None):
-            hashes.take(variant)
+        variants = islice(dihedral_variants(source), first, None)
+        for variant, phash_fp in zip(variants, dihedral_phashes(source)[first:], strict=True):
+            hashes.take(variant, phash_fp=phash_fp)
     # A screenshot is upright: its picture is hashed as it is, once per distinct crop.
     for source in screen_crops(small):
         if _pixels_digest(source) not in sources:
@@ -221,8 +252,10 @@ class _Collected:
         self.usable: dict[Fingerprint, None] = {}
         self.faint: dict[Fingerprint, None] = {}
 
-    def take(self, img: Image.Image, *, phash_too: bool = True) -> list[Fingerprint]:
-        """Hash one image; return its usable hashes."""
+    def take(
+        self, img: Image.Image, *, phash_too: bool = True, phash_fp: Fingerprint | None = None
+    ) -> list[Fingerprint]:
+        """Hash one image (its pHash given when already known); return its usable hashes."""
         pdq_fp, quality = pdq(img)
         usable = []
         if degeneracy(pdq_fp) is None:
@@ -231,7 +264,7 @@ class _Collected:
             else:
                 self.faint[pdq_fp] = None
         if phash_too:
-            phash_fp = phash(img)
+            phash_fp = phash(img) if phash_fp is None else phash_fp
             if degeneracy(phash_fp) is None:
                 usable.append(phash_fp)
         self.usable.update(dict.fromkeys(usable))
@@ -268,6 +301,22 @@ _TRANSPOSES = (
     Image.Transpose.TRANSPOSE,
     Image.Transpose.TRANSVERSE,
 )
+
+
+#: Side of imagehash.phash's grey copy (hash_size 8 x highfreq_factor 4).
+PHASH_GRID = 32
+_FLIPS = (
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+)
+#: Each axis-swapping transpose as the flip that follows TRANSPOSE (None: TRANSPOSE itself).
+_ACROSS = {
+    Image.Transpose.ROTATE_90: Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.ROTATE_270: Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.TRANSPOSE: None,
+    Image.Transpose.TRANSVERSE: Image.Transpose.ROTATE_180,
+}
 
 
 def _rgb_array(img: Image.Image) -> np.ndarray:
