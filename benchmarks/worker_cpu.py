@@ -134,7 +134,10 @@ def main() -> None:
         "p90": {"reference": percentile(ref, 90), "this tree": percentile(ours, 90)},
         "total": {"reference": sum(ref), "this tree": sum(ours)},
     }
-    ratio = {key: summary[key]["this tree"] / summary[key]["reference"] for key in ("median", "p90", "total")}
+    ratio = {
+        key: summary[key]["this tree"] / summary[key]["reference"]
+        for key in ("median", "p90", "total")
+    }
     markdown = "\n\n".join(
         [
             f"### Worker CPU per leak: this tree against {commit}, same run "

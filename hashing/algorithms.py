@@ -84,11 +84,11 @@ def sha256_of(data: bytes) -> Fingerprint:
 def dihedral_phashes(img: Image.Image) -> list[Fingerprint]:
     """pHash of each of the image's dihedral variants, in their order, from two resizes.
 
-    pHash reads a 32x32 grey copy of the image. Flipping an image flips that copy to the pixel (Pillow's
-    resampling is symmetric), but swapping the axes does not transpose it exactly (the two
-    passes round in the other order): so the copy of the image and the copy of its transpose
-    are each flipped three ways, which equals ``phash(variant)`` for every variant (the tests
-    hold it to that) at a quarter of the resizing.
+    pHash reads a 32x32 grey copy of the image. Flipping an image flips that copy to the pixel
+    (Pillow's resampling is symmetric), but swapping the axes does not transpose it exactly (the
+    two passes round in the other order): so the copy of the image and the copy of its
+    transpose are each flipped three ways, which equals ``phash(variant)`` for every variant
+    (the tests hold it to that) at a quarter of the resizing.
     """
     grey = img.convert("L")
     side = PHASH_GRID
