@@ -202,9 +202,10 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
 
     Deduplicated. All 8 flips and rotations of the image, of its band-trimmed copies
     (hashing/bands.py, as the victim's client trims) and of the crops that undo bars, pads and
-    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops); the picture
-    found inside a screenshot (hashing/screens.py), as it is; and the image turned back by a few
-    small angles, as it is and mirrored (a leak is rarely both tilted and turned on its side).
+    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops, and each
+    caption crop also cut by INSET, as it is); the picture found inside a screenshot
+    (hashing/screens.py), as it is; and the image turned back by a few small angles, as it is and
+    mirrored (a leak is rarely both tilted and turned on its side).
     """
     small = capped(img)
     hashes = _Collected()

@@ -9,8 +9,9 @@ it is drawn in a few flat colours, and those are the colours of the screenshot's
 line (row or column) belongs to the interface while most of its pixels have one of the rim's
 colours, text and icons included; the picture is what is left once such lines are peeled from
 all four edges. A picture whose own edge has the interface's colour (a product shot on white in
-a white app) loses that edge too: this is one guess among the others hash_query_image hashes,
-never a replacement for the image as found.
+a white app) loses that edge too, so a second guess spans the rows between the interface's
+content (text lines, icons) and the picture's (see _between_content). Each is one guess among
+the others hash_query_image hashes, never a replacement for the image as found.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def screen_crops(image: Image.Image) -> list[Image.Image]:
     for tolerance in SCREEN_TOLERANCES:
         ui = distance <= tolerance
         text = int(width * MAX_TEXT_LINE)
+        # At the wider tolerance only: at the tighter one, JPEG's ringing around the text and a
+        # photo's near-white background joined text runs to the picture's (pHash 8-20 there).
         between = _between_content(~ui, text) if tolerance == max(SCREEN_TOLERANCES) else None
         if between is not None:
             boxes[(0, between[0], width, between[1])] = None
@@ -79,12 +82,13 @@ def _between_content(off: np.ndarray, text: int) -> tuple[int, int] | None:
     interface's content below it, or None.
 
     A picture whose own edge has the interface's colour shows no line where it starts, so the
-    peel above runs into it. Its content still does: rows holding any pixel off the interface's
-    colours come in runs, and the interface's runs (text lines, icons) are short while the
-    picture's run is tall. The gaps between the tallest run and its neighbours hold both the
-    interface's margins and the picture's own plain edge; the box spans them whole, as the
-    largest rectangle the picture may fill (full width: a plain side edge cannot be told from
-    side padding either).
+    peel above runs into it. Its content still does: rows holding a few pixels off the
+    interface's colours come in runs, the interface's (text lines, icons) no taller than
+    ``text``, the picture's taller. The gaps between the first and last tall run and the runs
+    beside them hold both the interface's margins and the picture's own plain edge; the box
+    spans them whole, as the largest rectangle the picture may fill (full width: a plain side
+    edge cannot be told from side padding either). On the 8 dev photos the light feed app hid
+    this way (60-photo sample), it came within pHash 2-6 of the victim's image.
     """
     height = off.shape[0]
     content = off.mean(axis=1) >= CONTENT_LINE_SHARE
