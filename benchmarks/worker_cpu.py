@@ -10,6 +10,8 @@ kept (``time.process_time``, one thread). The leaks are the rows of ``benchmarks
 (and the photo as it is) on an even sample of the dev corpus.
 
   python -m benchmarks.worker_cpu [--reference main] [--limit 20] [--repeats 3] [--smoke]
+
+The smoke run compares HEAD with the working tree (a fresh clone may have no ``main``).
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ def send(stream: IO[str], data: bytes) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reference", default="main", help="commit to compare against")
+    parser.add_argument(
+        "--reference", help="commit to compare against (default main; HEAD for --smoke)"
+    )
     parser.add_argument("--limit", type=int, default=20, help="an even sample of corpus photos")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="3 photos, 3 kinds, 1 repeat")
@@ -95,7 +99,7 @@ def main() -> None:
     sample = leaks(3 if cfg.smoke else cfg.limit, kinds)
     repeats = 1 if cfg.smoke else cfg.repeats
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", cfg.reference],
+        ["git", "rev-parse", "--short", cfg.reference or ("HEAD" if cfg.smoke else "main")],
         cwd=REPO,
         check=True,
         capture_output=True,
