@@ -20,7 +20,7 @@ from PIL import Image
 
 from hashing.bands import trim_bands
 from hashing.crops import bank_crops
-from hashing.edits import capped, caption_crops, edit_crops, small_rotations
+from hashing.edits import capped, caption_crops, edit_crops, inset, small_rotations
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import (
     ALLOWED_FORMATS,
@@ -79,6 +79,36 @@ def md5_of(data: bytes) -> Fingerprint:
 def sha256_of(data: bytes) -> Fingerprint:
     """SHA-256 of a file's bytes."""
     return Fingerprint.from_bytes(Algorithm.SHA256, hashlib.sha256(data).digest())
+
+
+def dihedral_phashes(img: Image.Image) -> list[Fingerprint]:
+    """pHash of each of the image's dihedral variants, in their order, from two resizes.
+
+    pHash reads a 32x32 grey copy of the image. Flipping an image flips that copy to the pixel
+    (Pillow's resampling is symmetric), but swapping the axes does not transpose it exactly (the
+    two passes round in the other order): so the copy of the image and the copy of its
+    transpose are each flipped three ways, which equals ``phash(variant)`` for every variant
+    (the tests hold it to that) at a quarter of the resizing.
+    """
+    grey = img.convert("L")
+    side = PHASH_GRID
+    upright = grey.resize((side, side), Image.Resampling.LANCZOS)
+    across = grey.transpose(Image.Transpose.TRANSPOSE).resize(
+        (side, side), Image.Resampling.LANCZOS
+    )
+    copies = [upright, *(_small_variant(upright, across, t) for t in _TRANSPOSES)]
+    # imagehash resizes a copy already at its size by copying it: no second resampling.
+    return [phash(copy) for copy in copies]
+
+
+def _small_variant(
+    upright: Image.Image, across: Image.Image, transpose: Image.Transpose
+) -> Image.Image:
+    """The 32x32 copy of the image's ``transpose`` variant, by flips of one of the two copies."""
+    if transpose in _FLIPS:
+        return upright.transpose(transpose)
+    flip = _ACROSS[transpose]
+    return across if flip is None else across.transpose(flip)
 
 
 def dihedral_variants(img: Image.Image) -> Iterator[Image.Image]:
@@ -172,9 +202,10 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
 
     Deduplicated. All 8 flips and rotations of the image, of its band-trimmed copies
     (hashing/bands.py, as the victim's client trims) and of the crops that undo bars, pads and
-    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops); the picture
-    found inside a screenshot (hashing/screens.py), as it is; and the image turned back by a few
-    small angles, as it is and mirrored (a leak is rarely both tilted and turned on its side).
+    frames the band trimming misses (hashing/edits.py; PDQ only for caption crops, and each
+    caption crop also cut by INSET, as it is); the picture found inside a screenshot
+    (hashing/screens.py), as it is; and the image turned back by a few small angles, as it is and
+    mirrored (a leak is rarely both tilted and turned on its side).
     """
     small = capped(img)
     hashes = _Collected()
@@ -184,8 +215,9 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
     for source in sources.values():
         # The image as found is its own first dihedral variant, hashed just above.
         first = 1 if source is img else 0
-        for variant in islice(dihedral_variants(source), first, None):
-            hashes.take(variant)
+        variants = islice(dihedral_variants(source), first, None)
+        for variant, phash_fp in zip(variants, dihedral_phashes(source)[first:], strict=True):
+            hashes.take(variant, phash_fp=phash_fp)
     # A screenshot is upright: its picture is hashed as it is, once per distinct crop.
     for source in screen_crops(small):
         if _pixels_digest(source) not in sources:
@@ -199,6 +231,8 @@ def hash_query_image(img: Image.Image) -> QueryHashes:
         hashes.take(source, phash_too=not has_flat_rim(source))
         for variant in islice(dihedral_variants(source), 1, None):
             hashes.take(variant, phash_too=False)
+        cut = inset(source)
+        hashes.take(cut, phash_too=not has_flat_rim(cut))
     # The black corners of a turned copy give a flat image the detail it lacks: turned copies
     # count only when the upright image has a usable PDQ, and give no faint PDQ. PDQ only: the
     # pHash of turned copies cut to the centre crop came within 8 bits of another photo's bank
@@ -219,8 +253,10 @@ class _Collected:
         self.usable: dict[Fingerprint, None] = {}
         self.faint: dict[Fingerprint, None] = {}
 
-    def take(self, img: Image.Image, *, phash_too: bool = True) -> list[Fingerprint]:
-        """Hash one image; return its usable hashes."""
+    def take(
+        self, img: Image.Image, *, phash_too: bool = True, phash_fp: Fingerprint | None = None
+    ) -> list[Fingerprint]:
+        """Hash one image (its pHash given when already known); return its usable hashes."""
         pdq_fp, quality = pdq(img)
         usable = []
         if degeneracy(pdq_fp) is None:
@@ -229,7 +265,7 @@ class _Collected:
             else:
                 self.faint[pdq_fp] = None
         if phash_too:
-            phash_fp = phash(img)
+            phash_fp = phash(img) if phash_fp is None else phash_fp
             if degeneracy(phash_fp) is None:
                 usable.append(phash_fp)
         self.usable.update(dict.fromkeys(usable))
@@ -266,6 +302,22 @@ _TRANSPOSES = (
     Image.Transpose.TRANSPOSE,
     Image.Transpose.TRANSVERSE,
 )
+
+
+#: Side of imagehash.phash's grey copy (hash_size 8 x highfreq_factor 4).
+PHASH_GRID = 32
+_FLIPS = (
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+)
+#: Each axis-swapping transpose as the flip that follows TRANSPOSE (None: TRANSPOSE itself).
+_ACROSS = {
+    Image.Transpose.ROTATE_90: Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.ROTATE_270: Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.TRANSPOSE: None,
+    Image.Transpose.TRANSVERSE: Image.Transpose.ROTATE_180,
+}
 
 
 def _rgb_array(img: Image.Image) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from hashing.bands import BAND_LINE_SHARE, MIN_BAND_PIXELS, MIN_REMAINING_PIXELS, TEXT_LINE_SHARE
-from hashing.crops import CROP_RULES
+from hashing.crops import CROP_RULES, CropRule
 
 #: Long side of the copy the guesses are cut from and hashed.
 EDIT_MAX_SIDE = 512
@@ -47,6 +47,10 @@ MAX_CRISP_BANDS = 3
 ROTATION_DEGREES = (-6.0, -3.0, 3.0, 6.0)
 #: The victim-side crop a turned-back leak is cut to (see small_rotations).
 TURNED_CROP = next(rule for rule in CROP_RULES if rule.name == "centre_8")
+#: Half the step between the victim's centre crops (3, 8 and 13 % per edge): a picture found
+#: under a caption that was cropped between two of them before the bar was added lands near one
+#: of them once cut by this much more (see inset).
+INSET = CropRule("inset", 25, 25, 25, 25)
 
 
 def capped(image: Image.Image) -> Image.Image:
@@ -84,6 +88,16 @@ def caption_crops(image: Image.Image) -> list[Image.Image]:
         for cut in _caption_cuts(lines, int(lines.shape[0] * MAX_EDIT_FRACTION))
     ]
     return _crops(image, boxes)
+
+
+def inset(image: Image.Image) -> Image.Image:
+    """The image cut by INSET on every edge.
+
+    A leak cropped 5 % per edge is 2 % from the victim's centre_3 crop and 3 % from centre_8:
+    alone, the PDQ of its caption-free picture came within 31 bits of neither for 6 of 60 dev
+    photos (36-52 bits); cut by 2.5 % more, it came within 24 of centre_8 for all 6.
+    """
+    return image.crop(INSET.box(*image.size))
 
 
 def small_rotations(image: Image.Image) -> list[Image.Image]:

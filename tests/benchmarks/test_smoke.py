@@ -80,6 +80,18 @@ def test_hashing_speed_smoke_measures_every_path() -> None:
     assert all(len(paths) == 4 for paths in result["speed_s"].values())  # type: ignore[union-attr]
 
 
+def test_worker_cpu_smoke_times_both_trees_on_every_leak() -> None:
+    result = run_smoke("worker_cpu")
+    assert result["leaks"] == 3 * 4
+    assert all(seconds > 0 for seconds in result["median"].values())  # type: ignore[union-attr]
+    assert [row[0] for row in result["rows"]] == [  # type: ignore[union-attr]
+        "original",
+        "jpeg_q80",
+        "phone_screenshot",
+        "crop_caption_jpeg",
+    ]
+
+
 @pytest.mark.skipif(
     shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
 )

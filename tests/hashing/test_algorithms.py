@@ -11,6 +11,7 @@ from PIL import Image
 from hashing.algorithms import (
     PDQ_QUALITY_MIN,
     degeneracy,
+    dihedral_phashes,
     dihedral_variants,
     hash_file,
     hash_query_image,
@@ -189,6 +190,20 @@ def test_the_eight_dihedral_variants_are_the_distinct_pixel_transposes() -> None
         (48, 64),
     ]
     assert len({v.tobytes() for v in variants}) == 8
+
+
+@pytest.mark.parametrize("name", ["aaa-orig.jpg", "q0122.jpg", "q2821.jpg"])
+def test_the_phashes_of_the_eight_variants_from_two_resizes_equal_each_variants_own(
+    name: str,
+) -> None:
+    photo = decode_image(read_vector(name))
+    # An odd size and a JPEG copy: resampling must not round any other way.
+    width, height = photo.size
+    for img in (
+        photo.crop((3, 5, width - 7, height - 2)),
+        decode_image(encode(photo, "JPEG", quality=70)),
+    ):
+        assert dihedral_phashes(img) == [phash(v) for v in dihedral_variants(img)]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from hashing.edits import capped
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import decode_image
 from hashing.screens import screen_crops
-from tests.hashing.conftest import encode, read_vector
+from tests.hashing.conftest import encode, read_vector, textured
 
 PHOTOS = ["aaa-orig.jpg", "q0122.jpg", "q0291.jpg", "q0746.jpg", "q1050.jpg", "q2821.jpg"]
 
@@ -36,6 +36,17 @@ def phone_screenshot(
     draw.text((2 * unit, icons + 6 * unit), "1,204 likes", fill=ink)
     draw.text((2 * unit, icons + 9 * unit), "someone_else who is this? #leak", fill=ink)
     return decode_image(encode(shot, "JPEG", quality=80))
+
+
+def under_caption(picture: Image.Image) -> Image.Image:
+    """A white bar of text-like strokes above the picture, as JPEG 70."""
+    bar = picture.height * 15 // 100
+    canvas = Image.new("RGB", (picture.width, picture.height + bar), "white")
+    canvas.paste(picture, (0, bar))
+    draw = ImageDraw.Draw(canvas)
+    for x in range(8, picture.width - 30, 12):
+        draw.rectangle((x, bar // 3, x + 5, bar - bar // 3 - 1), fill="black")
+    return decode_image(encode(canvas, "JPEG", quality=70))
 
 
 def bank_of(photo: Image.Image) -> list[Fingerprint]:
@@ -73,6 +84,21 @@ def test_the_picture_inside_a_phone_screenshot_is_found(
     assert matches(hash_query_image(shot), bank_of(photo))
 
 
+def test_a_picture_whose_edge_has_the_apps_colour_is_found_between_the_interface_content() -> None:
+    # A product shot on white in a white app: no line shows where the picture starts, and the
+    # peel of interface-coloured lines runs on into the object.
+    photo = Image.new("RGB", (240, 180), "white")
+    photo.paste(textured((96, 108), seed=1), (72, 36))
+    shot = phone_screenshot(photo, (255, 255, 255), (20, 20, 20), 0)
+    # The rows between the header's last content and the icons' first: the picture and a few
+    # lines of the app's margins, full width.
+    assert any(
+        crop.width == photo.width and photo.height <= crop.height <= photo.height + 10
+        for crop in screen_crops(capped(shot))
+    )
+    assert matches(hash_query_image(shot), bank_of(photo))
+
+
 def test_a_photo_without_a_flat_rim_is_no_screenshot() -> None:
     photo = decode_image(read_vector("q2821.jpg"))
     assert screen_crops(photo) == []
@@ -95,8 +121,11 @@ def test_a_low_quality_query_pdq_is_tried_only_at_the_tight_radius() -> None:
 
 def test_no_photo_matches_another_through_its_query_hashes() -> None:
     photos = [decode_image(read_vector(name)) for name in PHOTOS]
-    # Darkened copies too: their faint PDQs are tried against every other photo's bank.
+    # Darkened copies too: their faint PDQs are tried against every other photo's bank. And
+    # each photo in a white app, cropped under a caption bar: their guesses are tried as well.
     edited = [ImageEnhance.Brightness(photo).enhance(0.6) for photo in photos] + photos
+    edited += [phone_screenshot(capped(p), (255, 255, 255), (20, 20, 20), 0) for p in photos]
+    edited += [under_caption(p.crop((12, 12, p.width - 12, p.height - 12))) for p in photos]
     queries = [hash_query_image(image) for image in edited]
     banks = [bank_of(photo) for photo in photos]
     for i, query in enumerate(queries):
