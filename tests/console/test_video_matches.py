@@ -121,8 +121,13 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
         organisation = session.get_one(Organisation, world.organisation_id)
         for regime in Regime:
             takedown.regime = regime.value
-            body = render_letter(takedown, organisation=organisation).body
+            letter = render_letter(takedown, organisation=organisation)
+            body = letter.body
             assert SENTENCE.findall(body) == [(video_url, "00:00-00:09")], regime
+            # The notice names a video only: no sentence of it, prefilled fields included,
+            # speaks of images.
+            assert "images" not in letter.subject + body, regime
+            assert "the person shown in the videos identified below" in body, regime
             assert f"found on the page {content_server.base}/watch/1" in body
         session.rollback()
     for status in ("approved", "sent"):
