@@ -11,9 +11,12 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import select
 
+from casework.db import transaction
+from casework.desk.evidence import deployment_key_id, export_case, verify_bundle
 from casework.desk.models import Organisation
 from casework.models import (
     AuditEvent,
+    Case,
     MatchReview,
     Report,
     ReportItem,
@@ -159,6 +162,17 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
     )
     assert len(share) == 2 and all(int(percent) > 50 for percent in share), evidence
     assert "at 00:00-00:09" in evidence
+    with transaction(runtime.sessions) as session:
+        public_id = session.get_one(Case, case_id).public_id
+        secret = runtime.settings.secret_key.get_secret_value()
+        exported = export_case(
+            session, case_public_id=public_id, secret=secret, vault=runtime.vault
+        )
+    bundle = verify_bundle(exported, expected_key_id=deployment_key_id(secret)).bundle
+    assert {
+        (c["videos_seen"], c["video_url"], c["video_time_ranges"]) for c in bundle["checks"]
+    } == {(1, video_url, "00:00-00:09")}
+    assert all(c["video_frames_matched_percent"] > 50 for c in bundle["checks"])
 
     # Another video now plays at the URL and on the page: what was there is gone.
     content_server.add("/media/clip.mp4", "video/mp4", videos.noise_video())
