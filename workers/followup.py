@@ -99,6 +99,7 @@ def probe(
         found=hashed,
         case_id=case_id,
         videos=videos,
+        videos_seen=sum(1 for image in found if image.videos),
     )
 
 

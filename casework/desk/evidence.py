@@ -42,7 +42,7 @@ from casework.notices.notices import UNICODE_FONTS, notice_fields, render_letter
 from casework.notices.outcomes import answers_to
 from casework.notices.rechecks import Purpose
 from casework.reports.models import Match, ReportItem
-from casework.reports.videos import FoundVideo, videos_of_case
+from casework.reports.videos import FoundVideo, clock_ranges, videos_of_case
 from casework.vault import Vault
 from casework.victims.cases import get_case
 from casework.victims.models import Case
@@ -158,6 +158,12 @@ def build_bundle(
                 "reason": check.reason,
                 "headers": json.loads(check.headers_json),
                 "images_seen": check.images_seen,
+                "videos_seen": check.videos_seen,
+                "video_url": check.video_url,
+                "video_frames_matched_percent": check.video_percent,
+                "video_time_ranges": (
+                    clock_ranges(check.video_ranges) if check.video_ranges is not None else None
+                ),
                 "match_algorithm": check.algorithm,
                 "distance_bits": check.distance,
                 "sha256": (

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -174,6 +175,13 @@ class TakedownCheck(Base):
     distance: Mapped[int | None] = mapped_column(Integer, default=None)
     found_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     sha256_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: Videos fingerprinted at the URL; with no video share, none of them matched the case.
+    videos_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The found video that matches the case best: its URL, the share of its frames that match
+    #: and its matching time ranges (casework/reports/videos.py's format_ranges).
+    video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    video_percent: Mapped[float | None] = mapped_column(Float, default=None)
+    video_ranges: Mapped[str | None] = mapped_column(String(4000), default=None)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     match_id: Mapped[int | None] = mapped_column(
         ForeignKey("matches.id", ondelete="SET NULL"), default=None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -63,6 +64,27 @@ def _environment(language: str, catalogues: Path) -> Environment:
     return environment
 
 
+class Media(StrEnum):
+    """What a notice names, so that its letter says images, videos, or both."""
+
+    IMAGES = "images"
+    VIDEOS = "videos"
+    IMAGES_AND_VIDEOS = "images_and_videos"
+
+    @classmethod
+    def named(cls, *, images: bool, videos: bool) -> Media:
+        """The media of a notice naming images and/or videos (images when it names neither)."""
+        if videos:
+            return cls.IMAGES_AND_VIDEOS if images else cls.VIDEOS
+        return cls.IMAGES
+
+
+def media_of(takedown: Takedown) -> Media:
+    """What the notice's items are: image matches, video matches, or both."""
+    videos = [item.video_match_id is not None for item in takedown.items]
+    return Media.named(images=not all(videos), videos=any(videos))
+
+
 @dataclass(frozen=True)
 class Letter:
     """A rendered notice."""
@@ -94,6 +116,7 @@ def render_letter(
         # Dated at approval, so every export of an approved notice is the same letter.
         "date": (takedown.approved_at or utcnow()).date().isoformat(),
         "regime": spec(takedown.regime),
+        "media": media_of(takedown).value,
     }
     environment = _environment(language, catalogues)
     subject = environment.get_template(f"{takedown.regime}-subject.txt.j2").render(context)

@@ -1,8 +1,8 @@
 """What a re-fetch of a URL a notice named shows, and the evidence row it leaves.
 
 The worker fetches and hashes; removal and watches decide what a fetch proves. Evidence
-rows keep status, a few headers, the distance and sealed digests of what was found:
-never a fetched byte.
+rows keep status, a few headers, the distance and sealed digests of what was found, and for a
+video the share of its frames that match and their time ranges: never a fetched byte.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from casework import audit
 from casework.bank.videos import VideoHit
 from casework.notices.models import CheckOutcome, TakedownCheck
 from casework.reports.reports import FoundMatch
+from casework.reports.videos import format_ranges
 from casework.vault import Vault
 from hashing.fingerprint import Fingerprint
 
@@ -72,6 +73,13 @@ class Probe:
     image_matches: tuple[FoundMatch, ...] = ()
     #: Videos found at the URL that match the case's videos, with their hits.
     videos: tuple[FoundVideoHits, ...] = ()
+    #: Videos fingerprinted at the URL, matching or not.
+    videos_seen: int = 0
+
+    def best_video(self) -> tuple[str, VideoHit] | None:
+        """The found video and hit with the largest share of its frames matching the case."""
+        hits = [(url, hit) for url, video_hits in self.videos for hit in video_hits]
+        return max(hits, key=lambda entry: entry[1].query_percent, default=None)
 
 
 def selected_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -89,9 +97,11 @@ def judge(
     found: Sequence[tuple[list[FoundMatch], Fingerprint | None]],
     case_id: int,
     videos: Sequence[FoundVideoHits] = (),
+    videos_seen: int = 0,
 ) -> Probe:
     """A successful fetch: still there if any image or video found there matches the case
-    (``videos``: the found videos' hits on the case's videos), gone otherwise."""
+    (``videos``: the found videos' hits on the case's videos, of ``videos_seen`` videos
+    fingerprinted there), gone otherwise."""
     best: tuple[FoundMatch, Fingerprint | None] | None = None
     for matches, sha256 in found:
         for match in matches:
@@ -108,15 +118,17 @@ def judge(
             headers=selected_headers(headers),
             images_seen=images_seen,
             videos=tuple(videos),
+            videos_seen=videos_seen,
         )
     if best is None:
         return Probe(
             url=url,
             http_status=http_status,
             outcome=CheckOutcome.GONE,
-            reason="no_matching_image",
+            reason="no_matching_video" if videos_seen == images_seen > 0 else "no_matching_image",
             headers=selected_headers(headers),
             images_seen=images_seen,
+            videos_seen=videos_seen,
         )
     same_image = tuple(
         match
@@ -134,6 +146,7 @@ def judge(
         sha256=best[1],
         image_matches=same_image,
         videos=tuple(videos),
+        videos_seen=videos_seen,
     )
 
 
@@ -153,6 +166,8 @@ def evidence_row(
     vault: Vault,
     now: datetime,
 ) -> TakedownCheck:
+    """The evidence of one probe: what answered, and what of the case was found there."""
+    video = probe.best_video()
     return TakedownCheck(
         takedown_id=takedown_id,
         case_id=case_id,
@@ -168,6 +183,10 @@ def evidence_row(
         distance=probe.match.distance if probe.match else None,
         found_sealed=vault.seal(probe.match.found) if probe.match else None,
         sha256_sealed=vault.seal(probe.sha256) if probe.sha256 else None,
+        videos_seen=probe.videos_seen,
+        video_url=video[0][:2048] if video else None,
+        video_percent=round(video[1].query_percent, 1) if video else None,
+        video_ranges=format_ranges(video[1].query_ranges) if video else None,
     )
 
 

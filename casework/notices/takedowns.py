@@ -24,7 +24,7 @@ from casework.errors import AdultRouteBlocked, Conflict, IncompleteNotice, Inval
 from casework.hosts import host_of
 from casework.notices import lifecycle
 from casework.notices.models import Takedown, TakedownItem, TakedownStatus
-from casework.notices.notices import notice_fields, render_letter
+from casework.notices.notices import Media, notice_fields, render_letter
 from casework.notices.regimes import FIELDS, Regime, missing_fields, spec
 from casework.notices.registry import Platform, PlatformRegistry
 from casework.reports.models import Match, MatchStatus, ReportItem, VideoMatch
@@ -121,12 +121,23 @@ def locations_text(confirmed: list[Confirmed]) -> str:
     return "\n".join(lines)
 
 
-def default_fields(*, organisation: Organisation, signer: str, locations: str) -> dict[str, str]:
+#: What the explanation calls the content, and the offence, by what the notice names.
+_CONTENT_WORDS = {
+    Media.IMAGES: ("intimate images", "intimate images"),
+    Media.VIDEOS: ("intimate videos", "intimate videos"),
+    Media.IMAGES_AND_VIDEOS: ("intimate images and videos", "intimate images or videos"),
+}
+
+
+def default_fields(
+    *, organisation: Organisation, signer: str, locations: str, media: Media
+) -> dict[str, str]:
     """Every field prefilled with what the organisation and the matches tell us.
 
     Contact information stays empty when the organisation has no e-mail or postal address, and
     the copyrighted work is never guessed: approval then names what is missing.
     """
+    content, offence = _CONTENT_WORDS[media]
     contact_lines = [organisation.contact_email, organisation.postal_address, organisation.phone]
     reachable = bool(organisation.contact_email.strip() or organisation.postal_address.strip())
     contact = "\n".join([organisation.name, *[line for line in contact_lines if line.strip()]])
@@ -144,8 +155,8 @@ def default_fields(*, organisation: Organisation, signer: str, locations: str) -
             "us to act for them."
         ),
         "explanation": (
-            "The content identified above consists of intimate images of the person we "
-            "represent, made available without their consent. Sharing intimate images without "
+            f"The content identified above consists of {content} of the person we "
+            f"represent, made available without their consent. Sharing {offence} without "
             "consent is a criminal offence, for example under art. 139h of the Dutch Criminal "
             "Code (Wetboek van Strafrecht) and s.66B of the Sexual Offences Act 2003 (England "
             "and Wales)."
@@ -209,6 +220,10 @@ def draft_takedowns(
             organisation=organisation,
             signer=desk.caseworker.display_name,
             locations=locations_text(entries),
+            media=Media.named(
+                images=any(entry.video is None for entry in entries),
+                videos=any(entry.video is not None for entry in entries),
+            ),
         )
         takedown = Takedown(
             reference=new_reference(),

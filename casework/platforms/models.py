@@ -40,8 +40,9 @@ class PlatformAccount(Base):
     algorithms: Mapped[str] = mapped_column(String(64))
     webhook_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
-    #: Webhook scanning watermarks: the last Match id and BankChange id already considered.
+    #: Webhook scanning watermarks: the last Match, VideoMatch and BankChange id considered.
     match_watermark: Mapped[int] = mapped_column(Integer, default=0)
+    video_match_watermark: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     feed_watermark: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -6,7 +6,10 @@ scan turns what lies past them into deliveries, in the same transaction that mov
 A crash therefore loses nothing and doubles nothing (deliveries are unique per event key).
 
 A match event carries a match token, so the platform can report an outcome for it, and the
-URLs on the platform's own domains; never a hash, the case or the reporter. A feed event says
+URLs on the platform's own domains; never a hash, the case or the reporter. A video match event
+carries the URLs, the share of the found video's frames that match and their time ranges: not
+the share of the banked video (that would tell of the victim's video), and no token, as the
+outcome API takes image matches only. A feed event says
 only that the feed changed: the platform pulls the feed itself, so no hash crosses a webhook.
 
 Signatures follow the common "timestamp.body" scheme: the header
@@ -43,11 +46,14 @@ from casework.platforms.models import (
     WebhookDelivery,
 )
 from casework.platforms.platforms import algorithms_of, platform_for_host
-from casework.reports.models import Match, ReportItem
+from casework.reports.models import Match, ReportItem, VideoMatch
+from casework.reports.videos import parse_ranges
 from casework.vault import Vault
 from hashing.fingerprint import Algorithm
+from hashing.videos import VPDQ
 
 EVENT_MATCH = "match.found"
+EVENT_VIDEO_MATCH = "video_match.found"
 EVENT_FEED = "feed.changed"
 #: Attempts per delivery, and the waits between them (RQ retries the job after each).
 DELIVERY_ATTEMPTS = 6
@@ -110,6 +116,7 @@ def scan(session: Session, *, vault: Vault) -> list[int]:
     created: list[int] = []
     for platform in platforms:
         created += _scan_matches(session, vault=vault, platform=platform, domains=domains)
+        created += _scan_video_matches(session, vault=vault, platform=platform, domains=domains)
         feed_delivery = _scan_feed(session, vault=vault, platform=platform)
         if feed_delivery is not None:
             created.append(feed_delivery)
@@ -178,6 +185,65 @@ def _scan_matches(
             event_key=f"match:{match.id}",
             data=payload,
             match_token_id=token_row.id,
+        )
+        if delivery_id is not None:
+            created.append(delivery_id)
+    return created
+
+
+def _scan_video_matches(
+    session: Session, *, vault: Vault, platform: PlatformAccount, domains: dict[str, int]
+) -> list[int]:
+    # As _scan_matches: recent video matches behind the watermark are looked at again.
+    recent = utcnow() - timedelta(seconds=RESCAN_SECONDS)
+    rows = session.execute(
+        select(VideoMatch, ReportItem.url)
+        .join(ReportItem, ReportItem.id == VideoMatch.item_id)
+        .where(or_(VideoMatch.id > platform.video_match_watermark, VideoMatch.created_at >= recent))
+        .order_by(VideoMatch.id)
+        .limit(SCAN_BATCH)
+    ).all()
+    if not rows:
+        return []
+    platform.video_match_watermark = max(platform.video_match_watermark, rows[-1][0].id)
+    keys = {match.id: f"video_match:{match.id}" for match, _ in rows}
+    sent = set(
+        session.execute(
+            select(WebhookDelivery.event_key).where(
+                WebhookDelivery.platform_id == platform.id,
+                WebhookDelivery.event_key.in_(list(keys.values())),
+            )
+        ).scalars()
+    )
+    created: list[int] = []
+    for match, page_url in rows:
+        if keys[match.id] in sent:
+            continue
+        urls = [
+            url
+            for url in dict.fromkeys((match.video_url, page_url))
+            if platform_for_host(domains, host_of(url)) == platform.id
+        ]
+        if not urls:
+            continue
+        payload = {
+            "urls": urls,
+            "algorithm": VPDQ,
+            "frames_matched_percent": round(match.query_percent, 1),
+            "time_ranges": [
+                {"start_seconds": start, "end_seconds": end}
+                for start, end in parse_ranges(match.ranges)
+            ],
+            "found_at": match.created_at.isoformat(),
+            "reviewed": match.status != "pending",
+        }
+        delivery_id = _add_delivery(
+            session,
+            vault=vault,
+            platform=platform,
+            event=EVENT_VIDEO_MATCH,
+            event_key=keys[match.id],
+            data=payload,
         )
         if delivery_id is not None:
             created.append(delivery_id)

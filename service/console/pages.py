@@ -17,6 +17,7 @@ from casework.errors import (
     NotAuthenticated,
     RateLimited,
 )
+from casework.reports.videos import clock_ranges
 from hashing.translations import N_, translation
 from service.console.sessions import Visit
 from service.console.states import reason, state
@@ -46,6 +47,7 @@ def render_page(
             when=when,
             state_words=state,
             reason_words=reason,
+            clock_ranges=clock_ranges,
             **{"desk": None, "csrf": "", **context},
         )
     )

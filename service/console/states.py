@@ -67,6 +67,7 @@ REASON_WORDS = {
     "worker_crashed": N_("checking it failed every time"),
     "no_matching_image": N_("the page no longer shows a matching image or video"),
     "matching_video": N_("a video matching the case's video is still there"),
+    "no_matching_video": N_("no video there matches the case's video any more"),
 }
 
 

@@ -14,8 +14,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from casework.models import Organisation, Takedown
-from casework.notices.notices import LETTERS_DOMAIN, render_letter
+from casework.models import Organisation, Takedown, TakedownItem
+from casework.notices.notices import LETTERS_DOMAIN, Media, render_letter
 from casework.notices.regimes import FIELDS, Regime
 from hashing.translations import LOCALES_DIR
 
@@ -26,15 +26,23 @@ ADDITIONAL = "Copies keep reappearing\nunder new names."
 PLATFORM = "Exämple Vids"
 ORGANISATION = "Stichting Offlimits"
 
-# What every regime's letter said before its sentences became gettext messages, rendered by the
-# code of that time: a change to a letter's words shows here as a change to this file.
+# What every regime's letter says, for a notice naming images (as before its sentences became
+# gettext messages), videos, or both: a change to a letter's words shows here as a change to
+# this file.
 EXPECTED = Path(__file__).with_name("letters_expected.json")
+#: The notice items of a notice naming each kind of media: two images, one video, or both.
+ITEMS = {
+    Media.IMAGES: [{"match_id": 1}, {"match_id": 2}],
+    Media.VIDEOS: [{"video_match_id": 1}],
+    Media.IMAGES_AND_VIDEOS: [{"match_id": 1}, {"video_match_id": 1}],
+}
 
 
-def notice(regime: Regime, *, additional: str) -> Takedown:
+def notice(regime: Regime, *, additional: str, media: Media = Media.IMAGES) -> Takedown:
     fields = {name: f"{name} line one\n{name} line two" for name in FIELDS}
     fields["additional"] = additional
     return Takedown(
+        items=[TakedownItem(**ids) for ids in ITEMS[media]],
         reference="TD-7Q2K9XW4",
         platform=PLATFORM,
         host="vids.example",
@@ -48,24 +56,55 @@ def rendered(language: str = "en", catalogues: Path = LOCALES_DIR) -> dict[str, 
     organisation = Organisation(name=ORGANISATION, contact_email="notices@example.org")
     letters = {}
     for regime in Regime:
-        for additional in ("", ADDITIONAL):
+        for media, additional in CASES:
             letter = render_letter(
-                notice(regime, additional=additional),
+                notice(regime, additional=additional, media=media),
                 organisation=organisation,
                 language=language,
                 catalogues=catalogues,
             )
-            key = f"{regime.value}{'+additional' if additional else ''}"
-            letters[key] = {"subject": letter.subject, "body": letter.body}
+            letters[key_of(regime, media, additional)] = {
+                "subject": letter.subject,
+                "body": letter.body,
+            }
     return letters
 
 
+#: The notices each regime's letter is pinned for: images with and without additional
+#: information, and videos only and images and videos with it.
+CASES = (
+    (Media.IMAGES, ""),
+    (Media.IMAGES, ADDITIONAL),
+    (Media.VIDEOS, ADDITIONAL),
+    (Media.IMAGES_AND_VIDEOS, ADDITIONAL),
+)
+
+
+def key_of(regime: Regime, media: Media, additional: str) -> str:
+    kind = "" if media is Media.IMAGES else f"+{media.value}"
+    return f"{regime.value}{kind}{'+additional' if additional else ''}"
+
+
 @pytest.mark.parametrize("regime", list(Regime))
-def test_every_regime_renders_the_letter_it_rendered_before_translation(regime: Regime) -> None:
+def test_every_regime_renders_the_letters_pinned_for_images_videos_and_both(
+    regime: Regime,
+) -> None:
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     letters = rendered()
-    for key in (regime.value, f"{regime.value}+additional"):
+    for media, additional in CASES:
+        key = key_of(regime, media, additional)
         assert letters[key] == expected[key], key
+
+
+@pytest.mark.parametrize("regime", list(Regime))
+def test_a_letter_says_videos_only_when_its_notice_names_a_video(regime: Regime) -> None:
+    letters = rendered()
+    for media, _ in CASES:
+        text = "\n".join(letters[key_of(regime, media, ADDITIONAL)].values())
+        # Field values are placeholders here, so every word about media is the letter's own.
+        assert ("video" in text) == (media is not Media.IMAGES), (regime, media)
+        if media is Media.VIDEOS:
+            assert "images" not in text, regime
 
 
 def template_ids(path: Path) -> set[str]:

@@ -30,6 +30,11 @@ REASONS = (
     | set(IMAGE_REASONS.values())
     | {"worker_crashed"}
     | {judge(url="u", http_status=200, headers={}, images_seen=0, found=[], case_id=1).reason}
+    | {
+        judge(
+            url="u", http_status=200, headers={}, images_seen=1, found=[], case_id=1, videos_seen=1
+        ).reason
+    }
 )
 
 

@@ -11,9 +11,12 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import select
 
+from casework.db import transaction
+from casework.desk.evidence import deployment_key_id, export_case, verify_bundle
 from casework.desk.models import Organisation
 from casework.models import (
     AuditEvent,
+    Case,
     MatchReview,
     Report,
     ReportItem,
@@ -121,8 +124,13 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
         organisation = session.get_one(Organisation, world.organisation_id)
         for regime in Regime:
             takedown.regime = regime.value
-            body = render_letter(takedown, organisation=organisation).body
+            letter = render_letter(takedown, organisation=organisation)
+            body = letter.body
             assert SENTENCE.findall(body) == [(video_url, "00:00-00:09")], regime
+            # The notice names a video only: no sentence of it, prefilled fields included,
+            # speaks of images.
+            assert "images" not in letter.subject + body, regime
+            assert "the person shown in the videos identified below" in body, regime
             assert f"found on the page {content_server.base}/watch/1" in body
         session.rollback()
     for status in ("approved", "sent"):
@@ -138,13 +146,52 @@ def test_a_video_found_edited_is_confirmed_noticed_with_its_times_removed_and_to
             (f"{content_server.base}/watch/1", "still_there"),
             (video_url, "still_there"),
         }
+        # Each row keeps what it found of the video: the page's row its video's URL too.
+        for check in checks:
+            assert (check.reason, check.videos_seen, check.video_url) == (
+                "matching_video",
+                1,
+                video_url,
+            )
+            assert check.video_percent is not None and check.video_percent > 50
+            assert check.video_ranges and check.video_ranges.startswith("0.0-")
         assert session.get_one(Takedown, takedown_id).status == "sent"
+    evidence = carol.client.get(f"/console/takedowns/{takedown_id}").text
+    share = re.findall(
+        r"(\d+)% of the found video&#39;s frames match the case&#39;s video", evidence
+    )
+    assert len(share) == 2 and all(int(percent) > 50 for percent in share), evidence
+    assert "at 00:00-00:09" in evidence
+    with transaction(runtime.sessions) as session:
+        public_id = session.get_one(Case, case_id).public_id
+        secret = runtime.settings.secret_key.get_secret_value()
+        exported = export_case(
+            session, case_public_id=public_id, secret=secret, vault=runtime.vault
+        )
+    bundle = verify_bundle(exported, expected_key_id=deployment_key_id(secret)).bundle
+    assert {
+        (c["videos_seen"], c["video_url"], c["video_time_ranges"]) for c in bundle["checks"]
+    } == {(1, video_url, "00:00-00:09")}
+    assert all(c["video_frames_matched_percent"] > 50 for c in bundle["checks"])
 
-    del content_server.routes["/media/clip.mp4"]
+    # Another video now plays at the URL and on the page: what was there is gone.
+    content_server.add("/media/clip.mp4", "video/mp4", videos.noise_video())
     check_removal(takedown_id)
 
     with runtime.sessions() as session:
         assert session.get_one(Takedown, takedown_id).status == "removed"
+        latest = session.scalars(
+            select(TakedownCheck)
+            .where(TakedownCheck.takedown_id == takedown_id)
+            .order_by(TakedownCheck.id.desc())
+            .limit(2)
+        ).all()
+        assert {
+            (c.outcome, c.reason, c.videos_seen, c.video_url, c.video_percent, c.video_ranges)
+            for c in latest
+        } == {("gone", "no_matching_video", 1, None, None, None)}
+    evidence = carol.client.get(f"/console/takedowns/{takedown_id}").text
+    assert "no video there matches the case&#39;s video any more" in evidence
     told = [event["text"] for event in client.get("/v1/case", auth=auth).json()["timeline"]]
     assert "A caseworker confirmed a copy of your video on 127.0.0.1." in told
     assert "A removal notice was sent to 127.0.0.1." in told

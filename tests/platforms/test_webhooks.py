@@ -6,20 +6,23 @@ import json
 import random
 import time
 from collections.abc import Iterator
+from functools import cache
 
 import pytest
 from redis import Redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from sqlalchemy import select
 
-from casework.bank.videos import add_video
+from casework.bank.videos import VideoHit, add_video
 from casework.db import transaction
 from casework.errors import InvalidInput
-from casework.models import Case, CaseFingerprint, DeliveryStatus, WebhookDelivery
+from casework.models import Case, CaseFingerprint, CaseVideo, DeliveryStatus, WebhookDelivery
 from casework.platforms import platforms, webhooks
 from casework.platforms.apikeys import Scope
 from casework.reports import reports
 from casework.reports.reports import FoundMatch, Reporter, ReporterKind
+from casework.reports.videos import record_video_matches
 from casework.runtime import Runtime
 from casework.settings import Settings
 from hashing.fingerprint import Algorithm
@@ -92,6 +95,38 @@ def found_on(runtime: Runtime, image_url: str) -> tuple[int, str]:
             vault=runtime.vault,
         )
     return case.id, fingerprint.hex
+
+
+@cache
+def banked_video() -> str:
+    return hash_video(videos.source_video(0)).to_vpdq()
+
+
+def video_found_on(runtime: Runtime, video_url: str, *, seed: int) -> str:
+    """A case banking a video, a report of a page and a match of a video found through it with
+    87.5 % of its frames matching in two time ranges; returns the case's public id."""
+    case = bank_case(runtime, [random_fingerprint(Algorithm.PDQ, random.Random(seed))])
+    with transaction(runtime.sessions) as session:
+        add_video(
+            session, case=session.get_one(Case, case.id), text=banked_video(), vault=runtime.vault
+        )
+        video_id = session.scalars(select(CaseVideo.id).where(CaseVideo.case_id == case.id)).one()
+        report = reports.create_report(
+            session,
+            reporter=Reporter(kind=ReporterKind.CASEWORKER),
+            urls=["https://forum.example/thread/7"],
+            note=None,
+            vault=runtime.vault,
+        )
+        hit = VideoHit(
+            video_id=video_id,
+            case_id=case.id,
+            query_percent=87.5,
+            compared_percent=41.25,
+            query_ranges=((3.0, 12.0), (20.0, 24.5)),
+        )
+        assert record_video_matches(session, item=report.items[0], video_url=video_url, hits=[hit])
+        return session.get_one(Case, case.id).public_id
 
 
 def drain(redis: Redis) -> None:
@@ -228,3 +263,43 @@ def test_a_banked_video_is_a_feed_change_platforms_hear_of(
         "feed.changed",
         "feed.changed",
     ]
+
+
+def test_a_video_match_on_a_platforms_domain_is_delivered_signed_with_its_share_and_times_only(
+    worker: worker_context.WorkerContext, receiver: Receiver
+) -> None:
+    runtime = worker.runtime
+    secret = platform_with_webhook(runtime, receiver.url)
+    public_id = video_found_on(runtime, "https://media.alpha.example/v/9.mp4", seed=70)
+    video_found_on(runtime, "https://elsewhere.example/v/9.mp4", seed=71)
+    assert dispatch_webhooks(worker) == 2  # the video match on alpha's domain, and the feed
+    drain(worker.redis)
+    events = {}
+    for headers, body in receiver.received:
+        assert webhooks.verify(secret, headers["Takedown-Signature"], body, now=int(time.time()))
+        payload = json.loads(body)
+        assert payload["type"] == headers["Takedown-Event"]
+        events[payload["type"]] = payload
+        # Nothing of the case: no id, no frame hash, no share of the banked video.
+        text = body.decode()
+        assert public_id not in text and "41.2" not in text
+        assert all(frame.split(",")[0] not in text for frame in json.loads(banked_video()))
+    assert set(events) == {"video_match.found", "feed.changed"}
+    assert events["video_match.found"]["data"] == {
+        "urls": ["https://media.alpha.example/v/9.mp4"],
+        "algorithm": "vpdq",
+        "frames_matched_percent": 87.5,
+        "time_ranges": [
+            {"start_seconds": 3.0, "end_seconds": 12.0},
+            {"start_seconds": 20.0, "end_seconds": 24.5},
+        ],
+        "found_at": events["video_match.found"]["data"]["found_at"],
+        "reviewed": False,
+    }
+    with transaction(runtime.sessions) as session:
+        delivery = session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.event == "video_match.found")
+        ).one()
+        assert delivery.status == DeliveryStatus.DELIVERED
+    # Nothing new: a second scan sends nothing again.
+    assert dispatch_webhooks(worker) == 0
