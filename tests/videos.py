@@ -1,8 +1,8 @@
 """Test videos made here from the dev photos with PyAV, and the leak edits applied to them.
 
-Deterministic: the same photos, camera moves and encoder settings (x264 on one thread) give the
-same bytes. Nothing is downloaded. A video is a few shots of a few seconds each, every shot a
-slow pan or zoom across one photo, cut to the next.
+Deterministic: the same photos, camera moves and encoder settings (x264 on one thread, without
+its AVX-512 code) give the same bytes. Nothing is downloaded. A video is a few shots of a few
+seconds each, every shot a slow pan or zoom across one photo, cut to the next.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from PIL import Image, ImageDraw
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev"
 
 
-# x264's AVX-512 code gives different bytes from one encode to the next (seen on a Zen 4 with
-# PyAV 18.1's x264), its SSE and AVX2 code the same bytes every time and on every x86 CPU tried.
+# PyAV 18.1's x264 made a different file on most encodes of the same frames when it used AVX-512
+# (on an AMD EPYC guest); kept to SSE4.2 it makes one file every time, the file the vpdq vectors
+# were made from on an earlier guest, and encodes only about 8 % slower.
 X264_CPU = {"x264-params": "asm=SSE4.2"} if platform.machine() in {"x86_64", "AMD64"} else {}
 
 
