@@ -15,7 +15,6 @@ from PIL import Image
 
 from casework.bank.videos import VideoBank
 from casework.runtime import Runtime
-from hashing.algorithms import sha256_of
 from hashing.batches import summary
 from hashing.videofiles import video_photo
 from hashing.videos import VideoFingerprint, compare_videos, hash_bank_video, hash_video
@@ -113,7 +112,6 @@ def test_submit_dry_run_prints_the_video_request_it_would_send(
     assert video == {
         "vpdq": banked.video.to_vpdq(),
         "crops": [crop.to_vpdq() for crop in banked.crops],
-        "sha256": sha256_of(videos.source_video(0)).hex,
     }
     assert len(video["crops"]) == 6
 
