@@ -28,27 +28,22 @@ from hashing.videos import (
 )
 from tests import videos
 
-REFERENCE = json.loads(
-    (Path(__file__).parents[1] / "vectors" / "vpdq" / "reference.json").read_text()
-)
-MADE = {
-    "src0.mp4": lambda: videos.source_video(0),
-    "src0_vp8.webm": lambda: videos.reencoded(videos.source_video(0)),
-    "src0_half.mp4": lambda: videos.resized(videos.source_video(0)),
-}
+VECTORS = Path(__file__).parents[1] / "vectors" / "vpdq"
+REFERENCE = json.loads((VECTORS / "reference.json").read_text())
 
 
 def test_test_videos_are_made_the_same_way_every_time():
-    first = videos.make_video(videos.photos(2), size=(96, 64), fps=4, shot_seconds=1)
-    again = videos.make_video(videos.photos(2), size=(96, 64), fps=4, shot_seconds=1)
-    assert first == again
+    made = {
+        videos.make_video(videos.photos(2), size=(96, 64), fps=4, shot_seconds=1) for _ in range(3)
+    }
+    assert len(made) == 1
 
 
-@pytest.mark.parametrize("name", sorted(MADE))
+@pytest.mark.parametrize("name", sorted(REFERENCE["videos"]))
 def test_frame_hashes_equal_the_vpdq_reference_implementation(name):
     reference = REFERENCE["videos"][name]
-    data = MADE[name]()
-    assert hashlib.sha256(data).hexdigest() == reference["sha256"], "test video bytes changed"
+    data = (VECTORS / name).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == reference["sha256"], "not the file vpdq hashed"
 
     ours = json.loads(hash_video(data).to_vpdq())
 
