@@ -9,6 +9,7 @@ which keeps the API answering checks (they need only the in-memory index) during
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
@@ -85,15 +86,21 @@ class RateLimiter:
         self._peek = redis.register_script(_PEEK_SCRIPT)
         self._local: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._async_script: AsyncScript | None = None
+        self._async_scripts: dict[asyncio.AbstractEventLoop, AsyncScript] = {}
 
     def use_async(self, client: AsyncRedis | None) -> None:
-        """Spend through ``client`` in spend_all_async (None: on a worker thread, as spend_all).
+        """Spend through ``client`` in spend_all_async on the running event loop (None: on a
+        worker thread again, as spend_all).
 
         An asyncio client belongs to the event loop it first connects in: the app's lifespan
-        gives one here when serving starts and takes it back when serving stops.
+        gives one here when serving starts and takes it back when serving stops. One app can
+        be served from several loops at once (test clients), so each loop keeps its own.
         """
-        self._async_script = client.register_script(_SCRIPT) if client is not None else None
+        loop = asyncio.get_running_loop()
+        if client is None:
+            self._async_scripts.pop(loop, None)
+        else:
+            self._async_scripts[loop] = client.register_script(_SCRIPT)
 
     def spend(self, *, key: str, bucket: str, per_minute: int, cost: int = 1) -> None:
         """Take ``cost`` units from the key's bucket, or raise RateLimited with the wait."""
@@ -120,7 +127,7 @@ class RateLimiter:
         self, charges: Sequence[Charge], *, watch: str | None = None
     ) -> str | None:
         """spend_all on the event loop, without a thread, once use_async has given a client."""
-        script = self._async_script
+        script = self._async_scripts.get(asyncio.get_running_loop())
         if script is None:
             return await run_in_threadpool(partial(self.spend_all, charges, watch=watch))
         names, args = self._arguments(charges, watch)

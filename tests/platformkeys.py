@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
 
 from casework.db import transaction
 from casework.models import Case
@@ -94,3 +95,19 @@ def refresh_index(runtime: Runtime) -> None:
     """Bring this process's index up to the committed bank."""
     with runtime.sessions() as session:
         runtime.bank.refresh(session)
+
+
+def read_all(client: TestClient, token: str, cursor: str | None = None, limit: int = 1000):
+    """Every feed entry from ``cursor`` on, page by page, and the cursor to go on from."""
+    entries = []
+    while True:
+        params: dict[str, object] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = client.get("/v1/feed", params=params, headers=bearer(token))
+        assert response.status_code == 200, response.text
+        page = response.json()
+        entries += page["entries"]
+        cursor = page["cursor"]
+        if not page["more"]:
+            return entries, cursor

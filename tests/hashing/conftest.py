@@ -11,6 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, MATCH_RADIUS_BITS
+from hashing.algorithms import QueryHashes, hash_file
+from hashing.fingerprint import Fingerprint
+
 VECTORS = Path(__file__).parents[1] / "vectors" / "pdq"
 
 
@@ -39,3 +43,21 @@ def expected() -> dict[str, dict[str, Any]]:
         "images"
     ]
     return images
+
+
+def bank_of(photo: Image.Image) -> list[Fingerprint]:
+    """What a victim's device banks for ``photo``: its fingerprints and variants."""
+    victim = hash_file(encode(photo, "PNG"))
+    return list(victim.fingerprints + victim.variants)
+
+
+def matches(query: QueryHashes, bank: list[Fingerprint]) -> bool:
+    """The bank's decision: MD5/SHA-256 equal, PDQ and pHash within their radii, faint PDQ
+    within the tight one."""
+    tried = [(fp, MATCH_RADIUS_BITS[fp.algorithm]) for fp in query.fingerprints]
+    tried += [(fp, FAINT_PDQ_RADIUS_BITS) for fp in query.faint]
+    return any(
+        fp.algorithm is known.algorithm and fp.distance(known) <= radius
+        for fp, radius in tried
+        for known in bank
+    )

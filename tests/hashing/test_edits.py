@@ -18,8 +18,7 @@ from hashing.edits import (
 )
 from hashing.fingerprint import Algorithm
 from hashing.images import decode_image
-from tests.hashing.conftest import encode, read_vector, textured
-from tests.hashing.test_screens import bank_of, matches
+from tests.hashing.conftest import bank_of, encode, matches, read_vector, textured
 
 
 def on_white(size: tuple[int, int] = (240, 160), seed: int = 1) -> Image.Image:

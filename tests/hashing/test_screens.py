@@ -6,12 +6,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance
 
 from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, MATCH_RADIUS_BITS
-from hashing.algorithms import QueryHashes, hash_file, hash_query_image, pdq, phash
+from hashing.algorithms import QueryHashes, hash_query_image, pdq, phash
 from hashing.edits import capped
-from hashing.fingerprint import Algorithm, Fingerprint
+from hashing.fingerprint import Algorithm
 from hashing.images import decode_image
 from hashing.screens import screen_crops
-from tests.hashing.conftest import encode, read_vector, textured
+from tests.hashing.conftest import bank_of, encode, matches, read_vector, textured
 
 PHOTOS = ["aaa-orig.jpg", "q0122.jpg", "q0291.jpg", "q0746.jpg", "q1050.jpg", "q2821.jpg"]
 
@@ -47,23 +47,6 @@ def under_caption(picture: Image.Image) -> Image.Image:
     for x in range(8, picture.width - 30, 12):
         draw.rectangle((x, bar // 3, x + 5, bar - bar // 3 - 1), fill="black")
     return decode_image(encode(canvas, "JPEG", quality=70))
-
-
-def bank_of(photo: Image.Image) -> list[Fingerprint]:
-    victim = hash_file(encode(photo, "PNG"))
-    return list(victim.fingerprints + victim.variants)
-
-
-def matches(query: QueryHashes, bank: list[Fingerprint]) -> bool:
-    """The bank's decision: MD5/SHA-256 equal, PDQ and pHash within their radii, faint PDQ
-    within the tight one."""
-    tried = [(fp, MATCH_RADIUS_BITS[fp.algorithm]) for fp in query.fingerprints]
-    tried += [(fp, FAINT_PDQ_RADIUS_BITS) for fp in query.faint]
-    return any(
-        fp.algorithm is known.algorithm and fp.distance(known) <= radius
-        for fp, radius in tried
-        for known in bank
-    )
 
 
 @pytest.mark.parametrize(

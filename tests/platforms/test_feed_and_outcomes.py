@@ -14,22 +14,7 @@ from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.conftest import table_counts
 from tests.factories import random_fingerprint
-from tests.platformkeys import PlatformKeys, bank_case, bearer, refresh_index, withdraw
-
-
-def read_all(client: TestClient, token: str, cursor: str | None = None, limit: int = 1000):
-    entries = []
-    while True:
-        params: dict[str, object] = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        response = client.get("/v1/feed", params=params, headers=bearer(token))
-        assert response.status_code == 200, response.text
-        page = response.json()
-        entries += page["entries"]
-        cursor = page["cursor"]
-        if not page["more"]:
-            return entries, cursor
+from tests.platformkeys import PlatformKeys, bank_case, bearer, read_all, refresh_index, withdraw
 
 
 def mirror_of(entries: list[dict[str, str]], mirror: dict[str, str] | None = None):

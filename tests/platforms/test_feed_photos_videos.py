@@ -27,8 +27,7 @@ from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.videos import hash_video
 from tests import videos
 from tests.factories import random_fingerprint, submitted
-from tests.platformkeys import PlatformKeys, bank_case, bearer, withdraw
-from tests.platforms.test_feed_and_outcomes import read_all
+from tests.platformkeys import PlatformKeys, bank_case, bearer, read_all, withdraw
 
 
 def photo_items(
