@@ -301,7 +301,7 @@ def main() -> None:
     checkouts = [REPO] + ([args.baseline.resolve()] if args.baseline else [])
     bank, rounds, seconds = (2_000, 2, 1) if args.smoke else (args.bank, args.rounds, args.seconds)
     markdown, data = run(checkouts, bank, rounds, seconds)
-    save(f"api_process_{bank}", data, markdown, smoke=args.smoke)
+    save("api_process" if args.smoke else f"api_process_{bank}", data, markdown, smoke=args.smoke)
 
 
 if __name__ == "__main__":
