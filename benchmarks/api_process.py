@@ -15,6 +15,9 @@ neighbours, and reported per round and as medians:
    first keeps the snapshot: seconds from exec to /readyz, and its index attach.
 
   python -m benchmarks.api_process [--baseline /work/main] [--bank 200000] [--rounds 5] [--smoke]
+
+The database is migrated by this checkout: a baseline must be at the same migration head (one
+with another schema answers the checks with errors, and the run stops at the first of them).
 """
 
 from __future__ import annotations
