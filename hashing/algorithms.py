@@ -11,15 +11,15 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import imagehash
 import numpy as np
 import pdqhash
 from PIL import Image
 
 from hashing.bands import trim_bands
 from hashing.crops import bank_crops
+from hashing.deferred_imports import deferred
 from hashing.edits import capped, caption_crops, edit_crops, inset, small_rotations
 from hashing.fingerprint import Algorithm, Fingerprint
 from hashing.images import (
@@ -31,6 +31,11 @@ from hashing.images import (
 )
 from hashing.screens import has_flat_rim, screen_crops
 from hashing.translations import N_, gettext
+
+if TYPE_CHECKING:
+    import imagehash
+else:
+    imagehash = deferred("imagehash")
 
 # Meta's recommendation (pdq/README.md) and python-threatexchange's QUALITY_THRESHOLD.
 PDQ_QUALITY_MIN = 50
@@ -331,30 +336,56 @@ def _from_bit_vector(algorithm: Algorithm, bits: np.ndarray) -> Fingerprint:
     return Fingerprint.from_bytes(algorithm, packed.tobytes())
 
 
-def _denylist() -> dict[Fingerprint, str]:
-    """Hashes of synthetic flat and gradient images, and the digests of empty input.
-
-    pHash of flat or gradient content is a few near-empty values, mostly caught by the popcount
-    rule; the entries add the ones on its edge (a reversed gradient sets exactly 8 of 64 bits).
-    PDQ of flat content is rounding noise that moves with size and level, so its entries only
-    catch these exact images and the quality floor (flat 0, gradients 44) does the real work.
-    """
-    size = (256, 256)
-    gradient = Image.linear_gradient("L").resize(size).convert("RGB")
-    synthetic = {
-        N_("a black image"): Image.new("RGB", size, (0, 0, 0)),
-        N_("a white image"): Image.new("RGB", size, (255, 255, 255)),
-        N_("a grey image"): Image.new("RGB", size, (128, 128, 128)),
-        N_("a vertical gradient"): gradient,
-        N_("a reversed vertical gradient"): gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
-        N_("a horizontal gradient"): gradient.transpose(Image.Transpose.ROTATE_90),
-        N_("a reversed horizontal gradient"): gradient.transpose(Image.Transpose.ROTATE_270),
-    }
-    denied = {md5_of(b""): N_("an empty file"), sha256_of(b""): N_("an empty file")}
-    for description, img in synthetic.items():
-        denied[pdq(img)[0]] = description
-        denied[phash(img)] = description
-    return denied
-
-
-_DENYLIST = _denylist()
+#: Known hashes of synthetic flat and gradient images (256 x 256), and the digests of empty input:
+#: a table, because hashing the images at import needs imagehash and SciPy, which an API process
+#: otherwise never loads. tests/hashing/test_algorithms.py derives every entry from its image.
+#: pHash of flat or gradient content is a few near-empty values, mostly caught by the popcount
+#: rule; the entries add the ones on its edge (a reversed gradient sets exactly 8 of 64 bits).
+#: PDQ of flat content is rounding noise that moves with size and level, so its entries only
+#: catch these exact images and the quality floor (flat 0, gradients 44) does the real work.
+DENIED = (
+    ("md5", "d41d8cd98f00b204e9800998ecf8427e", N_("an empty file")),
+    (
+        "sha256",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        N_("an empty file"),
+    ),
+    (
+        "pdq",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        N_("a black image"),
+    ),
+    ("phash", "0000000000000000", N_("a black image")),
+    (
+        "pdq",
+        "00001134000011342c4b00002c4b1134000000002c4b2c4b00002c4b8200554b",
+        N_("a white image"),
+    ),
+    ("phash", "8000000000000000", N_("a grey image")),
+    ("pdq", "000000002c4b11342c4b2c4b0000554b00002c4b113411342c4b585e2c4b017e", N_("a grey image")),
+    (
+        "pdq",
+        "7ac8441700e0519416fb5381e50aa75906951160c1765921c359031976970959",
+        N_("a vertical gradient"),
+    ),
+    ("phash", "8000800080008000", N_("a vertical gradient")),
+    (
+        "pdq",
+        "4067527905a0006bc126121682550c170050b06580024c3861e6110d036114f4",
+        N_("a reversed vertical gradient"),
+    ),
+    ("phash", "8080808080808080", N_("a reversed vertical gradient")),
+    (
+        "pdq",
+        "aaa60d525ceaacc9756415a2da58726b59d1d1d56b2ae96e74a4a6cb4aaca92b",
+        N_("a horizontal gradient"),
+    ),
+    ("phash", "aa00000000000000", N_("a horizontal gradient")),
+    (
+        "pdq",
+        "f8217e07004f9e8de09fc6c7048f1fc7d8e71bf101ff3ff83dfe018003809fc0",
+        N_("a reversed horizontal gradient"),
+    ),
+    ("phash", "ff00000000000000", N_("a reversed horizontal gradient")),
+)
+_DENYLIST = {Fingerprint.parse(algorithm, value): why for algorithm, value, why in DENIED}

@@ -32,16 +32,21 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-import av
 import numpy as np
 import pdqhash
 
 from hashing.algorithms import degeneracy, md5_of, sha256_of
 from hashing.crops import VIDEO_CROP_RULES, video_crop_boxes
+from hashing.deferred_imports import deferred
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.translations import gettext
+
+if TYPE_CHECKING:
+    import av
+else:
+    av = deferred("av")
 
 #: python-threatexchange's name for a vPDQ fingerprint (VPDQSignal), as the wire, the feed and
 #: the export name it.

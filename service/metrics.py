@@ -24,7 +24,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from casework.bank.bank import BankIndex
-from casework.platforms.checks import Answer
+from casework.platforms.checks import Answer, Verdict
 from workers.queues import outcome_counts, queue_depths
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ class Metrics:
             ["verdict"],
             registry=self._registry,
         )
+        self._verdicts = {verdict: self._checks.labels(verdict.value) for verdict in Verdict}
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         # With several processes the lowest version and size tell of the one lagging behind.
         self._bank_size = Gauge(
             "takedown_bank_fingerprints",
@@ -88,13 +90,24 @@ class Metrics:
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request; route is a template, never the path asked for."""
-        self._requests.labels(method, route, str(status)).inc()
-        self._latency.labels(method, route).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            # Looked up once per label set: prometheus-client's labels() costs every request.
+            series = (
+                self._requests.labels(method, route, str(status)),
+                self._latency.labels(method, route),
+            )
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def observe_checks(self, answers: Sequence[Answer]) -> None:
         """Count each fingerprint's verdict of one check."""
+        counts: dict[Verdict, int] = {}
         for answer in answers:
-            self._checks.labels(answer.verdict.value).inc()
+            counts[answer.verdict] = counts.get(answer.verdict, 0) + 1
+        for verdict, count in counts.items():
+            self._verdicts[verdict].inc(count)
 
     def observe_bank(self, bank: BankIndex) -> None:
         """Note the index's size, version and load time, after a refresh."""

@@ -20,14 +20,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fpdf import FPDF
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -46,7 +45,13 @@ from casework.reports.videos import FoundVideo, clock_ranges, videos_of_case
 from casework.vault import Vault
 from casework.victims.cases import get_case
 from casework.victims.models import Case
+from hashing.deferred_imports import deferred
 from hashing.fingerprint import Algorithm
+
+if TYPE_CHECKING:
+    import fpdf
+else:
+    fpdf = deferred("fpdf")
 
 BUNDLE_FORMAT = "takedown-evidence/1"
 SIGNATURE_ALGORITHM = "Ed25519"
@@ -435,7 +440,7 @@ def summary_lines(verified: Verified) -> list[str]:
 
 def summary_pdf(verified: Verified) -> bytes:
     """A short A4 summary of a verified bundle, for people who will not read JSON."""
-    pdf = FPDF(format="A4")
+    pdf = fpdf.FPDF(format="A4")
     pdf.set_creator("takedown")
     pdf.set_title("Evidence summary")
     pdf.set_margins(18, 18, 18)

@@ -20,15 +20,21 @@ from email.utils import format_datetime, make_msgid
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from casework.db import utcnow
 from casework.desk.models import Organisation
 from casework.notices.models import Takedown
 from casework.notices.regimes import FIELDS, spec
+from hashing.deferred_imports import deferred
 from hashing.translations import DEFAULT_LOCALE, LOCALES_DIR
+
+if TYPE_CHECKING:
+    from casework.notices import letter_pdf
+else:
+    letter_pdf = deferred("casework.notices.letter_pdf")
 
 LETTERS = Path(__file__).with_name("letters")
 #: The gettext domain of the letters' sentences, apart from the pages' ``takedown``.
@@ -163,23 +169,9 @@ def to_eml(letter: Letter, *, takedown: Takedown, organisation: Organisation) ->
     return message.as_bytes()
 
 
-class _LetterPdf(FPDF):
-    """A4 pages with the notice reference and page number in the footer."""
-
-    def __init__(self, reference: str) -> None:
-        super().__init__(format="A4")
-        self.reference = reference
-        self.letter_font = "Helvetica"
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(self.letter_font, size=8)
-        self.cell(0, 5, f"{self.reference} \u00b7 {self.page_no()}/{{nb}}", align="R")
-
-
 def to_pdf(letter: Letter, *, takedown: Takedown) -> bytes:
     """The letter as an A4 PDF, for forms that take an upload and for the case file."""
-    pdf = _LetterPdf(takedown.reference)
+    pdf = letter_pdf.LetterPdf(takedown.reference)
     pdf.set_title(letter.subject)
     pdf.set_creator("takedown")
     pdf.set_margins(20, 20, 20)

@@ -10,7 +10,6 @@ The caseworkers' console is stricter still (CONSOLE_HEADERS).
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -65,9 +64,22 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 def headers_for(path: str) -> dict[str, str]:
     """The security headers of a response to this path: the console's, or everyone else's."""
     headers = {**SECURITY_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
-    if path.startswith(CONSOLE_PATH) and not path.startswith(CONSOLE_STATIC_PATH):
+    if _in_console(path):
         headers.update(CONSOLE_HEADERS)
     return headers
+
+
+def _in_console(path: str) -> bool:
+    return path.startswith(CONSOLE_PATH) and not path.startswith(CONSOLE_STATIC_PATH)
+
+
+Raw = tuple[tuple[bytes, bytes], ...]
+
+
+def _raw(headers: dict[str, str]) -> Raw:
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
 
 
 class SecurityHeaders:
@@ -75,20 +87,26 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Encoded once for the two kinds of path and both schemes: every request adds them.
+        hsts = {"Strict-Transport-Security": STRICT_TRANSPORT_SECURITY}
+        self._encoded = {
+            (console, https): _raw(headers_for(path) | (hsts if https else {}))
+            for console, path in ((False, "/"), (True, CONSOLE_PATH))
+            for https in (False, True)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = headers_for(scope["path"])
-        if scope.get("scheme") == "https":
-            wanted["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+        wanted = self._encoded[_in_console(scope["path"]), scope.get("scheme") == "https"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in wanted.items():
-                    headers.setdefault(name, value)
+                # Names are lower-case bytes in ASGI, as in `wanted`: a route's own one stays.
+                headers = message["headers"] = list(message.get("headers", ()))
+                present = {name for name, _ in headers}
+                headers.extend(header for header in wanted if header[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -131,6 +131,20 @@ def test_scale_smoke_starts_every_process_serves_checks_and_sees_the_withdrawal(
     assert result["first_build_index_load_s"] and result["first_build_cpu_s"]
 
 
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+def test_api_process_smoke_measures_checks_beside_healthz_and_a_further_start() -> None:
+    result = run_smoke("api_process")
+    [rounds] = result["checks"].values()  # type: ignore[union-attr]
+    assert len(rounds) == 2
+    assert all(
+        r["check_rps"] > 0 and r["healthz_cpu_ms"] > 0 and r["check_cpu_ms"] > 0 for r in rounds
+    )
+    [starts] = result["startup"].values()  # type: ignore[union-attr]
+    assert all(s["further_ready_s"] > 0 and s["api_import_cpu_s"] > 0 for s in starts)
+
+
 def test_video_smoke_finds_re_encoded_and_cropped_copies_and_no_false_match() -> None:
     result = run_smoke("videos")
     recall = result["recall"]

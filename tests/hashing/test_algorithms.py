@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from hashing.algorithms import (
+    DENIED,
     PDQ_QUALITY_MIN,
     degeneracy,
     dihedral_phashes,
@@ -31,6 +32,28 @@ def algorithms_of(fingerprints: Any) -> list[Algorithm]:
 
 def refusals(hashed: Any) -> dict[Algorithm, str]:
     return {r.algorithm: r.reason for r in hashed.refused}
+
+
+def test_the_denied_hashes_are_those_of_their_blank_and_gradient_images() -> None:
+    size = (256, 256)
+    gradient = Image.linear_gradient("L").resize(size).convert("RGB")
+    synthetic = {
+        "a black image": Image.new("RGB", size, (0, 0, 0)),
+        "a white image": Image.new("RGB", size, (255, 255, 255)),
+        "a grey image": Image.new("RGB", size, (128, 128, 128)),
+        "a vertical gradient": gradient,
+        "a reversed vertical gradient": gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+        "a horizontal gradient": gradient.transpose(Image.Transpose.ROTATE_90),
+        "a reversed horizontal gradient": gradient.transpose(Image.Transpose.ROTATE_270),
+    }
+    derived = {md5_of(b""): "an empty file", sha256_of(b""): "an empty file"}
+    for description, img in synthetic.items():
+        derived[pdq(img)[0]] = description
+        derived[phash(img)] = description
+    table = {Fingerprint.parse(algorithm, value): why for algorithm, value, why in DENIED}
+    assert table == derived
+    assert len(table) == len(DENIED)
+    assert all(degeneracy(fp) for fp in derived)
 
 
 def test_md5_and_sha256_match_the_standard_test_vectors() -> None:
