@@ -336,7 +336,13 @@ def hash_one(
         started = time.process_time()
         found[name] = _worker_fingerprints(data)
         seconds[name] = time.process_time() - started
-    return {"bank": list(victim.fingerprints + victim.variants), "leaks": found, "cpu": seconds}
+    return {
+        "bank": list(victim.fingerprints + victim.variants),
+        "bank_original": list(victim.fingerprints),
+        "bank_variants": list(victim.variants),
+        "leaks": found,
+        "cpu": seconds,
+    }
 
 
 def _codes(fps: list[Fingerprint], algorithm: Algorithm) -> np.ndarray:
@@ -376,6 +382,27 @@ def exact_hits(queries: list[list[Fingerprint]], banks: list[list[Fingerprint]])
         for fp in fps:
             out[qi, owner.get(fp, [])] = True
     return out
+
+
+def save_fingerprints(path: Path, records: list[dict[str, object]], kinds: list[str]) -> None:
+    """Every bank and query hash of the run, so that match rules can be swept offline
+    (benchmarks/phash_rule.py) without hashing again: per photo, codes and their counts."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def put(key: str, per_photo: list[list[Fingerprint]], algorithm: Algorithm) -> None:
+        codes = [_codes(fps, algorithm) for fps in per_photo]
+        arrays[f"{key}/counts"] = np.array([len(c) for c in codes], np.int64)
+        arrays[f"{key}/codes"] = np.concatenate(codes).reshape(-1, algorithm.bits // 64)
+
+    for algorithm in (Algorithm.PDQ, Algorithm.PHASH):
+        label = algorithm.value
+        put(f"bank/{label}", [list(r["bank_original"]) for r in records], algorithm)  # type: ignore[call-overload]
+        put(f"variants/{label}", [list(r["bank_variants"]) for r in records], algorithm)  # type: ignore[call-overload]
+        for kind in kinds:
+            for slot, slot_name in ((0, "usable"), (1, "faint")):
+                queries = [r["leaks"][kind][slot] for r in records]  # type: ignore[index]
+                put(f"{kind}/{slot_name}/{label}", queries, algorithm)
+    np.savez_compressed(path, **arrays)
 
 
 def main() -> None:
@@ -443,6 +470,9 @@ def main() -> None:
         exact = {kind: exact_hits([r["leaks"][kind][0] for r in records], banks) for kind in kinds}
         cpu = {kind: np.array([r["cpu"][kind] for r in records]) for kind in kinds}
         RESULTS.mkdir(exist_ok=True)
+        save_fingerprints(
+            RESULTS / f"{name}{'.smoke' if cfg.smoke else ''}.fingerprints.npz", records, kinds
+        )
         np.savez_compressed(
             saved,
             **{f"{m}/{k}": dist[m][k] for m in dist for k in kinds},
