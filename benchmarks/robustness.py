@@ -8,8 +8,10 @@ copies and of its edit crops, turned-back copies; see ``hashing.algorithms.hash_
 MD5/SHA-256).
 Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
 image when any of its fingerprints is within ``casework.bank.bank.MATCH_RADIUS_BITS`` of one of that
-image's fingerprints (MD5/SHA-256 equal). The allow-list and quarantine only remove matches a
-caseworker rejected or a fingerprint under review; both are empty here.
+image's fingerprints (MD5/SHA-256 equal), a pHash past ``PHASH_ALONE_RADIUS_BITS`` only when one of
+the leak's PDQs is within ``CORROBORATING_PDQ_RADIUS_BITS`` of one of that image's. The allow-list
+and quarantine only remove matches a caseworker rejected or a fingerprint under review; both are
+empty here.
 
 Recall = share of images whose leaked copy matches the image itself. False matches = (leak or
 original of A, bank entry of B != A) pairs that match; the corpus holds no near-duplicates, so
@@ -34,7 +36,12 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from benchmarks import leaks
 from benchmarks.corpus import corpus_paths, load_rgb
 from benchmarks.report import RESULTS, save, table
-from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, MATCH_RADIUS_BITS
+from casework.bank.bank import (
+    CORROBORATING_PDQ_RADIUS_BITS,
+    FAINT_PDQ_RADIUS_BITS,
+    MATCH_RADIUS_BITS,
+    PHASH_ALONE_RADIUS_BITS,
+)
 from hashing import bands
 from hashing.algorithms import PDQ_QUALITY_MIN, hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
@@ -299,6 +306,28 @@ MEASURES = {
 ORIGINAL_MAX_SIDE = 512
 
 
+def decision(
+    dist: dict[str, np.ndarray],
+    exact: np.ndarray,
+    *,
+    phash_radius: int = MATCH_RADIUS_BITS[Algorithm.PHASH],
+    faint_radius: int = FAINT_PDQ_RADIUS_BITS,
+    alone: int = PHASH_ALONE_RADIUS_BITS,
+    backing: int = CORROBORATING_PDQ_RADIUS_BITS,
+) -> np.ndarray:
+    """The service's match decision over (leak, bank photo) distance matrices: exact digests,
+    PDQ, faint PDQ, and pHash alone up to ``alone`` or, up to ``phash_radius``, backed by a PDQ
+    within ``backing`` (casework.bank.matching.uncorroborated)."""
+    pdq, phash = dist["pdq"], dist["phash"]
+    return (
+        exact
+        | (pdq <= MATCH_RADIUS_BITS[Algorithm.PDQ])
+        | (phash <= min(alone, phash_radius))
+        | ((phash <= phash_radius) & (pdq <= backing))
+        | (dist["faint"] <= faint_radius)
+    )
+
+
 def _worker_fingerprints(data: bytes) -> tuple[list[Fingerprint], list[Fingerprint]]:
     """What the worker would match with, and its low-quality PDQs (matched at the tight radius);
     none when it refuses the image (too small, ...)."""
@@ -486,11 +515,11 @@ def main() -> None:
     def decide(
         kind: str, phash_radius: int, faint_radius: int = FAINT_PDQ_RADIUS_BITS
     ) -> np.ndarray:
-        return (
-            exact[kind]
-            | (dist["pdq"][kind] <= pdq_radius)
-            | (dist["phash"][kind] <= phash_radius)
-            | (dist["faint"][kind] <= faint_radius)
+        return decision(
+            {m: dist[m][kind] for m in MEASURES},
+            exact[kind],
+            phash_radius=phash_radius,
+            faint_radius=faint_radius,
         )
 
     # False matches per pHash radius: every leak and every original against every other image.
@@ -566,7 +595,8 @@ def main() -> None:
     markdown = "\n\n".join(
         [
             f"### Recall of the service's decision on the dev corpus ({n} images, set {cfg.set}; "
-            f"PDQ <= {pdq_radius}, pHash <= {service_phash}, PDQ under quality "
+            f"PDQ <= {pdq_radius}, pHash <= {service_phash} (past {PHASH_ALONE_RADIUS_BITS} only "
+            f"with a PDQ within {CORROBORATING_PDQ_RADIUS_BITS}), PDQ under quality "
             f"{PDQ_QUALITY_MIN} <= {FAINT_PDQ_RADIUS_BITS}, MD5/SHA-256 equal)",
             table(
                 [

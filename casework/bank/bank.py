@@ -50,6 +50,18 @@ PHASH_MATCH_RADIUS_BITS = 8
 #: PDQ (0.1st percentile 88), while 31 of the 39 with a bank PDQ of their own came within 20.
 FAINT_PDQ_RADIUS_BITS = 20
 
+#: A pHash match this close stands on its own; one farther out, up to PHASH_MATCH_RADIUS_BITS,
+#: counts only when corroborated (casework/bank/matching.py, uncorroborated). The crop bank and
+#: the query side's insets and guesses try ~20 x ~100 pHash pairs per leak and bank photo, so an
+#: unrelated pair within 8 of 64 bits turns up (13 and 36 of 2.5M pairs on the full dev corpus,
+#: benchmarks/README.md section 10), while none came within 4.
+PHASH_ALONE_RADIUS_BITS = 6
+#: A pHash match past PHASH_ALONE_RADIUS_BITS counts when one of the image's PDQs comes this close
+#: to a PDQ of the same bank photo (its own, its crops' or trimmed copies'). Unrelated PDQs sit
+#: ~128 bits apart, and on the dev corpus the false pHash pairs' closest PDQs were 86 bits or
+#: more, while a true crop that PDQ misses at 31 bits stays within ~80 (benchmarks/phash_rule.py).
+CORROBORATING_PDQ_RADIUS_BITS = 72
+
 MATCH_RADIUS_BITS = {
     Algorithm.PDQ: PDQ_MATCH_RADIUS_BITS,
     Algorithm.PHASH: PHASH_MATCH_RADIUS_BITS,

@@ -8,7 +8,14 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.bank.bank import BankIndex, in_enabled_bank, query_radius
+from casework.bank.bank import (
+    CORROBORATING_PDQ_RADIUS_BITS,
+    PHASH_ALONE_RADIUS_BITS,
+    BankHit,
+    BankIndex,
+    in_enabled_bank,
+    query_radius,
+)
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
 from casework.reports.reports import FoundMatch
@@ -88,6 +95,10 @@ def find_matches(
     rejected = rejected_hashes(session, bank.vault, list(best))
     for fingerprint_id in [f for f in best if allowed(rejected.get(f, []), fingerprints)]:
         del best[fingerprint_id]
+    hits = [BankHit(f, found.algorithm, distance) for f, (distance, found) in best.items()]
+    confident_pdqs = [fp for fp, _ in confident if fp.algorithm is Algorithm.PDQ]
+    for fingerprint_id in uncorroborated(session, bank.vault, hits, confident_pdqs):
+        del best[fingerprint_id]
     if not best:
         return []
     # The index may be a moment behind a withdrawal or a disabled bank: only fingerprints still
@@ -107,6 +118,55 @@ def find_matches(
         for fingerprint_id, (distance, found) in sorted(best.items())
         if (case_id := owners.get(fingerprint_id)) is not None
     ]
+
+
+def uncorroborated(
+    session: Session, vault: Vault, hits: Iterable[BankHit], pdqs: Sequence[Fingerprint]
+) -> set[int]:
+    """The pHash hits among ``hits`` that must not count: farther than PHASH_ALONE_RADIUS_BITS,
+    with none of ``pdqs`` (the found image's usable PDQs) within CORROBORATING_PDQ_RADIUS_BITS of
+    a PDQ of the same bank photo. A fingerprint with no photo has no PDQ to back it."""
+    outer = [
+        hit.fingerprint_id
+        for hit in hits
+        if hit.algorithm is Algorithm.PHASH and hit.distance > PHASH_ALONE_RADIUS_BITS
+    ]
+    if not outer:
+        return set()
+    photo_of = photo_keys(session, outer)
+    wanted = {key for key in photo_of.values() if key[0] is not None and key[1] > 0}
+    backed: set[tuple[int | None, int]] = set()
+    if wanted and pdqs:
+        rows = session.execute(
+            select(CaseFingerprint.case_id, CaseFingerprint.photo, CaseFingerprint.value_sealed)
+            .where(CaseFingerprint.algorithm == Algorithm.PDQ.value)
+            .where(CaseFingerprint.case_id.in_({case_id for case_id, _ in wanted}))
+        )
+        for case_id, photo, sealed in rows:
+            key = (case_id, photo)
+            if key not in wanted or key in backed:
+                continue
+            bits = vault.open(Algorithm.PDQ, sealed).bits
+            if any((bits ^ pdq.bits).bit_count() <= CORROBORATING_PDQ_RADIUS_BITS for pdq in pdqs):
+                backed.add(key)
+    return {
+        fingerprint_id for fingerprint_id in outer if photo_of.get(fingerprint_id) not in backed
+    }
+
+
+def photo_keys(
+    session: Session, fingerprint_ids: Iterable[int]
+) -> dict[int, tuple[int | None, int]]:
+    """What photo each fingerprint belongs to, as (case, photo); a fingerprint sent without a
+    photo, and each of a named bank's (no case), is its own, as (case, -its id)."""
+    return {
+        fingerprint_id: (case_id, photo if photo is not None else -fingerprint_id)
+        for fingerprint_id, case_id, photo in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo).where(
+                CaseFingerprint.id.in_(list(fingerprint_ids))
+            )
+        )
+    }
 
 
 def rejected_hashes(

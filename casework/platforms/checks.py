@@ -19,22 +19,26 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.bank.bank import BankHit, BankIndex
 from casework.bank.banks import labels_of
 from casework.bank.fingerprints import SubmittedFingerprint
-from casework.bank.matching import active_owners, allowed, rejected_hashes
+from casework.bank.matching import (
+    active_owners,
+    allowed,
+    photo_keys,
+    rejected_hashes,
+    uncorroborated,
+)
 from casework.bank.models import BankPolicy
 from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
 from casework.platforms.models import MatchToken
 from casework.vault import Vault
-from casework.victims.models import CaseFingerprint
 from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy, hash_query_image, md5_of, sha256_of
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.images import ImageRejected, decode_frames
@@ -144,6 +148,8 @@ def answer_hits(
     queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
     hit the same bank photo (the dihedral variants of one upload, or an upload and a crop of the
     photo the victim hashed) share its token and its ``photo`` number: one photo reads as one.
+    A pHash hit past the radius it stands alone at counts only when a PDQ of the request backs
+    it (casework.bank.matching.uncorroborated), as in the worker's matching.
     A match carries its bank's name and policy; the API decides which keys are told the name.
     """
     candidates = {hit.fingerprint_id for found in hits for hit in found}
@@ -153,6 +159,18 @@ def answer_hits(
     labels = labels_of(session, active)
     photo_of = photo_keys(session, active) if active else {}
     upload = [query.fingerprint for query in queries if query.fingerprint is not None]
+    # The request's usable PDQs back its far pHash hits, as the found image's back the worker's.
+    pdqs = [
+        q.fingerprint
+        for q in queries
+        if q.fingerprint is not None and q.fingerprint.algorithm is Algorithm.PDQ and not q.faint
+    ]
+    unbacked = uncorroborated(
+        session,
+        vault,
+        [hit for found in hits for hit in found if hit.fingerprint_id in active],
+        pdqs,
+    )
     tokens: dict[tuple[int | None, int], str] = {}
     numbers: dict[tuple[int | None, int], int] = {}
     answers: list[Answer] = []
@@ -166,6 +184,7 @@ def answer_hits(
                 hit
                 for hit in found
                 if hit.fingerprint_id in active
+                and hit.fingerprint_id not in unbacked
                 and not allowed(rejected.get(hit.fingerprint_id, []), image)
             ),
             None,
@@ -198,21 +217,6 @@ def answer_hits(
     if tokens:
         session.flush()
     return answers
-
-
-def photo_keys(
-    session: Session, fingerprint_ids: Iterable[int]
-) -> dict[int, tuple[int | None, int]]:
-    """What photo each fingerprint belongs to, as (case, photo); a fingerprint sent without a
-    photo, and each of a named bank's (no case), is its own, as (case, -its id)."""
-    return {
-        fingerprint_id: (case_id, photo if photo is not None else -fingerprint_id)
-        for fingerprint_id, case_id, photo in session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo).where(
-                CaseFingerprint.id.in_(list(fingerprint_ids))
-            )
-        )
-    }
 
 
 def photos_matched(answers: Sequence[Answer]) -> int:
