@@ -81,7 +81,8 @@ def find_matches(
     match is recorded for ``reporting_case_id`` (the case whose report found the image), where a
     caseworker reviews it like any other, and is left out when there is none. ``faint`` are
     PDQs under the quality floor (hashing.algorithms.QueryHashes): they match only within
-    query_radius's tight radius, as on the platform check.
+    query_radius's tight radius, as on the platform check. A pHash hit past the radius it
+    stands alone at counts only when a usable PDQ of the image backs it (uncorroborated).
     """
     confident = [(fp, None) for fp in fingerprints]
     tried = confident + [(fp, query_radius(fp.algorithm, faint=True)) for fp in faint]
@@ -124,48 +125,39 @@ def uncorroborated(
     session: Session, vault: Vault, hits: Iterable[BankHit], pdqs: Sequence[Fingerprint]
 ) -> set[int]:
     """The pHash hits among ``hits`` that must not count: farther than PHASH_ALONE_RADIUS_BITS,
-    with none of ``pdqs`` (the found image's usable PDQs) within CORROBORATING_PDQ_RADIUS_BITS of
-    a PDQ of the same bank photo. A fingerprint with no photo has no PDQ to back it."""
+    and none of ``pdqs`` (the found image's usable PDQs) within CORROBORATING_PDQ_RADIUS_BITS of a
+    PDQ of the same bank photo (its own, its crops' and trimmed copies'). A case's fingerprints
+    sent without a photo count as one photo; a named bank's have none to back them."""
     outer = [
         hit.fingerprint_id
         for hit in hits
         if hit.algorithm is Algorithm.PHASH and hit.distance > PHASH_ALONE_RADIUS_BITS
     ]
-    if not outer:
-        return set()
-    photo_of = photo_keys(session, outer)
-    wanted = {key for key in photo_of.values() if key[0] is not None and key[1] > 0}
-    backed: set[tuple[int | None, int]] = set()
-    if wanted and pdqs:
-        rows = session.execute(
-            select(CaseFingerprint.case_id, CaseFingerprint.photo, CaseFingerprint.value_sealed)
-            .where(CaseFingerprint.algorithm == Algorithm.PDQ.value)
-            .where(CaseFingerprint.case_id.in_({case_id for case_id, _ in wanted}))
+    if not outer or not pdqs:
+        return set(outer)
+    photo_of = {
+        fingerprint_id: (case_id, photo)
+        for fingerprint_id, case_id, photo in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo)
+            .where(CaseFingerprint.id.in_(outer))
+            .where(CaseFingerprint.case_id.is_not(None))
         )
-        for case_id, photo, sealed in rows:
-            key = (case_id, photo)
-            if key not in wanted or key in backed:
-                continue
-            bits = vault.open(Algorithm.PDQ, sealed).bits
-            if any((bits ^ pdq.bits).bit_count() <= CORROBORATING_PDQ_RADIUS_BITS for pdq in pdqs):
-                backed.add(key)
+    }
+    wanted = set(photo_of.values())
+    backed: set[tuple[int, int | None]] = set()
+    for case_id, photo, sealed in session.execute(
+        select(CaseFingerprint.case_id, CaseFingerprint.photo, CaseFingerprint.value_sealed)
+        .where(CaseFingerprint.algorithm == Algorithm.PDQ.value)
+        .where(CaseFingerprint.case_id.in_({case_id for case_id, _ in wanted}))
+    ):
+        key = (case_id, photo)
+        if key in backed or key not in wanted:
+            continue
+        bits = vault.open(Algorithm.PDQ, sealed).bits
+        if any((bits ^ pdq.bits).bit_count() <= CORROBORATING_PDQ_RADIUS_BITS for pdq in pdqs):
+            backed.add(key)
     return {
         fingerprint_id for fingerprint_id in outer if photo_of.get(fingerprint_id) not in backed
-    }
-
-
-def photo_keys(
-    session: Session, fingerprint_ids: Iterable[int]
-) -> dict[int, tuple[int | None, int]]:
-    """What photo each fingerprint belongs to, as (case, photo); a fingerprint sent without a
-    photo, and each of a named bank's (no case), is its own, as (case, -its id)."""
-    return {
-        fingerprint_id: (case_id, photo if photo is not None else -fingerprint_id)
-        for fingerprint_id, case_id, photo in session.execute(
-            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo).where(
-                CaseFingerprint.id.in_(list(fingerprint_ids))
-            )
-        )
     }
 
 

@@ -19,26 +19,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.bank.bank import BankHit, BankIndex
 from casework.bank.banks import labels_of
 from casework.bank.fingerprints import SubmittedFingerprint
-from casework.bank.matching import (
-    active_owners,
-    allowed,
-    photo_keys,
-    rejected_hashes,
-    uncorroborated,
-)
+from casework.bank.matching import active_owners, allowed, rejected_hashes, uncorroborated
 from casework.bank.models import BankPolicy
 from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
 from casework.platforms.models import MatchToken
 from casework.vault import Vault
+from casework.victims.models import CaseFingerprint
 from hashing.algorithms import PDQ_QUALITY_MIN, degeneracy, hash_query_image, md5_of, sha256_of
 from hashing.fingerprint import Algorithm, Fingerprint, InvalidFingerprint
 from hashing.images import ImageRejected, decode_frames
@@ -165,12 +161,8 @@ def answer_hits(
         for q in queries
         if q.fingerprint is not None and q.fingerprint.algorithm is Algorithm.PDQ and not q.faint
     ]
-    unbacked = uncorroborated(
-        session,
-        vault,
-        [hit for found in hits for hit in found if hit.fingerprint_id in active],
-        pdqs,
-    )
+    active_hits = [hit for found in hits for hit in found if hit.fingerprint_id in active]
+    unbacked = uncorroborated(session, vault, active_hits, pdqs)
     tokens: dict[tuple[int | None, int], str] = {}
     numbers: dict[tuple[int | None, int], int] = {}
     answers: list[Answer] = []
@@ -217,6 +209,21 @@ def answer_hits(
     if tokens:
         session.flush()
     return answers
+
+
+def photo_keys(
+    session: Session, fingerprint_ids: Iterable[int]
+) -> dict[int, tuple[int | None, int]]:
+    """What photo each fingerprint belongs to, as (case, photo); a fingerprint sent without a
+    photo, and each of a named bank's (no case), is its own, as (case, -its id)."""
+    return {
+        fingerprint_id: (case_id, photo if photo is not None else -fingerprint_id)
+        for fingerprint_id, case_id, photo in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo).where(
+                CaseFingerprint.id.in_(list(fingerprint_ids))
+            )
+        )
+    }
 
 
 def photos_matched(answers: Sequence[Answer]) -> int:

@@ -232,7 +232,7 @@ def _photo_name(
     photo: int | None,
 ) -> str | None:
     """The feed's name for a change's photo; a fingerprint sent without one is its own photo,
-    as in a check's answer (casework/bank/matching.py, photo_keys)."""
+    as in a check's answer (casework/platforms/checks.py, photo_keys)."""
     if case_id is None:
         return None
     algorithm, row_id = logged
