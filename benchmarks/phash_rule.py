@@ -19,7 +19,7 @@ import json
 import numpy as np
 
 from benchmarks.report import RESULTS, table
-from benchmarks.robustness import BENIGN, MEAN_TARGET, MEASURES, TARGETS, decision
+from benchmarks.robustness import BENIGN, MEASURES, TARGETS, decision
 
 ALONE = [4, 6]
 OUTER = [8, 10]

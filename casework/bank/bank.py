@@ -38,10 +38,9 @@ _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 #: Meta's recommended PDQ match radius (python-threatexchange PDQ_CONFIDENT_MATCH_THRESHOLD).
 PDQ_MATCH_RADIUS_BITS = 31
-#: benchmarks/robustness.py, through the worker's own decision path: no false match on the dev
-#: corpus up to 9 bits (1.65M leak/image and 87k original pairs), 24 at 10. A pHash sets 32 of its
-#: 64 bits (median threshold), so distances are even and 8 is one step under the closest false
-#: pair; 6 would cost 2.4 points of mean recall with no false match to remove.
+#: benchmarks/robustness.py, through the worker's own decision path: before the crop bank, no
+#: false match on the dev corpus up to 9 bits, 24 at 10. A pHash sets 32 of its 64 bits (median
+#: threshold), so distances are even. Past PHASH_ALONE_RADIUS_BITS a PDQ must back the match.
 PHASH_MATCH_RADIUS_BITS = 8
 
 #: A query PDQ under quality 50 (hashing.algorithms.PDQ_QUALITY_MIN) is matched only this close,
@@ -51,15 +50,16 @@ PHASH_MATCH_RADIUS_BITS = 8
 FAINT_PDQ_RADIUS_BITS = 20
 
 #: A pHash match this close stands on its own; one farther out, up to PHASH_MATCH_RADIUS_BITS,
-#: counts only when corroborated (casework/bank/matching.py, uncorroborated). The crop bank and
-#: the query side's insets and guesses try ~20 x ~100 pHash pairs per leak and bank photo, so an
-#: unrelated pair within 8 of 64 bits turns up (13 and 36 of 2.5M pairs on the full dev corpus,
-#: benchmarks/README.md section 10), while none came within 4.
-PHASH_ALONE_RADIUS_BITS = 6
-#: A pHash match past PHASH_ALONE_RADIUS_BITS counts when one of the image's PDQs comes this close
-#: to a PDQ of the same bank photo (its own, its crops' or trimmed copies'). Unrelated PDQs sit
-#: ~128 bits apart, and on the dev corpus the false pHash pairs' closest PDQs were 86 bits or
-#: more, while a true crop that PDQ misses at 31 bits stays within ~80 (benchmarks/phash_rule.py).
+#: counts only when a PDQ backs it (casework/bank/matching.py, uncorroborated). The crop bank and
+#: the query side's insets and guesses try ~20 x ~100 pHash pairs per leak and bank photo, so on
+#: the full dev corpus unrelated pairs turned up at 8 bits (13 in 2.5M pairs) and at 6 (1), none
+#: within 5 (benchmarks/README.md section 10); pHash distances are nearly always even.
+PHASH_ALONE_RADIUS_BITS = 4
+#: A pHash match past PHASH_ALONE_RADIUS_BITS counts when one of the image's usable PDQs comes
+#: this close to a PDQ of the same bank photo (its own, its crops' or trimmed copies'). Unrelated
+#: PDQs sit ~128 bits apart; on the 60-photo rows sample every leak/other-photo pair within
+#: pHash 10 was 86 PDQ bits or more apart, while 76 of the 78 leaks of their own photo at pHash
+#: 5-8 that PDQ missed at 31 bits came within 72 (benchmarks/phash_rule.py).
 CORROBORATING_PDQ_RADIUS_BITS = 72
 
 MATCH_RADIUS_BITS = {
