@@ -6,7 +6,10 @@ from __future__ import annotations
 import random
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
+from benchmarks.corpus import load_rgb
+from benchmarks.robustness import ORIGINAL_MAX_SIDE, TRANSFORMS, encode
 from casework.bank.bank import (
     CORROBORATING_PDQ_RADIUS_BITS,
     PHASH_ALONE_RADIUS_BITS,
@@ -18,9 +21,12 @@ from casework.bank.matching import find_matches
 from casework.db import transaction
 from casework.runtime import Runtime
 from casework.victims import cases
+from hashing.algorithms import hash_file
+from hashing.cli import fingerprint_entries
 from hashing.fingerprint import Algorithm, Fingerprint
-from tests.factories import flip, random_fingerprint
+from tests.factories import CORPUS, flip, random_fingerprint
 from tests.platformkeys import PlatformKeys, bearer, refresh_index
+from workers.collection import hash_image
 
 Photo = tuple[Fingerprint, Fingerprint, Fingerprint]
 
@@ -134,3 +140,57 @@ def test_a_platform_check_counts_a_far_phash_only_with_a_pdq_of_the_request_back
     close = flip(phash, PHASH_ALONE_RADIUS_BITS, rng)
     (answer,) = check(client, keys.alpha, [close])
     assert (answer["verdict"], answer["distance"]) == ("match", PHASH_ALONE_RADIUS_BITS)
+
+
+def corpus_photo(name: str) -> Image.Image:
+    """A dev corpus photo as benchmarks/robustness.py banks and edits it (longest side 512)."""
+    image = load_rgb(CORPUS / f"deb-gcompris__{name}.webp")
+    image.thumbnail((ORIGINAL_MAX_SIDE, ORIGINAL_MAX_SIDE), Image.Resampling.LANCZOS)
+    return image
+
+
+def closest(found: list[Fingerprint], banked: list[Fingerprint], algorithm: Algorithm) -> int:
+    return min(
+        (a.bits ^ b.bits).bit_count()
+        for a in found
+        for b in banked
+        if a.algorithm is algorithm and b.algorithm is algorithm
+    )
+
+
+def leaked(name: str, edit: str) -> list[Fingerprint]:
+    """What the worker matches with for the benchmark's ``edit`` of a corpus photo."""
+    body = TRANSFORMS[edit][0](corpus_photo(name))[0]
+    return hash_image("https://leak.example/a", body).fingerprints
+
+
+def test_a_screenshot_of_another_photo_at_phash_8_is_refused_and_a_real_crop_still_matches(
+    runtime: Runtime,
+) -> None:
+    india, pyramids = "categorization_monuments_IndiaGate", "details_image_GizahPyramids_background"
+    hashed = {name: hash_file(encode(corpus_photo(name))) for name in (india, pyramids)}
+    items = [
+        SubmittedFingerprint(**entry, photo=photo)
+        for photo, name in enumerate(hashed)
+        for entry in fingerprint_entries(hashed[name])
+    ]
+    with transaction(runtime.sessions) as session:
+        case_id = cases.open_case(
+            session,
+            fingerprints=items,
+            limits=runtime.limits,
+            vault=runtime.vault,
+            pins=runtime.pins,
+        ).case.id
+    bank = {name: [*hashed[name].fingerprints, *hashed[name].variants] for name in hashed}
+    # One of the full corpus's false pairs (benchmarks/README.md section 10): a phone screenshot
+    # of Christ the Redeemer within pHash 8 of the pyramids' bank, its PDQs nowhere near.
+    shot = leaked("categorization_monuments_christTheRedeemer", "phone_screenshot")
+    assert closest(shot, bank[pyramids], Algorithm.PHASH) <= PHASH_MATCH_RADIUS_BITS
+    assert closest(shot, bank[pyramids], Algorithm.PDQ) > CORROBORATING_PDQ_RADIUS_BITS
+    assert matched(runtime, case_id, shot) == []
+    # 10 % off every edge of India Gate: PDQ misses it at 31 bits, pHash is past 4 bits.
+    crop = leaked(india, "crop_10")
+    assert PHASH_ALONE_RADIUS_BITS < closest(crop, bank[india], Algorithm.PHASH)
+    assert 31 < closest(crop, bank[india], Algorithm.PDQ) <= CORROBORATING_PDQ_RADIUS_BITS
+    assert matched(runtime, case_id, crop) != []
