@@ -144,7 +144,7 @@ def uncorroborated(
         )
     }
     wanted = set(photo_of.values())
-    backed: set[tuple[int, int | None]] = set()
+    backed: set[tuple[int | None, int | None]] = set()
     for case_id, photo, sealed in session.execute(
         select(CaseFingerprint.case_id, CaseFingerprint.photo, CaseFingerprint.value_sealed)
         .where(CaseFingerprint.algorithm == Algorithm.PDQ.value)
