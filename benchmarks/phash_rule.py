@@ -2,7 +2,7 @@
 
 For every (leak or original, bank photo) pair that any hash brings near (pHash <= 12, PDQ <= 80,
 low-quality PDQ <= 20 or an equal digest), the distances of every hash kind are written to
-``<name>_pairs.json``: the closest PDQ, pHash and low-quality PDQ over all of the leak's and the
+``<name>.pairs.json``: the closest PDQ, pHash and low-quality PDQ over all of the leak's and the
 photo's hashes, the closest pHash to the photo's own hash and to its derived entries (crops,
 trimmed copies), and the closest pHash of a second distinct query hash. Then each rule (pHash
 alone up to A bits; up to R bits when a PDQ comes within B) is scored: false pairs, mean recall,
@@ -151,10 +151,10 @@ def main() -> None:
     parts = []
     for name in cfg.name:
         records = pair_records(name)
-        (RESULTS / f"{name}_pairs.json").write_text(json.dumps(records) + "\n")
+        (RESULTS / f"{name}.pairs.json").write_text(json.dumps(records) + "\n")
         false = [r for r in records if not r["same"] and r["phash"] <= 10]
         results = sweep(name)
-        (RESULTS / f"{name}_rules.json").write_text(json.dumps(results, indent=1) + "\n")
+        (RESULTS / f"{name}.rules.json").write_text(json.dumps(results, indent=1) + "\n")
         parts.append(f"### pHash rules on {name} ({len(records)} near pairs saved)")
         parts.append(
             table(

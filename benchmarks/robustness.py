@@ -317,13 +317,13 @@ def decision(
 ) -> np.ndarray:
     """The service's match decision over (leak, bank photo) distance matrices: exact digests,
     PDQ, faint PDQ, and pHash alone up to ``alone`` or, up to ``phash_radius``, backed by a PDQ
-    within ``backing`` (casework.bank.matching.uncorroborated)."""
+    (faint ones too) within ``backing`` (casework.bank.matching.uncorroborated)."""
     pdq, phash = dist["pdq"], dist["phash"]
     return (
         exact
         | (pdq <= MATCH_RADIUS_BITS[Algorithm.PDQ])
         | (phash <= min(alone, phash_radius))
-        | ((phash <= phash_radius) & (pdq <= backing))
+        | ((phash <= phash_radius) & (np.minimum(pdq, dist["faint"]) <= backing))
         | (dist["faint"] <= faint_radius)
     )
 

@@ -55,11 +55,12 @@ FAINT_PDQ_RADIUS_BITS = 20
 #: the full dev corpus unrelated pairs turned up at 8 bits (13 in 2.5M pairs) and at 6 (1), none
 #: within 5 (benchmarks/README.md section 10); pHash distances are nearly always even.
 PHASH_ALONE_RADIUS_BITS = 4
-#: A pHash match past PHASH_ALONE_RADIUS_BITS counts when one of the image's usable PDQs comes
+#: A pHash match past PHASH_ALONE_RADIUS_BITS counts when one of the image's PDQs comes
 #: this close to a PDQ of the same bank photo (its own, its crops' or trimmed copies'). Unrelated
 #: PDQs sit ~128 bits apart; on the 60-photo rows sample every leak/other-photo pair within
 #: pHash 10 was 86 PDQ bits or more apart, while 76 of the 78 leaks of their own photo at pHash
-#: 5-8 that PDQ missed at 31 bits came within 72 (benchmarks/phash_rule.py).
+#: 5-8 that PDQ missed at 31 bits came within 72 (benchmarks/phash_rule.py). A PDQ under the
+#: quality floor backs too: such PDQs came no closer than 76 bits to another photo's.
 CORROBORATING_PDQ_RADIUS_BITS = 72
 
 MATCH_RADIUS_BITS = {

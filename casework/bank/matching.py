@@ -82,7 +82,7 @@ def find_matches(
     caseworker reviews it like any other, and is left out when there is none. ``faint`` are
     PDQs under the quality floor (hashing.algorithms.QueryHashes): they match only within
     query_radius's tight radius, as on the platform check. A pHash hit past the radius it
-    stands alone at counts only when a usable PDQ of the image backs it (uncorroborated).
+    stands alone at counts only when a PDQ of the image backs it (uncorroborated).
     """
     confident = [(fp, None) for fp in fingerprints]
     tried = confident + [(fp, query_radius(fp.algorithm, faint=True)) for fp in faint]
@@ -97,8 +97,8 @@ def find_matches(
     for fingerprint_id in [f for f in best if allowed(rejected.get(f, []), fingerprints)]:
         del best[fingerprint_id]
     hits = [BankHit(f, found.algorithm, distance) for f, (distance, found) in best.items()]
-    confident_pdqs = [fp for fp, _ in confident if fp.algorithm is Algorithm.PDQ]
-    for fingerprint_id in uncorroborated(session, bank.vault, hits, confident_pdqs):
+    pdqs = [fp for fp, _ in tried if fp.algorithm is Algorithm.PDQ]
+    for fingerprint_id in uncorroborated(session, bank.vault, hits, pdqs):
         del best[fingerprint_id]
     if not best:
         return []
@@ -125,9 +125,10 @@ def uncorroborated(
     session: Session, vault: Vault, hits: Iterable[BankHit], pdqs: Sequence[Fingerprint]
 ) -> set[int]:
     """The pHash hits among ``hits`` that must not count: farther than PHASH_ALONE_RADIUS_BITS,
-    and none of ``pdqs`` (the found image's usable PDQs) within CORROBORATING_PDQ_RADIUS_BITS of a
-    PDQ of the same bank photo (its own, its crops' and trimmed copies'). A case's fingerprints
-    sent without a photo count as one photo; a named bank's have none to back them."""
+    and none of ``pdqs`` (the found image's PDQs, faint ones too) within
+    CORROBORATING_PDQ_RADIUS_BITS of a PDQ of the same bank photo (its own, its crops' and
+    trimmed copies'). A case's fingerprints sent without a photo count as one photo; a named
+    bank's have none to back them."""
     outer = [
         hit.fingerprint_id
         for hit in hits

@@ -155,11 +155,11 @@ def answer_hits(
     labels = labels_of(session, active)
     photo_of = photo_keys(session, active) if active else {}
     upload = [query.fingerprint for query in queries if query.fingerprint is not None]
-    # The request's usable PDQs back its far pHash hits, as the found image's back the worker's.
+    # The request's PDQs back its far pHash hits, as the found image's back the worker's.
     pdqs = [
         q.fingerprint
         for q in queries
-        if q.fingerprint is not None and q.fingerprint.algorithm is Algorithm.PDQ and not q.faint
+        if q.fingerprint is not None and q.fingerprint.algorithm is Algorithm.PDQ
     ]
     active_hits = [hit for found in hits for hit in found if hit.fingerprint_id in active]
     unbacked = uncorroborated(session, vault, active_hits, pdqs)

@@ -66,7 +66,7 @@ def test_robustness_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    pairs = json.loads((RESULTS / "robustness.smoke_pairs.json").read_text())
+    pairs = json.loads((RESULTS / "robustness.smoke.pairs.json").read_text())
     assert {p["kind"] for p in pairs if p["same"]} == {"original", "jpeg_q50", "mirror", "crop_5"}
 
 
