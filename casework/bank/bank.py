@@ -60,8 +60,8 @@ PHASH_ALONE_RADIUS_BITS = 4
 #: PDQs sit ~128 bits apart; on the 60-photo rows sample every leak/other-photo pair within
 #: pHash 10 was 86 PDQ bits or more apart, while 76 of the 78 leaks of their own photo at pHash
 #: 5-8 that PDQ missed at 31 bits came within 72 (benchmarks/phash_rule.py). On the full corpus
-#: the closest such unrelated pairs were 78 bits apart (1 in the rows set, 2 held out). A PDQ under the
-#: quality floor backs too: such PDQs came no closer than 76 bits to another photo's.
+#: the closest such unrelated pairs were 78 bits apart (1 in the rows set, 2 held out). A PDQ
+#: under the quality floor backs too: such PDQs came no closer than 76 bits to another photo's.
 CORROBORATING_PDQ_RADIUS_BITS = 72
 
 MATCH_RADIUS_BITS = {
