@@ -8,8 +8,10 @@ copies and of its edit crops, turned-back copies; see ``hashing.algorithms.hash_
 MD5/SHA-256).
 Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
 image when any of its fingerprints is within ``casework.bank.bank.MATCH_RADIUS_BITS`` of one of that
-image's fingerprints (MD5/SHA-256 equal). The allow-list and quarantine only remove matches a
-caseworker rejected or a fingerprint under review; both are empty here.
+image's fingerprints (MD5/SHA-256 equal), a pHash past ``PHASH_ALONE_RADIUS_BITS`` only when one of
+the leak's PDQs is within ``CORROBORATING_PDQ_RADIUS_BITS`` of one of that image's. The allow-list
+and quarantine only remove matches a caseworker rejected or a fingerprint under review; both are
+empty here.
 
 Recall = share of images whose leaked copy matches the image itself. False matches = (leak or
 original of A, bank entry of B != A) pairs that match; the corpus holds no near-duplicates, so
@@ -34,7 +36,12 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from benchmarks import leaks
 from benchmarks.corpus import corpus_paths, load_rgb
 from benchmarks.report import RESULTS, save, table
-from casework.bank.bank import FAINT_PDQ_RADIUS_BITS, MATCH_RADIUS_BITS
+from casework.bank.bank import (
+    CORROBORATING_PDQ_RADIUS_BITS,
+    FAINT_PDQ_RADIUS_BITS,
+    MATCH_RADIUS_BITS,
+    PHASH_ALONE_RADIUS_BITS,
+)
 from hashing import bands
 from hashing.algorithms import PDQ_QUALITY_MIN, hash_file
 from hashing.fingerprint import Algorithm, Fingerprint
@@ -299,6 +306,28 @@ MEASURES = {
 ORIGINAL_MAX_SIDE = 512
 
 
+def decision(
+    dist: dict[str, np.ndarray],
+    exact: np.ndarray,
+    *,
+    phash_radius: int = MATCH_RADIUS_BITS[Algorithm.PHASH],
+    faint_radius: int = FAINT_PDQ_RADIUS_BITS,
+    alone: int = PHASH_ALONE_RADIUS_BITS,
+    backing: int = CORROBORATING_PDQ_RADIUS_BITS,
+) -> np.ndarray:
+    """The service's match decision over (leak, bank photo) distance matrices: exact digests,
+    PDQ, faint PDQ, and pHash alone up to ``alone`` or, up to ``phash_radius``, backed by a PDQ
+    (faint ones too) within ``backing`` (casework.bank.matching.uncorroborated)."""
+    pdq, phash = dist["pdq"], dist["phash"]
+    return (
+        exact
+        | (pdq <= MATCH_RADIUS_BITS[Algorithm.PDQ])
+        | (phash <= min(alone, phash_radius))
+        | ((phash <= phash_radius) & (np.minimum(pdq, dist["faint"]) <= backing))
+        | (dist["faint"] <= faint_radius)
+    )
+
+
 def _worker_fingerprints(data: bytes) -> tuple[list[Fingerprint], list[Fingerprint]]:
     """What the worker would match with, and its low-quality PDQs (matched at the tight radius);
     none when it refuses the image (too small, ...)."""
@@ -336,7 +365,13 @@ def hash_one(
         started = time.process_time()
         found[name] = _worker_fingerprints(data)
         seconds[name] = time.process_time() - started
-    return {"bank": list(victim.fingerprints + victim.variants), "leaks": found, "cpu": seconds}
+    return {
+        "bank": list(victim.fingerprints + victim.variants),
+        "bank_original": list(victim.fingerprints),
+        "bank_variants": list(victim.variants),
+        "leaks": found,
+        "cpu": seconds,
+    }
 
 
 def _codes(fps: list[Fingerprint], algorithm: Algorithm) -> np.ndarray:
@@ -376,6 +411,27 @@ def exact_hits(queries: list[list[Fingerprint]], banks: list[list[Fingerprint]])
         for fp in fps:
             out[qi, owner.get(fp, [])] = True
     return out
+
+
+def save_fingerprints(path: Path, records: list[dict[str, object]], kinds: list[str]) -> None:
+    """Every bank and query hash of the run, so that match rules can be swept offline
+    (benchmarks/phash_rule.py) without hashing again: per photo, codes and their counts."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def put(key: str, per_photo: list[list[Fingerprint]], algorithm: Algorithm) -> None:
+        codes = [_codes(fps, algorithm) for fps in per_photo]
+        arrays[f"{key}/counts"] = np.array([len(c) for c in codes], np.int64)
+        arrays[f"{key}/codes"] = np.concatenate(codes).reshape(-1, algorithm.bits // 64)
+
+    for algorithm in (Algorithm.PDQ, Algorithm.PHASH):
+        label = algorithm.value
+        put(f"bank/{label}", [list(r["bank_original"]) for r in records], algorithm)  # type: ignore[call-overload]
+        put(f"variants/{label}", [list(r["bank_variants"]) for r in records], algorithm)  # type: ignore[call-overload]
+        for kind in kinds:
+            for slot, slot_name in ((0, "usable"), (1, "faint")):
+                queries = [r["leaks"][kind][slot] for r in records]  # type: ignore[index]
+                put(f"{kind}/{slot_name}/{label}", queries, algorithm)
+    np.savez_compressed(path, **arrays)
 
 
 def main() -> None:
@@ -443,6 +499,9 @@ def main() -> None:
         exact = {kind: exact_hits([r["leaks"][kind][0] for r in records], banks) for kind in kinds}
         cpu = {kind: np.array([r["cpu"][kind] for r in records]) for kind in kinds}
         RESULTS.mkdir(exist_ok=True)
+        save_fingerprints(
+            RESULTS / f"{name}{'.smoke' if cfg.smoke else ''}.fingerprints.npz", records, kinds
+        )
         np.savez_compressed(
             saved,
             **{f"{m}/{k}": dist[m][k] for m in dist for k in kinds},
@@ -456,11 +515,11 @@ def main() -> None:
     def decide(
         kind: str, phash_radius: int, faint_radius: int = FAINT_PDQ_RADIUS_BITS
     ) -> np.ndarray:
-        return (
-            exact[kind]
-            | (dist["pdq"][kind] <= pdq_radius)
-            | (dist["phash"][kind] <= phash_radius)
-            | (dist["faint"][kind] <= faint_radius)
+        return decision(
+            {m: dist[m][kind] for m in MEASURES},
+            exact[kind],
+            phash_radius=phash_radius,
+            faint_radius=faint_radius,
         )
 
     # False matches per pHash radius: every leak and every original against every other image.
@@ -536,7 +595,8 @@ def main() -> None:
     markdown = "\n\n".join(
         [
             f"### Recall of the service's decision on the dev corpus ({n} images, set {cfg.set}; "
-            f"PDQ <= {pdq_radius}, pHash <= {service_phash}, PDQ under quality "
+            f"PDQ <= {pdq_radius}, pHash <= {service_phash} (past {PHASH_ALONE_RADIUS_BITS} only "
+            f"with a PDQ within {CORROBORATING_PDQ_RADIUS_BITS}), PDQ under quality "
             f"{PDQ_QUALITY_MIN} <= {FAINT_PDQ_RADIUS_BITS}, MD5/SHA-256 equal)",
             table(
                 [

@@ -38,10 +38,9 @@ _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 #: Meta's recommended PDQ match radius (python-threatexchange PDQ_CONFIDENT_MATCH_THRESHOLD).
 PDQ_MATCH_RADIUS_BITS = 31
-#: benchmarks/robustness.py, through the worker's own decision path: no false match on the dev
-#: corpus up to 9 bits (1.65M leak/image and 87k original pairs), 24 at 10. A pHash sets 32 of its
-#: 64 bits (median threshold), so distances are even and 8 is one step under the closest false
-#: pair; 6 would cost 2.4 points of mean recall with no false match to remove.
+#: benchmarks/robustness.py, through the worker's own decision path: before the crop bank, no
+#: false match on the dev corpus up to 9 bits, 24 at 10. A pHash sets 32 of its 64 bits (median
+#: threshold), so distances are even. Past PHASH_ALONE_RADIUS_BITS a PDQ must back the match.
 PHASH_MATCH_RADIUS_BITS = 8
 
 #: A query PDQ under quality 50 (hashing.algorithms.PDQ_QUALITY_MIN) is matched only this close,
@@ -49,6 +48,21 @@ PHASH_MATCH_RADIUS_BITS = 8
 #: washed-out, darkened and blurred copies came no closer than 68 bits to another photo's bank
 #: PDQ (0.1st percentile 88), while 31 of the 39 with a bank PDQ of their own came within 20.
 FAINT_PDQ_RADIUS_BITS = 20
+
+#: A pHash match this close stands on its own; one farther out, up to PHASH_MATCH_RADIUS_BITS,
+#: counts only when a PDQ backs it (casework/bank/matching.py, uncorroborated). The crop bank and
+#: the query side's insets and guesses try ~20 x ~100 pHash pairs per leak and bank photo, so on
+#: the full dev corpus unrelated pairs turned up at 8 bits (13 in 2.5M pairs) and at 6 (1), none
+#: within 5 (benchmarks/README.md section 10); pHash distances are nearly always even.
+PHASH_ALONE_RADIUS_BITS = 4
+#: A pHash match past PHASH_ALONE_RADIUS_BITS counts when one of the image's PDQs comes
+#: this close to a PDQ of the same bank photo (its own, its crops' or trimmed copies'). Unrelated
+#: PDQs sit ~128 bits apart; on the 60-photo rows sample every leak/other-photo pair within
+#: pHash 10 was 86 PDQ bits or more apart, while 76 of the 78 leaks of their own photo at pHash
+#: 5-8 that PDQ missed at 31 bits came within 72 (benchmarks/phash_rule.py). On the full corpus
+#: the closest such unrelated pairs were 78 bits apart (1 in the rows set, 2 held out). A PDQ
+#: under the quality floor backs too: such PDQs came no closer than 76 bits to another photo's.
+CORROBORATING_PDQ_RADIUS_BITS = 72
 
 MATCH_RADIUS_BITS = {
     Algorithm.PDQ: PDQ_MATCH_RADIUS_BITS,

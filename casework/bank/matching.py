@@ -8,7 +8,14 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.bank.bank import BankIndex, in_enabled_bank, query_radius
+from casework.bank.bank import (
+    CORROBORATING_PDQ_RADIUS_BITS,
+    PHASH_ALONE_RADIUS_BITS,
+    BankHit,
+    BankIndex,
+    in_enabled_bank,
+    query_radius,
+)
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
 from casework.reports.reports import FoundMatch
@@ -74,7 +81,8 @@ def find_matches(
     match is recorded for ``reporting_case_id`` (the case whose report found the image), where a
     caseworker reviews it like any other, and is left out when there is none. ``faint`` are
     PDQs under the quality floor (hashing.algorithms.QueryHashes): they match only within
-    query_radius's tight radius, as on the platform check.
+    query_radius's tight radius, as on the platform check. A pHash hit past the radius it
+    stands alone at counts only when a PDQ of the image backs it (uncorroborated).
     """
     confident = [(fp, None) for fp in fingerprints]
     tried = confident + [(fp, query_radius(fp.algorithm, faint=True)) for fp in faint]
@@ -87,6 +95,10 @@ def find_matches(
                 best[hit.fingerprint_id] = (hit.distance, fingerprint)
     rejected = rejected_hashes(session, bank.vault, list(best))
     for fingerprint_id in [f for f in best if allowed(rejected.get(f, []), fingerprints)]:
+        del best[fingerprint_id]
+    hits = [BankHit(f, found.algorithm, distance) for f, (distance, found) in best.items()]
+    pdqs = [fp for fp, _ in tried if fp.algorithm is Algorithm.PDQ]
+    for fingerprint_id in uncorroborated(session, bank.vault, hits, pdqs):
         del best[fingerprint_id]
     if not best:
         return []
@@ -107,6 +119,47 @@ def find_matches(
         for fingerprint_id, (distance, found) in sorted(best.items())
         if (case_id := owners.get(fingerprint_id)) is not None
     ]
+
+
+def uncorroborated(
+    session: Session, vault: Vault, hits: Iterable[BankHit], pdqs: Sequence[Fingerprint]
+) -> set[int]:
+    """The pHash hits among ``hits`` that must not count: farther than PHASH_ALONE_RADIUS_BITS,
+    and none of ``pdqs`` (the found image's PDQs, faint ones too) within
+    CORROBORATING_PDQ_RADIUS_BITS of a PDQ of the same bank photo (its own, its crops' and
+    trimmed copies'). A case's fingerprints sent without a photo count as one photo; a named
+    bank's have none to back them."""
+    outer = [
+        hit.fingerprint_id
+        for hit in hits
+        if hit.algorithm is Algorithm.PHASH and hit.distance > PHASH_ALONE_RADIUS_BITS
+    ]
+    if not outer or not pdqs:
+        return set(outer)
+    photo_of = {
+        fingerprint_id: (case_id, photo)
+        for fingerprint_id, case_id, photo in session.execute(
+            select(CaseFingerprint.id, CaseFingerprint.case_id, CaseFingerprint.photo)
+            .where(CaseFingerprint.id.in_(outer))
+            .where(CaseFingerprint.case_id.is_not(None))
+        )
+    }
+    wanted = set(photo_of.values())
+    backed: set[tuple[int | None, int | None]] = set()
+    for case_id, photo, sealed in session.execute(
+        select(CaseFingerprint.case_id, CaseFingerprint.photo, CaseFingerprint.value_sealed)
+        .where(CaseFingerprint.algorithm == Algorithm.PDQ.value)
+        .where(CaseFingerprint.case_id.in_({case_id for case_id, _ in wanted}))
+    ):
+        key = (case_id, photo)
+        if key in backed or key not in wanted:
+            continue
+        bits = vault.open(Algorithm.PDQ, sealed).bits
+        if any((bits ^ pdq.bits).bit_count() <= CORROBORATING_PDQ_RADIUS_BITS for pdq in pdqs):
+            backed.add(key)
+    return {
+        fingerprint_id for fingerprint_id in outer if photo_of.get(fingerprint_id) not in backed
+    }
 
 
 def rejected_hashes(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from casework.bank.bank import BankHit, BankIndex
 from casework.bank.banks import labels_of
 from casework.bank.fingerprints import SubmittedFingerprint
-from casework.bank.matching import active_owners, allowed, rejected_hashes
+from casework.bank.matching import active_owners, allowed, rejected_hashes, uncorroborated
 from casework.bank.models import BankPolicy
 from casework.errors import InvalidFingerprints, ItemProblem, TooManyFingerprints, Unavailable
 from casework.platforms.models import MatchToken
@@ -144,6 +144,8 @@ def answer_hits(
     queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
     hit the same bank photo (the dihedral variants of one upload, or an upload and a crop of the
     photo the victim hashed) share its token and its ``photo`` number: one photo reads as one.
+    A pHash hit past the radius it stands alone at counts only when a PDQ of the request backs
+    it (casework.bank.matching.uncorroborated), as in the worker's matching.
     A match carries its bank's name and policy; the API decides which keys are told the name.
     """
     candidates = {hit.fingerprint_id for found in hits for hit in found}
@@ -153,6 +155,14 @@ def answer_hits(
     labels = labels_of(session, active)
     photo_of = photo_keys(session, active) if active else {}
     upload = [query.fingerprint for query in queries if query.fingerprint is not None]
+    # The request's PDQs back its far pHash hits, as the found image's back the worker's.
+    pdqs = [
+        q.fingerprint
+        for q in queries
+        if q.fingerprint is not None and q.fingerprint.algorithm is Algorithm.PDQ
+    ]
+    active_hits = [hit for found in hits for hit in found if hit.fingerprint_id in active]
+    unbacked = uncorroborated(session, vault, active_hits, pdqs)
     tokens: dict[tuple[int | None, int], str] = {}
     numbers: dict[tuple[int | None, int], int] = {}
     answers: list[Answer] = []
@@ -166,6 +176,7 @@ def answer_hits(
                 hit
                 for hit in found
                 if hit.fingerprint_id in active
+                and hit.fingerprint_id not in unbacked
                 and not allowed(rejected.get(hit.fingerprint_id, []), image)
             ),
             None,

@@ -57,6 +57,17 @@ def test_robustness_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
     assert by_leak["jpeg_q50"][1] == "100.0"
     assert by_leak["original"][5].startswith("0 /")
     assert result["summary"]["false_matches"] == 0  # type: ignore[index]
+    # The saved hashes let phash_rule sweep rules without hashing again.
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.phash_rule", "--name", "robustness.smoke"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    pairs = json.loads((RESULTS / "robustness.smoke.pairs.json").read_text())
+    assert {p["kind"] for p in pairs if p["same"]} == {"original", "jpeg_q50", "mirror", "crop_5"}
 
 
 def test_faint_pdq_smoke_finds_no_impostor_within_the_radius() -> None:
