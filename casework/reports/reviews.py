@@ -20,7 +20,7 @@ from casework.bank.models import AllowedMatch
 from casework.db import utcnow
 from casework.errors import Conflict, InvalidInput, NotFound
 from casework.notices.models import Takedown, TakedownCheck
-from casework.reports.models import Match, MatchReview, MatchStatus, ReportItem
+from casework.reports.models import Match, MatchReview, MatchStatus, ReportItem, VideoMatch
 from casework.victims.models import Case, CaseFingerprint
 from hashing.fingerprint import Algorithm
 
@@ -258,13 +258,14 @@ def reject_match(
     return decided
 
 
-def record_url_opened(session: Session, *, desk: Desk, match: Match) -> None:
-    """Log that a caseworker chose to open a match's URL (after the warning)."""
+def record_url_opened(session: Session, *, desk: Desk, match: Match | VideoMatch) -> None:
+    """Log that a caseworker chose to open a match's URL, an image's or a video's (after the
+    warning)."""
     audit.record(
         session,
         actor=desk.actor,
         action=audit.Action.MATCH_URL_OPENED,
-        object_type="match",
+        object_type="video_match" if isinstance(match, VideoMatch) else "match",
         object_id=match.id,
         details={"case_id": match.case_id},
     )

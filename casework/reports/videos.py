@@ -261,15 +261,3 @@ def reject_video_match(
         details={"case_id": match.case_id, "matches": 1, "reason": reason.value},
     )
     return match
-
-
-def record_video_url_opened(session: Session, *, desk: Desk, match: VideoMatch) -> None:
-    """Log that a caseworker chose to open a video match's URL (after the warning)."""
-    audit.record(
-        session,
-        actor=desk.actor,
-        action=audit.Action.MATCH_URL_OPENED,
-        object_type="video_match",
-        object_id=match.id,
-        details={"case_id": match.case_id},
-    )

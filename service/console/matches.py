@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
+from casework.access import Desk
 from casework.bank import banks
 from casework.bank.banks import BankLabel
 from casework.bank.matching import Confidence, confidence
@@ -16,12 +19,20 @@ from casework.hosts import host_of
 from casework.notices.registry import Platform
 from casework.reports import reviews
 from casework.reports import videos as videos_module
+from casework.reports.models import Match, VideoMatch
 from casework.reports.reviews import FoundImage, RejectReason
 from casework.reports.videos import FoundVideo
 from hashing.fingerprint import Algorithm
 from hashing.translations import N_
 from service.console.pages import go, show
-from service.console.sessions import CheckedForm, ConsoleDep, CurrentDesk, VisitDep, text
+from service.console.sessions import (
+    CheckedForm,
+    ConsoleDep,
+    CurrentDesk,
+    Visit,
+    VisitDep,
+    text,
+)
 from service.deps import SessionDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -124,11 +135,9 @@ def reject(
 ) -> Response:
     """Reject a false match; it goes on the allow-list."""
     match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
-    try:
-        reason = RejectReason(text(form, "reason"))
-    except ValueError:
-        raise InvalidInput("Choose why this match is rejected.") from None
-    reviews.reject_match(session, desk=desk, match=match, reason=reason, note=text(form, "note"))
+    reviews.reject_match(
+        session, desk=desk, match=match, reason=reject_reason(form), note=text(form, "note")
+    )
     return go(visit, "/console/queue")
 
 
@@ -156,11 +165,7 @@ def open_url(
 ) -> Response:
     """Log the decision, then send the browser (a new tab) to the page or the image."""
     match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
-    target = match.image_url if text(form, "which") == "file" else match.item.url
-    if urlsplit(target).scheme not in ("http", "https"):
-        raise InvalidInput("Only http and https addresses can be opened.")
-    reviews.record_url_opened(session, desk=desk, match=match)
-    return go(visit, target)
+    return opened(visit, session, desk, form, match, file_url=match.image_url)
 
 
 @router.post("/video-matches/{video_match_id}/confirm")
@@ -191,12 +196,8 @@ def reject_video(
     match, _case = videos_module.require_video_match(
         session, desk=desk, video_match_id=video_match_id
     )
-    try:
-        reason = RejectReason(text(form, "reason"))
-    except ValueError:
-        raise InvalidInput("Choose why this match is rejected.") from None
     videos_module.reject_video_match(
-        session, desk=desk, match=match, reason=reason, note=text(form, "note")
+        session, desk=desk, match=match, reason=reject_reason(form), note=text(form, "note")
     )
     return go(visit, "/console/queue")
 
@@ -233,8 +234,29 @@ def open_video_url(
     match, _case = videos_module.require_video_match(
         session, desk=desk, video_match_id=video_match_id
     )
-    target = match.video_url if text(form, "which") == "file" else match.item.url
+    return opened(visit, session, desk, form, match, file_url=match.video_url)
+
+
+def reject_reason(form: FormData) -> RejectReason:
+    """The reason a rejection form gives, or InvalidInput."""
+    try:
+        return RejectReason(text(form, "reason"))
+    except ValueError:
+        raise InvalidInput("Choose why this match is rejected.") from None
+
+
+def opened(
+    visit: Visit,
+    session: Session,
+    desk: Desk,
+    form: FormData,
+    match: Match | VideoMatch,
+    *,
+    file_url: str,
+) -> Response:
+    """Log that the caseworker opens the match's page or file, then send the browser there."""
+    target = file_url if text(form, "which") == "file" else match.item.url
     if urlsplit(target).scheme not in ("http", "https"):
         raise InvalidInput("Only http and https addresses can be opened.")
-    videos_module.record_video_url_opened(session, desk=desk, match=match)
+    reviews.record_url_opened(session, desk=desk, match=match)
     return go(visit, target)
