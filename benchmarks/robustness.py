@@ -8,8 +8,9 @@ copies and of its edit crops, turned-back copies; see ``hashing.algorithms.hash_
 MD5/SHA-256).
 Decision, as ``BankIndex.match`` + ``find_matches`` make it: a leak matches a victim
 image when any of its fingerprints is within ``casework.bank.bank.MATCH_RADIUS_BITS`` of one of that
-image's fingerprints (MD5/SHA-256 equal), a pHash past ``PHASH_ALONE_RADIUS_BITS`` only when one of
-the leak's PDQs is within ``CORROBORATING_PDQ_RADIUS_BITS`` of one of that image's. The allow-list
+image's fingerprints (MD5/SHA-256 equal), a pHash past ``PHASH_ALONE_RADIUS_BITS`` or within
+``SEPARABLE_PHASH_BITS`` of a separable pattern only when one of the leak's PDQs is within
+``CORROBORATING_PDQ_RADIUS_BITS`` of one of that image's. The allow-list
 and quarantine only remove matches a caseworker rejected or a fingerprint under review; both are
 empty here.
 
@@ -41,6 +42,7 @@ from casework.bank.bank import (
     FAINT_PDQ_RADIUS_BITS,
     MATCH_RADIUS_BITS,
     PHASH_ALONE_RADIUS_BITS,
+    stands_alone,
 )
 from hashing import bands
 from hashing.algorithms import PDQ_QUALITY_MIN, hash_file
@@ -296,11 +298,13 @@ ANCHORS = {
 }
 PHASH_RADII = list(range(4, 15))
 FAINT_RADII = [8, 12, 16, 20, 24, 28, 31, 36, 40, 48]
-#: Distance matrices the decision combines: (slot of the worker's output, algorithm).
+#: Distance matrices the decision combines: (slot of the worker's output, algorithm). Slot 2
+#: holds the usable pHashes that may stand alone (far from a separable pattern).
 MEASURES = {
     "pdq": (0, Algorithm.PDQ),
     "phash": (0, Algorithm.PHASH),
     "faint": (1, Algorithm.PDQ),
+    "phash_alone": (2, Algorithm.PHASH),
 }
 #: Corpus photos larger than this are downscaled (Lanczos) before anything else.
 ORIGINAL_MAX_SIDE = 512
@@ -316,21 +320,37 @@ def decision(
     backing: int = CORROBORATING_PDQ_RADIUS_BITS,
 ) -> np.ndarray:
     """The service's match decision over (leak, bank photo) distance matrices: exact digests,
-    PDQ, faint PDQ, and pHash alone up to ``alone`` or, up to ``phash_radius``, backed by a PDQ
-    (faint ones too) within ``backing`` (casework.bank.matching.uncorroborated)."""
+    PDQ, faint PDQ, and pHash alone up to ``alone`` (a pHash far from a separable pattern) or,
+    up to ``phash_radius``, backed by a PDQ (faint ones too) within ``backing``
+    (casework.bank.matching.uncorroborated)."""
     pdq, phash = dist["pdq"], dist["phash"]
     return (
         exact
         | (pdq <= MATCH_RADIUS_BITS[Algorithm.PDQ])
-        | (phash <= min(alone, phash_radius))
+        | (dist["phash_alone"] <= min(alone, phash_radius))
         | ((phash <= phash_radius) & (np.minimum(pdq, dist["faint"]) <= backing))
         | (dist["faint"] <= faint_radius)
     )
 
 
-def _worker_fingerprints(data: bytes) -> tuple[list[Fingerprint], list[Fingerprint]]:
-    """What the worker would match with, and its low-quality PDQs (matched at the tight radius);
-    none when it refuses the image (too small, ...)."""
+def query_slots(
+    usable: list[Fingerprint], faint: list[Fingerprint]
+) -> tuple[list[Fingerprint], list[Fingerprint], list[Fingerprint]]:
+    """A found image's hashes in MEASURES' slots: usable, faint, and the pHashes that may stand
+    alone (casework.bank.bank.stands_alone)."""
+    alone = [
+        fp
+        for fp in usable
+        if fp.algorithm is Algorithm.PHASH and stands_alone(fp, PHASH_ALONE_RADIUS_BITS)
+    ]
+    return usable, faint, alone
+
+
+def _worker_fingerprints(
+    data: bytes,
+) -> tuple[list[Fingerprint], list[Fingerprint], list[Fingerprint]]:
+    """What the worker would match with, its low-quality PDQs (matched at the tight radius) and
+    its pHashes that may stand alone; none when it refuses the image (too small, ...)."""
     # The worker's own hashing function, imported here so that its module (redis, rq, ...) is
     # loaded in the pool processes only.
     from workers.collection import hash_image
@@ -339,8 +359,8 @@ def _worker_fingerprints(data: bytes) -> tuple[list[Fingerprint], list[Fingerpri
         found = hash_image("https://leak.example/image", data)
     except ImageRejected:
         # fetch_and_match ends such an item with the rejection reason and no match.
-        return [], []
-    return found.fingerprints, found.faint
+        return [], [], []
+    return query_slots(found.fingerprints, found.faint)
 
 
 def hash_one(

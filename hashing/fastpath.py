@@ -22,7 +22,7 @@ from hashing.images import (
     MAX_FRAMES,
     MAX_IMAGE_PIXELS,
     MAX_TOTAL_PIXELS,
-    MIN_IMAGE_SIDE,
+    MIN_QUERY_SIDE,
     _guarded,
     _open,
     decode_frames,
@@ -36,7 +36,7 @@ def decode_query_frames(
     data: bytes,
     *,
     max_pixels: int = MAX_IMAGE_PIXELS,
-    min_side: int = MIN_IMAGE_SIDE,
+    min_side: int = MIN_QUERY_SIDE,
     max_frames: int = MAX_FRAMES,
     max_total_pixels: int = MAX_TOTAL_PIXELS,
 ) -> list[Image.Image]:

@@ -64,12 +64,41 @@ PHASH_ALONE_RADIUS_BITS = 4
 #: under the quality floor backs too: such PDQs came no closer than 76 bits to another photo's.
 CORROBORATING_PDQ_RADIUS_BITS = 72
 
+#: A found pHash this close to a separable pattern (each row of its 8x8 grid one byte or that
+#: byte's complement) needs a PDQ behind it at any distance. A picture that is one small thing on
+#: a flat ground (a corner of an object on white, a mast against the sky) has nearly separable
+#: low frequencies, so its pHash carries ~16 bits, not 64: a tiny crop of a clip-art screwdriver
+#: came within 4 bits of a crop in a windmill photo's bank (benchmarks/small_images.py). Random
+#: 64-bit codes sit 11 or more bits from any separable one; of the dev corpus's bank pHashes,
+#: 0.3 % are within 4 (benchmarks/README.md section 10). The denied gradient pHashes are at 0.
+SEPARABLE_PHASH_BITS = 4
+
 MATCH_RADIUS_BITS = {
     Algorithm.PDQ: PDQ_MATCH_RADIUS_BITS,
     Algorithm.PHASH: PHASH_MATCH_RADIUS_BITS,
     Algorithm.MD5: 0,
     Algorithm.SHA256: 0,
 }
+
+
+_BYTES = np.arange(256, dtype=np.uint8)
+_FLIPS_TO_PATTERN = np.bitwise_count(_BYTES[:, None] ^ _BYTES[None, :])
+#: [row, pattern]: bits to flip to turn a row into the pattern or its complement.
+_ROW_COST = np.minimum(_FLIPS_TO_PATTERN, 8 - _FLIPS_TO_PATTERN).astype(np.int32)
+
+
+def separable_distance(phash: Fingerprint) -> int:
+    """How many bits of a pHash differ from the nearest separable pattern (SEPARABLE_PHASH_BITS)."""
+    rows = np.frombuffer(phash.bits.to_bytes(8, "big"), np.uint8)
+    return int(_ROW_COST[rows].sum(axis=0).min())
+
+
+def stands_alone(query: Fingerprint, distance: int) -> bool:
+    """Whether a hit of this query hash at this distance counts without a PDQ of the found image
+    backing it (casework/bank/matching.py, uncorroborated)."""
+    if query.algorithm is not Algorithm.PHASH:
+        return True
+    return distance <= PHASH_ALONE_RADIUS_BITS and separable_distance(query) > SEPARABLE_PHASH_BITS
 
 
 def query_radius(algorithm: Algorithm, *, faint: bool = False) -> int:

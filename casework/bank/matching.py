@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from casework.bank.bank import (
     CORROBORATING_PDQ_RADIUS_BITS,
-    PHASH_ALONE_RADIUS_BITS,
     BankHit,
     BankIndex,
     in_enabled_bank,
     query_radius,
+    stands_alone,
 )
 from casework.bank.models import AllowedMatch
 from casework.bank.quarantine import quarantined_among
@@ -81,22 +81,24 @@ def find_matches(
     match is recorded for ``reporting_case_id`` (the case whose report found the image), where a
     caseworker reviews it like any other, and is left out when there is none. ``faint`` are
     PDQs under the quality floor (hashing.algorithms.QueryHashes): they match only within
-    query_radius's tight radius, as on the platform check. A pHash hit past the radius it
-    stands alone at counts only when a PDQ of the image backs it (uncorroborated).
+    query_radius's tight radius, as on the platform check. A pHash hit that does not stand
+    alone (casework.bank.bank.stands_alone) counts only when a PDQ of the image backs it.
     """
     confident = [(fp, None) for fp in fingerprints]
     tried = confident + [(fp, query_radius(fp.algorithm, faint=True)) for fp in faint]
     fingerprints = [fp for fp, _ in tried]
     best: dict[int, tuple[int, Fingerprint]] = {}
+    hits: list[tuple[BankHit, Fingerprint]] = []
     for fingerprint, radius in tried:
         for hit in bank.match(fingerprint, radius):
+            hits.append((hit, fingerprint))
             known = best.get(hit.fingerprint_id)
             if known is None or hit.distance < known[0]:
                 best[hit.fingerprint_id] = (hit.distance, fingerprint)
     rejected = rejected_hashes(session, bank.vault, list(best))
     for fingerprint_id in [f for f in best if allowed(rejected.get(f, []), fingerprints)]:
         del best[fingerprint_id]
-    hits = [BankHit(f, found.algorithm, distance) for f, (distance, found) in best.items()]
+    hits = [(hit, query) for hit, query in hits if hit.fingerprint_id in best]
     pdqs = [fp for fp, _ in tried if fp.algorithm is Algorithm.PDQ]
     for fingerprint_id in uncorroborated(session, bank.vault, hits, pdqs):
         del best[fingerprint_id]
@@ -122,18 +124,19 @@ def find_matches(
 
 
 def uncorroborated(
-    session: Session, vault: Vault, hits: Iterable[BankHit], pdqs: Sequence[Fingerprint]
+    session: Session,
+    vault: Vault,
+    hits: Iterable[tuple[BankHit, Fingerprint]],
+    pdqs: Sequence[Fingerprint],
 ) -> set[int]:
-    """The pHash hits among ``hits`` that must not count: farther than PHASH_ALONE_RADIUS_BITS,
-    and none of ``pdqs`` (the found image's PDQs, faint ones too) within
-    CORROBORATING_PDQ_RADIUS_BITS of a PDQ of the same bank photo (its own, its crops' and
-    trimmed copies'). A case's fingerprints sent without a photo count as one photo; a named
-    bank's have none to back them."""
-    outer = [
-        hit.fingerprint_id
-        for hit in hits
-        if hit.algorithm is Algorithm.PHASH and hit.distance > PHASH_ALONE_RADIUS_BITS
-    ]
+    """The fingerprints hit in ``hits`` (each with the query hash that made it) that must not
+    count: no hit on them stands alone (casework.bank.bank.stands_alone), and none of ``pdqs``
+    (the found image's PDQs, faint ones too) within CORROBORATING_PDQ_RADIUS_BITS of a PDQ of the
+    same bank photo (its own, its crops' and trimmed copies'). A case's fingerprints sent
+    without a photo count as one photo; a named bank's have none to back them."""
+    hits = list(hits)
+    alone = {hit.fingerprint_id for hit, query in hits if stands_alone(query, hit.distance)}
+    outer = [f for f in dict.fromkeys(hit.fingerprint_id for hit, _ in hits) if f not in alone]
     if not outer or not pdqs:
         return set(outer)
     photo_of = {

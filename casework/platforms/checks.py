@@ -144,8 +144,8 @@ def answer_hits(
     queries are all hashes of ``one_upload``, any of them near one. Queries in one request that
     hit the same bank photo (the dihedral variants of one upload, or an upload and a crop of the
     photo the victim hashed) share its token and its ``photo`` number: one photo reads as one.
-    A pHash hit past the radius it stands alone at counts only when a PDQ of the request backs
-    it (casework.bank.matching.uncorroborated), as in the worker's matching.
+    A pHash hit that does not stand alone (casework.bank.bank.stands_alone) counts only when a
+    PDQ of the request backs it (casework.bank.matching.uncorroborated), as in the worker's.
     A match carries its bank's name and policy; the API decides which keys are told the name.
     """
     candidates = {hit.fingerprint_id for found in hits for hit in found}
@@ -161,7 +161,13 @@ def answer_hits(
         for q in queries
         if q.fingerprint is not None and q.fingerprint.algorithm is Algorithm.PDQ
     ]
-    active_hits = [hit for found in hits for hit in found if hit.fingerprint_id in active]
+    active_hits = [
+        (hit, query.fingerprint)
+        for query, found in zip(queries, hits, strict=True)
+        if query.fingerprint is not None
+        for hit in found
+        if hit.fingerprint_id in active
+    ]
     unbacked = uncorroborated(session, vault, active_hits, pdqs)
     tokens: dict[tuple[int | None, int], str] = {}
     numbers: dict[tuple[int | None, int], int] = {}

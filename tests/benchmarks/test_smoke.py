@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hashing.images import MIN_QUERY_SIDE
 from tests.conftest import CHROMIUM, POSTGRES_ADMIN_URL, TEST_REDIS_URL
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,6 +69,14 @@ def test_robustness_smoke_finds_re_encoded_copies_and_no_false_match() -> None:
     assert done.returncode == 0, done.stderr[-4000:]
     pairs = json.loads((RESULTS / "robustness.smoke.pairs.json").read_text())
     assert {p["kind"] for p in pairs if p["same"]} == {"original", "jpeg_q50", "mirror", "crop_5"}
+
+
+def test_small_images_smoke_matches_thumbnails_at_the_query_floor_and_no_tiny_crop() -> None:
+    sizes = run_smoke("small_images")["sizes"]
+    floor = MIN_QUERY_SIDE
+    assert sizes[f"thumb_jpeg75/{floor}"]["recall"] == 1.0  # type: ignore[index]
+    hashed = [v for k, v in sizes.items() if int(k.split("/")[1]) >= floor]  # type: ignore[union-attr]
+    assert hashed and all(size["false_pairs"] == 0 for size in hashed)
 
 
 def test_faint_pdq_smoke_finds_no_impostor_within_the_radius() -> None:

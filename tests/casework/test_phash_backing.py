@@ -1,5 +1,6 @@
-"""A pHash match past the radius it stands alone at needs a PDQ of the same image near the same
-bank photo, in the worker's matching and in the platform check alike."""
+"""A pHash match past the radius it stands alone at, or of a found pHash near a separable pattern,
+needs a PDQ of the same image near the same bank photo, in the worker's matching and in the
+platform check alike."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from casework.bank.bank import (
     CORROBORATING_PDQ_RADIUS_BITS,
     PHASH_ALONE_RADIUS_BITS,
     PHASH_MATCH_RADIUS_BITS,
+    SEPARABLE_PHASH_BITS,
     BankIndex,
+    separable_distance,
 )
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.bank.matching import find_matches
 from casework.db import transaction
 from casework.runtime import Runtime
 from casework.victims import cases
-from hashing.algorithms import hash_file
+from hashing.algorithms import DENIED, hash_file
 from hashing.cli import fingerprint_entries
 from hashing.fingerprint import Algorithm, Fingerprint
 from tests.factories import CORPUS, flip, random_fingerprint
@@ -194,3 +197,76 @@ def test_a_screenshot_of_another_photo_at_phash_8_is_refused_and_a_real_crop_sti
     assert PHASH_ALONE_RADIUS_BITS < closest(crop, bank[india], Algorithm.PHASH)
     assert 31 < closest(crop, bank[india], Algorithm.PDQ) <= CORROBORATING_PDQ_RADIUS_BITS
     assert matched(runtime, case_id, crop) != []
+
+
+def separable(rng: random.Random, flipped: int) -> Fingerprint:
+    """A pHash whose rows are one byte or its complement, with ``flipped`` bits then changed."""
+    pattern = rng.choice([0x69, 0x96, 0xA5, 0x3C])
+    rows = [pattern ^ (0xFF if rng.random() < 0.5 else 0) for _ in range(8)]
+    exact = Fingerprint.from_bytes(Algorithm.PHASH, bytes(rows))
+    return flip(exact, flipped, rng)
+
+
+def test_separable_distance_is_low_for_gradients_and_high_for_photos_and_random_codes() -> None:
+    rng = random.Random(20)
+    assert separable_distance(separable(rng, 0)) == 0
+    assert separable_distance(separable(rng, 2)) <= 2
+    gradients = [Fingerprint.parse(a, v) for a, v, w in DENIED if a == "phash" and "gradient" in w]
+    assert gradients and all(separable_distance(fp) <= SEPARABLE_PHASH_BITS for fp in gradients)
+    codes = [random_fingerprint(Algorithm.PHASH, rng) for _ in range(200)]
+    assert min(separable_distance(fp) for fp in codes) > SEPARABLE_PHASH_BITS + 4
+    photo = hash_file(encode(corpus_photo("details_image_GizahPyramids_background")))
+    phash = next(fp for fp in photo.fingerprints if fp.algorithm is Algorithm.PHASH)
+    assert separable_distance(phash) > SEPARABLE_PHASH_BITS
+
+
+def test_a_found_phash_near_a_separable_pattern_counts_only_with_a_pdq_backing_it(
+    runtime: Runtime,
+) -> None:
+    rng = random.Random(19)
+    pdq = random_fingerprint(Algorithm.PDQ, rng)
+    plain = separable(rng, 2)
+    bank_pattern = flip(plain, 2, rng)
+    case_id = bank_photos(runtime, [(pdq, bank_pattern, random_fingerprint(Algorithm.PHASH, rng))])
+    stranger = random_fingerprint(Algorithm.PDQ, rng)
+    distance = plain.distance(bank_pattern)
+    assert distance <= PHASH_ALONE_RADIUS_BITS
+    assert matched(runtime, case_id, [plain, stranger]) == []
+    assert matched(runtime, case_id, [plain, flip(pdq, 60, rng)]) == [distance]
+
+
+def test_a_tiny_crop_of_clip_art_is_refused_near_a_crop_of_a_windmill_photo(
+    runtime: Runtime,
+) -> None:
+    windmill = "categorization_renewable_windmill6"
+    hashed = hash_file(encode(corpus_photo(windmill)))
+    with transaction(runtime.sessions) as session:
+        case_id = cases.open_case(
+            session,
+            fingerprints=[SubmittedFingerprint(**e, photo=0) for e in fingerprint_entries(hashed)],
+            limits=runtime.limits,
+            vault=runtime.vault,
+            pins=runtime.pins,
+        ).case.id
+    # benchmarks/small_images.py's one false pair: the corner of a screwdriver on white, shrunk
+    # to an icon, 4 pHash bits from a crop in the windmill's bank, with no usable PDQ.
+    corner = corpus_photo("categorization_tools_screwDriver3").crop((200, 133, 289, 222))
+    icon_bytes = encode(corner.resize((32, 32), Image.Resampling.LANCZOS))
+    icon = hash_image("https://leak.example/a", icon_bytes).fingerprints
+    bank = [*hashed.fingerprints, *hashed.variants]
+    assert closest(icon, bank, Algorithm.PHASH) <= PHASH_ALONE_RADIUS_BITS
+    assert not any(fp.algorithm is Algorithm.PDQ for fp in icon)
+    assert matched(runtime, case_id, icon) == []
+
+
+def test_a_platform_check_counts_a_separable_phash_only_with_a_pdq_of_the_request_backing_it(
+    client: TestClient, runtime: Runtime, keys: PlatformKeys
+) -> None:
+    rng = random.Random(21)
+    pdq, plain = random_fingerprint(Algorithm.PDQ, rng), separable(rng, 2)
+    bank_photos(runtime, [(pdq, flip(plain, 2, rng), random_fingerprint(Algorithm.PHASH, rng))])
+    refresh_index(runtime)
+    (alone,) = check(client, keys.alpha, [plain])
+    assert alone["verdict"] == "no_match"
+    backed, _ = check(client, keys.alpha, [plain, flip(pdq, 60, rng)])
+    assert backed["verdict"] == "match"
