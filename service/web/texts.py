@@ -2,7 +2,9 @@
 
 The scripts (service/static/victim/) get ``SCRIPT_MESSAGES`` translated, and ``SCRIPT_COUNTS``
 in the forms for one and for more, as JSON embedded in the page, and fill in their ``{name}``
-placeholders themselves; the templates hold every other text as ``_("...")``.
+placeholders themselves; the templates hold every other text as ``_("...")``. A number is never
+followed by words in a message of ``SCRIPT_MESSAGES``: a sentence with one number is a counted
+message, and one with two takes each number with its words as a counted piece ("{files}").
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ SUPPORT = (
 
 SCRIPT_MESSAGES = {
     "progress": N_("Making fingerprints: {done} of {total}"),
-    "progress_done": N_("Done: {total} files, {count} fingerprints ready to send."),
+    # {files} and {fingerprints}: the counted pieces "files" and "fingerprints".
+    "progress_done": N_("Done: {files}, {fingerprints} ready to send."),
     "waiting": N_("Waiting"),
     "working": N_("Making fingerprints…"),
     "stage_digests": N_("Making exact-copy fingerprints…"),
@@ -102,19 +105,19 @@ SCRIPT_MESSAGES = {
     "alg_sha256": N_("Exact copy (SHA-256)"),
     "alg_phash": N_("Similarity (pHash)"),
     "alg_phash_trimmed": N_("Similarity without borders (pHash)"),
+    # {fingerprints} and {crops}: the counted pieces "similarity_fingerprints" and "crops".
     "crops_hashed": N_(
-        "Also made: {sent} similarity fingerprints of {count} crops of the image, which help "
-        "recognise a cropped copy."
+        "Also made, to help recognise a cropped copy: {fingerprints} of {crops} of the image."
     ),
     "nothing_to_send": N_("Choose images first: there are no fingerprints to send yet."),
-    "will_send": N_("{count} fingerprints ({bytes} bytes) will be sent."),
     "sending": N_("Sending fingerprints…"),
     "copied": N_("Copied."),
     "copy_failed": N_("Copying did not work. Select the case ID and PIN and copy them yourself."),
     "need_credentials": N_("Enter your case ID and PIN."),
     "need_confirm": N_("Tick the box to confirm first."),
     "checking": N_("Checking…"),
-    "added": N_("Done: {added} fingerprints added to your case ({duplicates} were already in it)."),
+    # {fingerprints} and {held}: the counted pieces "fingerprints" and "already_held".
+    "added": N_("Done: {fingerprints} added to your case ({held})."),
     "withdrawn": N_(
         "Your case is withdrawn: the fingerprints of all its photos and videos were deleted "
         "(photos: {photos}, videos: {videos})."
@@ -183,8 +186,29 @@ SCRIPT_MESSAGES = {
 
 #: The page picks the form with Intl.PluralRules: "one" takes the first, every other category the
 #: second, which is gettext's rule for every shipped language ("nplurals=2; plural=(n != 1)";
-#: tests/hashing/test_translations.py holds the catalogues to it).
+#: tests/hashing/test_translations.py holds the catalogues to it). A number whose words a
+#: message cannot hold in one form (a second number in it) is a piece of its own, filled in
+#: first: each number then takes its own form, as the CLI's ``counted`` does.
 SCRIPT_COUNTS = {
+    "files": CountedMessage("count", N_plural("{count} file", "{count} files")),
+    "fingerprints": CountedMessage(
+        "count", N_plural("{count} fingerprint", "{count} fingerprints")
+    ),
+    "similarity_fingerprints": CountedMessage(
+        "count", N_plural("{count} similarity fingerprint", "{count} similarity fingerprints")
+    ),
+    "crops": CountedMessage("count", N_plural("{count} crop", "{count} crops")),
+    "already_held": CountedMessage(
+        "count", N_plural("{count} was already in it", "{count} were already in it")
+    ),
+    # {bytes} is never 1: one request's JSON is longer than that.
+    "will_send": CountedMessage(
+        "count",
+        N_plural(
+            "{count} fingerprint ({bytes} bytes) will be sent.",
+            "{count} fingerprints ({bytes} bytes) will be sent.",
+        ),
+    ),
     "video_progress": CountedMessage(
         "total",
         N_plural(

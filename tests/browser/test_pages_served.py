@@ -137,6 +137,44 @@ def test_the_page_gives_the_script_both_forms_of_every_counted_message_in_its_la
         assert {forms["one"], forms["other"]}.isdisjoint(in_english)
 
 
+@pytest.mark.parametrize(
+    ("path", "forms"),
+    [
+        (
+            "/",
+            {
+                "files": ("{count} file", "{count} files"),
+                "fingerprints": ("{count} fingerprint", "{count} fingerprints"),
+                "crops": ("{count} crop", "{count} crops"),
+                "already_held": ("{count} was already in it", "{count} were already in it"),
+            },
+        ),
+        (
+            "/nl/",
+            {
+                "files": ("{count} bestand", "{count} bestanden"),
+                "fingerprints": ("{count} vingerafdruk", "{count} vingerafdrukken"),
+                "crops": ("{count} uitsnede", "{count} uitsneden"),
+                "already_held": ("{count} zat er al in", "{count} zaten er al in"),
+            },
+        ),
+    ],
+)
+def test_a_sentence_with_two_numbers_gets_each_number_with_its_own_words_in_both_forms(
+    client: TestClient, path: str, forms: dict[str, tuple[str, str]]
+) -> None:
+    config = page_config(client, path)
+    counted = config["counted"]
+    pieces = {key: (counted[key]["one"], counted[key]["other"]) for key in forms}
+    assert pieces == forms
+    # The sentences they go into name them, and hold no number of their own.
+    sentences = {key: config["messages"][key] for key in ("progress_done", "added", "crops_hashed")}
+    for sentence in sentences.values():
+        assert not re.search(r"\{(count|total|added|duplicates|sent)\}", sentence)
+    assert "{files}" in sentences["progress_done"] and "{held}" in sentences["added"]
+    assert "{crops}" in sentences["crops_hashed"]
+
+
 def test_the_victim_pages_and_the_console_call_a_case_the_same_in_dutch(
     client: TestClient,
 ) -> None:
