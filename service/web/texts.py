@@ -13,15 +13,7 @@ from dataclasses import dataclass
 
 from casework.reports.progress import OTHER_REASON, REASONS, SENTENCES
 from casework.victims.timeline import SENTENCES as TIMELINE_SENTENCES
-from hashing.translations import N_, N_plural
-
-
-@dataclass(frozen=True, slots=True)
-class CountedMessage:
-    """A script message whose words follow a number: the placeholder ``count`` names it."""
-
-    count: str
-    forms: tuple[str, str]
+from hashing.translations import N_, CountedMessage, N_plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +146,13 @@ SCRIPT_MESSAGES = {
     "err_network": N_("The service could not be reached. Check your connection and try again."),
     "err_other": N_("Something went wrong: {message}"),
     "file_item": N_("file {n}"),
-    # The case's timeline: casework's own sentences, so the pages say what the API says.
-    **{f"tl_{key}": sentence for key, sentence in TIMELINE_SENTENCES.items()},
+    # The case's timeline: casework's own sentences, so the pages say what the API says (those
+    # with a number are in SCRIPT_COUNTS).
+    **{
+        f"tl_{key}": sentence
+        for key, sentence in TIMELINE_SENTENCES.items()
+        if isinstance(sentence, str)
+    },
     "notify_state_off": N_("Notes are off."),
     "notify_state_email": N_("Notes go by e-mail to {address}."),
     "notify_state_webhook": N_("Notes go to the webhook at {address}."),
@@ -163,10 +160,6 @@ SCRIPT_MESSAGES = {
     "notify_need_address": N_("Enter the e-mail address or web address first."),
     "notify_saved": N_("Saved."),
     "report_need_urls": N_("Enter at least one web address."),
-    "report_too_many": N_(
-        "That is {count} addresses; at most {max} can be sent at a time. Send the rest in a "
-        "second report."
-    ),
     "report_bad_lines": N_(
         "These lines are not web addresses starting with https:// or http://: {lines}."
     ),
@@ -179,7 +172,7 @@ SCRIPT_MESSAGES = {
         "Checking takes longer than usual. Check your case again later to see the results."
     ),
     # A reported URL's progress: casework's own sentences, so the pages say what the API says.
-    **{f"rp_{key}": sentence for key, sentence in SENTENCES.items()},
+    **{f"rp_{key}": sentence for key, sentence in SENTENCES.items() if isinstance(sentence, str)},
     **{f"why_{reason}": why for reason, why in REASONS.items()},
     "why_other": OTHER_REASON,
 }
@@ -244,4 +237,23 @@ SCRIPT_COUNTS = {
             "will be sent.",
         ),
     ),
+    "report_too_many": CountedMessage(
+        "count",
+        N_plural(
+            "That is {count} address; at most {max} can be sent at a time. Send the rest in a "
+            "second report.",
+            "That is {count} addresses; at most {max} can be sent at a time. Send the rest in a "
+            "second report.",
+        ),
+    ),
+    **{
+        f"tl_{key}": sentence
+        for key, sentence in TIMELINE_SENTENCES.items()
+        if isinstance(sentence, CountedMessage)
+    },
+    **{
+        f"rp_{key}": sentence
+        for key, sentence in SENTENCES.items()
+        if isinstance(sentence, CountedMessage)
+    },
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import VECTORS, hash_files, python_fingerprints, screenshot
 
@@ -96,3 +96,44 @@ def test_adding_tells_one_fingerprint_added_and_one_already_held_in_the_singular
     expect(page.locator("#form-message")).to_have_text(
         "Klaar: 2 vingerafdrukken toegevoegd aan je zaak (1 zat er al in)."
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "counts", "told"),
+    [
+        ("/status", (1, 2), "Checked: 1 image and 2 videos matching yours found."),
+        ("/status", (2, 1), "Checked: 2 images and 1 video matching yours found."),
+        (
+            "/nl/status",
+            (1, 2),
+            "Gecontroleerd: 1 beeld en 2 video's gevonden die op de jouwe lijken.",
+        ),
+    ],
+)
+def test_a_url_with_images_and_videos_found_counts_each_in_its_own_form(
+    page: Page, live_server: str, path: str, counts: tuple[int, int], told: str
+) -> None:
+    entries = plain_entries()
+    opened = httpx.post(live_server + "/v1/cases", json={"fingerprints": [entries["md5"]]}).json()
+    auth = (opened["case_id"], opened["pin"])
+    reported = httpx.post(
+        live_server + "/v1/reports", json={"urls": ["https://leaks.example/a"]}, auth=auth
+    )
+    assert reported.status_code == 202, reported.text
+    images, found_videos = counts
+
+    # The service's own answer, as if its check had found these at the URL.
+    def found(route: Route) -> None:
+        answer = route.fetch().json()
+        answer["reports"][0]["items"][0].update(
+            progress="found", finished=True, matches=images, videos=found_videos
+        )
+        route.fulfill(json=answer)
+
+    page.route("**/v1/reports", found)
+    page.goto(live_server + path)
+    page.locator("#case-id").fill(opened["case_id"])
+    page.locator("#pin").fill(opened["pin"])
+    page.locator("#send").click()
+    expect(page.locator("#report-progress li .said")).to_have_text([told])
+    screenshot(page, f"counts-report{path.replace('/', '-')}-{images}-{found_videos}")
