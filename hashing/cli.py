@@ -492,8 +492,10 @@ class Sending:
             if isinstance(error, Refused) and error.status < 500 and error.status != 429:
                 raise  # refused as it stands (PIN, withdrawn case, limits): a re-run would be too
             print(
-                gettext(
-                    "Stopped after {sent} of {total} photos; the case is open. Send the rest with:"
+                ngettext(
+                    "Stopped after {sent} of {total} photo; the case is open. Send the rest with:",
+                    "Stopped after {sent} of {total} photos; the case is open. Send the rest with:",
+                    self.total,
                 ).format(sent=self.total - len(self.remaining) - len(self.videos), total=self.total)
                 + f"\n  {resume}",
                 file=sys.stderr,
@@ -531,12 +533,15 @@ def command_status(args: argparse.Namespace) -> int:
     print(gettext("Photos: {count}").format(count=status.get("photos", 0)))
     counts = ", ".join(f"{n} {algorithm}" for algorithm, n in status["fingerprints"].items())
     print(gettext("Fingerprints: {counts}").format(counts=counts or gettext("none")))
-    if status.get("ungrouped_fingerprints"):
+    if ungrouped := status.get("ungrouped_fingerprints"):
         print(
-            gettext(
+            ngettext(
+                "Of these, {count} was sent without saying which photo it came from, so it is "
+                "not counted as a photo.",
                 "Of these, {count} were sent without saying which photo they came from, so they "
-                "are not counted as photos."
-            ).format(count=status["ungrouped_fingerprints"])
+                "are not counted as photos.",
+                ungrouped,
+            ).format(count=ungrouped)
         )
     left = status["recovery_codes_left"]
     print(gettext("Recovery codes left: {count}").format(count=left))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext as _gettext
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def translation(locale: str) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
     # No fallback: a shipped language whose catalogue is missing is a broken install.
     return _gettext.translation(DOMAIN, LOCALES_DIR, languages=[locale])
+
+
+#: The msgids themselves: what ``say`` is given for English.
+ENGLISH = translation(DEFAULT_LOCALE)
 
 
 def _primary(tag: str) -> str:
@@ -105,3 +110,28 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "transla
 def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - as N_
     """Mark a message with a count for the catalogue, as ngettext will be given it where shown."""
     return singular, plural
+
+
+@dataclass(frozen=True, slots=True)
+class CountedMessage:
+    """A message whose words follow a number: the placeholder ``count`` names it.
+
+    A sentence with two numbers holds neither: each number comes with its words as a counted
+    message of its own ("{count} file"), filled into a plain message ("Done: {files}, ..."), so
+    that each takes the form for its own number.
+    """
+
+    count: str
+    forms: tuple[str, str]
+
+
+def say(
+    message: str | CountedMessage, language: _gettext.NullTranslations, **values: str | int
+) -> str:
+    """The message in ``language`` with its placeholders filled in; a counted message in the
+    form for the number its ``count`` placeholder is given (page.js ``say`` is its twin)."""
+    if isinstance(message, CountedMessage):
+        text = language.ngettext(*message.forms, int(values[message.count]))
+    else:
+        text = language.gettext(message)
+    return text.format(**values)

@@ -10,7 +10,7 @@ from typing import Any
 
 from hashing.batches import Photo
 from hashing.progress import ProgressBar
-from hashing.translations import gettext
+from hashing.translations import gettext, ngettext
 from hashing.videos import MIN_USABLE_FRAMES, VPDQ, HashedVideo, hash_video_file
 
 #: A refused video's summary kind, as batches.py words an image's (exact copies only).
@@ -73,8 +73,10 @@ def video_photo(path: Path, digest: str, data: bytes) -> Photo:
     usable = len(hashed.video.usable())
     if usable < MIN_USABLE_FRAMES:
         # The service would refuse it: frames this plain match unrelated videos.
-        message = gettext(
-            "{count} distinct frames with enough detail; a video needs {needed} to be matched"
+        message = ngettext(
+            "{count} distinct frame with enough detail; a video needs {needed} to be matched",
+            "{count} distinct frames with enough detail; a video needs {needed} to be matched",
+            usable,
         ).format(count=usable, needed=MIN_USABLE_FRAMES)
         print(f"{path}: vpdq: {message}", file=sys.stderr)
         return Photo(str(path), digest, entries, "too_plain", is_video=True)

@@ -8,15 +8,16 @@ their own language from the kind, the reason code and the counts) and ``tell`` f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from gettext import NullTranslations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.reports.models import ItemStatus, Match, MatchStatus, ReportItem, VideoMatch
-from hashing.translations import N_
+from hashing.translations import ENGLISH, N_, CountedMessage, N_plural, say
 
 #: Why a URL could not be checked, by the worker's reason code: the end of "could not be checked
 #: because ...". The pages and the API translate these same messages (service/web/texts.py).
@@ -44,20 +45,43 @@ REASONS = {
 #: For a reason code added later that has no sentence here yet.
 OTHER_REASON = N_("something went wrong on our side")
 
-#: What a victim is told, by progress kind; a ``_one`` key is the sentence for a count of 1.
-SENTENCES = {
+#: What a victim is told, by progress kind, a sentence with a number in the form for it;
+#: ``found_both`` names its two numbers with the counted words ``images`` and ``videos``.
+SENTENCES: dict[str, str | CountedMessage] = {
     "queued": N_("Waiting to be checked."),
     "checking": N_("Being checked now."),
     "retrying": N_("Not checked yet because {why}; we will try again."),
-    "found": N_("Checked: {count} images matching yours found."),
-    "found_one": N_("Checked: 1 image matching yours found."),
-    "found_videos": N_("Checked: {videos} videos matching yours found."),
-    "found_videos_one": N_("Checked: 1 video matching yours found."),
-    "found_both": N_("Checked: {count} images and {videos} videos matching yours found."),
-    "nothing_found": N_("Checked: nothing of yours found ({checked} images compared)."),
-    "nothing_found_one": N_("Checked: nothing of yours found (1 image compared)."),
-    "unreadable": N_("Checked: {found} images found there, but none could be read."),
-    "unreadable_one": N_("Checked: 1 image found there, but it could not be read."),
+    "found": CountedMessage(
+        "count",
+        N_plural(
+            "Checked: {count} image matching yours found.",
+            "Checked: {count} images matching yours found.",
+        ),
+    ),
+    "found_videos": CountedMessage(
+        "videos",
+        N_plural(
+            "Checked: {videos} video matching yours found.",
+            "Checked: {videos} videos matching yours found.",
+        ),
+    ),
+    "found_both": N_("Checked: {images} and {videos} matching yours found."),
+    "images": CountedMessage("count", N_plural("{count} image", "{count} images")),
+    "videos": CountedMessage("count", N_plural("{count} video", "{count} videos")),
+    "nothing_found": CountedMessage(
+        "checked",
+        N_plural(
+            "Checked: nothing of yours found ({checked} image compared).",
+            "Checked: nothing of yours found ({checked} images compared).",
+        ),
+    ),
+    "unreadable": CountedMessage(
+        "found",
+        N_plural(
+            "Checked: {found} image found there, but it could not be read.",
+            "Checked: {found} images found there, but none could be read.",
+        ),
+    ),
     "no_images": N_("Checked: no images found at this address."),
     "failed": N_("Could not be checked because {why}."),
 }
@@ -89,23 +113,27 @@ class ItemProgress:
     #: Videos found there that match one of the case's videos (or, for a flagger, any).
     videos: int = 0
 
-    def tell(self, gettext: Callable[[str], str] = str) -> str:
-        """This progress as a sentence, in the language of ``gettext`` (English by default)."""
+    def tell(self, language: NullTranslations = ENGLISH) -> str:
+        """This progress as a sentence, in ``language`` (English by default)."""
         key = self.kind.value
-        counted = {
-            Progress.FOUND: self.matches,
-            Progress.NOTHING_FOUND: self.checked,
-            Progress.UNREADABLE: self.found,
-        }
         if self.kind is Progress.FOUND and self.videos:
-            key, counted = ("found_both", {}) if self.matches else ("found_videos", {})
-            if not self.matches and self.videos == 1:
-                key += "_one"
-        elif counted.get(self.kind) == 1:
-            key += "_one"
-        why = gettext(REASONS.get(self.reason or "", OTHER_REASON))
-        return gettext(SENTENCES[key]).format(
-            count=self.matches, checked=self.checked, found=self.found, why=why, videos=self.videos
+            key = "found_both" if self.matches else "found_videos"
+        if key == "found_both":
+            return say(
+                SENTENCES[key],
+                language,
+                images=say(SENTENCES["images"], language, count=self.matches),
+                videos=say(SENTENCES["videos"], language, count=self.videos),
+            )
+        why = language.gettext(REASONS.get(self.reason or "", OTHER_REASON))
+        return say(
+            SENTENCES[key],
+            language,
+            count=self.matches,
+            checked=self.checked,
+            found=self.found,
+            why=why,
+            videos=self.videos,
         )
 
 

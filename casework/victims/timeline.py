@@ -7,9 +7,10 @@ named; image and video URLs, page paths and hashes never are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from gettext import NullTranslations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,57 +26,95 @@ from casework.notices.models import (
 from casework.notices.rechecks import Purpose
 from casework.reports.models import Match, MatchStatus, Report, ReportItem, VideoMatch
 from casework.victims.models import Case, CaseFingerprint
-from hashing.translations import N_
+from hashing.translations import ENGLISH, N_, CountedMessage, N_plural, say
 
 Params = dict[str, str | int]
 
 
 #: What the victim is told per event kind. A key gains ``_confirmed``, ``_after`` or the check's
-#: result as the event's params say, ``_video`` for a notice that named only videos, and
-#: ``_one`` when its count is 1. The pages and the API
+#: result as the event's params say, and ``_video`` for a notice that named only videos. A
+#: sentence with a number takes its form for it (``count``, or ``hours``). The pages and the API
 #: translate these same messages (service/web/texts.py).
-SENTENCES = {
+SENTENCES: dict[str, str | CountedMessage] = {
     "opened": N_("You opened this case."),
-    "photos": N_("Fingerprints of {count} photos are in the hash bank."),
-    "photos_one": N_("Fingerprints of 1 photo are in the hash bank."),
+    "photos": CountedMessage(
+        "count",
+        N_plural(
+            "Fingerprints of {count} photo are in the hash bank.",
+            "Fingerprints of {count} photos are in the hash bank.",
+        ),
+    ),
     # Fingerprints an older client sent without saying which photo each came from.
-    "fingerprints": N_("{count} fingerprints are in the hash bank."),
-    "fingerprints_one": N_("1 fingerprint is in the hash bank."),
-    "reported": N_("You reported {count} web addresses to check."),
-    "reported_one": N_("You reported 1 web address to check."),
-    "found": N_("{count} possible copies were found on {host}; a caseworker will check them."),
-    "found_one": N_("A possible copy was found on {host}; a caseworker will check it."),
-    "found_confirmed": N_("A caseworker confirmed {count} copies of your images on {host}."),
-    "found_confirmed_one": N_("A caseworker confirmed a copy of your image on {host}."),
-    "video_found": N_(
-        "{count} possible copies of your videos were found on {host}; a caseworker will check them."
+    "fingerprints": CountedMessage(
+        "count",
+        N_plural(
+            "{count} fingerprint is in the hash bank.", "{count} fingerprints are in the hash bank."
+        ),
     ),
-    "video_found_one": N_(
-        "A possible copy of your video was found on {host}; a caseworker will check it."
+    "reported": CountedMessage(
+        "count",
+        N_plural(
+            "You reported {count} web address to check.",
+            "You reported {count} web addresses to check.",
+        ),
     ),
-    "video_found_confirmed": N_("A caseworker confirmed {count} copies of your videos on {host}."),
-    "video_found_confirmed_one": N_("A caseworker confirmed a copy of your video on {host}."),
-    "reupload": N_(
-        "{count} copies reappeared on {host} after removal; a caseworker will check them."
+    "found": CountedMessage(
+        "count",
+        N_plural(
+            "A possible copy was found on {host}; a caseworker will check it.",
+            "{count} possible copies were found on {host}; a caseworker will check them.",
+        ),
     ),
-    "reupload_one": N_(
-        "A copy reappeared on {host} after it was removed; a caseworker will check it."
+    "found_confirmed": CountedMessage(
+        "count",
+        N_plural(
+            "A caseworker confirmed a copy of your image on {host}.",
+            "A caseworker confirmed {count} copies of your images on {host}.",
+        ),
+    ),
+    "video_found": CountedMessage(
+        "count",
+        N_plural(
+            "A possible copy of your video was found on {host}; a caseworker will check it.",
+            "{count} possible copies of your videos were found on {host}; a caseworker will "
+            "check them.",
+        ),
+    ),
+    "video_found_confirmed": CountedMessage(
+        "count",
+        N_plural(
+            "A caseworker confirmed a copy of your video on {host}.",
+            "A caseworker confirmed {count} copies of your videos on {host}.",
+        ),
+    ),
+    "reupload": CountedMessage(
+        "count",
+        N_plural(
+            "A copy reappeared on {host} after it was removed; a caseworker will check it.",
+            "{count} copies reappeared on {host} after removal; a caseworker will check them.",
+        ),
     ),
     "notice_sent": N_("A removal notice was sent to {platform}."),
     "acknowledged": N_("{platform} confirmed it received the notice."),
     "removed": N_("{platform} removed the image."),
-    "removed_after": N_(
-        "{platform} removed the image {hours} hours after the notice; we checked that it is gone."
-    ),
-    "removed_after_one": N_(
-        "{platform} removed the image 1 hour after the notice; we checked that it is gone."
+    "removed_after": CountedMessage(
+        "hours",
+        N_plural(
+            "{platform} removed the image {hours} hour after the notice; we checked that it is "
+            "gone.",
+            "{platform} removed the image {hours} hours after the notice; we checked that it is "
+            "gone.",
+        ),
     ),
     "removed_video": N_("{platform} removed the video."),
-    "removed_after_video": N_(
-        "{platform} removed the video {hours} hours after the notice; we checked that it is gone."
-    ),
-    "removed_after_video_one": N_(
-        "{platform} removed the video 1 hour after the notice; we checked that it is gone."
+    "removed_after_video": CountedMessage(
+        "hours",
+        N_plural(
+            "{platform} removed the video {hours} hour after the notice; we checked that it is "
+            "gone.",
+            "{platform} removed the video {hours} hours after the notice; we checked that it is "
+            "gone.",
+        ),
     ),
     "reported_removed": N_(
         "A caseworker reported that {platform} removed the image; we are checking that it is gone."
@@ -91,8 +130,13 @@ SENTENCES = {
     "checked_gone_video": N_("We checked {platform}: the video is gone."),
     "checked_error": N_("We tried to check {platform} but could not reach it; we will try again."),
     "overdue": N_("{platform} missed its deadline; your caseworker is taking the next step."),
-    "reupload_checked": N_("We checked {host} for re-uploads {count} times since {since}."),
-    "reupload_checked_one": N_("We checked {host} for re-uploads once since {since}."),
+    "reupload_checked": CountedMessage(
+        "count",
+        N_plural(
+            "We checked {host} for re-uploads once since {since}.",
+            "We checked {host} for re-uploads {count} times since {since}.",
+        ),
+    ),
     "withdrawn": N_("You withdrew this case; its fingerprints were deleted."),
 }
 
@@ -107,9 +151,6 @@ def _sentence_key(kind: str, params: Mapping[str, str | int]) -> str:
         key += f"_{params.get('result')}"
     if params.get("video") and f"{key}_video" in SENTENCES:
         key += "_video"
-    count = params.get("count", params.get("hours"))
-    if count == 1 and f"{key}_one" in SENTENCES:
-        key += "_one"
     return key
 
 
@@ -121,12 +162,12 @@ class Event:
     kind: str
     params: Params = field(default_factory=dict)
 
-    def tell(self, gettext: Callable[[str], str] = str) -> str:
-        """The event as a sentence, in the language of ``gettext``."""
+    def tell(self, language: NullTranslations = ENGLISH) -> str:
+        """The event as a sentence, in ``language``."""
         values = dict(self.params)
         if isinstance(values.get("since"), str):
             values["since"] = str(values["since"])[:10]
-        return gettext(SENTENCES[_sentence_key(self.kind, self.params)]).format(**values)
+        return say(SENTENCES[_sentence_key(self.kind, self.params)], language, **values)
 
     @property
     def text(self) -> str:

@@ -83,7 +83,7 @@ def _spend_fingerprints(request: Request, runtime: Runtime, count: int) -> None:
 def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> CaseStatusOut:
     """The status of the case named by the credentials; its timeline in the Accept-Language."""
     summary = cases.case_status(session, case=case)
-    gettext = translation(locale).gettext
+    language = translation(locale)
     return CaseStatusOut(
         case_id=format_case_id(summary.case_id),
         status=summary.status,
@@ -97,7 +97,7 @@ def read_case(case: CurrentCase, session: SessionDep, locale: ClientLocale) -> C
             TimelineEventOut(
                 at=event.at,
                 kind=event.kind,
-                text=event.tell(gettext),
+                text=event.tell(language),
                 params=event.params,
             )
             for event in case_timeline(session, case=case)

@@ -86,7 +86,7 @@ def _report_out(
     case_id = reporter.case.id if reporter.case is not None else None
     matching = progress.images_matching(session, items=report.items, case_id=case_id)
     videos = progress.videos_matching(session, items=report.items, case_id=case_id)
-    gettext = translation(locale).gettext
+    language = translation(locale)
     items = []
     for item in report.items:
         said = progress.item_progress(
@@ -105,7 +105,7 @@ def _report_out(
                 videos=videos.get(item.id, 0),
                 progress=said.kind.value,
                 finished=said.finished,
-                text=said.tell(gettext),
+                text=said.tell(language),
             )
         )
     return ReportOut(report_id=report.public_id, created_at=report.created_at, items=items)

@@ -2,7 +2,9 @@
 
 The scripts (service/static/victim/) get ``SCRIPT_MESSAGES`` translated, and ``SCRIPT_COUNTS``
 in the forms for one and for more, as JSON embedded in the page, and fill in their ``{name}``
-placeholders themselves; the templates hold every other text as ``_("...")``.
+placeholders themselves; the templates hold every other text as ``_("...")``. A number is never
+followed by words in a message of ``SCRIPT_MESSAGES``: a sentence with one number is a counted
+message, and one with two takes each number with its words as a counted piece ("{files}").
 """
 
 from __future__ import annotations
@@ -11,15 +13,7 @@ from dataclasses import dataclass
 
 from casework.reports.progress import OTHER_REASON, REASONS, SENTENCES
 from casework.victims.timeline import SENTENCES as TIMELINE_SENTENCES
-from hashing.translations import N_, N_plural
-
-
-@dataclass(frozen=True, slots=True)
-class CountedMessage:
-    """A script message whose words follow a number: the placeholder ``count`` names it."""
-
-    count: str
-    forms: tuple[str, str]
+from hashing.translations import N_, CountedMessage, N_plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +50,8 @@ SUPPORT = (
 
 SCRIPT_MESSAGES = {
     "progress": N_("Making fingerprints: {done} of {total}"),
-    "progress_done": N_("Done: {total} files, {count} fingerprints ready to send."),
+    # {files} and {fingerprints}: the counted pieces "files" and "fingerprints".
+    "progress_done": N_("Done: {files}, {fingerprints} ready to send."),
     "waiting": N_("Waiting"),
     "working": N_("Making fingerprints…"),
     "stage_digests": N_("Making exact-copy fingerprints…"),
@@ -102,19 +97,19 @@ SCRIPT_MESSAGES = {
     "alg_sha256": N_("Exact copy (SHA-256)"),
     "alg_phash": N_("Similarity (pHash)"),
     "alg_phash_trimmed": N_("Similarity without borders (pHash)"),
+    # {fingerprints} and {crops}: the counted pieces "similarity_fingerprints" and "crops".
     "crops_hashed": N_(
-        "Also made: {sent} similarity fingerprints of {count} crops of the image, which help "
-        "recognise a cropped copy."
+        "Also made, to help recognise a cropped copy: {fingerprints} of {crops} of the image."
     ),
     "nothing_to_send": N_("Choose images first: there are no fingerprints to send yet."),
-    "will_send": N_("{count} fingerprints ({bytes} bytes) will be sent."),
     "sending": N_("Sending fingerprints…"),
     "copied": N_("Copied."),
     "copy_failed": N_("Copying did not work. Select the case ID and PIN and copy them yourself."),
     "need_credentials": N_("Enter your case ID and PIN."),
     "need_confirm": N_("Tick the box to confirm first."),
     "checking": N_("Checking…"),
-    "added": N_("Done: {added} fingerprints added to your case ({duplicates} were already in it)."),
+    # {fingerprints} and {held}: the counted pieces "fingerprints" and "already_held".
+    "added": N_("Done: {fingerprints} added to your case ({held})."),
     "withdrawn": N_(
         "Your case is withdrawn: the fingerprints of all its photos and videos were deleted "
         "(photos: {photos}, videos: {videos})."
@@ -151,8 +146,13 @@ SCRIPT_MESSAGES = {
     "err_network": N_("The service could not be reached. Check your connection and try again."),
     "err_other": N_("Something went wrong: {message}"),
     "file_item": N_("file {n}"),
-    # The case's timeline: casework's own sentences, so the pages say what the API says.
-    **{f"tl_{key}": sentence for key, sentence in TIMELINE_SENTENCES.items()},
+    # The case's timeline: casework's own sentences, so the pages say what the API says (those
+    # with a number are in SCRIPT_COUNTS).
+    **{
+        f"tl_{key}": sentence
+        for key, sentence in TIMELINE_SENTENCES.items()
+        if isinstance(sentence, str)
+    },
     "notify_state_off": N_("Notes are off."),
     "notify_state_email": N_("Notes go by e-mail to {address}."),
     "notify_state_webhook": N_("Notes go to the webhook at {address}."),
@@ -160,10 +160,6 @@ SCRIPT_MESSAGES = {
     "notify_need_address": N_("Enter the e-mail address or web address first."),
     "notify_saved": N_("Saved."),
     "report_need_urls": N_("Enter at least one web address."),
-    "report_too_many": N_(
-        "That is {count} addresses; at most {max} can be sent at a time. Send the rest in a "
-        "second report."
-    ),
     "report_bad_lines": N_(
         "These lines are not web addresses starting with https:// or http://: {lines}."
     ),
@@ -176,15 +172,36 @@ SCRIPT_MESSAGES = {
         "Checking takes longer than usual. Check your case again later to see the results."
     ),
     # A reported URL's progress: casework's own sentences, so the pages say what the API says.
-    **{f"rp_{key}": sentence for key, sentence in SENTENCES.items()},
+    **{f"rp_{key}": sentence for key, sentence in SENTENCES.items() if isinstance(sentence, str)},
     **{f"why_{reason}": why for reason, why in REASONS.items()},
     "why_other": OTHER_REASON,
 }
 
 #: The page picks the form with Intl.PluralRules: "one" takes the first, every other category the
 #: second, which is gettext's rule for every shipped language ("nplurals=2; plural=(n != 1)";
-#: tests/hashing/test_translations.py holds the catalogues to it).
+#: tests/hashing/test_translations.py holds the catalogues to it). A number whose words a
+#: message cannot hold in one form (a second number in it) is a piece of its own, filled in
+#: first: each number then takes its own form, as the CLI's ``counted`` does.
 SCRIPT_COUNTS = {
+    "files": CountedMessage("count", N_plural("{count} file", "{count} files")),
+    "fingerprints": CountedMessage(
+        "count", N_plural("{count} fingerprint", "{count} fingerprints")
+    ),
+    "similarity_fingerprints": CountedMessage(
+        "count", N_plural("{count} similarity fingerprint", "{count} similarity fingerprints")
+    ),
+    "crops": CountedMessage("count", N_plural("{count} crop", "{count} crops")),
+    "already_held": CountedMessage(
+        "count", N_plural("{count} was already in it", "{count} were already in it")
+    ),
+    # {bytes} is never 1: one request's JSON is longer than that.
+    "will_send": CountedMessage(
+        "count",
+        N_plural(
+            "{count} fingerprint ({bytes} bytes) will be sent.",
+            "{count} fingerprints ({bytes} bytes) will be sent.",
+        ),
+    ),
     "video_progress": CountedMessage(
         "total",
         N_plural(
@@ -220,4 +237,23 @@ SCRIPT_COUNTS = {
             "will be sent.",
         ),
     ),
+    "report_too_many": CountedMessage(
+        "count",
+        N_plural(
+            "That is {count} address; at most {max} can be sent at a time. Send the rest in a "
+            "second report.",
+            "That is {count} addresses; at most {max} can be sent at a time. Send the rest in a "
+            "second report.",
+        ),
+    ),
+    **{
+        f"tl_{key}": sentence
+        for key, sentence in TIMELINE_SENTENCES.items()
+        if isinstance(sentence, CountedMessage)
+    },
+    **{
+        f"rp_{key}": sentence
+        for key, sentence in SENTENCES.items()
+        if isinstance(sentence, CountedMessage)
+    },
 }

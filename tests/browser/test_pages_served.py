@@ -121,6 +121,10 @@ def test_the_dutch_page_gives_the_script_every_message_in_dutch(client: TestClie
     assert same == []
 
 
+# Dutch says "1 uur" and "5 uur".
+SAME_FOR_ONE_IN_DUTCH = {"tl_removed_after", "tl_removed_after_video"}
+
+
 def test_the_page_gives_the_script_both_forms_of_every_counted_message_in_its_language(
     client: TestClient,
 ) -> None:
@@ -132,9 +136,64 @@ def test_the_page_gives_the_script_both_forms_of_every_counted_message_in_its_la
     assert dutch.keys() == english.keys()
     for key, forms in dutch.items():
         assert forms["count"] == english[key]["count"]
-        assert forms["one"] != forms["other"]
-        in_english = {english[key]["one"], english[key]["other"]}
-        assert {forms["one"], forms["other"]}.isdisjoint(in_english)
+        assert forms["one"] != forms["other"] or key in SAME_FOR_ONE_IN_DUTCH
+        # A form may be the English word ("{count} video"), never both of them.
+        assert (forms["one"], forms["other"]) != (english[key]["one"], english[key]["other"])
+
+
+# A placeholder followed by a plural word ("{count} files") is a number with words that must
+# agree with it, unless it names something else ("{host} for re-uploads").
+NUMBER_AND_WORDS = re.compile(r"\{(\w+)\} (?:(?![\w-]+ing )[\w-]+ )?[\w-]+s\b")
+NOT_NUMBERS = {"host", "platform"}
+# The page's own fixed limits, which are never 1 ("{min} pixels on a side").
+LIMITS = {"too_small", "too_many_pixels", "video_too_small", "video_too_long"}
+
+
+def test_every_number_with_words_after_it_on_the_pages_is_a_counted_message() -> None:
+    plain = {
+        key: message
+        for key, message in SCRIPT_MESSAGES.items()
+        if set(NUMBER_AND_WORDS.findall(message)) - NOT_NUMBERS and key not in LIMITS
+    }
+    assert plain == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "forms"),
+    [
+        (
+            "/",
+            {
+                "files": ("{count} file", "{count} files"),
+                "fingerprints": ("{count} fingerprint", "{count} fingerprints"),
+                "crops": ("{count} crop", "{count} crops"),
+                "already_held": ("{count} was already in it", "{count} were already in it"),
+            },
+        ),
+        (
+            "/nl/",
+            {
+                "files": ("{count} bestand", "{count} bestanden"),
+                "fingerprints": ("{count} vingerafdruk", "{count} vingerafdrukken"),
+                "crops": ("{count} uitsnede", "{count} uitsneden"),
+                "already_held": ("{count} zat er al in", "{count} zaten er al in"),
+            },
+        ),
+    ],
+)
+def test_a_sentence_with_two_numbers_gets_each_number_with_its_own_words_in_both_forms(
+    client: TestClient, path: str, forms: dict[str, tuple[str, str]]
+) -> None:
+    config = page_config(client, path)
+    counted = config["counted"]
+    pieces = {key: (counted[key]["one"], counted[key]["other"]) for key in forms}
+    assert pieces == forms
+    # The sentences they go into name them, and hold no number of their own.
+    sentences = {key: config["messages"][key] for key in ("progress_done", "added", "crops_hashed")}
+    for sentence in sentences.values():
+        assert not re.search(r"\{(count|total|added|duplicates|sent)\}", sentence)
+    assert "{files}" in sentences["progress_done"] and "{held}" in sentences["added"]
+    assert "{crops}" in sentences["crops_hashed"]
 
 
 def test_the_victim_pages_and_the_console_call_a_case_the_same_in_dutch(
@@ -160,7 +219,7 @@ def test_every_kind_of_timeline_event_has_words_on_the_pages() -> None:
         and isinstance(node.args[1], ast.Constant)
     }
     assert {"opened", "fingerprints", "removed", "withdrawn"} <= kinds
-    keys = SCRIPT_MESSAGES.keys()
+    keys = SCRIPT_MESSAGES.keys() | SCRIPT_COUNTS.keys()
     missing = [k for k in kinds if not any(key.startswith(f"tl_{k}") for key in keys)]
     assert missing == []
 

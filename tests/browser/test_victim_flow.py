@@ -132,9 +132,9 @@ def test_a_victim_opens_a_case_checks_it_and_withdraws_it(
         expected = python_fingerprints(path.read_bytes())
         trimmed = sum("without borders" in label for label in item.locator("dt").all_inner_texts())
         expect(item.locator(".crops")).to_have_text(
-            f"Also made: {len(expected['variants']) - trimmed} similarity fingerprints of "
-            f"{len(crop_boxes(*expected['size']))} crops of the image, which help recognise a "
-            "cropped copy."
+            "Also made, to help recognise a cropped copy: "
+            f"{len(expected['variants']) - trimmed} similarity fingerprints of "
+            f"{len(crop_boxes(*expected['size']))} crops of the image."
         )
 
     sent = assert_only_fingerprints_sent(network, THREE_IMAGES)

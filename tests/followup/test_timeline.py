@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from redis import Redis
 from sqlalchemy import select
 
 from casework.models import Case, WatchedUrl
 from casework.runtime import Runtime
 from casework.victims.timeline import Event, case_timeline
+from hashing.translations import translation
 from tests.followup.conftest import Leak
 from tests.harness import ContentServer
 from workers.followup import check_removal, check_watched
@@ -79,3 +81,32 @@ def test_watch_checks_and_a_reupload_are_told_without_the_url(
     found = [event for event in events if event.kind == "found"]
     assert len(found) == 1
     assert all(leak.image_path not in event.text for event in events)
+
+
+@pytest.mark.parametrize(
+    ("locale", "hours", "told"),
+    [
+        ("en", 1, "Tube removed the video 1 hour after the notice; we checked that it is gone."),
+        ("en", 5, "Tube removed the video 5 hours after the notice; we checked that it is gone."),
+        (
+            "nl",
+            1,
+            "Tube heeft de video 1 uur na het verwijderverzoek verwijderd; we hebben "
+            "gecontroleerd dat die weg is.",
+        ),
+    ],
+)
+def test_a_removal_tells_its_hours_in_the_form_for_their_number(
+    locale: str, hours: int, told: str
+) -> None:
+    removed = Event(datetime.now(UTC), "removed", {"platform": "Tube", "hours": hours, "video": 1})
+    assert removed.tell(translation(locale)) == told
+
+
+def test_a_count_of_one_is_told_in_the_singular_and_more_in_the_plural() -> None:
+    at = datetime.now(UTC)
+    assert Event(at, "fingerprints", {"count": 1}).text == "1 fingerprint is in the hash bank."
+    assert Event(at, "fingerprints", {"count": 2}).text == "2 fingerprints are in the hash bank."
+    assert Event(
+        at, "reupload_checked", {"host": "x.example", "count": 1, "since": "2026-12-01"}
+    ).text == ("We checked x.example for re-uploads once since 2026-12-01.")

@@ -69,8 +69,10 @@ class Term:
     never: tuple[str, ...]
 
     def in_english(self, text: str) -> bool:
+        # A placeholder's name ("{fingerprints}") is not a word anyone reads: what fills it is a
+        # message of its own, held to the glossary by itself.
         return any(
-            re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text, re.IGNORECASE)
+            re.search(rf"(?<![\w{{-]){re.escape(form)}(?![\w}}-])", text, re.IGNORECASE)
             for form in self.english
         )
 

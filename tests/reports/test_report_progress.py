@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
 from casework.db import transaction
 from casework.models import Match, MatchStatus
-from casework.reports.progress import REASONS, Progress
+from casework.reports.progress import REASONS, ItemProgress, Progress
 from casework.runtime import Runtime
 from hashing.images import decode_image
-from service.web.texts import SCRIPT_MESSAGES
+from hashing.translations import translation
+from service.web.texts import SCRIPT_COUNTS, SCRIPT_MESSAGES
 from tests.factories import open_case_for_files, usable_corpus_images
 from tests.harness import ContentServer, encode
 from tests.jobs import run_jobs
@@ -110,7 +112,7 @@ def test_every_reason_and_progress_has_words_in_the_api_and_both_page_languages(
     assert reasons <= set(REASONS)
     # One set of keys for every language: tests/hashing/test_translations.py checks the Dutch.
     assert {f"why_{reason}" for reason in REASONS} <= set(SCRIPT_MESSAGES)
-    assert {f"rp_{kind.value}" for kind in Progress} <= set(SCRIPT_MESSAGES)
+    assert {f"rp_{kind.value}" for kind in Progress} <= set(SCRIPT_MESSAGES) | set(SCRIPT_COUNTS)
     assert "why_other" in SCRIPT_MESSAGES
 
 
@@ -135,3 +137,27 @@ def test_a_victim_lists_only_their_own_newest_five_reports_newest_first(
         r["items"][0]["url"] for r in client.get("/v1/reports", auth=bob).json()["reports"]
     ] == ["https://other.example/x"]
     assert client.get("/v1/reports").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("locale", "images", "videos", "told"),
+    [
+        ("en", 1, 2, "Checked: 1 image and 2 videos matching yours found."),
+        ("en", 2, 1, "Checked: 2 images and 1 video matching yours found."),
+        ("nl", 1, 1, "Gecontroleerd: 1 beeld en 1 video gevonden die op de jouwe lijken."),
+        ("nl", 3, 2, "Gecontroleerd: 3 beelden en 2 video's gevonden die op de jouwe lijken."),
+    ],
+)
+def test_images_and_videos_found_at_one_url_are_each_told_in_the_form_for_their_number(
+    locale: str, images: int, videos: int, told: str
+) -> None:
+    found = ItemProgress(
+        Progress.FOUND,
+        finished=True,
+        reason=None,
+        matches=images,
+        checked=3,
+        found=3,
+        videos=videos,
+    )
+    assert found.tell(translation(locale)) == told

@@ -223,7 +223,8 @@ function renderResult({ item, result, video, videoRefused }) {
   // payload shown before sending still lists every fingerprint).
   if (result.crops) {
     const sent = result.variants.length - trimmed.length;
-    item.append(element("p", { className: "crops", textContent: say("crops_hashed", { count: result.crops, sent }) }));
+    const told = { fingerprints: say("similarity_fingerprints", { count: sent }), crops: say("crops", { count: result.crops }) };
+    item.append(element("p", { className: "crops", textContent: say("crops_hashed", told) }));
   }
 }
 
@@ -305,7 +306,10 @@ export function setUpHasher(onReady) {
     const videos = hasher.videos();
     const bodies = [...requestBatches(items).map(fingerprintPayload), ...videos.map(videoPayload)];
     const bytes = bodies.reduce((sum, body) => sum + new TextEncoder().encode(JSON.stringify(body)).length, 0);
-    $("progress-text").textContent = say("progress_done", { total, count: items.length });
+    $("progress-text").textContent = say("progress_done", {
+      files: say("files", { count: total }),
+      fingerprints: say("fingerprints", { count: items.length }),
+    });
     // One JSON document per request, as each will be sent.
     $("payload").textContent = bodies.map((body) => JSON.stringify(body, null, 1)).join("\n");
     $("payload-details").hidden = items.length === 0;

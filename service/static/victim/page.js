@@ -10,7 +10,8 @@ export const $ = (id) => document.getElementById(id);
 
 // A message in the page's language with its {name} placeholders filled in. A message with a
 // count (config.counted) takes its form for the number given as that placeholder's value, which
-// is shown formatted for the language.
+// is shown formatted for the language; a sentence with two numbers is given each as such a
+// counted piece, say("files", { count }), so that each takes its own form.
 export function say(key, values = {}) {
   const counted = config.counted[key];
   let text = messages[key];
@@ -75,7 +76,10 @@ export function explain(error, sent = []) {
 
 // What sending added to the case (sendFingerprints' result), videos in a sentence of their own.
 export function addedText({ added, duplicates, videosAdded = 0, videosHeld = 0 }) {
-  const fingerprints = say("added", { added, duplicates });
+  const fingerprints = say("added", {
+    fingerprints: say("fingerprints", { count: added }),
+    held: say("already_held", { count: duplicates }),
+  });
   if (!videosAdded && !videosHeld) return fingerprints;
   return `${fingerprints} ${say("videos_added", { added: videosAdded, held: videosHeld })}`;
 }

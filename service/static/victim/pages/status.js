@@ -38,13 +38,10 @@ function timelineText({ kind, params, text }) {
   if ((kind === "found" || kind === "video_found") && params.confirmed) key += "_confirmed";
   if (kind === "removed" && params.hours !== undefined) key += "_after";
   if (kind === "checked") key += `_${params.result}`;
-  if (params.video && `${key}_video` in messages) key += "_video";
-  const count = params.count ?? params.hours;
-  if (count === 1 && `${key}_one` in messages) key += "_one";
+  if (params.video && (`${key}_video` in messages || `${key}_video` in config.counted)) key += "_video";
   const values = { ...params };
-  for (const name of ["count", "hours"]) if (name in params) values[name] = numbers.format(params[name]);
   if (params.since) values.since = days.format(new Date(params.since));
-  const template = messages[key];
+  const template = config.counted[key]?.other ?? messages[key];
   const named = template ? [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]) : [];
   return template && named.every((name) => name in values) ? say(key, values) : text;
 }
@@ -108,7 +105,7 @@ async function sendReport(event) {
     return;
   }
   if (urls.length > config.maxUrlsPerReport) {
-    reportMessage(say("report_too_many", { count: numbers.format(urls.length), max: config.maxUrlsPerReport }));
+    reportMessage(say("report_too_many", { count: urls.length, max: config.maxUrlsPerReport }));
     $("report-urls").focus();
     return;
   }
@@ -143,15 +140,16 @@ function progressText(item) {
   let key = `rp_${item.progress}`;
   const videos = item.videos ?? 0;
   if (item.progress === "found" && videos) key = item.matches ? "rp_found_both" : "rp_found_videos";
-  const counted = { rp_found: item.matches, rp_found_videos: videos, rp_nothing_found: item.images_checked, rp_unreadable: item.images_found };
-  if (counted[key] === 1 && `${key}_one` in messages) key += "_one";
-  if (!(key in messages)) return item.text;
+  if (key === "rp_found_both") {
+    return say(key, { images: say("rp_images", { count: item.matches }), videos: say("rp_videos", { count: videos }) });
+  }
+  if (!(key in messages || key in config.counted)) return item.text;
   const why = `why_${item.reason}`;
   return say(key, {
-    count: numbers.format(item.matches),
-    videos: numbers.format(videos),
-    checked: numbers.format(item.images_checked),
-    found: numbers.format(item.images_found),
+    count: item.matches,
+    videos,
+    checked: item.images_checked,
+    found: item.images_found,
     why: say(why in messages ? why : "why_other"),
   });
 }
