@@ -7,17 +7,20 @@ import re
 
 from sqlalchemy import select
 
+from casework.bank.fingerprints import SubmittedFingerprint
 from casework.db import transaction
 from casework.models import Case, CaseFingerprint, Match, Report, ReportItem
 from casework.reports.reports import FoundMatch, record_matches
 from casework.runtime import Runtime
+from casework.victims import cases
 from casework.victims.timeline import case_timeline
-from hashing.fingerprint import Fingerprint
+from hashing.fingerprint import Algorithm, Fingerprint
 from tests.factories import (
     ONE_PHOTO_IMAGE,
     ONE_PHOTO_PAGE,
     flip,
     one_photo_matched_twice,
+    random_fingerprint,
 )
 from tests.personas import Console, World
 
@@ -98,3 +101,21 @@ def test_the_victim_hears_of_one_page_showing_a_photo_at_three_sizes_in_one_sent
         "3 possible copies were found on img.photos.example; a caseworker will check them."
     ]
     assert told[0].params["count"] == 3
+
+
+def test_the_case_page_counts_one_fingerprint_sent_without_its_photo_in_the_singular(
+    carol: Console, runtime: Runtime
+) -> None:
+    rng = random.Random(13)
+    with transaction(runtime.sessions) as session:
+        case_id = cases.open_case(
+            session,
+            fingerprints=[
+                SubmittedFingerprint("phash", random_fingerprint(Algorithm.PHASH, rng).hex)
+            ],
+            limits=runtime.limits,
+            vault=runtime.vault,
+            pins=runtime.pins,
+        ).case.id
+    page = carol.client.get(f"/console/cases/{case_id}").text
+    assert "1 fingerprint was sent without saying which photo it came from" in page
