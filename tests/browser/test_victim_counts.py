@@ -60,6 +60,14 @@ def test_the_dutch_page_says_one_file_in_the_singular(page: Page, live_server: s
     screenshot(page, "counts-nl-one-file")
 
 
+def test_a_plain_image_whose_crops_gave_nothing_says_nothing_of_crops(
+    page: Page, live_server: str
+) -> None:
+    page.goto(live_server + "/")
+    hash_files(page, [PLAIN, IMAGE])
+    expect(page.locator("#file-list li .crops")).to_have_count(1)
+
+
 def plain_entries() -> dict[str, dict[str, str]]:
     """The plain image's fingerprints as the API takes them, by algorithm."""
     entries = [json.loads(entry) for entry in python_fingerprints(PLAIN.read_bytes())["sent"]]

@@ -221,8 +221,8 @@ function renderResult({ item, result, video, videoRefused }) {
   item.append(values);
   // Up to 14 more values would bury the ones above: the crops are counted, not listed (the
   // payload shown before sending still lists every fingerprint).
-  if (result.crops) {
-    const sent = result.variants.length - trimmed.length;
+  const sent = result.variants.length - trimmed.length;
+  if (result.crops && sent) {
     const told = { fingerprints: say("similarity_fingerprints", { count: sent }), crops: say("crops", { count: result.crops }) };
     item.append(element("p", { className: "crops", textContent: say("crops_hashed", told) }));
   }
