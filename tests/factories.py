@@ -236,31 +236,26 @@ def add_report(
 def add_video_match(runtime: Runtime, *, case_id: int, page_url: str, video_url: str) -> int:
     """A report of one page playing a video that matched a banked video of the case (no video
     is hashed: the banked one is a stand-in); returns the pending video match's id."""
+    digest = hashlib.sha256(video_url.encode()).digest()
+    item = ReportItem(url=page_url, status="done")
+    banked = CaseVideo(case_id=case_id, value_sealed=b"sealed", value_mac=digest, frames=10)
+    found = VideoMatch(
+        item=item,
+        case_id=case_id,
+        video_url=video_url,
+        video_url_digest=digest,
+        query_percent=80.0,
+        compared_percent=40.0,
+        ranges="3.0-13.0",
+    )
+    public_id = hashlib.md5(page_url.encode()).hexdigest()
     with transaction(runtime.sessions) as session:
-        video = CaseVideo(
-            case_id=case_id,
-            value_sealed=b"sealed",
-            value_mac=hashlib.sha256(video_url.encode()).digest(),
-            frames=10,
+        session.add(
+            Report(public_id=public_id, case_id=case_id, reporter_kind="victim", items=[item])
         )
-        report = Report(
-            public_id=hashlib.md5(page_url.encode()).hexdigest(),
-            case_id=case_id,
-            reporter_kind="victim",
-        )
-        report.items = [ReportItem(url=page_url, status="done")]
-        session.add_all([video, report])
+        session.add(banked)
         session.flush()
-        found = VideoMatch(
-            item_id=report.items[0].id,
-            case_id=case_id,
-            video_id=video.id,
-            video_url=video_url,
-            video_url_digest=hashlib.sha256(video_url.encode()).digest(),
-            query_percent=80.0,
-            compared_percent=40.0,
-            ranges="3.0-13.0",
-        )
+        found.video_id = banked.id
         session.add(found)
         session.flush()
         return found.id

@@ -248,13 +248,8 @@ def confirm_match(
     decided = _decide(
         session, desk=desk, match=match, decision=MatchStatus.CONFIRMED, reason="", note=note
     )
-    audit.record(
-        session,
-        actor=desk.actor,
-        action=audit.Action.MATCH_CONFIRMED,
-        object_type=KINDS[type(match)].object_type,
-        object_id=match.id,
-        details={"case_id": match.case_id, "matches": len(decided)},
+    _audit(
+        session, desk=desk, action=audit.Action.MATCH_CONFIRMED, match=match, matches=len(decided)
     )
     return decided
 
@@ -287,13 +282,13 @@ def reject_match(
         if isinstance(member, Match)
     )
     session.flush()
-    audit.record(
+    _audit(
         session,
-        actor=desk.actor,
+        desk=desk,
         action=audit.Action.MATCH_REJECTED,
-        object_type=KINDS[type(match)].object_type,
-        object_id=match.id,
-        details={"case_id": match.case_id, "matches": len(decided), "reason": reason.value},
+        match=match,
+        matches=len(decided),
+        reason=reason.value,
     )
     return decided
 
@@ -301,11 +296,18 @@ def reject_match(
 def record_url_opened(session: Session, *, desk: Desk, match: AnyMatch) -> None:
     """Log that a caseworker chose to open a match's URL, an image's or a video's (after the
     warning)."""
+    _audit(session, desk=desk, action=audit.Action.MATCH_URL_OPENED, match=match)
+
+
+def _audit(
+    session: Session, *, desk: Desk, action: audit.Action, match: AnyMatch, **details: str | int
+) -> None:
+    """One audit entry about a match, named by its kind, with its case and these details."""
     audit.record(
         session,
         actor=desk.actor,
-        action=audit.Action.MATCH_URL_OPENED,
+        action=action,
         object_type=KINDS[type(match)].object_type,
         object_id=match.id,
-        details={"case_id": match.case_id},
+        details={"case_id": match.case_id, **details},
     )
