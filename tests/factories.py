@@ -21,7 +21,15 @@ from sqlalchemy import select
 
 from casework.bank.fingerprints import SubmittedFingerprint
 from casework.db import transaction
-from casework.models import CaseFingerprint, Match, Report, ReportItem, Takedown
+from casework.models import (
+    CaseFingerprint,
+    CaseVideo,
+    Match,
+    Report,
+    ReportItem,
+    Takedown,
+    VideoMatch,
+)
 from casework.reports.reports import (
     FoundMatch,
     Reporter,
@@ -223,6 +231,34 @@ def add_report(
             match.id
             for match in session.query(Match).filter(Match.item_id == item.id).order_by(Match.id)
         ]
+
+
+def add_video_match(runtime: Runtime, *, case_id: int, page_url: str, video_url: str) -> int:
+    """A report of one page playing a video that matched a banked video of the case (no video
+    is hashed: the banked one is a stand-in); returns the pending video match's id."""
+    digest = hashlib.sha256(video_url.encode()).digest()
+    item = ReportItem(url=page_url, status="done")
+    banked = CaseVideo(case_id=case_id, value_sealed=b"sealed", value_mac=digest, frames=10)
+    found = VideoMatch(
+        item=item,
+        case_id=case_id,
+        video_url=video_url,
+        video_url_digest=digest,
+        query_percent=80.0,
+        compared_percent=40.0,
+        ranges="3.0-13.0",
+    )
+    public_id = hashlib.md5(page_url.encode()).hexdigest()
+    with transaction(runtime.sessions) as session:
+        session.add(
+            Report(public_id=public_id, case_id=case_id, reporter_kind="victim", items=[item])
+        )
+        session.add(banked)
+        session.flush()
+        found.video_id = banked.id
+        session.add(found)
+        session.flush()
+        return found.id
 
 
 def one_photo_matched_twice(runtime: Runtime, world: World) -> list[int]:

@@ -46,7 +46,8 @@ from casework.platforms.models import (
     WebhookDelivery,
 )
 from casework.platforms.platforms import algorithms_of, platform_for_host
-from casework.reports.models import Match, ReportItem, VideoMatch
+from casework.reports.models import Match, MatchStatus, ReportItem, VideoMatch
+from casework.reports.reviews import KINDS, AnyMatch, M, found_url
 from casework.reports.videos import parse_ranges
 from casework.vault import Vault
 from hashing.fingerprint import Algorithm
@@ -115,8 +116,10 @@ def scan(session: Session, *, vault: Vault) -> list[int]:
     )
     created: list[int] = []
     for platform in platforms:
-        created += _scan_matches(session, vault=vault, platform=platform, domains=domains)
-        created += _scan_video_matches(session, vault=vault, platform=platform, domains=domains)
+        created += _scan_found(session, vault=vault, platform=platform, domains=domains, kind=Match)
+        created += _scan_found(
+            session, vault=vault, platform=platform, domains=domains, kind=VideoMatch
+        )
         feed_delivery = _scan_feed(session, vault=vault, platform=platform)
         if feed_delivery is not None:
             created.append(feed_delivery)
@@ -124,89 +127,35 @@ def scan(session: Session, *, vault: Vault) -> list[int]:
     return created
 
 
-def _scan_matches(
-    session: Session, *, vault: Vault, platform: PlatformAccount, domains: dict[str, int]
+def _scan_found(
+    session: Session,
+    *,
+    vault: Vault,
+    platform: PlatformAccount,
+    domains: dict[str, int],
+    kind: type[M],
 ) -> list[int]:
     # Match ids are not committed in id order (jobs run in parallel), so recent matches behind
     # the watermark are looked at again; the delivery's event key keeps each match to one event.
+    video = kind is VideoMatch
+    watermark = platform.video_match_watermark if video else platform.match_watermark
     recent = utcnow() - timedelta(seconds=RESCAN_SECONDS)
     rows = session.execute(
-        select(Match, ReportItem.url)
-        .join(ReportItem, ReportItem.id == Match.item_id)
-        .where(or_(Match.id > platform.match_watermark, Match.created_at >= recent))
-        .order_by(Match.id)
+        select(kind, ReportItem.url)
+        .join(ReportItem, ReportItem.id == kind.item_id)
+        .where(or_(kind.id > watermark, kind.created_at >= recent))
+        .order_by(kind.id)
         .limit(SCAN_BATCH)
     ).all()
     if not rows:
         return []
-    platform.match_watermark = max(platform.match_watermark, rows[-1][0].id)
-    quarantined = quarantined_among(session, {match.fingerprint_id for match, _ in rows})
-    sent = set(
-        session.execute(
-            select(WebhookDelivery.event_key).where(
-                WebhookDelivery.platform_id == platform.id,
-                WebhookDelivery.event_key.in_([f"match:{match.id}" for match, _ in rows]),
-            )
-        ).scalars()
-    )
-    created: list[int] = []
-    for match, page_url in rows:
-        if f"match:{match.id}" in sent:
-            continue
-        urls = [
-            url
-            for url in dict.fromkeys((match.image_url, page_url))
-            if platform_for_host(domains, host_of(url)) == platform.id
-        ]
-        if not urls or match.fingerprint_id in quarantined:
-            continue
-        token, token_row = issue_token(
-            session,
-            platform_id=platform.id,
-            fingerprint_id=match.fingerprint_id,
-            algorithm=Algorithm(match.algorithm),
-            distance=match.distance,
-            match_id=match.id,
-        )
-        session.flush()
-        payload = {
-            "match_token": token,
-            "urls": urls,
-            "algorithm": match.algorithm,
-            "distance": match.distance,
-            "found_at": match.created_at.isoformat(),
-            "reviewed": match.status != "pending",
-        }
-        delivery_id = _add_delivery(
-            session,
-            vault=vault,
-            platform=platform,
-            event=EVENT_MATCH,
-            event_key=f"match:{match.id}",
-            data=payload,
-            match_token_id=token_row.id,
-        )
-        if delivery_id is not None:
-            created.append(delivery_id)
-    return created
-
-
-def _scan_video_matches(
-    session: Session, *, vault: Vault, platform: PlatformAccount, domains: dict[str, int]
-) -> list[int]:
-    # As _scan_matches: recent video matches behind the watermark are looked at again.
-    recent = utcnow() - timedelta(seconds=RESCAN_SECONDS)
-    rows = session.execute(
-        select(VideoMatch, ReportItem.url)
-        .join(ReportItem, ReportItem.id == VideoMatch.item_id)
-        .where(or_(VideoMatch.id > platform.video_match_watermark, VideoMatch.created_at >= recent))
-        .order_by(VideoMatch.id)
-        .limit(SCAN_BATCH)
-    ).all()
-    if not rows:
-        return []
-    platform.video_match_watermark = max(platform.video_match_watermark, rows[-1][0].id)
-    keys = {match.id: f"video_match:{match.id}" for match, _ in rows}
+    if video:
+        platform.video_match_watermark = max(watermark, rows[-1][0].id)
+    else:
+        platform.match_watermark = max(watermark, rows[-1][0].id)
+    held = _held_back(session, [match for match, _ in rows])
+    # An event key names the match as the audit log does: "match:<id>", "video_match:<id>".
+    keys = {match.id: f"{KINDS[kind].object_type}:{match.id}" for match, _ in rows}
     sent = set(
         session.execute(
             select(WebhookDelivery.event_key).where(
@@ -221,12 +170,59 @@ def _scan_video_matches(
             continue
         urls = [
             url
-            for url in dict.fromkeys((match.video_url, page_url))
+            for url in dict.fromkeys((found_url(match), page_url))
             if platform_for_host(domains, host_of(url)) == platform.id
         ]
-        if not urls:
+        if not urls or match.id in held:
             continue
-        payload = {
+        token, token_id = _token_for(session, platform=platform, match=match)
+        delivery_id = _add_delivery(
+            session,
+            vault=vault,
+            platform=platform,
+            event=EVENT_VIDEO_MATCH if video else EVENT_MATCH,
+            event_key=keys[match.id],
+            data=match_event(match, urls=urls, token=token),
+            match_token_id=token_id,
+        )
+        if delivery_id is not None:
+            created.append(delivery_id)
+    return created
+
+
+def _held_back(session: Session, matches: list[M]) -> set[int]:
+    """The ids of image matches whose fingerprint is quarantined (a video cannot be)."""
+    images = [match for match in matches if isinstance(match, Match)]
+    quarantined = quarantined_among(session, {match.fingerprint_id for match in images})
+    return {match.id for match in images if match.fingerprint_id in quarantined}
+
+
+def _token_for(
+    session: Session, *, platform: PlatformAccount, match: AnyMatch
+) -> tuple[str | None, int | None]:
+    """A match token for an image match, and its row's id; none for a video match, as the
+    outcome API takes image matches only."""
+    if isinstance(match, VideoMatch):
+        return None, None
+    token, token_row = issue_token(
+        session,
+        platform_id=platform.id,
+        fingerprint_id=match.fingerprint_id,
+        algorithm=Algorithm(match.algorithm),
+        distance=match.distance,
+        match_id=match.id,
+    )
+    session.flush()
+    return token, token_row.id
+
+
+def match_event(match: AnyMatch, *, urls: list[str], token: str | None) -> dict[str, object]:
+    """A match event's data: its token (images), the URLs on the platform's domains, how it
+    matched (an image's algorithm and distance, a video's share of frames and time ranges),
+    when it was found and whether a caseworker has decided it."""
+    how: dict[str, object]
+    if isinstance(match, VideoMatch):
+        how = {
             "urls": urls,
             "algorithm": VPDQ,
             "frames_matched_percent": round(match.query_percent, 1),
@@ -234,20 +230,19 @@ def _scan_video_matches(
                 {"start_seconds": start, "end_seconds": end}
                 for start, end in parse_ranges(match.ranges)
             ],
-            "found_at": match.created_at.isoformat(),
-            "reviewed": match.status != "pending",
         }
-        delivery_id = _add_delivery(
-            session,
-            vault=vault,
-            platform=platform,
-            event=EVENT_VIDEO_MATCH,
-            event_key=keys[match.id],
-            data=payload,
-        )
-        if delivery_id is not None:
-            created.append(delivery_id)
-    return created
+    else:
+        how = {
+            "match_token": token,
+            "urls": urls,
+            "algorithm": match.algorithm,
+            "distance": match.distance,
+        }
+    return {
+        **how,
+        "found_at": match.created_at.isoformat(),
+        "reviewed": match.status != MatchStatus.PENDING,
+    }
 
 
 def _scan_feed(session: Session, *, vault: Vault, platform: PlatformAccount) -> int | None:

@@ -1,8 +1,10 @@
-"""Caseworkers' review of matches: the queue, confirm, reject (onto the allow-list), open URL.
+"""Caseworkers' review of matches, of images and of videos: the queue, confirm, reject (so that
+it does not come back), open URL.
 
-A decision is about an image: every pending match of the same found image (same reported URL,
-same image URL, same case) is decided together, because the worker records one match per bank
-fingerprint it came near (PDQ and pHash of one photo, say).
+A decision on an image is about the image: every pending match of the same found image (same
+reported URL, same image URL, same case) is decided together, because the worker records one
+match per bank fingerprint it came near (PDQ and pHash of one photo, say). A video match is
+decided alone. The image queue is listed here, the video queue in reports.videos.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -35,6 +38,27 @@ class RejectReason(StrEnum):
     COMMON_IMAGE = "common_image"
     NOT_INTIMATE = "not_intimate"
     OTHER = "other"
+
+
+#: A match a caseworker decides: a found image's (one per bank fingerprint it came near) or a
+#: found video's (one per banked video it matched). Both are reviewed by the functions below.
+AnyMatch = Match | VideoMatch
+#: One kind or the other, where a function gives back the kind it was given.
+M = TypeVar("M", Match, VideoMatch)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of match is named: in the audit log and in what a caseworker reads."""
+
+    object_type: str
+    noun: str
+
+
+KINDS: dict[type[AnyMatch], Kind] = {
+    Match: Kind(object_type="match", noun="match"),
+    VideoMatch: Kind(object_type="video_match", noun="video match"),
+}
 
 
 @dataclass(frozen=True)
@@ -156,19 +180,28 @@ def _reuploads_of(session: Session, match_ids: list[int]) -> dict[int, tuple[int
     }
 
 
-def require_match(session: Session, *, desk: Desk, match_id: int) -> tuple[Match, Case]:
-    """A match of one of the organisation's cases; NotFound otherwise."""
+def require_match(session: Session, *, desk: Desk, kind: type[M], match_id: int) -> tuple[M, Case]:
+    """A match of this kind of one of the organisation's cases; NotFound otherwise."""
     row = session.execute(
-        select(Match, Case)
-        .join(Case, Case.id == Match.case_id)
-        .where(and_(Match.id == match_id, desk.sees()))
+        select(kind, Case)
+        .join(Case, Case.id == kind.case_id)
+        .where(and_(kind.id == match_id, desk.sees()))
     ).first()
     if row is None:
-        raise NotFound("There is no match with this number in your organisation.")
+        raise NotFound(f"There is no {KINDS[kind].noun} with this number in your organisation.")
     return row[0], row[1]
 
 
-def _same_image(session: Session, match: Match) -> list[Match]:
+def found_url(match: AnyMatch) -> str:
+    """The URL of the found file itself: the image's or the video's."""
+    return match.video_url if isinstance(match, VideoMatch) else match.image_url
+
+
+def _decided_together(session: Session, match: AnyMatch) -> list[AnyMatch]:
+    """The pending matches one decision covers: every match of the same found image (one per bank
+    fingerprint it came near), or the video match alone (one per banked video it matched)."""
+    if isinstance(match, VideoMatch):
+        return [match]
     return list(
         session.execute(
             select(Match).where(
@@ -182,19 +215,21 @@ def _same_image(session: Session, match: Match) -> list[Match]:
 
 
 def _decide(
-    session: Session, *, desk: Desk, match: Match, decision: MatchStatus, reason: str, note: str
-) -> list[Match]:
+    session: Session, *, desk: Desk, match: AnyMatch, decision: MatchStatus, reason: str, note: str
+) -> list[AnyMatch]:
     if match.status != MatchStatus.PENDING:
-        raise Conflict(f"This match was already {match.status}.")
+        raise Conflict(f"This {KINDS[type(match)].noun} was already {match.status}.")
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidInput(f"notes are limited to {MAX_NOTE_CHARS} characters")
-    decided = _same_image(session, match)
+    decided = _decided_together(session, match)
     now = utcnow()
     for member in decided:
         member.status = decision
+        video = isinstance(member, VideoMatch)
         session.add(
             MatchReview(
-                match_id=member.id,
+                match_id=None if video else member.id,
+                video_match_id=member.id if video else None,
                 caseworker_id=desk.caseworker.id,
                 decision=decision,
                 reason=reason,
@@ -206,26 +241,25 @@ def _decide(
     return decided
 
 
-def confirm_match(session: Session, *, desk: Desk, match: Match, note: str = "") -> list[Match]:
-    """Confirm that the found image is the victim's; it can now go into a notice."""
+def confirm_match(
+    session: Session, *, desk: Desk, match: AnyMatch, note: str = ""
+) -> list[AnyMatch]:
+    """Confirm that the found image or video is the victim's; it can now go into a notice."""
     decided = _decide(
         session, desk=desk, match=match, decision=MatchStatus.CONFIRMED, reason="", note=note
     )
-    audit.record(
-        session,
-        actor=desk.actor,
-        action=audit.Action.MATCH_CONFIRMED,
-        object_type="match",
-        object_id=match.id,
-        details={"case_id": match.case_id, "matches": len(decided)},
+    _audit(
+        session, desk=desk, action=audit.Action.MATCH_CONFIRMED, match=match, matches=len(decided)
     )
     return decided
 
 
 def reject_match(
-    session: Session, *, desk: Desk, match: Match, reason: RejectReason, note: str = ""
-) -> list[Match]:
-    """Reject a false match; its found hashes go on the allow-list so it does not come back."""
+    session: Session, *, desk: Desk, match: AnyMatch, reason: RejectReason, note: str = ""
+) -> list[AnyMatch]:
+    """Reject a false match so that it does not come back: a found image's hashes go on the
+    allow-list; a rejected video match keeps that video URL from matching the video again
+    (reports.videos.record_video_matches looks for it)."""
     if reason is RejectReason.OTHER and not note.strip():
         raise InvalidInput("Say in the note why this match is rejected.")
     decided = _decide(
@@ -245,27 +279,35 @@ def reject_match(
             match_id=member.id,
         )
         for member in decided
+        if isinstance(member, Match)
     )
     session.flush()
-    audit.record(
+    _audit(
         session,
-        actor=desk.actor,
+        desk=desk,
         action=audit.Action.MATCH_REJECTED,
-        object_type="match",
-        object_id=match.id,
-        details={"case_id": match.case_id, "matches": len(decided), "reason": reason.value},
+        match=match,
+        matches=len(decided),
+        reason=reason.value,
     )
     return decided
 
 
-def record_url_opened(session: Session, *, desk: Desk, match: Match | VideoMatch) -> None:
+def record_url_opened(session: Session, *, desk: Desk, match: AnyMatch) -> None:
     """Log that a caseworker chose to open a match's URL, an image's or a video's (after the
     warning)."""
+    _audit(session, desk=desk, action=audit.Action.MATCH_URL_OPENED, match=match)
+
+
+def _audit(
+    session: Session, *, desk: Desk, action: audit.Action, match: AnyMatch, **details: str | int
+) -> None:
+    """One audit entry about a match, named by its kind, with its case and these details."""
     audit.record(
         session,
         actor=desk.actor,
-        action=audit.Action.MATCH_URL_OPENED,
-        object_type="video_match" if isinstance(match, VideoMatch) else "match",
+        action=action,
+        object_type=KINDS[type(match)].object_type,
         object_id=match.id,
-        details={"case_id": match.case_id},
+        details={"case_id": match.case_id, **details},
     )

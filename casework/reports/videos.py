@@ -1,5 +1,5 @@
 """Videos a report found matching a banked video: recorded with the share of frames and the
-time ranges, then confirmed or rejected by a caseworker like a found image.
+time ranges, then confirmed or rejected by a caseworker like a found image (reports.reviews).
 
 A rejected video match does not come back: the same video URL matching the same banked video
 again is not recorded (the video's frames are not kept, so its URL is what identifies it).
@@ -15,13 +15,10 @@ from typing import Protocol
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from casework import audit
 from casework.access import Desk
-from casework.db import utcnow
-from casework.errors import Conflict, InvalidInput, NotFound
 from casework.reports.models import MatchReview, MatchStatus, ReportItem, VideoMatch
 from casework.reports.reports import MAX_URL_CHARS
-from casework.reports.reviews import MAX_NOTE_CHARS, QUEUE_LIMIT, RejectReason
+from casework.reports.reviews import QUEUE_LIMIT
 from casework.victims.models import Case, CaseVideo
 
 
@@ -179,85 +176,3 @@ def videos_of_case(session: Session, *, case: Case) -> list[FoundVideo]:
         FoundVideo(match, case, item, numbers[match.video_id], review)
         for match, item, review in rows
     ]
-
-
-def require_video_match(
-    session: Session, *, desk: Desk, video_match_id: int
-) -> tuple[VideoMatch, Case]:
-    """A video match of one of the organisation's cases; NotFound otherwise."""
-    row = session.execute(
-        select(VideoMatch, Case)
-        .join(Case, Case.id == VideoMatch.case_id)
-        .where(and_(VideoMatch.id == video_match_id, desk.sees()))
-    ).first()
-    if row is None:
-        raise NotFound("There is no video match with this number in your organisation.")
-    return row[0], row[1]
-
-
-def _decide(
-    session: Session,
-    *,
-    desk: Desk,
-    match: VideoMatch,
-    decision: MatchStatus,
-    reason: str,
-    note: str,
-) -> None:
-    if match.status != MatchStatus.PENDING:
-        raise Conflict(f"This video match was already {match.status}.")
-    if len(note) > MAX_NOTE_CHARS:
-        raise InvalidInput(f"notes are limited to {MAX_NOTE_CHARS} characters")
-    match.status = decision
-    session.add(
-        MatchReview(
-            video_match_id=match.id,
-            caseworker_id=desk.caseworker.id,
-            decision=decision,
-            reason=reason,
-            note=note.strip(),
-            decided_at=utcnow(),
-        )
-    )
-    session.flush()
-
-
-def confirm_video_match(
-    session: Session, *, desk: Desk, match: VideoMatch, note: str = ""
-) -> VideoMatch:
-    """Confirm that the found video is the victim's; it can now go into a notice."""
-    _decide(session, desk=desk, match=match, decision=MatchStatus.CONFIRMED, reason="", note=note)
-    audit.record(
-        session,
-        actor=desk.actor,
-        action=audit.Action.MATCH_CONFIRMED,
-        object_type="video_match",
-        object_id=match.id,
-        details={"case_id": match.case_id, "matches": 1},
-    )
-    return match
-
-
-def reject_video_match(
-    session: Session, *, desk: Desk, match: VideoMatch, reason: RejectReason, note: str = ""
-) -> VideoMatch:
-    """Reject a false video match; the same video URL does not match this video again."""
-    if reason is RejectReason.OTHER and not note.strip():
-        raise InvalidInput("Say in the note why this match is rejected.")
-    _decide(
-        session,
-        desk=desk,
-        match=match,
-        decision=MatchStatus.REJECTED,
-        reason=reason.value,
-        note=note,
-    )
-    audit.record(
-        session,
-        actor=desk.actor,
-        action=audit.Action.MATCH_REJECTED,
-        object_type="video_match",
-        object_id=match.id,
-        details={"case_id": match.case_id, "matches": 1, "reason": reason.value},
-    )
-    return match

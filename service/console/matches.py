@@ -1,4 +1,8 @@
-"""The review queue: pending matches as text, confirm or reject, and a deliberate "open URL"."""
+"""The review queue: pending matches as text, confirm or reject, and a deliberate "open URL".
+
+Images and videos are decided through the same handlers, at /console/matches/<id>/... for an
+image match and /console/video-matches/<id>/... for a video match (REVIEW_PATHS).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ from casework.bank.banks import BankLabel
 from casework.bank.matching import Confidence, confidence
 from casework.errors import InvalidInput
 from casework.hosts import host_of
-from casework.notices.registry import Platform
+from casework.notices.registry import Platform, PlatformRegistry
 from casework.reports import reviews
 from casework.reports import videos as videos_module
 from casework.reports.models import Match, VideoMatch
-from casework.reports.reviews import FoundImage, RejectReason
+from casework.reports.reviews import AnyMatch, FoundImage, M, RejectReason
 from casework.reports.videos import FoundVideo
 from hashing.fingerprint import Algorithm
 from hashing.translations import N_
@@ -36,6 +40,10 @@ from service.console.sessions import (
 from service.deps import SessionDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+
+#: Where each kind of match is decided, under /console/ (service/console/pages.py sends a failed
+#: decision back to the queue by these).
+REVIEW_PATHS: dict[type[AnyMatch], str] = {Match: "matches", VideoMatch: "video-matches"}
 
 REJECT_REASONS = {
     RejectReason.DIFFERENT_IMAGE: N_("A different image"),
@@ -65,13 +73,27 @@ def distance_meaning(algorithm: str, distance: int) -> str:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a match was found, as the queue shows it."""
+
+    page_host: str
+    #: The host the image or video itself came from.
+    host: str
+    platform: Platform | None
+
+
+def place_of(registry: PlatformRegistry, match: AnyMatch) -> Place:
+    """The page's host, the found file's host and the page's platform in the registry."""
+    page_host = host_of(match.item.url) or ""
+    return Place(page_host, host_of(reviews.found_url(match)) or "", registry.lookup(page_host))
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One found image as the queue shows it."""
 
     image: FoundImage
-    host: str
-    page_host: str
-    platform: Platform | None
+    place: Place
     meaning: str
     bits: int
     #: The bank of the closest match's fingerprint: the victims' own, or an outside list.
@@ -83,158 +105,83 @@ class VideoRow:
     """One found video as the queue shows it."""
 
     video: FoundVideo
-    page_host: str
-    host: str
-    platform: Platform | None
+    place: Place
 
 
 @router.get("/queue")
 def queue(visit: VisitDep, desk: CurrentDesk, session: SessionDep, console: ConsoleDep) -> Response:
     """Pending matches of the organisation's cases, closest first, then newest."""
-    rows = []
     pending = reviews.list_pending(session, desk=desk)
     labels = banks.labels_of(session, [image.match.fingerprint_id for image in pending])
-    for image in pending:
-        page_host = host_of(image.item.url) or ""
-        rows.append(
-            QueueRow(
-                image=image,
-                host=host_of(image.match.image_url) or "",
-                page_host=page_host,
-                platform=console.registry.lookup(page_host),
-                meaning=distance_meaning(image.match.algorithm, image.match.distance),
-                bits=Algorithm(image.match.algorithm).bits,
-                bank=labels.get(image.match.fingerprint_id, banks.VICTIMS_LABEL),
-            )
+    rows = [
+        QueueRow(
+            image=image,
+            place=place_of(console.registry, image.match),
+            meaning=distance_meaning(image.match.algorithm, image.match.distance),
+            bits=Algorithm(image.match.algorithm).bits,
+            bank=labels.get(image.match.fingerprint_id, banks.VICTIMS_LABEL),
         )
+        for image in pending
+    ]
     videos = [
-        VideoRow(
-            video=video,
-            page_host=host_of(video.item.url) or "",
-            host=host_of(video.match.video_url) or "",
-            platform=console.registry.lookup(host_of(video.item.url) or ""),
-        )
+        VideoRow(video=video, place=place_of(console.registry, video.match))
         for video in videos_module.list_pending_videos(session, desk=desk)
     ]
     return show(visit, "queue.html", desk=desk, rows=rows, videos=videos, reasons=REJECT_REASONS)
 
 
-@router.post("/matches/{match_id}/confirm")
-def confirm(
-    match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
-) -> Response:
-    """Confirm the found image is the victim's."""
-    match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
-    reviews.confirm_match(session, desk=desk, match=match, note=text(form, "note"))
-    return go(visit, "/console/queue")
+def add_review_routes(kind: type[M]) -> None:
+    """Confirm, reject and open URL for one kind of match, at its REVIEW_PATHS path."""
+    base = f"/{REVIEW_PATHS[kind]}/{{match_id}}"
+
+    @router.post(f"{base}/confirm")
+    def confirm(
+        match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+    ) -> Response:
+        """Confirm the found image or video is the victim's."""
+        match, _case = reviews.require_match(session, desk=desk, kind=kind, match_id=match_id)
+        reviews.confirm_match(session, desk=desk, match=match, note=text(form, "note"))
+        return go(visit, "/console/queue")
+
+    @router.post(f"{base}/reject")
+    def reject(
+        match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+    ) -> Response:
+        """Reject a false match; it does not come back (reviews.reject_match)."""
+        match, _case = reviews.require_match(session, desk=desk, kind=kind, match_id=match_id)
+        reviews.reject_match(
+            session, desk=desk, match=match, reason=reject_reason(form), note=text(form, "note")
+        )
+        return go(visit, "/console/queue")
+
+    @router.get(f"{base}/open")
+    def open_warning(
+        match_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep
+    ) -> Response:
+        """The warning before a URL is opened: nothing loads until the caseworker decides."""
+        match, case = reviews.require_match(session, desk=desk, kind=kind, match_id=match_id)
+        return show(
+            visit,
+            "open_url.html",
+            desk=desk,
+            case=case,
+            page_url=match.item.url,
+            file_url=reviews.found_url(match),
+            action=f"/console/{REVIEW_PATHS[kind]}/{match.id}/open",
+            video=isinstance(match, VideoMatch),
+        )
+
+    @router.post(f"{base}/open")
+    def open_url(
+        match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
+    ) -> Response:
+        """Log the decision, then send the browser (a new tab) to the page or the found file."""
+        match, _case = reviews.require_match(session, desk=desk, kind=kind, match_id=match_id)
+        return opened(visit, session, desk, form, match)
 
 
-@router.post("/matches/{match_id}/reject")
-def reject(
-    match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
-) -> Response:
-    """Reject a false match; it goes on the allow-list."""
-    match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
-    reviews.reject_match(
-        session, desk=desk, match=match, reason=reject_reason(form), note=text(form, "note")
-    )
-    return go(visit, "/console/queue")
-
-
-@router.get("/matches/{match_id}/open")
-def open_warning(
-    match_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep
-) -> Response:
-    """The warning before a URL is opened: nothing loads until the caseworker decides."""
-    match, case = reviews.require_match(session, desk=desk, match_id=match_id)
-    return show(
-        visit,
-        "open_url.html",
-        desk=desk,
-        case=case,
-        page_url=match.item.url,
-        file_url=match.image_url,
-        action=f"/console/matches/{match.id}/open",
-        video=False,
-    )
-
-
-@router.post("/matches/{match_id}/open")
-def open_url(
-    match_id: int, visit: VisitDep, desk: CurrentDesk, form: CheckedForm, session: SessionDep
-) -> Response:
-    """Log the decision, then send the browser (a new tab) to the page or the image."""
-    match, _case = reviews.require_match(session, desk=desk, match_id=match_id)
-    return opened(visit, session, desk, form, match, file_url=match.image_url)
-
-
-@router.post("/video-matches/{video_match_id}/confirm")
-def confirm_video(
-    video_match_id: int,
-    visit: VisitDep,
-    desk: CurrentDesk,
-    form: CheckedForm,
-    session: SessionDep,
-) -> Response:
-    """Confirm the found video is the victim's."""
-    match, _case = videos_module.require_video_match(
-        session, desk=desk, video_match_id=video_match_id
-    )
-    videos_module.confirm_video_match(session, desk=desk, match=match, note=text(form, "note"))
-    return go(visit, "/console/queue")
-
-
-@router.post("/video-matches/{video_match_id}/reject")
-def reject_video(
-    video_match_id: int,
-    visit: VisitDep,
-    desk: CurrentDesk,
-    form: CheckedForm,
-    session: SessionDep,
-) -> Response:
-    """Reject a false video match; that video URL does not match this video again."""
-    match, _case = videos_module.require_video_match(
-        session, desk=desk, video_match_id=video_match_id
-    )
-    videos_module.reject_video_match(
-        session, desk=desk, match=match, reason=reject_reason(form), note=text(form, "note")
-    )
-    return go(visit, "/console/queue")
-
-
-@router.get("/video-matches/{video_match_id}/open")
-def open_video_warning(
-    video_match_id: int, visit: VisitDep, desk: CurrentDesk, session: SessionDep
-) -> Response:
-    """The warning before a video's URL is opened."""
-    match, case = videos_module.require_video_match(
-        session, desk=desk, video_match_id=video_match_id
-    )
-    return show(
-        visit,
-        "open_url.html",
-        desk=desk,
-        case=case,
-        page_url=match.item.url,
-        file_url=match.video_url,
-        action=f"/console/video-matches/{match.id}/open",
-        video=True,
-    )
-
-
-@router.post("/video-matches/{video_match_id}/open")
-def open_video_url(
-    video_match_id: int,
-    visit: VisitDep,
-    desk: CurrentDesk,
-    form: CheckedForm,
-    session: SessionDep,
-) -> Response:
-    """Log the decision, then send the browser (a new tab) to the page or the video."""
-    match, _case = videos_module.require_video_match(
-        session, desk=desk, video_match_id=video_match_id
-    )
-    return opened(visit, session, desk, form, match, file_url=match.video_url)
+add_review_routes(Match)
+add_review_routes(VideoMatch)
 
 
 def reject_reason(form: FormData) -> RejectReason:
@@ -245,17 +192,9 @@ def reject_reason(form: FormData) -> RejectReason:
         raise InvalidInput("Choose why this match is rejected.") from None
 
 
-def opened(
-    visit: Visit,
-    session: Session,
-    desk: Desk,
-    form: FormData,
-    match: Match | VideoMatch,
-    *,
-    file_url: str,
-) -> Response:
+def opened(visit: Visit, session: Session, desk: Desk, form: FormData, match: AnyMatch) -> Response:
     """Log that the caseworker opens the match's page or file, then send the browser there."""
-    target = file_url if text(form, "which") == "file" else match.item.url
+    target = reviews.found_url(match) if text(form, "which") == "file" else match.item.url
     if urlsplit(target).scheme not in ("http", "https"):
         raise InvalidInput("Only http and https addresses can be opened.")
     reviews.record_url_opened(session, desk=desk, match=match)

@@ -102,11 +102,17 @@ def render_error(request: Request, error: CaseworkError, status: int) -> Respons
     return response
 
 
+#: Where matches are decided, an image's or a video's (service/console/matches.py, REVIEW_PATHS).
+DECISION_PATHS = ("/console/matches/", "/console/video-matches/")
+
+
 def _back(request: Request) -> str:
     """The page a failed form came from: the object's page, or the queue for match decisions."""
     path = request.url.path
-    if request.method != "POST" or path.startswith("/console/matches/"):
-        return "/console/queue" if path.startswith("/console/matches/") else "/console/"
+    if path.startswith(DECISION_PATHS):
+        return "/console/queue"
+    if request.method != "POST":
+        return "/console/"
     return path.rsplit("/", 1)[0] or "/console/"
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from casework.bank.bank import BankIndex
 from casework.bank.matching import find_matches
 from casework.models import AllowedMatch, AuditEvent, Match, MatchStatus
 from casework.runtime import Runtime
 from hashing.fingerprint import Algorithm
+from tests.factories import add_video_match
 from tests.personas import Console, World
 
 
@@ -60,6 +63,30 @@ def test_rejecting_needs_a_reason(carol: Console, world: World) -> None:
     response = carol.post(f"/console/matches/{world.match_ids[1]}/reject", {"reason": ""})
     assert response.status_code == 422
     assert "Choose why" in response.text
+
+
+@pytest.mark.parametrize("kind", ["matches", "video-matches"])
+def test_a_failed_decision_on_an_image_or_a_video_goes_back_to_the_queue(
+    carol: Console, world: World, runtime: Runtime, kind: str
+) -> None:
+    # The video copy of the handlers once sent the caseworker back to /console/video-matches/<id>,
+    # a page that does not exist, and a missing video match back to the dashboard.
+    match_id = world.match_ids[1]
+    if kind == "video-matches":
+        match_id = add_video_match(
+            runtime,
+            case_id=world.case_id,
+            page_url="https://www.video-site.example/watch/9",
+            video_url="https://cdn.video-site.example/v/9.mp4",
+        )
+
+    unreasoned = carol.post(f"/console/{kind}/{match_id}/reject", {"reason": ""})
+    missing = carol.client.get(f"/console/{kind}/{match_id + 1000}/open")
+
+    assert unreasoned.status_code == 422
+    assert missing.status_code == 404
+    for page in (unreasoned, missing):
+        assert '<a href="/console/queue">' in page.text
 
 
 def test_opening_a_url_warns_first_and_is_audited(
