@@ -6,7 +6,6 @@ the loopback content server, ``production_context`` keeps the production policy.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -38,9 +37,9 @@ def stub_resolver(host: str, port: int) -> list[str]:
 
 
 def install_context(runtime: Runtime, redis: Redis, policy: FetchPolicy) -> WorkerContext:
-    context = WorkerContext(runtime=runtime, policy=policy, redis=redis, resolver=stub_resolver)
-    worker_context._current = context
-    return context
+    return worker_context.install(
+        WorkerContext(runtime=runtime, policy=policy, redis=redis, resolver=stub_resolver)
+    )
 
 
 @pytest.fixture
@@ -61,9 +60,6 @@ def production_context(runtime: Runtime, redis: Redis) -> Iterator[WorkerContext
 
 def run_jobs(runtime: Runtime) -> None:
     """Process every queued item in this process, as the worker's job does."""
-    # The installed context is this process's own: current() must not treat it as inherited by
-    # a forked work horse and drop the pool's connections (the live server's) without closing.
-    worker_context._owner_pid = os.getpid()
     with runtime.sessions() as session:
         ids = list(session.scalars(select(ReportItem.id).where(ReportItem.status == "queued")))
     for item_id in ids:

@@ -40,14 +40,25 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 def configure(settings: Settings) -> WorkerContext:
     """Build and install the context for this process."""
+    return install(
+        WorkerContext(
+            runtime=Runtime.build(settings),
+            policy=fetch_policy(settings),
+            redis=connect(settings.redis_url),
+        )
+    )
+
+
+def install(context: WorkerContext) -> WorkerContext:
+    """Make ``context`` the one jobs find, owned by this process.
+
+    Only a process that did not install it (a forked work horse) drops the pool's connections
+    in current(): done in the owner, it would leave them open for the garbage collector.
+    """
     global _current, _owner_pid
     _owner_pid = os.getpid()
-    _current = WorkerContext(
-        runtime=Runtime.build(settings),
-        policy=fetch_policy(settings),
-        redis=connect(settings.redis_url),
-    )
-    return _current
+    _current = context
+    return context
 
 
 def current() -> WorkerContext:
