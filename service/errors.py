@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
@@ -179,6 +179,15 @@ def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _unstorable_value(_request: Request, error: Exception) -> JSONResponse:
+    # A value the database cannot take (a NUL byte in a string, a number out of its column's
+    # range) that validation let through: the caller's input, and retrying will not help.
+    logger.warning("value refused by the database: %s", type(error).__name__)
+    return JSONResponse(
+        error_body("invalid_request", "a value in the request cannot be stored or compared"), 422
+    )
+
+
 def _database_down(_request: Request, error: Exception) -> JSONResponse:
     logger.warning("database unavailable: %s", type(error).__name__)
     return JSONResponse(
@@ -204,6 +213,7 @@ def install_error_handlers(
     app.add_exception_handler(CaseworkError, casework_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(DBAPIError, _database_down)
     # Every pooled connection taken for longer than the pool's timeout: busy, not broken.

@@ -40,6 +40,10 @@ from casework.platforms.models import MatchToken, PlatformAccount, PlatformDomai
 from casework.platforms.platforms import platform_for_host
 from casework.reports.models import Match
 
+OUTCOME_ID_BYTES = 12
+#: An outcome's public id: OUTCOME_ID_BYTES random bytes in lowercase hex.
+OUTCOME_ID_PATTERN = f"^[0-9a-f]{{{2 * OUTCOME_ID_BYTES}}}$"
+
 MAX_OUTCOMES_PER_REQUEST = 500
 MAX_TOKEN_CHARS = 64
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,31}")
@@ -159,7 +163,7 @@ def record_outcomes(
         token = tokens[token_digest(item.match_token)] if item.match_token else None
         notice = notices[_canonical(item.takedown_reference)] if item.takedown_reference else None
         row = PlatformOutcome(
-            public_id=secrets.token_hex(12),
+            public_id=secrets.token_hex(OUTCOME_ID_BYTES),
             platform_id=platform_id,
             match_token_id=token.id if token else None,
             takedown_reference=notice.reference if notice else None,

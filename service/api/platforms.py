@@ -314,7 +314,9 @@ def report_outcomes(
 def list_outcomes(
     caller: ReportingPlatform,
     session: SessionDep,
-    after: Annotated[str | None, Query(max_length=32, description="an outcome id")] = None,
+    after: Annotated[
+        str | None, Query(pattern=outcomes.OUTCOME_ID_PATTERN, description="an outcome id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> OutcomesOut:
     """Your own outcomes, oldest first, after the outcome named by ``after``."""

@@ -72,6 +72,12 @@ def test_a_forged_cursor_is_refused(client: TestClient, keys: PlatformKeys) -> N
         assert response.status_code == 422, forged
 
 
+def test_an_outcome_id_that_is_not_one_is_refused(client: TestClient, keys: PlatformKeys) -> None:
+    for forged in ("\x00" + "a" * 23, "b8ad\u00e8", "A" * 24, "a" * 25):
+        response = client.get("/v1/outcomes", params={"after": forged}, headers=bearer(keys.alpha))
+        assert response.status_code == 422, forged
+
+
 def test_the_threatexchange_export_lists_distinct_pdq_signals_only(
     client: TestClient, runtime: Runtime, keys: PlatformKeys
 ) -> None:

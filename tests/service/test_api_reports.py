@@ -131,3 +131,13 @@ def test_the_openapi_url_limit_is_the_one_the_server_enforces(
     assert table_counts(runtime)["reports"] == 0
     at_limit = too_many[:MAX_URLS_PER_REPORT]
     assert client.post("/v1/reports", json={"urls": at_limit}, auth=auth).status_code == 202
+
+
+def test_a_report_id_with_a_nul_byte_is_a_client_error_not_an_outage(
+    client: TestClient, redis: Redis
+) -> None:
+    alice = open_case(client, 5)
+    response = client.get("/v1/reports/ab%00cd", auth=alice)
+    # PostgreSQL refuses NUL in a text value (DataError): the caller's input, not a database down.
+    assert response.status_code in (404, 422), response.text
+    assert "Retry-After" not in response.headers
