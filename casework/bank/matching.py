@@ -126,7 +126,7 @@ def find_matches(
 def uncorroborated(
     session: Session,
     vault: Vault,
-    hits: Iterable[tuple[BankHit, Fingerprint]],
+    hits: Sequence[tuple[BankHit, Fingerprint]],
     pdqs: Sequence[Fingerprint],
 ) -> set[int]:
     """The fingerprints hit in ``hits`` (each with the query hash that made it) that must not
@@ -134,7 +134,6 @@ def uncorroborated(
     (the found image's PDQs, faint ones too) within CORROBORATING_PDQ_RADIUS_BITS of a PDQ of the
     same bank photo (its own, its crops' and trimmed copies'). A case's fingerprints sent
     without a photo count as one photo; a named bank's have none to back them."""
-    hits = list(hits)
     alone = {hit.fingerprint_id for hit, query in hits if stands_alone(query, hit.distance)}
     outer = [f for f in dict.fromkeys(hit.fingerprint_id for hit, _ in hits) if f not in alone]
     if not outer or not pdqs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from benchmarks.small_images import shrink
 from hashing.algorithms import hash_query_image, pdq, phash
 from hashing.fastpath import QUERY_DECODE_MIN_SIDE, decode_query_frames
 from hashing.images import (
@@ -61,13 +62,6 @@ def test_the_pixel_cap_is_checked_before_any_reduction() -> None:
         decode_query_frames(b"not an image")
 
 
-def thumbnail(photo: Image.Image, side: int) -> bytes:
-    """The photo shrunk so that its short side is ``side`` px, as a gallery's JPEG thumbnail."""
-    scale = side / min(photo.size)
-    size = (max(side, round(photo.width * scale)), max(side, round(photo.height * scale)))
-    return encode(photo.resize(size, Image.Resampling.LANCZOS), "JPEG", quality=75)
-
-
 def test_a_found_thumbnail_under_the_bank_floor_matches_its_photo_and_no_other() -> None:
     # At the query floor itself recall drops (98.3 % of the dev corpus as JPEG 75, and two of
     # these six photos): what the floor buys there is only that nothing is refused unseen.
@@ -76,7 +70,7 @@ def test_a_found_thumbnail_under_the_bank_floor_matches_its_photo_and_no_other()
     photos = [decode_image(read_vector(name)) for name in PHOTOS]
     banks = [bank_of(photo) for photo in photos]
     for i, photo in enumerate(photos):
-        [frame] = decode_query_frames(thumbnail(photo, side))
+        [frame] = decode_query_frames(encode(shrink(photo, side), "JPEG", quality=75))
         assert min(frame.size) == side
         query = hash_query_image(frame)
         assert [matches(query, bank) for bank in banks] == [j == i for j in range(len(banks))]

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageOps
 from redis import Redis
 from sqlalchemy import select
 
+from benchmarks.small_images import shrink
 from casework.models import CaseFingerprint, Match, ReportItem
 from casework.runtime import Runtime
 from hashing.algorithms import hash_file
@@ -33,12 +34,6 @@ def caption_bar(image: Image.Image) -> Image.Image:
     return canvas
 
 
-def gallery_thumbnail(image: Image.Image) -> Image.Image:
-    """Shrunk to a short side of 24 px: under the bank's 32 px floor, over the query one."""
-    scale = 24 / min(image.size)
-    return image.resize((max(24, round(image.width * scale)), max(24, round(image.height * scale))))
-
-
 TRANSFORMS: dict[str, Callable[[Image.Image], tuple[str, bytes]]] = {
     "jpeg50": lambda im: ("image/jpeg", encode(im, "JPEG", quality=50)),
     "half": lambda im: ("image/png", encode(im.resize((im.width // 2, im.height // 2)), "PNG")),
@@ -48,7 +43,8 @@ TRANSFORMS: dict[str, Callable[[Image.Image], tuple[str, bytes]]] = {
     ),
     "mirror": lambda im: ("image/jpeg", encode(ImageOps.mirror(im), "JPEG", quality=90)),
     "caption": lambda im: ("image/jpeg", encode(caption_bar(im), "JPEG", quality=85)),
-    "thumbnail": lambda im: ("image/jpeg", encode(gallery_thumbnail(im), "JPEG", quality=75)),
+    # A short side of 24 px: under the bank's 32 px floor, over the found image's 16.
+    "thumbnail": lambda im: ("image/jpeg", encode(shrink(im, 24), "JPEG", quality=75)),
 }
 
 
